@@ -1,0 +1,103 @@
+# pam_jit — top-level build. Plain make + pkg-config; every directory's *.c is one target.
+PREFIX      ?= /usr
+SBINDIR     ?= $(PREFIX)/sbin
+BINDIR      ?= $(PREFIX)/bin
+PAMDIR      ?= /lib/x86_64-linux-gnu/security
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= /lib/systemd/system
+DBUSPOLDIR  ?= /usr/share/dbus-1/system.d
+CATALOGDIR  ?= /usr/lib/systemd/catalog
+DESTDIR     ?=
+
+CC       ?= cc
+PKGS     := libsystemd libsodium inih json-c
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
+            -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing \
+            -fvisibility=hidden -fPIC -D_GNU_SOURCE -Iinclude -Ilib \
+            $(shell pkg-config --cflags $(PKGS) pam)
+LDLIBS_D := $(shell pkg-config --libs libsystemd libsodium inih json-c)
+LDLIBS_P := $(shell pkg-config --libs libsystemd) -lpam
+
+ifneq ($(SANITIZE),)
+CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+BUILD    := build
+LIB_SRC  := $(sort $(wildcard lib/*.c))
+JITD_SRC := $(sort $(wildcard jitd/*.c))
+CTL_SRC  := $(sort $(wildcard jitctl/*.c))
+PAM_SRC  := $(sort $(wildcard pam_jit/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
+UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HDRS     := $(wildcard include/*.h lib/*.h jitd/*.h jitctl/*.h pam_jit/*.h)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+all: $(BUILD)/jitd $(BUILD)/jitctl $(BUILD)/pam_jit.so $(UNITS)
+
+$(BUILD)/%.o: %.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libjit.a: $(call obj,$(LIB_SRC))
+	$(AR) rcs $@ $^
+
+$(BUILD)/jitd: $(call obj,$(JITD_SRC)) $(BUILD)/libjit.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_D)
+
+$(BUILD)/jitctl: $(call obj,$(CTL_SRC)) $(BUILD)/libjit.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_D)
+
+# The PAM module links only what it needs from lib/ (no libsodium, no json-c).
+PAM_LIB_OBJ := $(call obj,lib/id.c lib/sanitize.c lib/duration.c)
+$(BUILD)/pam_jit.so: $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) pam_jit/pam_jit.map
+	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jit/pam_jit.map -Wl,-z,defs -Wl,-z,now \
+	    -o $@ $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) $(LDLIBS_P)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
+
+# Fuzz harnesses need clang's libFuzzer; they are built in their own tree.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ilib \
+               $(shell pkg-config --cflags $(PKGS))
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS_D)
+
+fuzz-build: $(FUZZ_BIN)
+FUZZ_TIME ?= 300
+fuzz: fuzz-build
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+	  $$f -max_total_time=$(FUZZ_TIME) $(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+
+check: all fuzz-build
+	JIT_BUILD=$(CURDIR)/$(BUILD) SANITIZE=$(SANITIZE) prove -v -r tests/run-unit.sh tests/run-fuzz.sh tests/e2e
+
+demo: all
+	tests/sandbox.sh tests/demo.sh
+
+bench: all
+	tests/sandbox.sh bench/approve-latency
+
+install: all
+	install -D -m 0755 $(BUILD)/jitd $(DESTDIR)$(SBINDIR)/jitd
+	install -D -m 0755 $(BUILD)/jitctl $(DESTDIR)$(BINDIR)/jitctl
+	install -D -m 0644 $(BUILD)/pam_jit.so $(DESTDIR)$(PAMDIR)/pam_jit.so
+	install -D -m 0644 packaging/org.pamjit.jit1.conf $(DESTDIR)$(DBUSPOLDIR)/org.pamjit.jit1.conf
+	install -D -m 0644 packaging/jitd.service $(DESTDIR)$(UNITDIR)/jitd.service
+	install -D -m 0644 packaging/pam_jit.catalog $(DESTDIR)$(CATALOGDIR)/pam_jit.catalog
+	install -D -m 0644 packaging/jitd.conf $(DESTDIR)$(SYSCONFDIR)/jit/jitd.conf.example
+
+format:
+	clang-format -i $(LIB_SRC) $(JITD_SRC) $(CTL_SRC) $(PAM_SRC) $(UNIT_SRC) $(HDRS)
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all check demo bench install format clean fuzz fuzz-build
+.DELETE_ON_ERROR:

@@ -1,0 +1,25 @@
+/* D-Bus names shared by jitd, jitctl and pam_jit.so; the full API is in docs/dbus-api.md. */
+#pragma once
+
+#define JIT_BUS_NAME "org.pamjit.jit1"
+#define JIT_BUS_PATH "/org/pamjit/jit1"
+#define JIT_BUS_INTERFACE "org.pamjit.jit1.Manager"
+
+#define JIT_ERROR_PREFIX "org.pamjit.jit1.Error."
+#define JIT_ERROR_NOT_FOUND JIT_ERROR_PREFIX "NotFound"
+#define JIT_ERROR_ACCESS_DENIED JIT_ERROR_PREFIX "AccessDenied"
+#define JIT_ERROR_SELF_APPROVAL JIT_ERROR_PREFIX "SelfApproval"
+#define JIT_ERROR_ALREADY_DECIDED JIT_ERROR_PREFIX "AlreadyDecided"
+#define JIT_ERROR_EXPIRED JIT_ERROR_PREFIX "Expired"
+#define JIT_ERROR_INVALID_ARGUMENT JIT_ERROR_PREFIX "InvalidArgument"
+#define JIT_ERROR_LIMIT_EXCEEDED JIT_ERROR_PREFIX "LimitExceeded"
+#define JIT_ERROR_JOURNAL_UNAVAILABLE JIT_ERROR_PREFIX "JournalUnavailable"
+
+/* Request states, as they appear on the bus, in journald and in the journal. */
+#define JIT_STATE_PENDING "pending"
+#define JIT_STATE_APPROVED "approved"
+#define JIT_STATE_DENIED "denied"
+#define JIT_STATE_EXPIRED "expired"
+#define JIT_STATE_CANCELLED "cancelled"
+#define JIT_STATE_REVOKED "revoked"
+#define JIT_STATE_IGNORED "ignored"
