@@ -33,11 +33,11 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HDRS     := $(wildcard include/*.h lib/*.h jitd/*.h jitctl/*.h pam_jit/*.h)
 
-obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 all: $(BUILD)/jitd $(BUILD)/jitctl $(BUILD)/pam_jit.so $(UNITS)
 
-$(BUILD)/%.o: %.c $(HDRS) Makefile
+$(BUILD)/obj/%.o: %.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -73,7 +73,7 @@ static bool codepoint_unsafe(uint32_t c)
                c == 0x2028 || c == 0x2029 || c == 0x200e || c == 0x200f || c == 0x061c || c == 0xfeff;
 }
 
-static void sanitize_into(Buf *b, const char *in, size_t in_len, bool escape_quote)
+static void sanitize_into(Buf *b, const char *in, size_t in_len, bool escape_quote, bool escape_backslash)
 {
         const unsigned char *p = (const unsigned char *)in;
         char esc[16];
@@ -90,7 +90,7 @@ static void sanitize_into(Buf *b, const char *in, size_t in_len, bool escape_quo
                         snprintf(esc, sizeof(esc), "\\x%02x", (unsigned)c);
                         buf_put(b, esc, 4);
                         i++;
-                } else if (n == 1 && c == '\\') {
+                } else if (n == 1 && c == '\\' && escape_backslash) {
                         buf_put(b, "\\\\", 2);
                         i++;
                 } else if (codepoint_unsafe(c)) {
@@ -111,7 +111,19 @@ char *jit_sanitize(const char *in, size_t in_len, size_t max)
         b.s = malloc(b.max);
         if (!b.s)
                 return NULL;
-        sanitize_into(&b, in ? in : "", in ? in_len : 0, false);
+        sanitize_into(&b, in ? in : "", in ? in_len : 0, false, true);
+        b.s[b.len] = '\0';
+        return b.s;
+}
+
+char *jit_sanitize_terminal(const char *in, size_t in_len, size_t max)
+{
+        Buf b = {.max = max < 8 ? 8 : max};
+
+        b.s = malloc(b.max);
+        if (!b.s)
+                return NULL;
+        sanitize_into(&b, in ? in : "", in ? in_len : 0, false, false);
         b.s[b.len] = '\0';
         return b.s;
 }
@@ -133,7 +145,7 @@ char *jit_join_argv(const char *buf, size_t len, size_t max)
                 if (quote)
                         buf_put(&b, "'", 1);
                 /* A quote inside a word is escaped, so quoting stays unambiguous. */
-                sanitize_into(&b, word, wlen, true);
+                sanitize_into(&b, word, wlen, true, true);
                 if (quote)
                         buf_put(&b, "'", 1);
                 i += wlen + 1;

@@ -1,0 +1,332 @@
+/* Verbs that talk to jitd: list, show, approve, deny, cancel. */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "duration.h"
+#include "id.h"
+#include "jit-bus.h"
+#include "jit-limits.h"
+#include "jitctl.h"
+#include "sanitize.h"
+#include "util.h"
+
+#define CALL_TIMEOUT_USEC (10 * USEC_PER_SEC)
+
+static void json_putp(json_object **j)
+{
+        json_object_put(*j);
+}
+
+/* Report a refused call with jitd's own words; they are sanitised like everything shown. */
+static int refused(const char *verb, const char *id, const sd_bus_error *error, int k)
+{
+        const char *msg = sd_bus_error_is_set(error) ? error->message : strerror(-k);
+        _cleanup_free_ char *safe = jit_sanitize_terminal(msg, strlen(msg), JIT_MAX_FIELD);
+
+        fprintf(stderr, "jitctl: %s%s%s: %s\n", verb, id ? " " : "", id ? id : "", safe ? safe : "error");
+        return EXIT_REFUSED;
+}
+
+static int call(Ctl *ctl, const char *method, sd_bus_message **ret_reply, sd_bus_error *error,
+                const char *types, ...)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        sd_bus *bus;
+        va_list ap;
+        int k;
+
+        k = ctl_bus(ctl, &bus);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_new_method_call(bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE, method);
+        if (k < 0)
+                return k;
+        va_start(ap, types);
+        k = sd_bus_message_appendv(m, types, ap);
+        va_end(ap);
+        if (k < 0)
+                return k;
+        return sd_bus_call(bus, m, CALL_TIMEOUT_USEC, error, ret_reply);
+}
+
+/* Turn one a{sv} request record into a JSON object; strings are sanitised on the way. */
+static int read_request(sd_bus_message *m, json_object **ret)
+{
+        _cleanup_(json_putp) json_object *o = json_object_new_object();
+        const char *key, *contents;
+        int k;
+
+        if (!o)
+                return -ENOMEM;
+        k = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (k <= 0)
+                return k;
+        while ((k = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                json_object *v = NULL;
+                char type;
+
+                k = sd_bus_message_read_basic(m, 's', &key);
+                if (k < 0)
+                        return k;
+                k = sd_bus_message_peek_type(m, &type, &contents);
+                if (k < 0)
+                        return k;
+                if (streq(contents, "s")) {
+                        const char *s;
+                        k = sd_bus_message_read(m, "v", "s", &s);
+                        _cleanup_free_ char *safe = k >= 0 ? jit_sanitize_terminal(s, strlen(s), JIT_MAX_COMMAND) : NULL;
+                        if (safe)
+                                v = json_object_new_string(safe);
+                } else if (streq(contents, "u")) {
+                        uint32_t u;
+                        k = sd_bus_message_read(m, "v", "u", &u);
+                        v = json_object_new_int64(u);
+                } else if (streq(contents, "t")) {
+                        uint64_t t;
+                        k = sd_bus_message_read(m, "v", "t", &t);
+                        v = json_object_new_int64(t > INT64_MAX ? INT64_MAX : (int64_t)t);
+                } else
+                        k = sd_bus_message_skip(m, "v");
+                if (k < 0)
+                        return k;
+                if (v)
+                        json_object_object_add(o, key, v);
+                k = sd_bus_message_exit_container(m);
+                if (k < 0)
+                        return k;
+        }
+        if (k < 0)
+                return k;
+        k = sd_bus_message_exit_container(m);
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(o);
+        return 1;
+}
+
+static const char *str(json_object *o, const char *key)
+{
+        json_object *v;
+        return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static uint64_t num(json_object *o, const char *key)
+{
+        json_object *v;
+        return json_object_object_get_ex(o, key, &v) ? (uint64_t)json_object_get_int64(v) : 0;
+}
+
+/* "4m12s left" for pending requests, "approved 2m ago" style for the rest. */
+static char *when(json_object *o, char *buf, size_t n)
+{
+        uint64_t now = jit_now_usec(CLOCK_REALTIME), deadline = num(o, "deadline_usec");
+        char d[32];
+
+        if (streq(str(o, "state"), "pending"))
+                snprintf(buf, n, "%s left", jit_format_duration(deadline > now ? deadline - now : 0, d, sizeof(d)));
+        else {
+                uint64_t at = num(o, "decided_usec");
+                snprintf(buf, n, "%s ago", jit_format_duration(now > at ? now - at : 0, d, sizeof(d)));
+        }
+        return buf;
+}
+
+static void print_table(json_object *list)
+{
+        size_t n = json_object_array_length(list);
+        char w[48];
+
+        if (n == 0) {
+                printf("No requests.\n");
+                return;
+        }
+        printf("%-10s %-9s %-12s %-8s %-12s %s\n", "ID", "STATE", "USER", "SERVICE", "WHEN", "COMMAND");
+        for (size_t i = 0; i < n; i++) {
+                json_object *o = json_object_array_get_idx(list, i);
+                printf("%-10s %-9s %-12s %-8s %-12s %s\n", str(o, "id"), str(o, "state"), str(o, "user"),
+                       str(o, "service"), when(o, w, sizeof(w)), str(o, "command"));
+        }
+}
+
+static void print_request(json_object *o)
+{
+        static const char *const keys[] = {"id",  "state", "user",  "target", "service", "command",
+                                           "tty", "rhost", "ruser", "cwd",    "reason",  "by"};
+        static const char *const times[] = {"created_usec", "deadline_usec", "decided_usec", "until_usec"};
+        char buf[64];
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (*str(o, keys[i]))
+                        printf("%9s: %s\n", keys[i], str(o, keys[i]));
+        for (size_t i = 0; i < ELEMENTSOF(times); i++) {
+                uint64_t t = num(o, times[i]);
+                if (t) {
+                        snprintf(buf, sizeof(buf), "%.*s", (int)(strlen(times[i]) - 5), times[i]);
+                        printf("%9s: ", buf);
+                        printf("%s\n", jit_format_time(t, buf, sizeof(buf)));
+                }
+        }
+}
+
+static void print_json(json_object *o)
+{
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+}
+
+/* Verb options shared by every verb: --json, --comment, --for, --all. */
+typedef struct VerbArgs {
+        const char *comment;
+        uint64_t duration;
+        bool all;
+} VerbArgs;
+
+static int parse_verb(Ctl *ctl, int argc, char *argv[], int n_pos, VerbArgs *a)
+{
+        static const struct option options[] = {
+                {"json", no_argument, NULL, 'j'},        {"comment", required_argument, NULL, 'm'},
+                {"for", required_argument, NULL, 'f'},   {"all", no_argument, NULL, 'a'},
+                {},
+        };
+        int c;
+
+        optind = 0; /* reinitialise getopt for the verb's own argv */
+        while ((c = getopt_long(argc, argv, "jm:f:a", options, NULL)) >= 0)
+                switch (c) {
+                case 'j':
+                        ctl->json = true;
+                        break;
+                case 'm':
+                        if (strlen(optarg) > JIT_MAX_FIELD) {
+                                fprintf(stderr, "jitctl: --comment is longer than %d bytes\n", JIT_MAX_FIELD);
+                                return -EINVAL;
+                        }
+                        a->comment = optarg;
+                        break;
+                case 'f':
+                        if (jit_parse_duration(optarg, &a->duration) < 0) {
+                                fprintf(stderr, "jitctl: --for %s: not a duration (e.g. 30m, 2h)\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'a':
+                        a->all = true;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (argc - optind != n_pos) {
+                fprintf(stderr, "jitctl: %s takes %d argument%s (see jitctl --help)\n", argv[0], n_pos,
+                        n_pos == 1 ? "" : "s");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int verb_list(Ctl *ctl, int argc, char *argv[])
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(json_putp) json_object *list = json_object_new_array();
+        VerbArgs a = {};
+        json_object *o;
+        int k;
+
+        if (parse_verb(ctl, argc, argv, 0, &a) < 0)
+                return EXIT_USAGE;
+        if (!list)
+                return EXIT_REFUSED;
+        k = call(ctl, "ListRequests", &reply, &error, "a{sv}", 1, "state", "s", a.all ? "all" : "pending");
+        if (k < 0)
+                return refused("list", NULL, &error, k);
+        k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+        while (k >= 0 && (k = read_request(reply, &o)) > 0)
+                json_object_array_add(list, o);
+        if (k < 0)
+                return refused("list", NULL, &error, k);
+        if (ctl->json)
+                print_json(list);
+        else
+                print_table(list);
+        return 0;
+}
+
+int verb_show(Ctl *ctl, int argc, char *argv[])
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(json_putp) json_object *o = NULL;
+        VerbArgs a = {};
+        int k;
+
+        if (parse_verb(ctl, argc, argv, 1, &a) < 0)
+                return EXIT_USAGE;
+        k = call(ctl, "GetRequest", &reply, &error, "s", argv[optind]);
+        if (k >= 0)
+                k = read_request(reply, &o);
+        if (k <= 0)
+                return refused("show", argv[optind], &error, k < 0 ? k : -EBADMSG);
+        if (ctl->json)
+                print_json(o);
+        else
+                print_request(o);
+        return 0;
+}
+
+int verb_approve(Ctl *ctl, int argc, char *argv[])
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        VerbArgs a = {.comment = ""};
+        uint64_t until;
+        char buf[64];
+        int k;
+
+        if (parse_verb(ctl, argc, argv, 1, &a) < 0)
+                return EXIT_USAGE;
+        if (a.duration)
+                k = call(ctl, "Approve", &reply, &error, "sa{sv}", argv[optind], 2, "duration", "t", a.duration,
+                         "comment", "s", a.comment);
+        else
+                k = call(ctl, "Approve", &reply, &error, "sa{sv}", argv[optind], 1, "comment", "s", a.comment);
+        if (k >= 0)
+                k = sd_bus_message_read(reply, "t", &until);
+        if (k < 0)
+                return refused("approve", argv[optind], &error, k);
+        printf("Approved %s until %s.\n", argv[optind], jit_format_time(until, buf, sizeof(buf)));
+        return 0;
+}
+
+int verb_deny(Ctl *ctl, int argc, char *argv[])
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        VerbArgs a = {.comment = ""};
+        int k;
+
+        if (parse_verb(ctl, argc, argv, 1, &a) < 0)
+                return EXIT_USAGE;
+        k = call(ctl, "Deny", NULL, &error, "ss", argv[optind], a.comment);
+        if (k < 0)
+                return refused("deny", argv[optind], &error, k);
+        printf("Denied %s.\n", argv[optind]);
+        return 0;
+}
+
+int verb_cancel(Ctl *ctl, int argc, char *argv[])
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        VerbArgs a = {};
+        int k;
+
+        if (parse_verb(ctl, argc, argv, 1, &a) < 0)
+                return EXIT_USAGE;
+        k = call(ctl, "Cancel", NULL, &error, "s", argv[optind]);
+        if (k < 0)
+                return refused("cancel", argv[optind], &error, k);
+        printf("Cancelled %s.\n", argv[optind]);
+        return 0;
+}

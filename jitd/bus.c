@@ -1,0 +1,632 @@
+/* The org.pamjit.jit1.Manager interface: read -> validate -> authorise -> act -> reply. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "duration.h"
+#include "id.h"
+#include "jit-bus.h"
+#include "jitd.h"
+#include "log.h"
+#include "sanitize.h"
+#include "util.h"
+
+/* Who may call what. jitd authorises every call itself; the D-Bus policy is a second fence. */
+typedef enum Access {
+        ACCESS_ROOT,      /* uid 0: the PAM module inside sudo, su, login, sshd */
+        ACCESS_APPROVER,  /* a member of the approver group, never the requester */
+        ACCESS_REQUESTER, /* the requester themself, or uid 0 */
+        ACCESS_ANYONE,    /* read-only; non-approvers see their own requests only */
+} Access;
+
+typedef struct Caller {
+        uid_t uid;
+        char *name;
+        bool approver; /* member of the approver group */
+} Caller;
+
+static void caller_done(Caller *c)
+{
+        free(c->name);
+}
+
+/* Identify the caller from the bus credentials, never from /proc and never from the message body.
+ * Any failure refuses the call: a sender that already left (A01) is nobody, not uid 0. */
+static int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error *error)
+{
+        sd_bus_creds *creds = NULL;
+        uid_t uid;
+        int k;
+
+        *ret = (Caller){.uid = (uid_t)-1};
+        k = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+        if (k >= 0) {
+                k = sd_bus_creds_get_euid(creds, &uid);
+                /* An augmented value was read from /proc/PID, which a racing exec can fake. */
+                if (k >= 0 && (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID))
+                        k = -EPERM;
+        }
+        sd_bus_creds_unref(creds);
+        if (k < 0 || !uid_is_valid(uid))
+                return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Cannot determine the caller.");
+
+        ret->uid = uid;
+        k = user_name_from_uid(uid, &ret->name);
+        if (k < 0)
+                return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "The caller has no account.");
+        k = user_in_group(uid, ctx->config.approver_group);
+        if (k < 0) {
+                caller_done(ret);
+                return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Cannot look up the approver group.");
+        }
+        ret->approver = k > 0;
+        return 0;
+}
+
+static int caller_check(const Caller *c, Access access, const Request *r, sd_bus_error *error)
+{
+        switch (access) {
+        case ACCESS_ROOT:
+                if (c->uid == 0)
+                        return 0;
+                break;
+        case ACCESS_APPROVER:
+                if (r && c->uid == r->uid)
+                        return sd_bus_error_set(error, JIT_ERROR_SELF_APPROVAL,
+                                                "Nobody may decide their own request.");
+                if (c->approver)
+                        return 0;
+                break;
+        case ACCESS_REQUESTER:
+                if (c->uid == 0 || (r && c->uid == r->uid))
+                        return 0;
+                break;
+        case ACCESS_ANYONE:
+                return 0;
+        }
+        return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Not allowed.");
+}
+
+static bool caller_may_see(const Caller *c, const Request *r)
+{
+        return c->uid == 0 || c->approver || c->uid == r->uid;
+}
+
+/* Unknown, stale, malformed and foreign ids all get the same answer (A06). */
+static int request_lookup(Context *ctx, const char *id, const Caller *c, Request **ret, sd_bus_error *error)
+{
+        char canon[JIT_ID_LEN + 1];
+        Request *r = NULL;
+
+        if (jit_id_normalize(id, canon) >= 0)
+                r = request_find(ctx, canon);
+        if (!r || (c && !caller_may_see(c, r)))
+                return sd_bus_error_set(error, JIT_ERROR_NOT_FOUND, "No such request.");
+        *ret = r;
+        return 0;
+}
+
+static int request_check_pending(const Request *r, sd_bus_error *error)
+{
+        if (r->state == REQUEST_PENDING)
+                return 0;
+        if (r->state == REQUEST_EXPIRED)
+                return sd_bus_error_setf(error, JIT_ERROR_EXPIRED, "Request %s has expired.", r->id);
+        return sd_bus_error_setf(error, JIT_ERROR_ALREADY_DECIDED, "Request %s is already %s.", r->id,
+                                 request_state_to_string(r->state));
+}
+
+static char *field_dup(const char *s, size_t max)
+{
+        return jit_sanitize(s, strlen(s), max);
+}
+
+typedef struct CreateArgs {
+        const char *user, *service, *tty, *rhost, *ruser, *cwd, *reason;
+        uint32_t ruid;
+        bool have_ruid;
+        uint64_t timeout_usec;
+        char *command;
+} CreateArgs;
+
+/* argv arrives as separate words; join them the way the module and the journal show them. */
+static int read_argv(sd_bus_message *m, char **ret)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        const char *word;
+        int k;
+
+        buf = malloc(JIT_MAX_ARGV_READ);
+        if (!buf)
+                return -ENOMEM;
+        k = sd_bus_message_enter_container(m, 'a', "s");
+        if (k < 0)
+                return k;
+        while ((k = sd_bus_message_read_basic(m, 's', &word)) > 0) {
+                size_t n = strlen(word) + 1;
+                if (len + n > JIT_MAX_ARGV_READ)
+                        n = JIT_MAX_ARGV_READ - len; /* keep reading, store no more */
+                memcpy(buf + len, word, n);
+                len += n;
+        }
+        if (k < 0)
+                return k;
+        k = sd_bus_message_exit_container(m);
+        if (k < 0)
+                return k;
+        *ret = jit_join_argv(buf, len, JIT_MAX_COMMAND);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int read_context(sd_bus_message *m, CreateArgs *a, sd_bus_error *error)
+{
+        static const struct {
+                const char *key;
+                size_t offset;
+        } strings[] = {
+                {"user", offsetof(CreateArgs, user)},     {"service", offsetof(CreateArgs, service)},
+                {"tty", offsetof(CreateArgs, tty)},       {"rhost", offsetof(CreateArgs, rhost)},
+                {"ruser", offsetof(CreateArgs, ruser)},   {"cwd", offsetof(CreateArgs, cwd)},
+                {"reason", offsetof(CreateArgs, reason)},
+        };
+        const char *key;
+        int k;
+
+        k = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (k < 0)
+                return k;
+        while ((k = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                bool known = false;
+
+                k = sd_bus_message_read_basic(m, 's', &key);
+                if (k < 0)
+                        return k;
+                for (size_t i = 0; i < ELEMENTSOF(strings); i++)
+                        if (streq(key, strings[i].key)) {
+                                k = sd_bus_message_read(m, "v", "s", (const char **)((char *)a + strings[i].offset));
+                                known = true;
+                        }
+                if (streq(key, "ruid")) {
+                        k = sd_bus_message_read(m, "v", "u", &a->ruid);
+                        a->have_ruid = known = true;
+                } else if (streq(key, "timeout_usec")) {
+                        k = sd_bus_message_read(m, "v", "t", &a->timeout_usec);
+                        known = true;
+                } else if (streq(key, "argv")) {
+                        if (a->command)
+                                return -EINVAL;
+                        k = sd_bus_message_enter_container(m, 'v', "as");
+                        if (k >= 0)
+                                k = read_argv(m, &a->command);
+                        if (k >= 0)
+                                k = sd_bus_message_exit_container(m);
+                        known = true;
+                }
+                if (!known)
+                        return sd_bus_error_setf(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown context key.");
+                if (k < 0)
+                        return k;
+                k = sd_bus_message_exit_container(m);
+                if (k < 0)
+                        return k;
+        }
+        if (k < 0)
+                return k;
+        return sd_bus_message_exit_container(m);
+}
+
+static int append_request(sd_bus_message *reply, const Request *r)
+{
+        return sd_bus_message_append(
+                reply, "a{sv}", 17, "id", "s", r->id, "state", "s", request_state_to_string(r->state), "user",
+                "s", r->user, "uid", "u", (uint32_t)r->uid, "target", "s", r->target ? r->target : "",
+                "service", "s", r->service, "command", "s", r->command, "tty", "s", r->tty, "rhost", "s",
+                r->rhost, "ruser", "s", r->ruser, "cwd", "s", r->cwd, "reason", "s", r->reason,
+                "created_usec", "t", r->created_usec, "deadline_usec", "t", r->deadline_usec, "decided_usec",
+                "t", r->decided_usec, "until_usec", "t", r->until_usec, "by", "s", r->by ? r->by : "");
+}
+
+static int emit_created(Context *ctx, const Request *r)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *s = NULL;
+        int k;
+
+        k = sd_bus_message_new_signal(ctx->bus, &s, JIT_BUS_PATH, JIT_BUS_INTERFACE, "RequestCreated");
+        if (k >= 0)
+                k = sd_bus_message_append(s, "s", r->id);
+        if (k >= 0)
+                k = sd_bus_message_append(s, "a{sv}", 5, "user", "s", r->user, "service", "s", r->service,
+                                          "command", "s", r->command, "tty", "s", r->tty, "deadline_usec", "t",
+                                          r->deadline_usec);
+        if (k >= 0)
+                k = record_send_after_commit(ctx, NULL, s);
+        return k;
+}
+
+int bus_emit_decided(Context *ctx, const Request *r)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *s = NULL;
+        int k;
+
+        k = sd_bus_message_new_signal(ctx->bus, &s, JIT_BUS_PATH, JIT_BUS_INTERFACE, "RequestDecided");
+        if (k >= 0)
+                k = sd_bus_message_append(s, "ssts", r->id, request_state_to_string(r->state), r->until_usec,
+                                          r->by ? r->by : "");
+        if (k >= 0)
+                k = record_send_after_commit(ctx, NULL, s);
+        return k;
+}
+
+/* The requester's connection went away (sudo killed, ssh hung up): nobody may approve it now. */
+static int on_requester_gone(sd_bus_track *t, void *userdata)
+{
+        Request *r = userdata;
+        int k;
+
+        if (r->state != REQUEST_PENDING)
+                return 0;
+        k = request_decide(r, REQUEST_CANCELLED, "", "the requester went away");
+        if (k < 0)
+                log_error_errno(k, "Failed to cancel request %s", r->id);
+        return 0;
+}
+
+static int request_fill(Request *r, const CreateArgs *a, uid_t uid, char *name)
+{
+        const char *target = a->user;
+
+        r->uid = uid;
+        r->user = name;
+        if (!streq(target, name) && !(r->target = field_dup(target, JIT_MAX_FIELD)))
+                return -ENOMEM;
+        r->service = field_dup(a->service, JIT_MAX_FIELD);
+        r->tty = field_dup(a->tty, JIT_MAX_FIELD);
+        r->rhost = field_dup(a->rhost, JIT_MAX_FIELD);
+        r->ruser = field_dup(a->ruser, JIT_MAX_FIELD);
+        r->cwd = field_dup(a->cwd, JIT_MAX_PATH);
+        r->reason = field_dup(a->reason, JIT_MAX_FIELD);
+        r->command = a->command ? strdup(a->command) : strdup("");
+        if (!r->service || !r->tty || !r->rhost || !r->ruser || !r->cwd || !r->reason || !r->command)
+                return -ENOMEM;
+        return 0;
+}
+
+static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *ctx = userdata;
+        _cleanup_(caller_done) Caller caller = {};
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *name = NULL;
+        CreateArgs a = {.user = "", .service = "", .tty = "", .rhost = "", .ruser = "", .cwd = "", .reason = ""};
+        Request *r = NULL;
+        uid_t uid;
+        uint64_t now, timeout;
+        int k;
+
+        k = caller_get(ctx, m, &caller, error);
+        if (k < 0)
+                return k;
+        k = caller_check(&caller, ACCESS_ROOT, NULL, error);
+        if (k < 0)
+                return k;
+
+        k = read_context(m, &a, error);
+        if (k < 0 || sd_bus_error_is_set(error)) {
+                free(a.command);
+                return sd_bus_error_is_set(error) ? k
+                                                  : sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT,
+                                                                     "Malformed request context.");
+        }
+        _cleanup_free_ char *command = a.command;
+
+        /* sudo and su run with the real uid of the person who typed the command; login and sshd
+         * run as root, and there the account being entered is the requester. */
+        if (a.have_ruid && a.ruid != 0) {
+                uid = a.ruid;
+                if (!uid_is_valid(uid) || user_name_from_uid(uid, &name) < 0)
+                        return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown requester uid.");
+        } else {
+                if (user_uid_from_name(a.user, &uid) < 0 || !(name = strdup(a.user)))
+                        return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown user.");
+        }
+        if (!*a.service)
+                return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "No service given.");
+
+        if (ctx->n_pending >= JIT_MAX_PENDING || request_count_pending_for(ctx, uid) >= JIT_MAX_PENDING_PER_UID)
+                return sd_bus_error_set(error, JIT_ERROR_LIMIT_EXCEEDED, "Too many pending requests.");
+
+        k = request_new(ctx, &r);
+        if (k < 0)
+                return k;
+        k = request_fill(r, &a, uid, TAKE_PTR(name));
+        if (k < 0)
+                goto fail;
+
+        now = jit_now_usec(CLOCK_REALTIME);
+        timeout = ctx->config.request_timeout_usec;
+        if (a.timeout_usec > 0 && a.timeout_usec < timeout)
+                timeout = a.timeout_usec;
+        r->created_usec = now;
+        r->deadline_usec = now + timeout;
+
+        k = request_arm_expiry(r);
+        if (k < 0)
+                goto fail;
+        k = sd_bus_track_new(ctx->bus, &r->track, on_requester_gone, r);
+        if (k >= 0)
+                k = sd_bus_track_add_sender(r->track, m);
+        if (k < 0)
+                goto fail;
+
+        k = sd_bus_message_new_method_return(m, &reply);
+        if (k >= 0)
+                k = sd_bus_message_append(reply, "sstts", r->id, "pending", r->deadline_usec, (uint64_t)0, "");
+        if (k < 0)
+                goto fail;
+
+        k = record_emit(ctx, RECORD_REQUEST, r);
+        if (k < 0)
+                goto fail;
+        k = emit_created(ctx, r);
+        if (k >= 0)
+                k = record_send_after_commit(ctx, m, reply);
+        if (k < 0)
+                return k; /* the request record is queued; the expiry timer settles it */
+        return 1;
+fail:
+        request_free(r);
+        return k;
+}
+
+static int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *ctx = userdata;
+        _cleanup_(caller_done) Caller caller = {};
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *id, *key, *comment = "";
+        uint64_t duration = 0;
+        Request *r;
+        int k;
+
+        k = sd_bus_message_read(m, "s", &id);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (k < 0)
+                return k;
+        while ((k = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                k = sd_bus_message_read_basic(m, 's', &key);
+                if (k < 0)
+                        return k;
+                if (streq(key, "duration"))
+                        k = sd_bus_message_read(m, "v", "t", &duration);
+                else if (streq(key, "comment"))
+                        k = sd_bus_message_read(m, "v", "s", &comment);
+                else
+                        return sd_bus_error_setf(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown option.");
+                if (k < 0)
+                        return k;
+                k = sd_bus_message_exit_container(m);
+                if (k < 0)
+                        return k;
+        }
+        if (k < 0)
+                return k;
+        k = sd_bus_message_exit_container(m);
+        if (k < 0)
+                return k;
+
+        k = caller_get(ctx, m, &caller, error);
+        if (k < 0)
+                return k;
+        k = request_lookup(ctx, id, &caller, &r, error);
+        if (k < 0)
+                return k;
+        k = caller_check(&caller, ACCESS_APPROVER, r, error);
+        if (k < 0)
+                return k;
+        k = request_check_pending(r, error);
+        if (k < 0)
+                return k;
+
+        if (duration == 0)
+                duration = ctx->config.default_grant_usec;
+        if (duration > ctx->config.max_grant_usec)
+                duration = ctx->config.max_grant_usec;
+        r->until_usec = jit_now_usec(CLOCK_REALTIME) + duration;
+
+        _cleanup_free_ char *note = field_dup(comment, JIT_MAX_FIELD);
+        if (!note)
+                return -ENOMEM;
+        k = request_decide(r, REQUEST_APPROVED, caller.name, note);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_new_method_return(m, &reply);
+        if (k >= 0)
+                k = sd_bus_message_append(reply, "t", r->until_usec);
+        if (k >= 0)
+                k = record_send_after_commit(ctx, m, reply);
+        return k < 0 ? k : 1;
+}
+
+/* Deny and Cancel differ only in who may call them and what they record. */
+static int decide_simple(sd_bus_message *m, Context *ctx, Access access, RequestState state, const char *id,
+                         const char *comment, sd_bus_error *error)
+{
+        _cleanup_(caller_done) Caller caller = {};
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *note = NULL;
+        Request *r;
+        int k;
+
+        k = caller_get(ctx, m, &caller, error);
+        if (k < 0)
+                return k;
+        k = request_lookup(ctx, id, &caller, &r, error);
+        if (k < 0)
+                return k;
+        k = caller_check(&caller, access, r, error);
+        if (k < 0)
+                return k;
+        k = request_check_pending(r, error);
+        if (k < 0)
+                return k;
+        note = field_dup(comment, JIT_MAX_FIELD);
+        if (!note)
+                return -ENOMEM;
+        k = request_decide(r, state, caller.name, note);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_new_method_return(m, &reply);
+        if (k >= 0)
+                k = record_send_after_commit(ctx, m, reply);
+        return k < 0 ? k : 1;
+}
+
+static int method_deny(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *id, *comment;
+        int k;
+
+        k = sd_bus_message_read(m, "ss", &id, &comment);
+        if (k < 0)
+                return k;
+        return decide_simple(m, userdata, ACCESS_APPROVER, REQUEST_DENIED, id, comment, error);
+}
+
+static int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *id;
+        int k;
+
+        k = sd_bus_message_read(m, "s", &id);
+        if (k < 0)
+                return k;
+        return decide_simple(m, userdata, ACCESS_REQUESTER, REQUEST_CANCELLED, id, "", error);
+}
+
+static int method_list_requests(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *ctx = userdata;
+        _cleanup_(caller_done) Caller caller = {};
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *key, *state = "pending";
+        bool all;
+        int k;
+
+        k = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (k < 0)
+                return k;
+        while ((k = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                k = sd_bus_message_read_basic(m, 's', &key);
+                if (k < 0)
+                        return k;
+                if (!streq(key, "state"))
+                        return sd_bus_error_setf(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown filter.");
+                k = sd_bus_message_read(m, "v", "s", &state);
+                if (k < 0)
+                        return k;
+                k = sd_bus_message_exit_container(m);
+                if (k < 0)
+                        return k;
+        }
+        if (k < 0)
+                return k;
+        k = sd_bus_message_exit_container(m);
+        if (k < 0)
+                return k;
+        if (!streq(state, "pending") && !streq(state, "all"))
+                return sd_bus_error_setf(error, JIT_ERROR_INVALID_ARGUMENT, "Filter state must be pending or all.");
+        all = streq(state, "all");
+
+        k = caller_get(ctx, m, &caller, error);
+        if (k < 0)
+                return k;
+
+        k = sd_bus_message_new_method_return(m, &reply);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        if (k < 0)
+                return k;
+        for (Request *r = ctx->requests; r; r = r->next) {
+                if ((!all && r->state != REQUEST_PENDING) || !caller_may_see(&caller, r))
+                        continue;
+                k = append_request(reply, r);
+                if (k < 0)
+                        return k;
+        }
+        k = sd_bus_message_close_container(reply);
+        if (k < 0)
+                return k;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Context *ctx = userdata;
+        _cleanup_(caller_done) Caller caller = {};
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *id;
+        Request *r;
+        int k;
+
+        k = sd_bus_message_read(m, "s", &id);
+        if (k < 0)
+                return k;
+        k = caller_get(ctx, m, &caller, error);
+        if (k < 0)
+                return k;
+        k = request_lookup(ctx, id, &caller, &r, error);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_new_method_return(m, &reply);
+        if (k >= 0)
+                k = append_request(reply, r);
+        if (k < 0)
+                return k;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("CreateRequest", SD_BUS_ARGS("a{sv}", context),
+                                SD_BUS_RESULT("s", id, "s", state, "t", deadline_usec, "t", until_usec, "s",
+                                              message),
+                                method_create_request, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Approve", SD_BUS_ARGS("s", id, "a{sv}", options), SD_BUS_RESULT("t", until_usec),
+                                method_approve, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Deny", SD_BUS_ARGS("s", id, "s", comment), SD_BUS_NO_RESULT, method_deny,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT, method_cancel,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListRequests", SD_BUS_ARGS("a{sv}", filter), SD_BUS_RESULT("aa{sv}", requests),
+                                method_list_requests, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetRequest", SD_BUS_ARGS("s", id), SD_BUS_RESULT("a{sv}", request),
+                                method_get_request, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("RequestCreated", SD_BUS_ARGS("s", id, "a{sv}", summary), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("RequestDecided", SD_BUS_ARGS("s", id, "s", state, "t", until_usec, "s", by), 0),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_setup(Context *ctx)
+{
+        int k;
+
+        k = sd_bus_open_system(&ctx->bus);
+        if (k < 0)
+                return log_error_errno(k, "Failed to connect to the system bus");
+        k = sd_bus_add_object_vtable(ctx->bus, NULL, JIT_BUS_PATH, JIT_BUS_INTERFACE, manager_vtable, ctx);
+        if (k < 0)
+                return log_error_errno(k, "Failed to add the object");
+        k = sd_bus_attach_event(ctx->bus, ctx->event, SD_EVENT_PRIORITY_NORMAL);
+        if (k < 0)
+                return log_error_errno(k, "Failed to attach the bus to the event loop");
+        k = sd_bus_request_name(ctx->bus, JIT_BUS_NAME, 0);
+        if (k < 0)
+                return log_error_errno(k, "Failed to own " JIT_BUS_NAME);
+        return 0;
+}

@@ -1,0 +1,159 @@
+/* The journald mirror: one structured entry per record, so admins can use journalctl. */
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+
+#include "duration.h"
+#include "jit-record.h"
+#include "jitd.h"
+#include "sanitize.h"
+#include "util.h"
+
+#define MIRROR_MAX_FIELDS 24
+
+struct MirrorEntry {
+        size_t n;
+        char *fields[MIRROR_MAX_FIELDS];
+};
+
+static const struct {
+        const char *name;
+        const char *message_id;
+        int priority;
+} record_info[_RECORD_TYPE_MAX] = {
+        [RECORD_REQUEST] = {"request", JIT_MESSAGE_REQUEST, LOG_NOTICE},
+        [RECORD_APPROVE] = {"approve", JIT_MESSAGE_APPROVE, LOG_INFO},
+        [RECORD_DENY] = {"deny", JIT_MESSAGE_DENY, LOG_WARNING},
+        [RECORD_EXPIRE] = {"expire", JIT_MESSAGE_EXPIRE, LOG_NOTICE},
+        [RECORD_CANCEL] = {"cancel", JIT_MESSAGE_CANCEL, LOG_NOTICE},
+        [RECORD_GRANT_USE] = {"grant-use", JIT_MESSAGE_GRANT_USE, LOG_INFO},
+        [RECORD_REVOKE] = {"revoke", JIT_MESSAGE_REVOKE, LOG_NOTICE},
+        [RECORD_KEY] = {"key", JIT_MESSAGE_KEY, LOG_INFO},
+        [RECORD_START] = {"start", JIT_MESSAGE_START, LOG_INFO},
+        [RECORD_STOP] = {"stop", JIT_MESSAGE_STOP, LOG_INFO},
+        [RECORD_REPAIR] = {"repair", JIT_MESSAGE_REPAIR, LOG_CRIT},
+        [RECORD_CHECKPOINT] = {"checkpoint", JIT_MESSAGE_CHECKPOINT, LOG_DEBUG},
+};
+
+const char *record_type_to_string(RecordType t)
+{
+        return (size_t)t < _RECORD_TYPE_MAX ? record_info[t].name : NULL;
+}
+
+/* Add KEY=value; the value is sanitised again (it may come from a caller) and bounded (A37). */
+static int entry_add(MirrorEntry *e, const char *key, const char *value)
+{
+        _cleanup_free_ char *v = NULL;
+
+        if (!value || !*value)
+                return 0;
+        if (e->n >= MIRROR_MAX_FIELDS)
+                return -E2BIG;
+        v = jit_sanitize(value, strlen(value), JIT_MAX_COMMAND);
+        if (!v || asprintf(&e->fields[e->n], "%s=%s", key, v) < 0)
+                return -ENOMEM;
+        e->n++;
+        return 0;
+}
+
+static int entry_addf(MirrorEntry *e, const char *key, const char *fmt, ...)
+{
+        _cleanup_free_ char *v = NULL;
+        va_list ap;
+        int k;
+
+        va_start(ap, fmt);
+        k = vasprintf(&v, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+        return entry_add(e, key, v);
+}
+
+static int entry_message(MirrorEntry *e, RecordType type, const Request *r)
+{
+        char until[64];
+
+        switch (type) {
+        case RECORD_REQUEST:
+                return entry_addf(e, "MESSAGE", "request %s: %s wants %s: %s", r->id, r->user, r->service,
+                                  r->command);
+        case RECORD_APPROVE:
+                return entry_addf(e, "MESSAGE", "request %s approved by %s until %s", r->id, r->by,
+                                  jit_format_time(r->until_usec, until, sizeof(until)));
+        case RECORD_DENY:
+                return entry_addf(e, "MESSAGE", "request %s denied by %s%s%s", r->id, r->by,
+                                  *r->comment ? ": " : "", r->comment);
+        case RECORD_EXPIRE:
+                return entry_addf(e, "MESSAGE", "request %s expired", r->id);
+        case RECORD_CANCEL:
+                return entry_addf(e, "MESSAGE", "request %s cancelled by %s%s%s", r->id, r->by,
+                                  *r->comment ? ": " : "", r->comment);
+        default:
+                return entry_addf(e, "MESSAGE", "%s %s", record_info[type].name, r ? r->id : "");
+        }
+}
+
+MirrorEntry *mirror_entry_new(RecordType type, const Request *r)
+{
+        MirrorEntry *e;
+        int k = 0;
+
+        assert((size_t)type < _RECORD_TYPE_MAX);
+        e = calloc(1, sizeof(*e));
+        if (!e)
+                return NULL;
+
+        k |= entry_message(e, type, r);
+        k |= entry_add(e, "MESSAGE_ID", record_info[type].message_id);
+        k |= entry_addf(e, "PRIORITY", "%d", record_info[type].priority);
+        k |= entry_add(e, "SYSLOG_IDENTIFIER", "jitd");
+        k |= entry_add(e, "JIT_RECORD", record_info[type].name);
+        if (r) {
+                k |= entry_add(e, "JIT_REQUEST_ID", r->id);
+                k |= entry_add(e, "JIT_STATE", request_state_to_string(r->state));
+                k |= entry_add(e, "JIT_USER", r->user);
+                k |= entry_addf(e, "JIT_UID", "%u", (unsigned)r->uid);
+                k |= entry_add(e, "JIT_TARGET_USER", r->target);
+                k |= entry_add(e, "JIT_SERVICE", r->service);
+                k |= entry_add(e, "JIT_COMMAND", r->command);
+                k |= entry_add(e, "JIT_TTY", r->tty);
+                k |= entry_add(e, "JIT_RHOST", r->rhost);
+                k |= entry_add(e, "JIT_REASON", r->reason);
+                k |= entry_add(e, "JIT_APPROVER", type == RECORD_APPROVE || type == RECORD_DENY ? r->by : NULL);
+                k |= entry_add(e, "JIT_DECIDED_BY", r->by);
+                k |= entry_add(e, "JIT_COMMENT", r->comment);
+                if (r->until_usec)
+                        k |= entry_addf(e, "JIT_UNTIL_USEC", "%llu", (unsigned long long)r->until_usec);
+        }
+        if (k != 0) {
+                mirror_entry_free(e);
+                return NULL;
+        }
+        return e;
+}
+
+/* journald down or rate-limiting must never change a decision: the result is ignored on purpose. */
+void mirror_entry_send(const MirrorEntry *e)
+{
+        struct iovec iov[MIRROR_MAX_FIELDS];
+
+        for (size_t i = 0; i < e->n; i++)
+                iov[i] = (struct iovec){.iov_base = e->fields[i], .iov_len = strlen(e->fields[i])};
+        (void)sd_journal_sendv(iov, (int)e->n);
+}
+
+void mirror_entry_free(MirrorEntry *e)
+{
+        if (!e)
+                return;
+        for (size_t i = 0; i < e->n; i++)
+                free(e->fields[i]);
+        free(e);
+}

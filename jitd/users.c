@@ -1,0 +1,104 @@
+/* Account lookups through NSS: names, uids and approver group membership. */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jitd.h"
+#include "util.h"
+
+#define NSS_BUF_MAX (1024 * 1024)
+
+/* Run getpwuid_r/getpwnam_r with a buffer that grows on ERANGE, bounded. */
+static int passwd_lookup(uid_t uid, const char *name, struct passwd *pw, char **ret_buf)
+{
+        struct passwd *res = NULL;
+
+        for (size_t size = 1024; size <= NSS_BUF_MAX; size *= 2) {
+                char *buf = malloc(size);
+                int k;
+
+                if (!buf)
+                        return -ENOMEM;
+                k = name ? getpwnam_r(name, pw, buf, size, &res) : getpwuid_r(uid, pw, buf, size, &res);
+                if (k == 0 && res) {
+                        *ret_buf = buf;
+                        return 0;
+                }
+                free(buf);
+                if (k != ERANGE)
+                        return k == 0 ? -ESRCH : -k;
+        }
+        return -ERANGE;
+}
+
+/* uids that sudo, setuid and NSS treat as special or invalid are never a person (A05). */
+bool uid_is_valid(uid_t uid)
+{
+        return uid != (uid_t)-1 && uid != (uid_t)-2 && uid <= (uid_t)INT_MAX;
+}
+
+int user_name_from_uid(uid_t uid, char **ret)
+{
+        _cleanup_free_ char *buf = NULL;
+        struct passwd pw;
+        int k;
+
+        if (!uid_is_valid(uid))
+                return -EINVAL;
+        k = passwd_lookup(uid, NULL, &pw, &buf);
+        if (k < 0)
+                return k;
+        *ret = strdup(pw.pw_name);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int user_uid_from_name(const char *name, uid_t *ret)
+{
+        _cleanup_free_ char *buf = NULL;
+        struct passwd pw;
+        int k;
+
+        if (!name || !*name || strlen(name) > JIT_MAX_FIELD)
+                return -EINVAL;
+        k = passwd_lookup(0, name, &pw, &buf);
+        if (k < 0)
+                return k;
+        if (!uid_is_valid(pw.pw_uid))
+                return -EINVAL;
+        *ret = pw.pw_uid;
+        return 0;
+}
+
+int user_in_group(uid_t uid, const char *group)
+{
+        _cleanup_free_ char *pwbuf = NULL;
+        struct passwd pw;
+        struct group gr, *res = NULL;
+        int k;
+
+        k = passwd_lookup(uid, NULL, &pw, &pwbuf);
+        if (k < 0)
+                return k;
+        for (size_t size = 1024; size <= NSS_BUF_MAX; size *= 2) {
+                _cleanup_free_ char *buf = malloc(size);
+                if (!buf)
+                        return -ENOMEM;
+                k = getgrnam_r(group, &gr, buf, size, &res);
+                if (k == ERANGE)
+                        continue;
+                if (k != 0)
+                        return -k;
+                if (!res)
+                        return 0; /* no such group: nobody is in it */
+                if (gr.gr_gid == pw.pw_gid)
+                        return 1;
+                for (char **m = gr.gr_mem; m && *m; m++)
+                        if (streq(*m, pw.pw_name))
+                                return 1;
+                return 0;
+        }
+        return -ERANGE;
+}
