@@ -60,6 +60,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
 
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $<
+
 # Fuzz harnesses need clang's libFuzzer; they are built in their own tree.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
@@ -75,14 +79,19 @@ fuzz: fuzz-build
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
 	  $$f -max_total_time=$(FUZZ_TIME) $(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
-check: all fuzz-build
-	JIT_BUILD=$(CURDIR)/$(BUILD) SANITIZE=$(SANITIZE) prove -v -r tests/run-unit.sh tests/run-fuzz.sh tests/e2e
+deps:
+	tests/deps.sh
 
-demo: all
+check: deps
+	$(MAKE) all fuzz-build
+	JIT_BUILD=$(CURDIR)/$(BUILD) SANITIZE=$(SANITIZE) prove -v --exec '' tests/run-unit.t tests/run-fuzz.t tests/e2e/*.t
+
+demo: deps
+	$(MAKE) all
 	tests/sandbox.sh tests/demo.sh
 
-bench: all
-	tests/sandbox.sh bench/approve-latency
+bench: all $(BUILD)/bench/approve-latency
+	tests/sandbox.sh bench/run-approve-latency
 
 install: all
 	install -D -m 0755 $(BUILD)/jitd $(DESTDIR)$(SBINDIR)/jitd
@@ -99,5 +108,5 @@ format:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all check demo bench install format clean fuzz fuzz-build
+.PHONY: all deps check demo bench install format clean fuzz fuzz-build
 .DELETE_ON_ERROR:
