@@ -12,32 +12,33 @@
 #include "log.h"
 #include "util.h"
 
+/* Queue an item; takes ownership of mirror, even on failure. */
 static int outbound_push(Context *ctx, MirrorEntry *mirror, sd_bus_message *call, sd_bus_message *reply)
 {
         Outbound *o = calloc(1, sizeof(*o));
 
-        if (!o)
+        if (!o) {
+                mirror_entry_free(mirror);
                 return -ENOMEM;
+        }
         o->mirror = mirror;
         o->call = call ? sd_bus_message_ref(call) : NULL;
         o->reply = reply ? sd_bus_message_ref(reply) : NULL;
         *ctx->outbound_tail = o;
         ctx->outbound_tail = &o->next;
-        return sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_ONESHOT);
+        /* After the loop has ended (the stop record) this fails; record_flush_all commits it. */
+        (void)sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_ONESHOT);
+        return 0;
 }
 
 int record_emit(Context *ctx, RecordType type, const Request *r)
 {
         MirrorEntry *e;
-        int k;
 
         e = mirror_entry_new(type, r);
         if (!e)
                 return -ENOMEM;
-        k = outbound_push(ctx, e, NULL, NULL);
-        if (k < 0)
-                mirror_entry_free(e);
-        return k;
+        return outbound_push(ctx, e, NULL, NULL);
 }
 
 int record_send_after_commit(Context *ctx, sd_bus_message *call, sd_bus_message *reply)

@@ -1,0 +1,91 @@
+/* Internals shared by the journal writer, reader and verifier: line reading and the record walk. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "journal.h"
+
+/* ---- reading lines from a file in large chunks ---- */
+
+typedef struct LineReader {
+        int fd;
+        char *buf;
+        size_t cap;
+        size_t start, end; /* unread bytes are buf[start..end) */
+        uint64_t offset;   /* file offset of buf[start] */
+} LineReader;
+
+int line_reader_init(LineReader *lr, int fd, uint64_t offset);
+void line_reader_done(LineReader *lr);
+/* 1 and a line without its newline; 0 at the end of the file (*ret_len then counts the bytes of an
+ * unterminated last line, which stay unread); -EMSGSIZE for a line longer than JOURNAL_MAX_LINE;
+ * other negative errno for read errors. *ret_offset is where the line starts. */
+int line_reader_next(LineReader *lr, const char **ret_line, size_t *ret_len, uint64_t *ret_offset);
+
+/* ---- walking records: every rule of the format except the final checks ---- */
+
+typedef struct JournalWalk {
+        /* Settings. */
+        const NoteVerifier *trusted; /* epoch-0 key the genesis record must carry; NULL accepts any */
+        bool all_signatures;
+        bool attribute; /* on a prev mismatch, use the next checkpoint to name the altered record */
+        bool keep_leaves;
+        uint64_t want_size; /* remember the root at this size (saved checkpoint); 0 = none */
+
+        /* State after the last accepted record. */
+        uint64_t n; /* records accepted = next seq */
+        MerkleHash prev;
+        uint64_t prev_offset; /* where the last accepted record starts */
+        MerkleFrontier tree;
+        uint64_t last_time;
+        uint64_t end_offset;
+        char origin[NOTE_MAX_NAME + 1];
+        JournalEpochKey cur;
+        JournalEpochKey *keys; /* ended epochs */
+        size_t n_keys, keys_alloc;
+        bool in_seal; /* the last record is a key record: a checkpoint must follow */
+        JournalEpochKey next;
+        uint64_t key_record_offset;
+        uint64_t n_checkpoints, n_signatures;
+        bool last_is_checkpoint;
+        uint64_t last_checkpoint_seq;
+        uint64_t last_checkpoint_end;
+        char *last_checkpoint; /* note text */
+        bool last_checkpoint_verified;
+        NoteVerifier last_checkpoint_key;
+        MerkleHash *leaves;
+        uint64_t leaves_alloc;
+        bool have_want_root;
+        MerkleHash want_root;
+
+        /* Attribution of a prev mismatch (see journal-walk.c). */
+        bool suspect;
+        uint64_t suspect_seq;
+        uint64_t suspect_offset;
+        uint64_t suspect_prev_offset;
+
+        /* The failure. */
+        uint64_t bad_seq;
+        uint64_t bad_offset;
+        char reason[320];
+} JournalWalk;
+
+void journal_walk_init(JournalWalk *w);
+void journal_walk_done(JournalWalk *w);
+/* Feed the next line. 0 if accepted; -EBADMSG with bad_seq/bad_offset/reason otherwise. Other
+ * negative errno (ENOMEM) for resource failures. */
+int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t offset);
+/* After the last line: the journal must end in a checkpoint, whose signature is checked now. */
+int journal_walk_finish(JournalWalk *w);
+/* Record a failure that is not about one record's content (torn tail, read error). */
+int journal_walk_fail(JournalWalk *w, uint64_t seq, uint64_t offset, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+/* The key certificate text a key record's "cert" note signs. */
+int journal_key_cert_text(const char *origin, const JournalEpochKey *k, const MerkleHash prev, char **ret);
+
+/* Walk a whole file (from offset 0) through w; on a clean end returns 0 with *ret_partial the bytes of an
+ * unterminated last line (not fed to w). Stops at the first failure. */
+int journal_walk_file(JournalWalk *w, int fd, uint64_t *ret_partial);

@@ -1,0 +1,163 @@
+/* Offline verification of a journal file against the trusted identity key (and a saved checkpoint). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "journal-internal.h"
+#include "keys.h"
+#include "util.h"
+
+void journal_verify_result_done(JournalVerifyResult *r)
+{
+        free(r->last_checkpoint);
+        free(r->keys);
+        free(r->leaves);
+        r->last_checkpoint = NULL;
+        r->keys = NULL;
+        r->leaves = NULL;
+}
+
+static int fail(JournalVerifyResult *ret, uint64_t seq, uint64_t offset, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static int fail(JournalVerifyResult *ret, uint64_t seq, uint64_t offset, const char *fmt, ...)
+{
+        va_list ap;
+
+        ret->ok = false;
+        ret->bad_seq = seq;
+        ret->bad_line = seq == UINT64_MAX ? 0 : seq + 1;
+        ret->bad_offset = offset;
+        va_start(ap, fmt);
+        vsnprintf(ret->reason, sizeof(ret->reason), fmt, ap);
+        va_end(ap);
+        return -EBADMSG;
+}
+
+/* The saved checkpoint must be signed by a key of this journal's chain, and the journal must hold
+ * a tree of that size with that root: then it extends the saved state (a consistency check with
+ * every leaf at hand). */
+static int check_saved(JournalWalk *w, const char *saved, const Checkpoint *c, JournalVerifyResult *ret)
+{
+        NoteVerifier *keys;
+        size_t n = w->n_keys + 1, idx;
+        const char *why = NULL;
+        Checkpoint checked;
+        int r;
+
+        keys = calloc(n, sizeof(*keys));
+        if (!keys)
+                return -ENOMEM;
+        for (size_t i = 0; i < w->n_keys; i++)
+                keys[i] = w->keys[i].key;
+        keys[n - 1] = w->cur.key;
+        r = checkpoint_open(saved, strlen(saved), w->origin, keys, n, &checked, &idx, &why);
+        free(keys);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -ENOKEY)
+                return fail(ret, UINT64_MAX, 0,
+                            "saved checkpoint (size %" PRIu64 ") is signed by a key this journal never had: "
+                            "the journal was rolled back or replaced",
+                            c->size);
+        if (r < 0)
+                return fail(ret, UINT64_MAX, 0, "saved checkpoint: %s", why);
+        if (c->size > w->last_checkpoint_seq)
+                return fail(ret, UINT64_MAX, w->end_offset,
+                            "journal is shorter than the saved checkpoint (%" PRIu64 " < %" PRIu64
+                            " records): truncated or rolled back",
+                            w->last_checkpoint_seq, c->size);
+        if (c->size > 0 && (!w->have_want_root || memcmp(w->want_root, c->root, MERKLE_HASH_SIZE) != 0))
+                return fail(ret, c->size - 1, 0,
+                            "journal does not extend the saved checkpoint (size %" PRIu64
+                            "): history was rewritten or rolled back",
+                            c->size);
+        return 0;
+}
+
+int journal_verify_full(const char *path, const JournalVerifyOptions *o, JournalVerifyResult *ret)
+{
+        _cleanup_close_ int fd = -1;
+        NoteVerifier trusted;
+        Checkpoint saved = {};
+        JournalWalk w;
+        uint64_t partial = 0;
+        const char *why = NULL;
+        int r;
+
+        *ret = (JournalVerifyResult){ .bad_seq = UINT64_MAX };
+        if (!o || !o->pubkey_text || keys_parse_verifier_text(o->pubkey_text, strlen(o->pubkey_text), &trusted) < 0)
+                return -EINVAL;
+        if (o->saved_checkpoint) {
+                size_t text_len, n_sigs;
+
+                if (note_parse(o->saved_checkpoint, strlen(o->saved_checkpoint), &text_len, &n_sigs, &why) < 0 ||
+                    checkpoint_parse(o->saved_checkpoint, text_len, &saved, &why) < 0)
+                        return fail(ret, UINT64_MAX, 0, "saved checkpoint: %s", why);
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+
+        journal_walk_init(&w);
+        w.trusted = &trusted;
+        w.attribute = true;
+        w.all_signatures = o->all_signatures;
+        w.keep_leaves = o->keep_leaves;
+        w.want_size = saved.size;
+
+        r = journal_walk_file(&w, fd, &partial);
+        if (r >= 0 && partial > 0)
+                r = journal_walk_fail(&w, w.n, w.end_offset,
+                                      "torn tail: the file ends inside a record (%" PRIu64 " bytes after seq %" PRIu64 ")",
+                                      partial, w.n - 1);
+        if (r >= 0)
+                r = journal_walk_finish(&w);
+        if (r >= 0 && o->saved_checkpoint)
+                r = check_saved(&w, o->saved_checkpoint, &saved, ret);
+        else if (r == -EBADMSG)
+                fail(ret, w.bad_seq, w.bad_offset, "%s", w.reason);
+
+        ret->n_records = w.n;
+        ret->n_checkpoints = w.n_checkpoints;
+        ret->n_signatures = w.n_signatures;
+        memcpy(ret->origin, w.origin, sizeof(ret->origin));
+        ret->epoch = w.cur.epoch;
+        ret->epoch_end_usec = w.cur.start_usec + w.cur.epoch_usec;
+        if (w.last_checkpoint) {
+                size_t text_len, n_sigs;
+                Checkpoint c;
+
+                if (note_parse(w.last_checkpoint, strlen(w.last_checkpoint), &text_len, &n_sigs, NULL) >= 0 &&
+                    checkpoint_parse(w.last_checkpoint, text_len, &c, NULL) >= 0) {
+                        ret->tree_size = c.size;
+                        memcpy(ret->root, c.root, MERKLE_HASH_SIZE);
+                }
+                ret->last_checkpoint = TAKE_PTR(w.last_checkpoint);
+        }
+        ret->keys = calloc(w.n_keys + 1, sizeof(JournalEpochKey));
+        if (ret->keys) {
+                if (w.n_keys > 0)
+                        memcpy(ret->keys, w.keys, w.n_keys * sizeof(JournalEpochKey));
+                ret->keys[w.n_keys] = w.cur;
+                ret->n_keys = w.n > 0 ? w.n_keys + 1 : 0;
+        } else if (r >= 0)
+                r = -ENOMEM;
+        ret->leaves = TAKE_PTR(w.leaves);
+        ret->n_leaves = w.n;
+        journal_walk_done(&w);
+        if (r >= 0)
+                ret->ok = true;
+        return r;
+}
+
+int journal_verify(const char *path, const char *pubkey_text, const char *saved_checkpoint,
+                   JournalVerifyResult *ret)
+{
+        JournalVerifyOptions o = { .pubkey_text = pubkey_text, .saved_checkpoint = saved_checkpoint };
+        return journal_verify_full(path, &o, ret);
+}

@@ -1,0 +1,464 @@
+/* The record walk: every rule a journal must follow, applied line by line (docs/journal-format.md §6). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "journal-internal.h"
+#include "journal-util.h"
+#include "util.h"
+
+#define LINE_BUF_SIZE (1024 * 1024)
+
+/* ---- line reader ---- */
+
+int line_reader_init(LineReader *lr, int fd, uint64_t offset)
+{
+        *lr = (LineReader){ .fd = fd, .offset = offset, .cap = LINE_BUF_SIZE };
+        lr->buf = malloc(lr->cap);
+        if (!lr->buf)
+                return -ENOMEM;
+        if (lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+                free(lr->buf);
+                lr->buf = NULL;
+                return -errno;
+        }
+        return 0;
+}
+
+void line_reader_done(LineReader *lr)
+{
+        free(lr->buf);
+        lr->buf = NULL;
+}
+
+int line_reader_next(LineReader *lr, const char **ret_line, size_t *ret_len, uint64_t *ret_offset)
+{
+        size_t scanned = 0;
+
+        for (;;) {
+                char *start = lr->buf + lr->start;
+                char *nl = memchr(start + scanned, '\n', lr->end - lr->start - scanned);
+
+                if (nl) {
+                        size_t len = (size_t)(nl - start);
+
+                        if (len >= JOURNAL_MAX_LINE)
+                                return -EMSGSIZE;
+                        *ret_line = start;
+                        *ret_len = len;
+                        *ret_offset = lr->offset;
+                        lr->start += len + 1;
+                        lr->offset += len + 1;
+                        return 1;
+                }
+                scanned = lr->end - lr->start;
+                if (scanned >= JOURNAL_MAX_LINE)
+                        return -EMSGSIZE;
+                if (lr->start > 0) {
+                        memmove(lr->buf, start, scanned);
+                        lr->end = scanned;
+                        lr->start = 0;
+                }
+                ssize_t k = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0) {
+                        *ret_line = lr->buf + lr->start;
+                        *ret_len = lr->end - lr->start;
+                        *ret_offset = lr->offset;
+                        return 0;
+                }
+                lr->end += (size_t)k;
+        }
+}
+
+/* ---- walk ---- */
+
+void journal_walk_init(JournalWalk *w)
+{
+        *w = (JournalWalk){ .last_checkpoint_seq = UINT64_MAX, .bad_seq = UINT64_MAX };
+        merkle_frontier_init(&w->tree);
+}
+
+void journal_walk_done(JournalWalk *w)
+{
+        free(w->keys);
+        free(w->last_checkpoint);
+        free(w->leaves);
+        w->keys = NULL;
+        w->last_checkpoint = NULL;
+        w->leaves = NULL;
+}
+
+static int vfail(JournalWalk *w, uint64_t seq, uint64_t offset, const char *fmt, va_list ap)
+{
+        if (w->reason[0])
+                return -EBADMSG; /* keep the first failure */
+        if (w->suspect) {
+                /* An earlier prev mismatch was waiting for a checkpoint to say which side was altered;
+                 * without that, the mismatch itself is the first failure. */
+                w->bad_seq = w->suspect_seq;
+                w->bad_offset = w->suspect_offset;
+                snprintf(w->reason, sizeof(w->reason),
+                         "prev does not match the hash of seq %" PRIu64 " (seq %" PRIu64 " or %" PRIu64
+                         " was altered, or a record was inserted or removed)",
+                         w->suspect_seq - 1, w->suspect_seq - 1, w->suspect_seq);
+                return -EBADMSG;
+        }
+        w->bad_seq = seq;
+        w->bad_offset = offset;
+        vsnprintf(w->reason, sizeof(w->reason), fmt, ap);
+        return -EBADMSG;
+}
+
+int journal_walk_fail(JournalWalk *w, uint64_t seq, uint64_t offset, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vfail(w, seq, offset, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+#define FAIL(w, seq, off, ...) journal_walk_fail(w, seq, off, __VA_ARGS__)
+
+int journal_key_cert_text(const char *origin, const JournalEpochKey *k, const MerkleHash prev, char **ret)
+{
+        char vkey[NOTE_VERIFIER_MAX], hex[2 * MERKLE_HASH_SIZE + 1];
+
+        note_verifier_format(&k->key, vkey);
+        jit_hex_encode(prev, MERKLE_HASH_SIZE, hex);
+        if (asprintf(ret,
+                     "pam_jit epoch key v1\n%s\nepoch %" PRIu64 "\nfirst-seq %" PRIu64 "\nstart %" PRIu64
+                     "\nlength %" PRIu64 "\nkey %s\nprev %s\n",
+                     origin, k->epoch, k->first_seq, k->start_usec, k->epoch_usec, vkey, hex) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static bool field_u64(const JournalField *f, const char *key, uint64_t *ret)
+{
+        return streq(f->key, key) && jit_parse_u64_strict(f->value, strlen(f->value), JOURNAL_MAX_NUMBER, ret) >= 0;
+}
+
+/* Key records: "key" record at seq 0 (genesis, no cert) or the seal of an epoch (with cert). */
+static int walk_key(JournalWalk *w, const JournalRecordView *v, char *scratch, size_t scratch_size,
+                    uint64_t offset)
+{
+        JournalField f[JOURNAL_MAX_FIELDS];
+        JournalEpochKey k = {};
+        bool genesis = v->seq == 0;
+        size_t want = genesis ? 6 : 7, i = 0;
+        const char *cert = NULL, *origin;
+        uint64_t len;
+        int r;
+
+        if (v->n_fields != want)
+                return FAIL(w, v->seq, offset, "key record has %zu fields, expected %zu", v->n_fields, want);
+        r = journal_record_decode_fields(v, scratch, scratch_size, f, ELEMENTSOF(f));
+        if (r < 0)
+                return r;
+        /* Fields are sorted: [cert] epoch epoch_usec first_seq key origin start_usec. */
+        if (!genesis) {
+                if (!streq(f[i].key, "cert"))
+                        return FAIL(w, v->seq, offset, "key record lacks its certificate");
+                cert = f[i++].value;
+        }
+        if (!field_u64(&f[i], "epoch", &k.epoch) || !field_u64(&f[i + 1], "epoch_usec", &k.epoch_usec) ||
+            !field_u64(&f[i + 2], "first_seq", &k.first_seq) || !streq(f[i + 3].key, "key") ||
+            !streq(f[i + 4].key, "origin") || !field_u64(&f[i + 5], "start_usec", &k.start_usec))
+                return FAIL(w, v->seq, offset, "key record fields are malformed");
+        origin = f[i + 4].value;
+        if (!note_name_valid(origin, strlen(origin)))
+                return FAIL(w, v->seq, offset, "invalid origin in key record");
+        if (note_verifier_parse(f[i + 3].value, strlen(f[i + 3].value), &k.key) < 0 || !streq(k.key.name, origin))
+                return FAIL(w, v->seq, offset, "key record holds an invalid verifier key");
+        if (k.epoch_usec < JOURNAL_MIN_EPOCH_USEC || k.epoch_usec > JOURNAL_MAX_EPOCH_USEC)
+                return FAIL(w, v->seq, offset, "epoch length out of range");
+
+        if (genesis) {
+                if (k.epoch != 0 || k.first_seq != 0 || k.start_usec != v->time_usec)
+                        return FAIL(w, 0, offset, "genesis key record does not start epoch 0 at seq 0");
+                if (w->trusted && !note_verifier_equal(&k.key, w->trusted))
+                        return FAIL(w, 0, offset,
+                                    "journal identity key is not the trusted key (foreign key or foreign journal)");
+                memcpy(w->origin, origin, strlen(origin) + 1);
+                w->cur = k;
+                return 0;
+        }
+
+        _cleanup_free_ char *text = NULL;
+        size_t text_len, n_sigs;
+        const char *why = NULL;
+
+        if (!streq(origin, w->origin))
+                return FAIL(w, v->seq, offset, "key record names another origin");
+        if (k.epoch != w->cur.epoch + 1)
+                return FAIL(w, v->seq, offset, "key record for epoch %" PRIu64 " in epoch %" PRIu64 " (epoch skipped)",
+                            k.epoch, w->cur.epoch);
+        if (k.first_seq != v->seq + 2)
+                return FAIL(w, v->seq, offset, "key record's first seq is %" PRIu64 ", expected %" PRIu64, k.first_seq,
+                            v->seq + 2);
+        if (__builtin_add_overflow(w->cur.start_usec, w->cur.epoch_usec, &len) || k.start_usec != len)
+                return FAIL(w, v->seq, offset, "epoch %" PRIu64 " does not start where epoch %" PRIu64 " ends", k.epoch,
+                            w->cur.epoch);
+        if (v->time_usec < k.start_usec)
+                return FAIL(w, v->seq, offset, "epoch %" PRIu64 " sealed before it ended", w->cur.epoch);
+        if (memcmp(k.key.public_key, w->cur.key.public_key, NOTE_ED25519_KEY_SIZE) == 0)
+                return FAIL(w, v->seq, offset, "key record reuses the current key");
+
+        r = journal_key_cert_text(w->origin, &k, v->prev, &text);
+        if (r < 0)
+                return r;
+        r = note_verify(cert, strlen(cert), &w->cur.key, 1, &text_len, NULL, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return FAIL(w, v->seq, offset, "certificate for epoch %" PRIu64 " is not signed by epoch %" PRIu64 "'s key: %s",
+                            k.epoch, w->cur.epoch, why);
+        w->n_signatures++;
+        if (note_parse(cert, strlen(cert), &text_len, &n_sigs, NULL) < 0 || n_sigs != 1 ||
+            text_len != strlen(text) || memcmp(cert, text, text_len) != 0)
+                return FAIL(w, v->seq, offset, "certificate does not match the key record");
+
+        w->next = k;
+        w->in_seal = true;
+        w->key_record_offset = offset;
+        return 0;
+}
+
+static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scratch, size_t scratch_size,
+                           uint64_t offset, size_t line_len)
+{
+        MerkleHash root;
+        Checkpoint c;
+        size_t len, text_len, n_sigs;
+        const char *why = NULL;
+        int r;
+
+        if (v->n_fields != 1)
+                return FAIL(w, v->seq, offset, "checkpoint record must have exactly one field, \"note\"");
+        r = journal_record_get_field(v, "note", scratch, scratch_size, &len);
+        if (r == -ENOENT)
+                return FAIL(w, v->seq, offset, "checkpoint record must have exactly one field, \"note\"");
+        if (r < 0)
+                return r;
+        if (note_parse(scratch, len, &text_len, &n_sigs, &why) < 0)
+                return FAIL(w, v->seq, offset, "malformed checkpoint note: %s", why);
+        if (n_sigs != 1)
+                return FAIL(w, v->seq, offset, "checkpoint note must carry exactly one signature");
+        if (checkpoint_parse(scratch, text_len, &c, &why) < 0)
+                return FAIL(w, v->seq, offset, "malformed checkpoint: %s", why);
+        if (!streq(c.origin, w->origin))
+                return FAIL(w, v->seq, offset, "checkpoint is for another origin");
+        if (c.size != v->seq)
+                return FAIL(w, v->seq, offset, "checkpoint covers %" PRIu64 " records, expected %" PRIu64, c.size, v->seq);
+
+        merkle_frontier_root(&w->tree, root);
+        if (w->suspect) {
+                /* If the tree built from the hash that seq N claims for its predecessor matches this
+                 * signed root, the predecessor's bytes are what changed; otherwise seq N is the odd one. */
+                if (memcmp(root, c.root, MERKLE_HASH_SIZE) == 0) {
+                        w->suspect = false;
+                        return FAIL(w, w->suspect_seq - 1, w->suspect_prev_offset,
+                                    "record altered: its hash is not the one seq %" PRIu64
+                                    " and the checkpoint at seq %" PRIu64 " commit to",
+                                    w->suspect_seq, v->seq);
+                }
+                /* Not confirmed: report the mismatch itself (vfail() does, while suspect is set). */
+                return FAIL(w, v->seq, offset, "prev mismatch");
+        }
+        if (memcmp(root, c.root, MERKLE_HASH_SIZE) != 0)
+                return FAIL(w, v->seq, offset, "checkpoint root does not match the records before it");
+        r = note_find_signature(scratch, len, &w->cur.key, NULL);
+        if (r < 0)
+                return FAIL(w, v->seq, offset, "checkpoint is not signed by epoch %" PRIu64 "'s key", w->cur.epoch);
+
+        w->last_checkpoint_verified = false;
+        if (w->in_seal || w->all_signatures) {
+                r = note_verify(scratch, len, &w->cur.key, 1, NULL, NULL, &why);
+                if (r < 0)
+                        return FAIL(w, v->seq, offset, "checkpoint signature: %s", why);
+                w->n_signatures++;
+                w->last_checkpoint_verified = true;
+        }
+
+        char *copy = malloc(len + 1);
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, scratch, len + 1);
+        free(w->last_checkpoint);
+        w->last_checkpoint = copy;
+        w->last_checkpoint_key = w->cur.key;
+        w->last_checkpoint_seq = v->seq;
+        w->last_checkpoint_end = offset + line_len + 1;
+        w->n_checkpoints++;
+
+        if (w->in_seal) {
+                /* The epoch is sealed: its key is retired and the certified one takes over. */
+                if (w->n_keys == w->keys_alloc) {
+                        size_t n = w->keys_alloc ? 2 * w->keys_alloc : 16;
+                        JournalEpochKey *k = realloc(w->keys, n * sizeof(*k));
+                        if (!k)
+                                return -ENOMEM;
+                        w->keys = k;
+                        w->keys_alloc = n;
+                }
+                w->keys[w->n_keys++] = w->cur;
+                w->cur = w->next;
+                w->in_seal = false;
+        }
+        return 0;
+}
+
+int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t offset)
+{
+        char scratch[JOURNAL_MAX_LINE];
+        JournalRecordView v;
+        MerkleHash leaf;
+        const char *why = NULL;
+        bool prev_ok;
+        int r;
+
+        if (journal_record_parse(line, len, &v, &why) < 0)
+                return FAIL(w, w->n, offset, "malformed record: %s", why);
+        if (v.seq != w->n) {
+                if (v.seq < w->n)
+                        return FAIL(w, w->n, offset,
+                                    "seq %" PRIu64 " where %" PRIu64 " was expected (record duplicated, replayed or reordered)",
+                                    v.seq, w->n);
+                return FAIL(w, w->n, offset,
+                            "seq %" PRIu64 " where %" PRIu64 " was expected (record deleted or reordered)", v.seq, w->n);
+        }
+        prev_ok = memcmp(v.prev, w->prev, MERKLE_HASH_SIZE) == 0;
+        if (!prev_ok) {
+                if (!w->attribute || w->n == 0 || w->suspect)
+                        return FAIL(w, v.seq, offset,
+                                    "prev does not match the hash of seq %" PRIu64 " (record altered, inserted or removed)",
+                                    v.seq - 1);
+                /* Assume the predecessor was altered: put the hash this record claims for it in the tree
+                 * instead (undoing the last append is just dropping the size, see merkle.c) and let the
+                 * next checkpoint decide. */
+                w->suspect = true;
+                w->suspect_seq = v.seq;
+                w->suspect_offset = offset;
+                w->suspect_prev_offset = w->prev_offset;
+                w->tree.size--;
+                (void)merkle_frontier_append(&w->tree, v.prev);
+        }
+        if (v.time_usec < w->last_time)
+                return FAIL(w, v.seq, offset, "time goes backwards");
+        if (v.epoch != w->cur.epoch)
+                return FAIL(w, v.seq, offset, "record in epoch %" PRIu64 " where epoch %" PRIu64 " was expected",
+                            v.epoch, w->cur.epoch);
+        if (v.seq == 0 && v.type != RECORD_KEY)
+                return FAIL(w, 0, offset, "first record is not the genesis key record");
+        if (w->in_seal && v.type != RECORD_CHECKPOINT)
+                return FAIL(w, v.seq, offset, "key record not followed by its sealing checkpoint");
+
+        if (v.type == RECORD_KEY)
+                r = walk_key(w, &v, scratch, sizeof(scratch), offset);
+        else if (v.type == RECORD_CHECKPOINT)
+                r = walk_checkpoint(w, &v, scratch, sizeof(scratch), offset, len);
+        else
+                r = 0;
+        if (r < 0)
+                return r;
+
+        merkle_leaf_hash(line, len, leaf);
+        r = merkle_frontier_append(&w->tree, leaf);
+        if (r < 0)
+                return FAIL(w, v.seq, offset, "journal too large");
+        if (w->keep_leaves) {
+                if (w->n == w->leaves_alloc) {
+                        uint64_t n = w->leaves_alloc ? 2 * w->leaves_alloc : 1024;
+                        MerkleHash *l = realloc(w->leaves, n * sizeof(MerkleHash));
+                        if (!l)
+                                return -ENOMEM;
+                        w->leaves = l;
+                        w->leaves_alloc = n;
+                }
+                memcpy(w->leaves[w->n], leaf, MERKLE_HASH_SIZE);
+        }
+        memcpy(w->prev, leaf, MERKLE_HASH_SIZE);
+        w->prev_offset = offset;
+        w->n++;
+        w->last_time = v.time_usec;
+        w->end_offset = offset + len + 1;
+        w->last_is_checkpoint = v.type == RECORD_CHECKPOINT;
+        if (w->want_size == w->n) {
+                merkle_frontier_root(&w->tree, w->want_root);
+                w->have_want_root = true;
+        }
+        return 0;
+}
+
+int journal_walk_finish(JournalWalk *w)
+{
+        const char *why = NULL;
+        int r;
+
+        if (w->n == 0)
+                return FAIL(w, 0, 0, "journal is empty");
+        if (w->suspect)
+                return FAIL(w, w->suspect_seq, w->suspect_offset, "prev mismatch");
+        if (w->in_seal)
+                return FAIL(w, w->n - 1, w->key_record_offset, "journal ends with an unsealed key record");
+        if (w->n_checkpoints == 0)
+                return FAIL(w, w->n, w->end_offset, "journal has no checkpoint");
+        if (!w->last_is_checkpoint)
+                return FAIL(w, w->last_checkpoint_seq + 1, w->last_checkpoint_end,
+                            "unsealed records after the last checkpoint (seq %" PRIu64 "..%" PRIu64 ")",
+                            w->last_checkpoint_seq + 1, w->n - 1);
+        if (!w->last_checkpoint_verified) {
+                r = note_verify(w->last_checkpoint, strlen(w->last_checkpoint), &w->last_checkpoint_key, 1, NULL,
+                                NULL, &why);
+                if (r < 0)
+                        return FAIL(w, w->last_checkpoint_seq, w->last_checkpoint_end, "last checkpoint signature: %s",
+                                    why);
+                w->n_signatures++;
+                w->last_checkpoint_verified = true;
+        }
+        return 0;
+}
+
+int journal_walk_file(JournalWalk *w, int fd, uint64_t *ret_partial)
+{
+        LineReader lr;
+        int r;
+
+        r = line_reader_init(&lr, fd, 0);
+        if (r < 0)
+                return r;
+        for (;;) {
+                const char *line;
+                size_t len;
+                uint64_t off;
+
+                r = line_reader_next(&lr, &line, &len, &off);
+                if (r == -EMSGSIZE) {
+                        r = FAIL(w, w->n, lr.offset, "line longer than %d bytes", JOURNAL_MAX_LINE);
+                        break;
+                }
+                if (r < 0)
+                        break;
+                if (r == 0) {
+                        *ret_partial = len;
+                        break;
+                }
+                r = journal_walk_line(w, line, len, off);
+                if (r < 0)
+                        break;
+        }
+        line_reader_done(&lr);
+        return r;
+}

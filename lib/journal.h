@@ -1,0 +1,165 @@
+/* The signed journal: writer (jitd), reader (replay, jitctl log) and offline verifier (jitctl verify).
+ * Format: docs/journal-format.md. Library code: never logs, returns negative errno. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "journal-record.h"
+#include "merkle.h"
+#include "note.h"
+
+#define JOURNAL_DEFAULT_EPOCH_USEC (3600ULL * 1000000ULL)
+#define JOURNAL_MIN_EPOCH_USEC 1000ULL
+#define JOURNAL_MAX_EPOCH_USEC (366ULL * 24 * 3600 * 1000000ULL)
+/* Records buffered between commits; an append beyond this returns -ENOBUFS. */
+#define JOURNAL_MAX_PENDING_BYTES (16U * 1024 * 1024)
+
+/* ---- writer ---- */
+
+typedef struct JournalOptions {
+        const char *path;        /* the journal file, e.g. /var/lib/jit/journal */
+        const char *state_dir;   /* epoch keys, e.g. /var/lib/jit/keys (created 0700) */
+        const char *pubkey_path; /* where the identity verifier key is published, e.g. /etc/jit/journal.pub */
+        const char *origin;      /* checkpoint origin and key name, e.g. "host.example/jit" */
+        uint64_t epoch_usec;     /* key epoch length for new epochs; 0 = JOURNAL_DEFAULT_EPOCH_USEC */
+        uint64_t now_usec;       /* CLOCK_REALTIME; tests pass fake times */
+} JournalOptions;
+
+typedef struct JournalWriter JournalWriter;
+
+/* Open or create the journal and take its lock. A new journal gets a new identity key (epoch 0),
+ * published to pubkey_path, and a first "key" record plus checkpoint. An existing one is checked;
+ * a torn tail (crash during a commit) is cut off and recorded in a "repair" record; uncovered
+ * complete records are kept and covered by a new checkpoint; epochs that ended are sealed.
+ * -EBUSY if another writer holds the lock (A36); -EBADMSG if the file is damaged before its
+ * last checkpoint (run jitctl verify); -ENOKEY if the current epoch's key is missing;
+ * -EEXIST if pubkey_path already holds a different key when creating a journal. */
+int journal_writer_open(const JournalOptions *o, JournalWriter **ret);
+
+/* Buffer one record; not durable until journal_writer_commit() returns 0. The record's seq and leaf
+ * hash (for the journald mirror) are returned; they are only valid if the commit succeeds.
+ * -EINVAL (bad type, key, duplicate key, non-UTF-8 value), -EMSGSIZE (line over 64 KiB), -ENOBUFS. */
+int journal_writer_append(JournalWriter *w, RecordType type, const JournalField *fields, size_t n_fields,
+                          uint64_t now_usec, uint64_t *ret_seq, MerkleHash ret_leaf_hash);
+
+/* Group commit: write the buffered records and one signed checkpoint with one write and one fdatasync,
+ * and seal every epoch that has ended by now_usec (each in its own durable step). On failure
+ * (ENOSPC, EIO, EROFS, ...) the buffered records are dropped, the file is cut back to its last
+ * durable state and the error returned; the caller must treat those records as never written.
+ * A later commit can succeed once the cause is gone (A35). */
+int journal_writer_commit(JournalWriter *w, uint64_t now_usec);
+
+/* True if records are buffered. */
+bool journal_writer_dirty(JournalWriter *w);
+/* When the current epoch ends: call journal_writer_commit() then (even if not dirty) to seal it. */
+uint64_t journal_writer_next_epoch_usec(JournalWriter *w);
+/* Copy of the last durable checkpoint note. */
+int journal_writer_last_checkpoint(JournalWriter *w, char **ret_note);
+/* Durable records (the next seq once pending records are dropped or written). */
+uint64_t journal_writer_size(JournalWriter *w);
+uint64_t journal_writer_epoch(JournalWriter *w);
+/* Identity (epoch 0) verifier key text, as published. */
+const char *journal_writer_identity(JournalWriter *w);
+/* Write a clean "stop" record is up to the caller; this only flushes nothing and releases the lock. */
+void journal_writer_free(JournalWriter *w);
+static inline void journal_writer_freep(JournalWriter **w)
+{
+        if (*w)
+                journal_writer_free(*w);
+}
+
+/* ---- reader ---- */
+
+typedef struct JournalRecord {
+        uint64_t seq;
+        uint64_t time_usec;
+        uint64_t epoch;
+        RecordType type;
+        const char *type_name;
+        const JournalField *fields; /* sorted by key; strings valid until the next call */
+        size_t n_fields;
+        const char *line; /* raw bytes without the newline */
+        size_t line_len;
+        uint64_t offset;
+        MerkleHash leaf_hash;
+} JournalRecord;
+
+typedef struct JournalReader JournalReader;
+
+int journal_reader_open(const char *path, JournalReader **ret);
+/* 1 and a record; 0 at the end (call again later to follow a growing file); -EBADMSG if the record
+ * is malformed or breaks the seq/prev chain (journal_reader_error() says why). Signatures are not
+ * checked here: use journal_verify(). A partial last line is not returned until it is complete. */
+int journal_reader_next(JournalReader *r, JournalRecord *ret);
+const char *journal_reader_error(JournalReader *r);
+/* Bytes after the last complete record (a torn tail, or a record being written). */
+uint64_t journal_reader_partial_bytes(JournalReader *r);
+void journal_reader_free(JournalReader *r);
+static inline void journal_reader_freep(JournalReader **r)
+{
+        if (*r)
+                journal_reader_free(*r);
+}
+
+/* ---- verifier ---- */
+
+typedef struct JournalEpochKey {
+        uint64_t epoch;
+        uint64_t first_seq;
+        uint64_t start_usec;
+        uint64_t epoch_usec;
+        NoteVerifier key;
+} JournalEpochKey;
+
+typedef struct JournalVerifyOptions {
+        const char *pubkey_text;      /* the trusted identity (epoch 0) verifier key; required */
+        const char *saved_checkpoint; /* a checkpoint note saved earlier, or NULL */
+        bool all_signatures;          /* also verify every intermediate checkpoint signature */
+        bool keep_leaves;             /* return every leaf hash (for proofs, mirror cross-checks) */
+} JournalVerifyOptions;
+
+typedef struct JournalVerifyResult {
+        bool ok;
+        /* The first bad record: line (1-based) and seq, or 0 / UINT64_MAX when the failure is not tied
+         * to one line (e.g. the saved checkpoint does not match); reason says what is wrong. */
+        uint64_t bad_line;
+        uint64_t bad_seq;
+        uint64_t bad_offset;
+        char reason[320];
+
+        uint64_t n_records;
+        uint64_t n_checkpoints;
+        uint64_t n_signatures; /* signatures verified */
+        uint64_t tree_size;    /* size of the last checkpoint */
+        MerkleHash root;       /* its root */
+        char origin[NOTE_MAX_NAME + 1];
+        uint64_t epoch;          /* current epoch */
+        uint64_t epoch_end_usec; /* when it ends; a live journal is sealed again soon after */
+        char *last_checkpoint;   /* the last checkpoint note (malloc'd) */
+        JournalEpochKey *keys;   /* every epoch's key, epoch 0 first */
+        size_t n_keys;
+        MerkleHash *leaves; /* with keep_leaves: leaf hash of every record */
+        uint64_t n_leaves;
+} JournalVerifyResult;
+
+/* 0 if the journal verifies; -EBADMSG if it does not (ret says where and why); other negative errno
+ * if it cannot be read or the key is unusable (-EINVAL). ret must be released with
+ * journal_verify_result_done() in every case. */
+int journal_verify_full(const char *path, const JournalVerifyOptions *o, JournalVerifyResult *ret);
+int journal_verify(const char *path, const char *pubkey_text, const char *saved_checkpoint,
+                   JournalVerifyResult *ret);
+void journal_verify_result_done(JournalVerifyResult *r);
+
+/* ---- receipts (c2sp.org/tlog-proof) ---- */
+
+/* Build a receipt for record seq against checkpoint_note (which must cover it), using all leaf
+ * hashes; record_line is put in the "extra" line so the receipt shows what it proves. */
+int journal_proof_format(uint64_t seq, const char *record_line, size_t record_len, const MerkleHash *leaves,
+                         uint64_t n_leaves, const char *checkpoint_note, char **ret);
+/* Check a receipt: the checkpoint must be signed by one of keys (with the journal's origin),
+ * the extra line must hold a record with that seq, and the inclusion proof must lead to the root.
+ * Returns 0 and the record line (malloc'd) or -EBADMSG with a reason. */
+int journal_proof_verify(const char *proof, size_t len, const JournalEpochKey *keys, size_t n_keys,
+                         char **ret_record, uint64_t *ret_seq, const char **ret_reason);

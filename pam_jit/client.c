@@ -1,0 +1,719 @@
+/* The bus client: a private connection to the system bus, CreateRequest, and the wait for a decision. */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <systemd/sd-bus.h>
+
+#include "client.h"
+#include "duration.h"
+#include "id.h"
+#include "jit-bus.h"
+#include "util.h"
+
+#define DBUS_NAME "org.freedesktop.DBus"
+#define DBUS_PATH "/org/freedesktop/DBus"
+
+#define MATCH_OWNER_CHANGED                                                                                 \
+        "type='signal',sender='" DBUS_NAME "',path='" DBUS_PATH "',interface='" DBUS_NAME "',"              \
+        "member='NameOwnerChanged',arg0='" JIT_BUS_NAME "'"
+
+/* An error reply from the peer, as opposed to a local failure; the sd_bus_error says which. */
+#define ERR_REMOTE (-EREMOTEIO)
+
+typedef struct Client {
+        sd_bus *bus;
+        const JitOptions *opts;
+        const JitClientHooks *hooks;
+        sd_bus_slot *slot_decided;
+        sd_bus_slot *slot_owner;
+        unsigned matches_installed;
+        bool match_failed;
+
+        /* The unique name that owned org.pamjit.jit1 when the request was made. Signals about the
+         * request are believed only from it. */
+        char *owner;
+        bool owner_known;
+        bool owner_changed;
+
+        char id[JIT_ID_LEN + 1]; /* set once jitd returned a pending request */
+
+        /* Set by the signal callbacks; the wait loop wakes when wake is set. */
+        bool wake;
+        bool oom;
+        char *decided_state;
+        char *decided_by;
+        uint64_t decided_until;
+} Client;
+
+typedef struct RequestInfo {
+        char *id;
+        char *state;
+        char *by;
+        char *comment;
+        uint64_t until_usec;
+} RequestInfo;
+
+static void request_info_done(RequestInfo *i)
+{
+        free(i->id);
+        free(i->state);
+        free(i->by);
+        free(i->comment);
+        *i = (RequestInfo){0};
+}
+
+static void client_debug(const Client *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void client_debug(const Client *cl, const char *fmt, ...)
+{
+        char buf[512];
+        va_list ap;
+
+        if (!cl->opts->debug || !cl->hooks->debug)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        cl->hooks->debug(cl->hooks->userdata, "%s", buf);
+}
+
+static int strdup_to(char **dst, const char *src)
+{
+        char *s = strdup(src ? src : "");
+
+        if (!s)
+                return -ENOMEM;
+        free(*dst);
+        *dst = s;
+        return 0;
+}
+
+/* Record how the request ended. The first call that sets a D-Bus error detail keeps it. */
+static void outcome_set(JitOutcome *o, JitVerdict verdict, JitReason reason, int error,
+                        const sd_bus_error *e)
+{
+        o->verdict = verdict;
+        o->reason = reason;
+        o->error = error;
+        if (e && sd_bus_error_is_set(e) && !o->detail) {
+                if (asprintf(&o->detail, "%s: %s", e->name, e->message ? e->message : "") < 0)
+                        o->detail = NULL;
+        }
+}
+
+/* Run the bus until *flag is set, the deadline (CLOCK_MONOTONIC µs) passes, or -- when sw is given -- a
+ * cancel signal is pending. Returns 0, -ETIMEDOUT, -ECANCELED, or the bus's negative errno. EINTR from a
+ * signal the host handles is only a reason to look again. */
+static int client_pump(Client *cl, const bool *flag, uint64_t deadline, const SigWatch *sw)
+{
+        for (;;) {
+                struct pollfd p[2];
+                struct timespec ts;
+                uint64_t now, until, t;
+                nfds_t n = 1;
+                int r, fd, events;
+
+                while (!*flag) {
+                        r = sd_bus_process(cl->bus, NULL);
+                        if (r < 0)
+                                return r;
+                        if (r == 0)
+                                break;
+                }
+                if (*flag)
+                        return 0;
+                if (sw && jit_sigwatch_pending(sw))
+                        return -ECANCELED;
+
+                now = jit_now_usec(CLOCK_MONOTONIC);
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                until = deadline;
+                r = sd_bus_get_timeout(cl->bus, &t);
+                if (r < 0)
+                        return r;
+                if (r > 0 && t < until)
+                        until = t;
+
+                fd = sd_bus_get_fd(cl->bus);
+                if (fd < 0)
+                        return fd;
+                events = sd_bus_get_events(cl->bus);
+                if (events < 0)
+                        return events;
+                p[0] = (struct pollfd){.fd = fd, .events = (short)events};
+                if (sw) {
+                        p[1] = (struct pollfd){.fd = sw->fd, .events = POLLIN};
+                        n = 2;
+                }
+                t = until > now ? until - now : 0;
+                ts.tv_sec = (time_t)(t / USEC_PER_SEC);
+                ts.tv_nsec = (long)(t % USEC_PER_SEC * 1000);
+                if (ppoll(p, n, &ts, NULL) < 0 && errno != EINTR)
+                        return -errno;
+        }
+}
+
+typedef struct Call {
+        sd_bus_message *reply;
+        bool done;
+} Call;
+
+static int call_done(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Call *c = userdata;
+
+        c->reply = sd_bus_message_ref(m);
+        c->done = true;
+        return 0;
+}
+
+/* A method call with our own deadline (never sd-bus's default, never $SYSTEMD_BUS_TIMEOUT). Cancel
+ * signals stay pending meanwhile. Returns 0 and the reply, ERR_REMOTE with *ret_error set for an error
+ * reply, -ETIMEDOUT, or the bus's negative errno. */
+static int client_call(Client *cl, sd_bus_message *m, uint64_t timeout, sd_bus_error *ret_error,
+                       sd_bus_message **ret_reply)
+{
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        Call call = {0};
+        const sd_bus_error *e;
+        int r;
+
+        r = sd_bus_call_async(cl->bus, &slot, m, call_done, &call, timeout);
+        if (r < 0)
+                return r;
+        r = client_pump(cl, &call.done, jit_now_usec(CLOCK_MONOTONIC) + timeout, NULL);
+        if (r < 0)
+                return r;
+        if (!sd_bus_message_is_method_error(call.reply, NULL)) {
+                *ret_reply = call.reply;
+                return 0;
+        }
+
+        e = sd_bus_message_get_error(call.reply);
+        /* NoReply comes from sd-bus when its timer fires or the connection drops, or from the bus when
+         * the callee left without answering: either way nobody answered. */
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY))
+                r = sd_bus_is_open(cl->bus) > 0 ? -ETIMEDOUT : -ECONNRESET;
+        else {
+                sd_bus_error_copy(ret_error, e);
+                r = ERR_REMOTE;
+        }
+        sd_bus_message_unref(call.reply);
+        return r;
+}
+
+static int on_match_installed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Client *cl = userdata;
+
+        if (sd_bus_message_is_method_error(m, NULL)) {
+                const sd_bus_error *e = sd_bus_message_get_error(m);
+                client_debug(cl, "AddMatch failed: %s", e && e->name ? e->name : "?");
+                cl->match_failed = true;
+        } else
+                cl->matches_installed++;
+        return 0;
+}
+
+static int on_request_decided(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Client *cl = userdata;
+        const char *sender = sd_bus_message_get_sender(m), *path = sd_bus_message_get_path(m);
+        const char *id, *state, *by;
+        uint64_t until;
+        int r;
+
+        /* Only jitd as it was when the request was made may decide it: anyone may emit a signal. */
+        if (!cl->owner || !sender || !streq(sender, cl->owner) || !path || !streq(path, JIT_BUS_PATH)) {
+                client_debug(cl, "ignoring RequestDecided from %s", sender ? sender : "(none)");
+                return 0;
+        }
+        r = sd_bus_message_read(m, "ssts", &id, &state, &until, &by);
+        if (r < 0) {
+                client_debug(cl, "ignoring malformed RequestDecided: %s", strerror(-r));
+                return 0;
+        }
+        if (!cl->id[0] || !streq(id, cl->id) || cl->decided_state)
+                return 0;
+
+        if (strdup_to(&cl->decided_state, state) < 0 || strdup_to(&cl->decided_by, by) < 0)
+                cl->oom = true;
+        cl->decided_until = until;
+        cl->wake = true;
+        return 0;
+}
+
+static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Client *cl = userdata;
+        const char *sender = sd_bus_message_get_sender(m);
+        const char *name, *old_owner, *new_owner;
+
+        /* Only the bus itself speaks for names; a forged copy from a peer is ignored. */
+        if (!sender || !streq(sender, DBUS_NAME))
+                return 0;
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || !streq(name, JIT_BUS_NAME))
+                return 0;
+        /* A change before GetNameOwner's answer is already reflected in that answer. */
+        if (!cl->owner_known)
+                return 0;
+        client_debug(cl, "%s changed owner: '%s' -> '%s'", name, old_owner, new_owner);
+        cl->owner_changed = true;
+        cl->wake = true;
+        return 0;
+}
+
+/* A private connection to the fixed system bus address. sd_bus_open_system() would honour
+ * $DBUS_SYSTEM_BUS_ADDRESS whenever the host is not AT_SECURE (root running sudo, sshd, login), so the
+ * connection is built by hand. */
+static int client_connect(Client *cl)
+{
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(bus, JIT_SYSTEM_BUS_ADDRESS);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_bus_client(bus, 1);
+        if (r < 0)
+                return r;
+        /* Nobody may hand the host process a file descriptor through us. */
+        r = sd_bus_negotiate_fds(bus, 0);
+        if (r < 0)
+                return r;
+        /* Set explicitly so the Hello call never reads $SYSTEMD_BUS_TIMEOUT. */
+        r = sd_bus_set_method_call_timeout(bus, JIT_CALL_TIMEOUT_USEC);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_description(bus, "pam_jit");
+        if (r < 0)
+                return r;
+        r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        cl->bus = TAKE_PTR(bus);
+        return 0;
+}
+
+/* Subscribe to RequestDecided and to jitd's NameOwnerChanged, then learn who owns the name. The
+ * subscriptions are sent first, so nothing that happens after the answer can be missed. */
+static int client_watch(Client *cl, JitOutcome *o)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        const char *owner;
+        int r;
+
+        r = sd_bus_match_signal_async(cl->bus, &cl->slot_decided, JIT_BUS_NAME, JIT_BUS_PATH,
+                                      JIT_BUS_INTERFACE, "RequestDecided", on_request_decided,
+                                      on_match_installed, cl);
+        if (r >= 0)
+                r = sd_bus_add_match_async(cl->bus, &cl->slot_owner, MATCH_OWNER_CHANGED,
+                                           on_name_owner_changed, on_match_installed, cl);
+        if (r >= 0)
+                r = sd_bus_message_new_method_call(cl->bus, &m, DBUS_NAME, DBUS_PATH, DBUS_NAME,
+                                                   "GetNameOwner");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", JIT_BUS_NAME);
+        if (r < 0)
+                goto fail;
+
+        r = client_call(cl, m, JIT_CALL_TIMEOUT_USEC, &e, &reply);
+        if (r == ERR_REMOTE && sd_bus_error_has_name(&e, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
+                outcome_set(o, JIT_VERDICT_UNREACHABLE, JIT_REASON_NO_JITD, 0, NULL);
+                return -ESRCH;
+        }
+        if (r < 0) {
+                /* The bus did not get as far as answering the bus driver: the bus is not usable. */
+                outcome_set(o, JIT_VERDICT_UNREACHABLE, JIT_REASON_NO_BUS, r == ERR_REMOTE ? -EIO : r, &e);
+                return r;
+        }
+        r = sd_bus_message_read(reply, "s", &owner);
+        if (r < 0)
+                goto fail;
+        if (owner[0] != ':') {
+                r = -EBADMSG;
+                goto fail;
+        }
+        r = strdup_to(&cl->owner, owner);
+        if (r < 0)
+                goto fail;
+        cl->owner_known = true;
+
+        /* The AddMatch replies came before GetNameOwner's, in order. */
+        if (cl->match_failed || cl->matches_installed != 2) {
+                r = -ENOTCONN;
+                goto fail;
+        }
+        client_debug(cl, "%s is %s", JIT_BUS_NAME, cl->owner);
+        return 0;
+
+fail:
+        outcome_set(o, JIT_VERDICT_DENIED, r == -ENOMEM ? JIT_REASON_INTERNAL : JIT_REASON_BUS_LOST, r,
+                    NULL);
+        return r;
+}
+
+static int append_entry(sd_bus_message *m, const char *key, const char *value)
+{
+        if (!value)
+                return 0;
+        return sd_bus_message_append(m, "{sv}", key, "s", value);
+}
+
+static int build_create_request(Client *cl, const JitContext *ctx, uint64_t timeout_usec,
+                                sd_bus_message **ret)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(cl->bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE,
+                                           "CreateRequest");
+        if (r < 0)
+                return r;
+        /* No bus activation: a jitd that is not running is reported at once, not after the daemon's
+         * activation timeout. */
+        r = sd_bus_message_set_auto_start(m, 0);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        if ((r = append_entry(m, "user", ctx->user)) < 0 ||
+            (r = append_entry(m, "service", ctx->service)) < 0 ||
+            (r = append_entry(m, "tty", ctx->tty)) < 0 || (r = append_entry(m, "rhost", ctx->rhost)) < 0 ||
+            (r = append_entry(m, "ruser", ctx->ruser)) < 0 || (r = append_entry(m, "cwd", ctx->cwd)) < 0)
+                return r;
+
+        r = sd_bus_message_append(m, "{sv}", "ruid", "u", (uint32_t)ctx->ruid);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "{sv}", "timeout_usec", "t", timeout_usec);
+        if (r < 0)
+                return r;
+
+        if ((r = sd_bus_message_open_container(m, 'e', "sv")) < 0 ||
+            (r = sd_bus_message_append(m, "s", "argv")) < 0 ||
+            (r = sd_bus_message_open_container(m, 'v', "as")) < 0 ||
+            (r = sd_bus_message_open_container(m, 'a', "s")) < 0)
+                return r;
+        for (size_t i = 0; i < ctx->argv_len; i += strlen(ctx->argv + i) + 1) {
+                r = sd_bus_message_append_basic(m, 's', ctx->argv + i);
+                if (r < 0)
+                        return r;
+        }
+        if ((r = sd_bus_message_close_container(m)) < 0 || (r = sd_bus_message_close_container(m)) < 0 ||
+            (r = sd_bus_message_close_container(m)) < 0)
+                return r;
+
+        r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+/* CreateRequest. Returns 1 when the request is pending, 0 when jitd answered for good, < 0 on failure;
+ * *o says how in the last two cases. */
+static int client_create(Client *cl, const JitContext *ctx, JitOutcome *o, uint64_t *ret_deadline_usec)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        const char *id, *state, *message, *sender;
+        uint64_t deadline, until;
+        int r;
+
+        r = build_create_request(cl, ctx, cl->opts->timeout_usec, &m);
+        if (r < 0) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_INTERNAL, r, NULL);
+                return r;
+        }
+
+        r = client_call(cl, m, JIT_CALL_TIMEOUT_USEC, &e, &reply);
+        if (r == ERR_REMOTE && (sd_bus_error_has_name(&e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+                                sd_bus_error_has_name(&e, SD_BUS_ERROR_NAME_HAS_NO_OWNER))) {
+                outcome_set(o, JIT_VERDICT_UNREACHABLE, JIT_REASON_NO_JITD, 0, &e);
+                return -ESRCH;
+        }
+        if (r == ERR_REMOTE) {
+                /* jitd (or the bus policy) refused: a denial, never a reason for failmode=open. */
+                if (strdup_to(&o->comment, e.message) < 0)
+                        r = -ENOMEM;
+                outcome_set(o, JIT_VERDICT_DENIED, r == -ENOMEM ? JIT_REASON_INTERNAL : JIT_REASON_REFUSED,
+                            r, &e);
+                return r;
+        }
+        if (r == -ETIMEDOUT) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_NO_ANSWER, r, NULL);
+                return r;
+        }
+        if (r < 0) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_BUS_LOST, r, NULL);
+                return r;
+        }
+
+        sender = sd_bus_message_get_sender(reply);
+        if (!sender || !streq(sender, cl->owner)) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_OWNER_CHANGED, 0, NULL);
+                return -ESRCH;
+        }
+        r = sd_bus_message_read(reply, "sstts", &id, &state, &deadline, &until, &message);
+        if (r < 0) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_PROTOCOL, r, NULL);
+                return r;
+        }
+        client_debug(cl, "CreateRequest: id=%s state=%s", jit_id_valid(id) ? id : "(invalid)", state);
+
+        if (strdup_to(&o->state, state) < 0 || (message[0] && strdup_to(&o->comment, message) < 0)) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_INTERNAL, -ENOMEM, NULL);
+                return -ENOMEM;
+        }
+        o->until_usec = until;
+        if (jit_id_valid(id))
+                memcpy(o->id, id, JIT_ID_LEN + 1);
+
+        if (streq(state, JIT_STATE_APPROVED)) {
+                outcome_set(o, JIT_VERDICT_APPROVED, JIT_REASON_DECIDED, 0, NULL);
+                return 0;
+        }
+        if (streq(state, JIT_STATE_IGNORED)) {
+                outcome_set(o, JIT_VERDICT_IGNORED, JIT_REASON_DECIDED, 0, NULL);
+                return 0;
+        }
+        if (streq(state, JIT_STATE_DENIED)) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_DECIDED, 0, NULL);
+                return 0;
+        }
+        if (!streq(state, JIT_STATE_PENDING) || !jit_id_valid(id)) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_PROTOCOL, -EBADMSG, NULL);
+                return -EBADMSG;
+        }
+        /* A pending request whose jitd went away since GetNameOwner cannot be decided any more. */
+        if (cl->owner_changed) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_OWNER_CHANGED, 0, NULL);
+                return -ESRCH;
+        }
+        memcpy(cl->id, id, JIT_ID_LEN + 1);
+        *ret_deadline_usec = deadline;
+        return 1;
+}
+
+static int read_request_info(sd_bus_message *m, RequestInfo *ret)
+{
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key, *value;
+                char **target = NULL;
+
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "id"))
+                        target = &ret->id;
+                else if (streq(key, "state"))
+                        target = &ret->state;
+                else if (streq(key, "by"))
+                        target = &ret->by;
+                else if (streq(key, "comment"))
+                        target = &ret->comment;
+
+                if (target) {
+                        r = sd_bus_message_read(m, "v", "s", &value);
+                        if (r >= 0)
+                                r = strdup_to(target, value);
+                } else if (streq(key, "until_usec"))
+                        r = sd_bus_message_read(m, "v", "t", &ret->until_usec);
+                else
+                        r = sd_bus_message_skip(m, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+/* GetRequest(id) from the jitd that owns the request. */
+static int client_get_request(Client *cl, uint64_t timeout, RequestInfo *ret)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        const char *sender;
+        int r;
+
+        r = sd_bus_message_new_method_call(cl->bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE,
+                                           "GetRequest");
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(m, 0);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", cl->id);
+        if (r < 0)
+                return r;
+        r = client_call(cl, m, timeout, &e, &reply);
+        if (r < 0) {
+                client_debug(cl, "GetRequest %s failed: %s", cl->id,
+                             r == ERR_REMOTE ? e.name : strerror(-r));
+                return r;
+        }
+        sender = sd_bus_message_get_sender(reply);
+        if (!sender || !streq(sender, cl->owner))
+                return -ESRCH;
+        r = read_request_info(reply, ret);
+        if (r < 0)
+                return r;
+        if (!ret->id || !streq(ret->id, cl->id) || !ret->state)
+                return -EBADMSG;
+        return 0;
+}
+
+/* Best effort: jitd also cancels the request when our connection goes away. */
+static void client_cancel(Client *cl, JitOutcome *o)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(cl->bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE,
+                                           "Cancel");
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(m, 0);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", cl->id);
+        if (r >= 0)
+                r = client_call(cl, m, JIT_CANCEL_TIMEOUT_USEC, &e, &reply);
+        if (r < 0) {
+                client_debug(cl, "Cancel %s failed: %s", cl->id, r == ERR_REMOTE ? e.name : strerror(-r));
+                return;
+        }
+        o->cancelled = true;
+}
+
+static void client_wait(Client *cl, const SigWatch *sw, uint64_t deadline_realtime, JitOutcome *o)
+{
+        _cleanup_(request_info_done) RequestInfo info = {0};
+        uint64_t wait = cl->opts->timeout_usec, now_rt = jit_now_usec(CLOCK_REALTIME);
+        bool approved;
+        int r;
+
+        /* jitd's deadline may be sooner than ours (its own RequestTimeout=). */
+        if (deadline_realtime > now_rt && deadline_realtime - now_rt < wait)
+                wait = deadline_realtime - now_rt;
+        memcpy(o->id, cl->id, JIT_ID_LEN + 1);
+        o->waited = true;
+        cl->hooks->pending(cl->hooks->userdata, cl->id, wait);
+
+        r = client_pump(cl, &cl->wake,
+                        jit_now_usec(CLOCK_MONOTONIC) + cl->opts->timeout_usec + JIT_WAIT_GRACE_USEC, sw);
+        if (r == -ECANCELED) {
+                o->signo = jit_sigwatch_pending(sw);
+                client_debug(cl, "signal %d while waiting for %s; cancelling", o->signo, cl->id);
+                client_cancel(cl, o);
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_SIGNAL, 0, NULL);
+                return;
+        }
+        if (r == -ETIMEDOUT) {
+                client_cancel(cl, o);
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_TIMEOUT, 0, NULL);
+                return;
+        }
+        if (r < 0) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_BUS_LOST, r, NULL);
+                return;
+        }
+        if (cl->oom) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_INTERNAL, -ENOMEM, NULL);
+                return;
+        }
+        if (cl->owner_changed) {
+                /* Whoever owns the name now may have rebuilt the request from its journal. */
+                client_cancel(cl, o);
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_OWNER_CHANGED, 0, NULL);
+                return;
+        }
+
+        client_debug(cl, "RequestDecided %s: %s", cl->id, cl->decided_state);
+        if (strdup_to(&o->state, cl->decided_state) < 0 || strdup_to(&o->by, cl->decided_by) < 0) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_INTERNAL, -ENOMEM, NULL);
+                return;
+        }
+        o->until_usec = cl->decided_until;
+        approved = streq(cl->decided_state, JIT_STATE_APPROVED);
+
+        /* Defence in depth: an approval counts only when jitd confirms it when asked directly. For any
+         * other decision the answer only adds who decided and their comment. */
+        r = client_get_request(cl, approved ? JIT_CALL_TIMEOUT_USEC : JIT_CANCEL_TIMEOUT_USEC, &info);
+        if (approved && (r < 0 || !streq(info.state, JIT_STATE_APPROVED))) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_UNCONFIRMED, r < 0 ? r : 0, NULL);
+                if (r >= 0)
+                        strdup_to(&o->state, info.state);
+                return;
+        }
+        if (r >= 0 && streq(info.state, o->state)) {
+                if ((info.by && strdup_to(&o->by, info.by) < 0) ||
+                    (info.comment && strdup_to(&o->comment, info.comment) < 0)) {
+                        outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_INTERNAL, -ENOMEM, NULL);
+                        return;
+                }
+                if (info.until_usec)
+                        o->until_usec = info.until_usec;
+        }
+        outcome_set(o, approved ? JIT_VERDICT_APPROVED : JIT_VERDICT_DENIED, JIT_REASON_DECIDED, 0, NULL);
+}
+
+static void client_flow(Client *cl, const JitContext *ctx, const SigWatch *sw, JitOutcome *o)
+{
+        uint64_t deadline = 0;
+        int r;
+
+        r = client_connect(cl);
+        if (r < 0) {
+                outcome_set(o, JIT_VERDICT_UNREACHABLE, JIT_REASON_NO_BUS, r, NULL);
+                return;
+        }
+        r = client_watch(cl, o);
+        if (r < 0)
+                return;
+        r = client_create(cl, ctx, o, &deadline);
+        if (r <= 0)
+                return;
+        client_wait(cl, sw, deadline, o);
+}
+
+void jit_client_run(const JitContext *ctx, const JitOptions *opts, const SigWatch *sw,
+                    const JitClientHooks *hooks, JitOutcome *ret)
+{
+        Client cl = {.opts = opts, .hooks = hooks};
+
+        *ret = (JitOutcome){.verdict = JIT_VERDICT_DENIED, .reason = JIT_REASON_INTERNAL};
+        client_flow(&cl, ctx, sw, ret);
+
+        /* Slots first, then the connection; no flush: every call that mattered was answered, and a
+         * flush could block on a bus that stopped reading. */
+        sd_bus_slot_unref(cl.slot_decided);
+        sd_bus_slot_unref(cl.slot_owner);
+        sd_bus_close_unref(cl.bus);
+        free(cl.owner);
+        free(cl.decided_state);
+        free(cl.decided_by);
+}
+
+void jit_outcome_done(JitOutcome *o)
+{
+        free(o->state);
+        free(o->by);
+        free(o->comment);
+        free(o->detail);
+        *o = (JitOutcome){0};
+}

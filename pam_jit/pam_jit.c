@@ -1,0 +1,108 @@
+/* PAM glue: the pam_sm_* entry points, and the one place internal results become PAM codes. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <syslog.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "client.h"
+#include "context.h"
+#include "messages.h"
+#include "options.h"
+#include "sigwatch.h"
+#include "util.h"
+
+#define PUBLIC __attribute__((visibility("default")))
+
+typedef struct Call {
+        pam_handle_t *pamh;
+        const JitContext *ctx;
+} Call;
+
+static void hook_pending(void *userdata, const char *id, uint64_t wait_usec)
+{
+        Call *c = userdata;
+
+        jit_msg_pending(c->pamh, c->ctx, id, wait_usec);
+}
+
+static void hook_debug(void *userdata, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void hook_debug(void *userdata, const char *fmt, ...)
+{
+        Call *c = userdata;
+        va_list ap;
+
+        va_start(ap, fmt);
+        pam_vsyslog(c->pamh, LOG_DEBUG, fmt, ap);
+        va_end(ap);
+}
+
+/* The only mapping from what happened to a PAM code. Everything that is not an approval, an explicit
+ * "not my business" from jitd, or an unreachable jitd under failmode=open denies. failmode=open makes
+ * the module step aside (PAM_IGNORE): it lets the rest of the stack decide and never grants by itself. */
+static int to_pam_code(JitVerdict verdict, bool failmode_open)
+{
+        switch (verdict) {
+        case JIT_VERDICT_APPROVED:
+                return PAM_SUCCESS;
+        case JIT_VERDICT_IGNORED:
+                return PAM_IGNORE;
+        case JIT_VERDICT_UNREACHABLE:
+                return failmode_open ? PAM_IGNORE : PAM_AUTHINFO_UNAVAIL;
+        case JIT_VERDICT_DENIED:
+        default:
+                return PAM_PERM_DENIED;
+        }
+}
+
+/* The account and auth phases run the same flow; options and context are read afresh every time. */
+static int run(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+        _cleanup_(jit_context_done) JitContext ctx = {0};
+        _cleanup_(jit_outcome_done) JitOutcome outcome = {0};
+        JitOptions opts;
+        SigWatch sw;
+        const char *bad;
+        Call call = {.pamh = pamh, .ctx = &ctx};
+        JitClientHooks hooks = {.pending = hook_pending, .debug = hook_debug, .userdata = &call};
+        int r;
+
+        r = jit_options_parse(argc, argv, &opts, &bad);
+        if (r < 0) {
+                jit_msg_bad_option(pamh, bad, r);
+                return to_pam_code(JIT_VERDICT_DENIED, false);
+        }
+        r = jit_context_gather(pamh, &ctx);
+        if (r < 0) {
+                jit_msg_no_context(pamh, r);
+                return to_pam_code(JIT_VERDICT_DENIED, false);
+        }
+        r = jit_sigwatch_begin(&sw);
+        if (r < 0) {
+                jit_msg_internal(pamh, "blocking signals", r);
+                return to_pam_code(JIT_VERDICT_DENIED, false);
+        }
+
+        jit_client_run(&ctx, &opts, &sw, &hooks, &outcome);
+        /* Tell the user before the mask is restored: a pending SIGINT may end the host right then. */
+        jit_msg_outcome(pamh, flags, &opts, &ctx, &outcome);
+        jit_sigwatch_end(&sw);
+
+        return to_pam_code(outcome.verdict, opts.failmode_open);
+}
+
+PUBLIC int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+        return run(pamh, flags, argc, argv);
+}
+
+PUBLIC int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+        return run(pamh, flags, argc, argv);
+}
+
+/* Nothing to establish: the decision was made in authenticate; succeeding here grants nothing. */
+PUBLIC int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+        return PAM_SUCCESS;
+}

@@ -1,0 +1,23 @@
+/* Noticing the signals that cancel a wait, without a handler, a global or a thread. */
+#pragma once
+
+#include <signal.h>
+
+/* The signals that mean "stop waiting": Ctrl-C, kill, hang-up, Ctrl-Z, Ctrl-\. */
+#define JIT_CANCEL_SIGNALS SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGQUIT
+
+typedef struct SigWatch {
+        sigset_t old_mask; /* the host's mask, restored exactly */
+        sigset_t watched;
+        int fd; /* signalfd; readable while a watched signal is pending */
+        int active;
+} SigWatch;
+
+/* Block the cancel signals and open a signalfd that polls readable while one is pending. The
+ * signal is never read from the fd: it stays pending and reaches the host's own disposition when
+ * jit_sigwatch_end() restores the mask. Returns 0 or a negative errno (then nothing changed). */
+int jit_sigwatch_begin(SigWatch *w);
+/* The lowest watched signal now pending, or 0. */
+int jit_sigwatch_pending(const SigWatch *w);
+/* Close the fd and restore the host's signal mask. Safe to call on a SigWatch never begun. */
+void jit_sigwatch_end(SigWatch *w);

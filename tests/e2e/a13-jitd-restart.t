@@ -1,0 +1,77 @@
+#!/bin/bash
+# ATTACKS.md A13: jitd restarts, dies or changes owner while the module waits → the module notices at
+# once (NameOwnerChanged) and fails closed; it never hangs and never allows. Signals that only look
+# like jitd's (RequestDecided or NameOwnerChanged sent by anyone else) change nothing.
+source "$(dirname "$0")/../lib.sh"
+
+plan 22
+
+# waiting NAME: start pamtester for alice (the jit-test stack, timeout=30); set id to its request id.
+waiting() {
+    jit_bg "$1" -- pamtester jit-test alice acct_mgmt
+    id=$(jit_wait_request "$1" 10)
+}
+
+# status NAME: wait (20 s at most) for NAME to exit; set rc to its exit status.
+status() {
+    rc=0
+    jit_bg_wait "$1" 20 || rc=$?
+}
+
+# elapsed_below START SECONDS: fewer than SECONDS seconds passed since START ($EPOCHREALTIME).
+elapsed_below() { awk -v s="$1" -v now="$EPOCHREALTIME" -v lim="$2" 'BEGIN { exit !(now - s < lim) }'; }
+
+# --- jitd restarts while the module waits -----------------------------------------------------
+waiting restart
+like "$id" "^$JIT_ID_RE\$" "pamtester waits on a request ($id)"
+t0=$EPOCHREALTIME
+ok "jitd restarts" jit_restart
+status restart
+is "$rc" 1 "pamtester is denied once jitd restarted (status $rc)"
+ok "at once, not at the 30 s timeout" elapsed_below "$t0" 10
+ok "the module says why" jit_bg_has restart "jitd restarted or stopped while request $id was open; access denied"
+nok "the old id cannot be approved on the new jitd" jit_ctl bob approve "$id"
+
+# --- jitd is killed (no clean shutdown) -------------------------------------------------------
+waiting kill9
+t0=$EPOCHREALTIME
+ok "jitd is killed with SIGKILL" kill -KILL "$(jit_jitd_pid)"
+status kill9
+is "$rc" 1 "pamtester is denied after jitd died (status $rc)"
+ok "at once" elapsed_below "$t0" 10
+ok "the module says why" jit_bg_has kill9 "jitd restarted or stopped while request $id was open"
+ok "jitd starts again" jit_start
+
+# --- jitd stops while real sudo waits ---------------------------------------------------------
+if jit_have_real_sudo; then
+    jit_bg sudo --as alice -- sudo -n true
+    id=$(jit_wait_request sudo 10)
+    jit_stop >/dev/null 2>&1 # its own exit status is another test's business
+    nok "jitd stopped while alice's sudo waited on $id" jit_name_owned
+    status sudo
+    is "$rc" 1 "sudo fails (status $rc)"
+    ok "sudo prints why" jit_bg_has sudo "jitd restarted or stopped while request $id was open"
+    ok "jitd starts again" jit_start
+else
+    skip "$(jit_why_no_real_sudo)" 4
+fi
+
+# --- forged signals: only the bus speaks for names, only jitd decides -------------------------
+waiting forged
+me=$(busctl --system list --no-legend | awk -v p="$(jit_bg_pid forged)" '$2 == p { print $1; exit }')
+like "$me" '^:[0-9]+\.[0-9]+$' "the waiting module has its own bus connection ($me)"
+ok "dave sends the module a RequestDecided 'approved' for $id" jit_as dave busctl --system emit \
+    --destination="$me" "$JIT_BUS_PATH" "$JIT_BUS_INTERFACE" RequestDecided ssts "$id" approved 0 bob
+ok "dave broadcasts the same" jit_as dave busctl --system emit "$JIT_BUS_PATH" "$JIT_BUS_INTERFACE" \
+    RequestDecided ssts "$id" approved 0 bob
+owner=$(busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus GetNameOwner s \
+    "$JIT_BUS_NAME" | awk '{ gsub(/"/, "", $2); print $2 }')
+ok "dave sends the module a NameOwnerChanged saying jitd ($owner) left" jit_as dave busctl --system emit \
+    --destination="$me" /org/freedesktop/DBus org.freedesktop.DBus NameOwnerChanged sss "$JIT_BUS_NAME" \
+    "$owner" ""
+# The module reads its messages in order, so it has seen the forgeries before bob's real decision:
+# had it believed any of them it would have ended already, allowed or with another message.
+ok "bob denies $id for real" jit_ctl bob deny "$id"
+status forged
+is "$rc" 1 "pamtester is denied (status $rc)"
+ok "by bob's decision, not by a forgery" jit_bg_has forged "request $id was denied by bob"

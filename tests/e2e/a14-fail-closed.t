@@ -1,0 +1,103 @@
+#!/bin/bash
+# ATTACKS.md A14: jitd down, jitd hung, bus hung, bus socket missing, bus down → the real PAM stack
+# denies, quickly, with a clear message. failmode=open only when written, only for an unreachable
+# jitd or bus (never for a denial or a jitd that does not answer), and then loudly logged; even then
+# the module steps aside (PAM_IGNORE) and never grants by itself under a `sufficient` line.
+source "$(dirname "$0")/../lib.sh"
+
+plan 39
+
+# elapsed_below START SECONDS: fewer than SECONDS seconds passed since START ($EPOCHREALTIME).
+elapsed_below() { awk -v s="$1" -v now="$EPOCHREALTIME" -v lim="$2" 'BEGIN { exit !(now - s < lim) }'; }
+
+# try NAME SERVICE: run pamtester SERVICE for alice in the background, wait (30 s at most), set rc and
+# t0 (its start time).
+try() {
+    t0=$EPOCHREALTIME
+    jit_bg "$1" -- pamtester "$2" alice acct_mgmt
+    rc=0
+    jit_bg_wait "$1" 30 || rc=$?
+}
+
+# failmode=open, with another module deciding after pam_jit; and under `sufficient`, before pam_deny.
+printf 'auth required pam_permit.so\naccount required @PAM_JIT@ timeout=30 failmode=open\naccount required pam_permit.so\n' |
+    jit_pam_stack jit-open
+printf 'auth required pam_permit.so\naccount sufficient @PAM_JIT@ timeout=30 failmode=open\naccount required pam_deny.so\n' |
+    jit_pam_stack jit-sufficient
+
+# --- jitd is not running ----------------------------------------------------------------------
+jit_stop >/dev/null 2>&1
+nok "jitd is stopped" jit_name_owned
+try down jit-test
+isnt "$rc" 0 "pamtester (failmode=closed by default) is denied (status $rc)"
+ok "quickly" elapsed_below "$t0" 3
+ok "saying why" jit_bg_has down 'pam_jit: cannot reach jitd \(jitd is not running\); access denied \(failmode=closed\)'
+ok "with PAM_AUTHINFO_UNAVAIL" jit_bg_has down 'Authentication service cannot retrieve authentication info'
+ok "and logged at priority err" jit_journal_wait 5 -t pamtester -p err --grep 'cannot reach jitd.*denied \(failmode=closed\)'
+
+if jit_have_real_sudo; then
+    t0=$EPOCHREALTIME
+    jit_bg sudo --as alice -- sudo -n true
+    rc=0
+    jit_bg_wait sudo 30 || rc=$?
+    is "$rc" 1 "alice's real sudo is denied (status $rc)"
+    ok "quickly" elapsed_below "$t0" 3
+    ok "sudo shows the module's message" jit_bg_has sudo 'pam_jit: cannot reach jitd \(jitd is not running\)'
+else
+    skip "$(jit_why_no_real_sudo)" 3
+fi
+
+try open jit-open
+is "$rc" 0 "failmode=open lets the rest of the stack decide (pam_permit after it): allowed"
+ok "loudly, to the user" jit_bg_has open 'pam_jit: cannot reach jitd \(jitd is not running\); continuing WITHOUT approval \(failmode=open\)'
+ok "and to the log, at priority crit" jit_journal_wait 5 -t pamtester -p crit --grep 'WITHOUT approval \(failmode=open\)'
+try sufficient jit-sufficient
+isnt "$rc" 0 "failmode=open under 'sufficient' before pam_deny: denied — the module ignores, never succeeds"
+
+# --- failmode=open never turns a decision into an allow ---------------------------------------
+ok "jitd starts" jit_start
+jit_bg deny -- pamtester jit-open alice acct_mgmt
+id=$(jit_wait_request deny 10)
+like "$id" "^$JIT_ID_RE\$" "with jitd up, failmode=open still asks ($id)"
+ok "bob denies it" jit_ctl bob deny "$id"
+rc=0
+jit_bg_wait deny 20 || rc=$?
+isnt "$rc" 0 "denied under failmode=open (status $rc)"
+
+# --- jitd owns its name but does not answer ----------------------------------------------------
+pid=$(jit_jitd_pid)
+ok "jitd is frozen (SIGSTOP)" kill -STOP "$pid"
+try hung jit-open
+isnt "$rc" 0 "a jitd that does not answer denies, even under failmode=open (status $rc)"
+ok "within the module's call timeout, not sd-bus's 25 s" elapsed_below "$t0" 10
+ok "saying why" jit_bg_has hung 'pam_jit: jitd did not answer; access denied'
+ok "jitd thaws" kill -CONT "$pid"
+
+# --- the bus socket is missing ----------------------------------------------------------------
+ok "the system bus socket is moved away" mv /run/dbus/system_bus_socket /run/dbus/moved_socket
+try nosocket jit-test
+isnt "$rc" 0 "no bus socket: denied (status $rc)"
+ok "quickly" elapsed_below "$t0" 3
+ok "saying why" jit_bg_has nosocket 'pam_jit: cannot reach jitd \(system bus: No such file or directory\); access denied'
+try nosocket-open jit-open
+is "$rc" 0 "no bus socket under failmode=open: the stack goes on"
+ok "loudly" jit_bg_has nosocket-open 'continuing WITHOUT approval \(failmode=open\)'
+ok "the socket is put back" mv /run/dbus/moved_socket /run/dbus/system_bus_socket
+
+# --- the bus is frozen ------------------------------------------------------------------------
+dbus=$(cat "$JIT_SANDBOX_DIR/dbus.pid")
+ok "dbus-daemon is frozen (SIGSTOP)" kill -STOP "$dbus"
+try frozen jit-test
+isnt "$rc" 0 "a frozen bus: denied (status $rc)"
+ok "without hanging" elapsed_below "$t0" 10
+ok "saying why" jit_bg_has frozen 'pam_jit: cannot reach jitd \(system bus: .*\); access denied \(failmode=closed\)'
+ok "dbus-daemon thaws" kill -CONT "$dbus"
+
+# --- the bus is gone --------------------------------------------------------------------------
+ok "dbus-daemon is killed" kill -KILL "$dbus"
+try nobus jit-test
+isnt "$rc" 0 "no bus: denied (status $rc)"
+ok "quickly" elapsed_below "$t0" 3
+ok "saying why" jit_bg_has nobus 'pam_jit: cannot reach jitd \(system bus: Connection refused\); access denied'
+try nobus-open jit-open
+is "$rc" 0 "no bus under failmode=open: the stack goes on"
