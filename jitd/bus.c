@@ -221,12 +221,13 @@ static int read_context(sd_bus_message *m, CreateArgs *a, sd_bus_error *error)
 static int append_request(sd_bus_message *reply, const Request *r)
 {
         return sd_bus_message_append(
-                reply, "a{sv}", 17, "id", "s", r->id, "state", "s", request_state_to_string(r->state), "user",
+                reply, "a{sv}", 18, "id", "s", r->id, "state", "s", request_state_to_string(r->state), "user",
                 "s", r->user, "uid", "u", (uint32_t)r->uid, "target", "s", r->target ? r->target : "",
                 "service", "s", r->service, "command", "s", r->command, "tty", "s", r->tty, "rhost", "s",
                 r->rhost, "ruser", "s", r->ruser, "cwd", "s", r->cwd, "reason", "s", r->reason,
                 "created_usec", "t", r->created_usec, "deadline_usec", "t", r->deadline_usec, "decided_usec",
-                "t", r->decided_usec, "until_usec", "t", r->until_usec, "by", "s", r->by ? r->by : "");
+                "t", r->decided_usec, "until_usec", "t", r->until_usec, "by", "s", r->by ? r->by : "", "comment", "s",
+                r->comment ? r->comment : "");
 }
 
 static int emit_created(Context *ctx, const Request *r)

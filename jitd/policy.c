@@ -65,21 +65,21 @@ typedef struct Parser {
 } Parser;
 
 static const char *const action_table[_POLICY_ACTION_MAX] = {
-        [POLICY_ACTION_REQUIRE] = "require",
-        [POLICY_ACTION_APPROVE] = "approve",
-        [POLICY_ACTION_DENY] = "deny",
-        [POLICY_ACTION_IGNORE] = "ignore",
+    [POLICY_ACTION_REQUIRE] = "require",
+    [POLICY_ACTION_APPROVE] = "approve",
+    [POLICY_ACTION_DENY] = "deny",
+    [POLICY_ACTION_IGNORE] = "ignore",
 };
 
 static const char *const reason_table[_POLICY_REASON_MAX] = {
-        [POLICY_REASON_NONE] = "none",
-        [POLICY_REASON_PROMPT] = "prompt",
-        [POLICY_REASON_REQUIRED] = "required",
+    [POLICY_REASON_NONE] = "none",
+    [POLICY_REASON_PROMPT] = "prompt",
+    [POLICY_REASON_REQUIRED] = "required",
 };
 
 static const char *const scope_table[_POLICY_SCOPE_MAX] = {
-        [POLICY_SCOPE_COMMAND] = "command",
-        [POLICY_SCOPE_SERVICE] = "service",
+    [POLICY_SCOPE_COMMAND] = "command",
+    [POLICY_SCOPE_SERVICE] = "service",
 };
 
 const char *policy_action_to_string(PolicyAction a)
@@ -119,7 +119,7 @@ void policy_error_done(PolicyError *e)
 /* Record the first error. The whole message is sanitised once, so nothing from a file (a value, a
  * file name) reaches a terminal or a log raw. Returns r for "return fail(...)". */
 static int fail_at(Parser *p, int r, const char *file, unsigned line, const char *fmt, ...)
-        __attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 static int fail_at(Parser *p, int r, const char *file, unsigned line, const char *fmt, ...)
 {
         _cleanup_free_ char *what = NULL, *raw = NULL;
@@ -271,9 +271,8 @@ static bool glob_bracket(const char *pat, unsigned char c, bool fold, bool *ret_
                         if (hi < lo)
                                 return false;
                 }
-                if ((c >= lo && c <= hi) ||
-                    (fold && ((ascii_lower(c) >= lo && ascii_lower(c) <= hi) ||
-                              (ascii_upper(c) >= lo && ascii_upper(c) <= hi))))
+                if ((c >= lo && c <= hi) || (fold && ((ascii_lower(c) >= lo && ascii_lower(c) <= hi) ||
+                                                      (ascii_upper(c) >= lo && ascii_upper(c) <= hi))))
                         match = true;
         }
         *ret_end = p + 1;
@@ -436,13 +435,13 @@ static int rule_new(Parser *p, const char *name, size_t n)
         p->key_lines = lines;
 
         rules[pol->n_rules] = (PolicyRule){
-                .name = strndup(name, n),
-                .file = p->path,
-                .line = p->line,
-                .action = POLICY_ACTION_REQUIRE,
-                .approvals = 1,
-                .reason = POLICY_REASON_NONE,
-                .scope = POLICY_SCOPE_COMMAND,
+            .name = strndup(name, n),
+            .file = p->path,
+            .line = p->line,
+            .action = POLICY_ACTION_REQUIRE,
+            .approvals = 1,
+            .reason = POLICY_REASON_NONE,
+            .scope = POLICY_SCOPE_COMMAND,
         };
         lines[pol->n_rules] = (KeyLines){};
         if (!rules[pol->n_rules].name)
@@ -467,8 +466,9 @@ static int rule_finish(Parser *p, size_t i)
                         const char *key;
                         unsigned line;
                 } only_require[] = {
-                        {"Approvers", k->approvers},     {"Approvals", k->approvals}, {"BreakGlass", k->break_glass},
-                        {"DefaultGrant", k->default_grant}, {"MaxGrant", k->max_grant}, {"Scope", k->scope},
+                    {"Approvers", k->approvers},    {"Approvals", k->approvals},
+                    {"BreakGlass", k->break_glass}, {"DefaultGrant", k->default_grant},
+                    {"MaxGrant", k->max_grant},     {"Scope", k->scope},
                 };
                 for (size_t j = 0; j < ELEMENTSOF(only_require); j++)
                         if (only_require[j].line)
@@ -540,10 +540,11 @@ static int section_open(Parser *p, const char *s, size_t len)
                 if (name_len == 0)
                         return fail(p, -EINVAL, "a rule needs a name: [Rule NAME]");
                 if (!rule_name_valid(name, name_len))
-                        return fail(p, -EINVAL,
-                                    "invalid rule name \"%.*s\": use 1 to %d of A-Z a-z 0-9 _ . - after exactly "
-                                    "one space",
-                                    (int)name_len, name, POLICY_MAX_RULE_NAME);
+                        return fail(
+                            p, -EINVAL,
+                            "invalid rule name \"%.*s\": use 1 to %d of A-Z a-z 0-9 _ . - after exactly "
+                            "one space",
+                            (int)name_len, name, POLICY_MAX_RULE_NAME);
                 r = rule_new(p, name, name_len);
                 if (r < 0)
                         return r;
@@ -557,13 +558,13 @@ static int section_open(Parser *p, const char *s, size_t len)
 /* ---- Keys ------------------------------------------------------------------------------------ */
 
 static const char *const daemon_keys[] = {
-        "ApproverGroup", "RequestTimeout", "DefaultGrant",  "MaxGrant",
-        "JournalFile",   "StateDirectory", "PublicKeyFile", "EpochLength",
+    "ApproverGroup", "RequestTimeout", "DefaultGrant",  "MaxGrant",
+    "JournalFile",   "StateDirectory", "PublicKeyFile", "EpochLength",
 };
 
 static const char *const rule_keys[] = {
-        "User",      "Group",  "Service",      "Command",  "Host",  "Action",     "Approvers",
-        "Approvals", "Reason", "DefaultGrant", "MaxGrant", "Scope", "BreakGlass",
+    "User",      "Group",  "Service",      "Command",  "Host",  "Action",     "Approvers",
+    "Approvals", "Reason", "DefaultGrant", "MaxGrant", "Scope", "BreakGlass",
 };
 
 static bool key_in(const char *const *keys, size_t n, const char *key)
@@ -582,19 +583,21 @@ static int unknown_key(Parser *p, const char *key)
         if (p->section == SECTION_DAEMON && key_in(rule_keys, ELEMENTSOF(rule_keys), key))
                 return fail(p, -EINVAL, "%s= belongs in a [Rule NAME] section, not in [Daemon]", key);
         if (p->section == SECTION_RULE && key_in(daemon_keys, ELEMENTSOF(daemon_keys), key))
-                return fail(p, -EINVAL, "%s= belongs in the [Daemon] section, not in [%s]", key, p->section_text);
+                return fail(p, -EINVAL, "%s= belongs in the [Daemon] section, not in [%s]", key,
+                            p->section_text);
         for (size_t i = 0; i < n; i++)
                 if (strcasecmp(keys[i], key) == 0)
-                        return fail(p, -EINVAL, "unknown key %s= in [%s] (keys are case-sensitive: %s=)", key,
-                                    p->section_text, keys[i]);
+                        return fail(p, -EINVAL, "unknown key %s= in [%s] (keys are case-sensitive: %s=)",
+                                    key, p->section_text, keys[i]);
         return fail(p, -EINVAL, "unknown key %s= in [%s]", key, p->section_text);
 }
 
 static int parse_duration_value(Parser *p, const char *key, const char *value, uint64_t *ret)
 {
         if (jit_parse_duration(value, ret) < 0)
-                return fail(p, -EINVAL, "%s=%s is not a valid duration (e.g. 90s, 15m, 2h, 1h30m, 1d; at most 7d)",
-                            key, value);
+                return fail(p, -EINVAL,
+                            "%s=%s is not a valid duration (e.g. 90s, 15m, 2h, 1h30m, 1d; at most 7d)", key,
+                            value);
         return 0;
 }
 
@@ -686,8 +689,8 @@ static int rule_add_words(Parser *p, PolicyList *l, const char *key, const char 
                 if (problem)
                         return fail(p, -EINVAL, "%s=: \"%.*s\" %s", key, (int)n, s, problem);
                 if (l->n >= POLICY_MAX_VALUES && !list_contains_n(l, s, n))
-                        return fail(p, -E2BIG, "%s= has more than %d values in rule %s", key, POLICY_MAX_VALUES,
-                                    p->policy->rules[p->rule].name);
+                        return fail(p, -E2BIG, "%s= has more than %d values in rule %s", key,
+                                    POLICY_MAX_VALUES, p->policy->rules[p->rule].name);
                 r = list_add(l, s, n);
                 if (r < 0)
                         return fail(p, r, "out of memory");
@@ -724,11 +727,13 @@ static int rule_add_approvers(Parser *p, PolicyRule *rule, const char *value)
                 n = strcspn(s, ", \t");
                 problem = name_problem(s, n);
                 if (problem)
-                        return fail(p, -EINVAL, "Approvers=: %s\"%.*s\" %s", group ? "@" : "", (int)n, s, problem);
+                        return fail(p, -EINVAL, "Approvers=: %s\"%.*s\" %s", group ? "@" : "", (int)n, s,
+                                    problem);
                 l = group ? &rule->approver_groups : &rule->approver_users;
-                if (rule->approver_users.n + rule->approver_groups.n >= POLICY_MAX_VALUES && !list_contains_n(l, s, n))
-                        return fail(p, -E2BIG, "Approvers= has more than %d values in rule %s", POLICY_MAX_VALUES,
-                                    rule->name);
+                if (rule->approver_users.n + rule->approver_groups.n >= POLICY_MAX_VALUES &&
+                    !list_contains_n(l, s, n))
+                        return fail(p, -E2BIG, "Approvers= has more than %d values in rule %s",
+                                    POLICY_MAX_VALUES, rule->name);
                 r = list_add(l, s, n);
                 if (r < 0)
                         return fail(p, r, "out of memory");
@@ -746,7 +751,8 @@ static int rule_key(Parser *p, const char *key, const char *value)
         if (!key_in(rule_keys, ELEMENTSOF(rule_keys), key))
                 return unknown_key(p, key);
         if (!*value)
-                return fail(p, -EINVAL, "%s= is empty; omit the key to match everything, or give a value", key);
+                return fail(p, -EINVAL, "%s= is empty; omit the key to match everything, or give a value",
+                            key);
 
         if (streq(key, "User"))
                 return rule_add_words(p, &rule->users, key, value, false);
@@ -762,8 +768,8 @@ static int rule_key(Parser *p, const char *key, const char *value)
                 if (problem)
                         return fail(p, -EINVAL, "Command=%s %s", value, problem);
                 if (rule->commands.n >= POLICY_MAX_VALUES && !list_contains(&rule->commands, value))
-                        return fail(p, -E2BIG, "Command= has more than %d values in rule %s", POLICY_MAX_VALUES,
-                                    rule->name);
+                        return fail(p, -E2BIG, "Command= has more than %d values in rule %s",
+                                    POLICY_MAX_VALUES, rule->name);
                 r = list_add(&rule->commands, value, strlen(value));
                 return r < 0 ? fail(p, r, "out of memory") : 0;
         }
@@ -778,7 +784,8 @@ static int rule_key(Parser *p, const char *key, const char *value)
                         return r;
                 i = table_lookup(action_table, _POLICY_ACTION_MAX, value);
                 if (i < 0)
-                        return fail(p, -EINVAL, "Action=%s: expected approve, deny, require or ignore", value);
+                        return fail(p, -EINVAL, "Action=%s: expected approve, deny, require or ignore",
+                                    value);
                 rule->action = (PolicyAction)i;
                 return 0;
         }
@@ -844,8 +851,11 @@ static int key_value(Parser *p, const char *section, const char *key, const char
          * and is complete. They must agree, or the two parsers read the file differently. */
         if (strncmp(section, p->section_text, strlen(section)) != 0)
                 return fail(p, -EINVAL, "internal error: libinih and the reader disagree about the section");
+        if (!*key)
+                return fail(p, -EINVAL, "no key before '='");
         if (p->section == SECTION_NONE)
-                return fail(p, -EINVAL, "%s= outside any section; put it under [Daemon] or [Rule NAME]", key);
+                return fail(p, -EINVAL, "%s= outside any section; put it under [Daemon] or [Rule NAME]",
+                            key);
         if (strlen(value) > POLICY_MAX_VALUE)
                 return fail(p, -E2BIG, "the value of %s= is longer than %d bytes", key, POLICY_MAX_VALUE);
         if (p->section == SECTION_DAEMON)
@@ -886,8 +896,9 @@ static int line_check(Parser *p, const char *s, size_t len)
         if (i >= len || s[i] == '#' || s[i] == ';')
                 return 0; /* blank, or a comment */
         if (i > 0)
-                return fail(p, -EINVAL, "an indented line; libinih would read it as more of the previous "
-                                        "value, so remove the leading whitespace");
+                return fail(p, -EINVAL,
+                            "an indented line; libinih would read it as more of the previous "
+                            "value, so remove the leading whitespace");
         if (s[0] == '[')
                 return section_open(p, s, len);
         /* libinih splits at the first '=' or ':', and a " ;" starts a comment. */
@@ -921,7 +932,8 @@ static char *read_line(char *str, int num, void *userdata)
         /* The line, its '\n' and a NUL must fit, or libinih would split it into two lines. */
         if (len > POLICY_MAX_LINE || num < 2 || len + 2 > (size_t)num) {
                 size_t limit = num < 2 ? 0 : (size_t)num - 2;
-                fail(p, -E2BIG, "the line is longer than %zu bytes", limit < POLICY_MAX_LINE ? limit : POLICY_MAX_LINE);
+                fail(p, -E2BIG, "the line is longer than %zu bytes",
+                     limit < POLICY_MAX_LINE ? limit : POLICY_MAX_LINE);
                 return NULL;
         }
         if (line_check(p, start, len) < 0)
@@ -957,7 +969,8 @@ static int open_failed(Parser *p, int r, const char *shown)
 }
 
 /* Read one file whole: it is small (bounded), and reading it ourselves lets the reader see every byte. */
-static int read_file(Parser *p, int dir_fd, const char *name, const char *shown, char **ret, size_t *ret_size)
+static int read_file(Parser *p, int dir_fd, const char *name, const char *shown, char **ret,
+                     size_t *ret_size)
 {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
@@ -1154,7 +1167,8 @@ static int resolve(Parser *p)
                                jit_format_duration(d->max_grant_usec, b, sizeof(b)),
                                at_default ? "" : " (DefaultGrant= is the built-in default)");
         }
-        if (!d->journal_file && asprintf(&d->journal_file, "%s/%s", d->state_directory, DEFAULT_JOURNAL_NAME) < 0) {
+        if (!d->journal_file &&
+            asprintf(&d->journal_file, "%s/%s", d->state_directory, DEFAULT_JOURNAL_NAME) < 0) {
                 d->journal_file = NULL;
                 return fail_at(p, -ENOMEM, NULL, 0, "out of memory");
         }
@@ -1193,13 +1207,13 @@ static int resolve(Parser *p)
                                        pol->rules[i].line);
 
         pol->default_rule = (PolicyRule){
-                .name = strdup(POLICY_DEFAULT_RULE_NAME),
-                .action = POLICY_ACTION_REQUIRE,
-                .approvals = 1,
-                .reason = POLICY_REASON_NONE,
-                .default_grant_usec = d->default_grant_usec,
-                .max_grant_usec = d->max_grant_usec,
-                .scope = POLICY_SCOPE_COMMAND,
+            .name = strdup(POLICY_DEFAULT_RULE_NAME),
+            .action = POLICY_ACTION_REQUIRE,
+            .approvals = 1,
+            .reason = POLICY_REASON_NONE,
+            .default_grant_usec = d->default_grant_usec,
+            .max_grant_usec = d->max_grant_usec,
+            .scope = POLICY_SCOPE_COMMAND,
         };
         if (!pol->default_rule.name ||
             list_add(&pol->default_rule.approver_groups, d->approver_group, strlen(d->approver_group)) < 0)
@@ -1244,13 +1258,13 @@ int policy_load(const char *main_path, const char *dropin_dir, Policy **ret, Pol
         if (!pol)
                 return -ENOMEM;
         pol->daemon = (PolicyDaemon){
-                .approver_group = strdup(DEFAULT_APPROVER_GROUP),
-                .request_timeout_usec = 5 * 60 * USEC_PER_SEC,
-                .default_grant_usec = 15 * 60 * USEC_PER_SEC,
-                .max_grant_usec = 8 * 3600 * USEC_PER_SEC,
-                .epoch_length_usec = 3600 * USEC_PER_SEC,
-                .state_directory = strdup(DEFAULT_STATE_DIRECTORY),
-                .public_key_file = strdup(DEFAULT_PUBLIC_KEY_FILE),
+            .approver_group = strdup(DEFAULT_APPROVER_GROUP),
+            .request_timeout_usec = 5 * 60 * USEC_PER_SEC,
+            .default_grant_usec = 15 * 60 * USEC_PER_SEC,
+            .max_grant_usec = 8 * 3600 * USEC_PER_SEC,
+            .epoch_length_usec = 3600 * USEC_PER_SEC,
+            .state_directory = strdup(DEFAULT_STATE_DIRECTORY),
+            .public_key_file = strdup(DEFAULT_PUBLIC_KEY_FILE),
         };
         p.policy = pol;
         if (!pol->daemon.approver_group || !pol->daemon.state_directory || !pol->daemon.public_key_file)
@@ -1276,7 +1290,8 @@ int policy_load(const char *main_path, const char *dropin_dir, Policy **ret, Pol
 
 bool policy_rule_is_catch_all(const PolicyRule *r)
 {
-        return r->users.n == 0 && r->groups.n == 0 && r->services.n == 0 && r->commands.n == 0 && r->hosts.n == 0;
+        return r->users.n == 0 && r->groups.n == 0 && r->services.n == 0 && r->commands.n == 0 &&
+               r->hosts.n == 0;
 }
 
 /* Matching more is safe where it can only add a human decision: deny, and require without

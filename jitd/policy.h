@@ -64,10 +64,10 @@ typedef struct PolicyRule {
 
         /* What it says. Every field is resolved: unset keys hold their defaults. */
         PolicyAction action;
-        PolicyList approver_users;  /* Approvers= names without '@' */
-        PolicyList approver_groups; /* Approvers= @groups, stored without the '@' */
-        unsigned approvals;         /* distinct approvers needed, 1..POLICY_MAX_APPROVALS */
-        PolicyReason reason;        /* REQUIRED whenever break_glass is set */
+        PolicyList approver_users;                   /* Approvers= names without '@' */
+        PolicyList approver_groups;                  /* Approvers= @groups, stored without the '@' */
+        unsigned approvals;                          /* distinct approvers needed, 1..POLICY_MAX_APPROVALS */
+        PolicyReason reason;                         /* REQUIRED whenever break_glass is set */
         uint64_t default_grant_usec, max_grant_usec; /* the rule's own, else [Daemon]'s; default <= max */
         PolicyScope scope;
         bool break_glass; /* the requester may approve their own request, with a reason, loudly */
@@ -106,19 +106,21 @@ typedef struct PolicyError {
  * than pass an empty list (a Group= deny rule would not match). NULL fields match no rule that
  * names that key. */
 typedef struct PolicyInput {
-        const char *user;     /* the requester's user name */
-        char *const *groups;  /* NULL-terminated: every group the requester is in, primary included */
-        const char *service;  /* the PAM service, e.g. "sudo" */
-        char *const *argv;    /* the command that will run: argc words; may be NULL when argc is 0 */
+        const char *user;    /* the requester's user name */
+        char *const *groups; /* NULL-terminated: every group the requester is in, primary included */
+        const char *service; /* the PAM service, e.g. "sudo" */
+        char *const *argv;   /* the command that will run: argc words; may be NULL when argc is 0 */
         size_t argc;
-        const char *host;     /* this machine's host name */
+        const char *host; /* this machine's host name */
 } PolicyInput;
 
 /* Read main_path, then dropin_dir/[!.]*.conf in strcmp() order (dropin_dir may be NULL or absent).
  * Every file, and the drop-in directory, must be owned by root (or by the calling euid, so that tests
  * run unprivileged) and not be group- or world-writable; symbolic links are refused.
- * On success *ret owns a new Policy and ret_error (may be NULL) is zeroed. On failure *ret is left
- * alone and ret_error says why: -ENOENT/-ELOOP/-EACCES... for a file that cannot be opened, -EPERM
+ * ret_error may be NULL; otherwise it is overwritten (free an earlier one with policy_error_done()
+ * first), zeroed on success, and on failure says why, to be freed with policy_error_done().
+ * On success *ret owns a new Policy (free it with policy_free()). On failure *ret is left alone and
+ * the result is -ENOENT/-ELOOP/-EACCES... for a file that cannot be opened, -EPERM
  * for ownership or mode, -EFBIG for a file over POLICY_MAX_FILE, -E2BIG for another exceeded bound,
  * -EINVAL for anything else wrong in the text, -ENOMEM.
  * Sets libinih's line buffer size (a process-wide variable in Debian's build) to fit POLICY_MAX_LINE:

@@ -185,7 +185,7 @@ static int write_all_at(int fd, const char *p, size_t n, uint64_t off)
 }
 
 /* Sign a checkpoint over the live tree and buffer it; returns the note. */
-static int buffer_checkpoint(JournalWriter *w, uint64_t now_usec, char **ret_note)
+static int buffer_checkpoint(JournalWriter *w, char **ret_note)
 {
         char body[CHECKPOINT_MAX_BODY];
         _cleanup_free_ char *note = NULL;
@@ -199,7 +199,9 @@ static int buffer_checkpoint(JournalWriter *w, uint64_t now_usec, char **ret_not
         r = note_sign(w->signer, body, strlen(body), &note);
         if (r < 0)
                 return r;
-        r = buffer_record(w, RECORD_CHECKPOINT, &(JournalField){ "note", note }, 1, now_usec, NULL, NULL);
+        /* A checkpoint takes the time of the record before it, so no byte of it is left unauthenticated:
+         * its time is fixed by its predecessor, its note by its signature. */
+        r = buffer_record(w, RECORD_CHECKPOINT, &(JournalField){ "note", note }, 1, w->live.last_time, NULL, NULL);
         if (r < 0)
                 return r;
         *ret_note = TAKE_PTR(note);
@@ -259,7 +261,7 @@ static int commit_step(JournalWriter *w, uint64_t now_usec, bool seal)
                 if (r < 0)
                         goto fail;
         }
-        r = buffer_checkpoint(w, now_usec, &note);
+        r = buffer_checkpoint(w, &note);
         if (r < 0)
                 goto fail;
         r = write_all_at(w->fd, w->buf, w->buf_len, w->size);

@@ -328,9 +328,14 @@ static int client_watch(Client *cl, JitOutcome *o)
                 outcome_set(o, JIT_VERDICT_UNREACHABLE, JIT_REASON_NO_JITD, 0, NULL);
                 return -ESRCH;
         }
+        if (r == ERR_REMOTE) {
+                /* The bus answered, but not as the bus driver does: that is no reason for failmode=open. */
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_PROTOCOL, -EBADMSG, &e);
+                return r;
+        }
         if (r < 0) {
-                /* The bus did not get as far as answering the bus driver: the bus is not usable. */
-                outcome_set(o, JIT_VERDICT_UNREACHABLE, JIT_REASON_NO_BUS, r == ERR_REMOTE ? -EIO : r, &e);
+                /* The connection failed or the bus did not answer in time: the bus is not usable. */
+                outcome_set(o, JIT_VERDICT_UNREACHABLE, JIT_REASON_NO_BUS, r, NULL);
                 return r;
         }
         r = sd_bus_message_read(reply, "s", &owner);

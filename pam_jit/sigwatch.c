@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "sigwatch.h"
+#include "util.h"
 
 int jit_sigwatch_begin(SigWatch *w)
 {
@@ -14,7 +15,7 @@ int jit_sigwatch_begin(SigWatch *w)
 
         *w = (SigWatch){.fd = -1};
         sigemptyset(&block);
-        for (size_t i = 0; i < sizeof(cancel_signals) / sizeof(cancel_signals[0]); i++)
+        for (size_t i = 0; i < ELEMENTSOF(cancel_signals); i++)
                 sigaddset(&block, cancel_signals[i]);
 
         r = pthread_sigmask(SIG_BLOCK, &block, &w->old_mask);
@@ -25,7 +26,7 @@ int jit_sigwatch_begin(SigWatch *w)
          * it would cancel at once, and a second instance could not be told apart from it. */
         w->watched = block;
         if (sigpending(&pending) == 0)
-                for (size_t i = 0; i < sizeof(cancel_signals) / sizeof(cancel_signals[0]); i++)
+                for (size_t i = 0; i < ELEMENTSOF(cancel_signals); i++)
                         if (sigismember(&w->old_mask, cancel_signals[i]) &&
                             sigismember(&pending, cancel_signals[i]))
                                 sigdelset(&w->watched, cancel_signals[i]);
@@ -36,7 +37,7 @@ int jit_sigwatch_begin(SigWatch *w)
                 pthread_sigmask(SIG_SETMASK, &w->old_mask, NULL);
                 return r;
         }
-        w->active = 1;
+        w->active = true;
         return 0;
 }
 
@@ -47,7 +48,7 @@ int jit_sigwatch_pending(const SigWatch *w)
 
         if (!w->active || sigpending(&pending) < 0)
                 return 0;
-        for (size_t i = 0; i < sizeof(cancel_signals) / sizeof(cancel_signals[0]); i++)
+        for (size_t i = 0; i < ELEMENTSOF(cancel_signals); i++)
                 if (sigismember(&w->watched, cancel_signals[i]) && sigismember(&pending, cancel_signals[i]))
                         return cancel_signals[i];
         return 0;
@@ -61,5 +62,5 @@ void jit_sigwatch_end(SigWatch *w)
         w->fd = -1;
         /* Exactly the mask the host had; a pending cancel signal is delivered to it now. */
         pthread_sigmask(SIG_SETMASK, &w->old_mask, NULL);
-        w->active = 0;
+        w->active = false;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <signal.h>
+#include <stdbool.h>
 
 /* The signals that mean "stop waiting": Ctrl-C, kill, hang-up, Ctrl-Z, Ctrl-\. */
 #define JIT_CANCEL_SIGNALS SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGQUIT
@@ -10,14 +11,14 @@ typedef struct SigWatch {
         sigset_t old_mask; /* the host's mask, restored exactly */
         sigset_t watched;
         int fd; /* signalfd; readable while a watched signal is pending */
-        int active;
+        bool active;
 } SigWatch;
 
 /* Block the cancel signals and open a signalfd that polls readable while one is pending. The
  * signal is never read from the fd: it stays pending and reaches the host's own disposition when
  * jit_sigwatch_end() restores the mask. Returns 0 or a negative errno (then nothing changed). */
 int jit_sigwatch_begin(SigWatch *w);
-/* The lowest watched signal now pending, or 0. */
+/* A watched signal that is pending now (SIGINT first, then SIGTERM, SIGHUP, SIGTSTP, SIGQUIT), or 0. */
 int jit_sigwatch_pending(const SigWatch *w);
-/* Close the fd and restore the host's signal mask. Safe to call on a SigWatch never begun. */
+/* Close the fd and restore the host's signal mask. Does nothing if jit_sigwatch_begin() failed. */
 void jit_sigwatch_end(SigWatch *w);

@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(
     build-essential pkg-config clang libclang-rt-14-dev
     libpam0g-dev libsystemd-dev libsodium-dev libinih-dev libjson-c-dev libdbus-1-dev
-    dbus dbus-daemon systemd sudo pamtester util-linux login passwd
-    openssl jq valgrind python3 python3-dbus
+    systemd dbus dbus-daemon dbus-bin sudo pamtester libpam-modules libpam-runtime login passwd
+    util-linux bsdutils procps coreutils openssl libxml2-utils libglib2.0-bin perl
+    python3 python3-dbus jq valgrind
 )
 
 missing=()

@@ -6,9 +6,16 @@ source "$(dirname "$0")/../lib.sh"
 
 plan 22
 
+# PAMTESTER: pamtester, with the sanitizer runtimes preloaded in a sanitizer build (as jit_pamtester
+# does; jit_bg needs a command it can exec, not a function).
+PAMTESTER=(pamtester)
+_libs=$(jit_sanitizer_libs | paste -sd:)
+[[ -z $_libs ]] || PAMTESTER=(env LD_PRELOAD="$_libs" ASAN_OPTIONS="${JIT_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}"
+    UBSAN_OPTIONS="${JIT_UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}" pamtester)
+
 # waiting NAME: start pamtester for alice (the jit-test stack, timeout=30); set id to its request id.
 waiting() {
-    jit_bg "$1" -- pamtester jit-test alice acct_mgmt
+    jit_bg "$1" -- "${PAMTESTER[@]}" jit-test alice acct_mgmt
     id=$(jit_wait_request "$1" 10)
 }
 

@@ -11,6 +11,13 @@ source "$(dirname "$0")/../lib.sh"
 
 plan 40
 
+# PAMTESTER: pamtester, with the sanitizer runtimes preloaded in a sanitizer build (as jit_pamtester
+# does; jit_bg needs a command it can exec, not a function).
+PAMTESTER=(pamtester)
+_libs=$(jit_sanitizer_libs | paste -sd:)
+[[ -z $_libs ]] || PAMTESTER=(env LD_PRELOAD="$_libs" ASAN_OPTIONS="${JIT_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}"
+    UBSAN_OPTIONS="${JIT_UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}" pamtester)
+
 # state ID: the request's state as jitd reports it.
 state() { jit_ctl bob show "$1" | awk '$1 == "state:" { print $2 }'; }
 state_is() { [[ $(state "$1") == "$2" ]]; }
@@ -18,7 +25,7 @@ state_is() { [[ $(state "$1") == "$2" ]]; }
 # --- pamtester, each cancel signal sent with kill --------------------------------------------
 declare -A signo=([INT]=2 [TERM]=15 [HUP]=1 [QUIT]=3)
 for sig in INT TERM HUP QUIT; do
-    jit_bg "p$sig" -- pamtester jit-test alice acct_mgmt
+    jit_bg "p$sig" -- "${PAMTESTER[@]}" jit-test alice acct_mgmt
     id=$(jit_wait_request "p$sig" 10)
     ok "SIG$sig to a waiting pamtester ($id)" jit_bg_kill "p$sig" "$sig"
     rc=0
@@ -29,7 +36,7 @@ for sig in INT TERM HUP QUIT; do
 done
 
 # SIGTSTP stops nothing while the module waits: it cancels, then the host stops; SIGCONT resumes it.
-jit_bg ptstp -- pamtester jit-test alice acct_mgmt
+jit_bg ptstp -- "${PAMTESTER[@]}" jit-test alice acct_mgmt
 id=$(jit_wait_request ptstp 10)
 ok "SIGTSTP to a waiting pamtester ($id)" jit_bg_kill ptstp TSTP
 ok "the module cancels and says so" wait_for_output ptstp "pam_jit: interrupted by SIGTSTP; request $id cancelled"

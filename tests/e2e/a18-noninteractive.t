@@ -5,12 +5,34 @@
 # approval, denial or the deadline.
 source "$(dirname "$0")/../lib.sh"
 
-jit_have_real_sudo || skip_all "$(jit_why_no_real_sudo)"
-plan 19
+plan 23
+
+# PAMTESTER: pamtester, with the sanitizer runtimes preloaded in a sanitizer build (as jit_pamtester
+# does; jit_bg needs a command it can exec, not a function).
+PAMTESTER=(pamtester)
+_libs=$(jit_sanitizer_libs | paste -sd:)
+[[ -z $_libs ]] || PAMTESTER=(env LD_PRELOAD="$_libs" ASAN_OPTIONS="${JIT_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}"
+    UBSAN_OPTIONS="${JIT_UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}" pamtester)
 
 # elapsed_below START SECONDS: fewer than SECONDS seconds passed since START ($EPOCHREALTIME).
 elapsed_below() { awk -v s="$1" -v now="$EPOCHREALTIME" -v lim="$2" 'BEGIN { exit !(now - s < lim) }'; }
 state() { jit_ctl bob show "$1" | awk '$1 == "state:" { print $2 }'; }
+
+# --- pamtester (as login or sshd would call the module): no tty, stdin /dev/null, nobody answers ---
+ok "the jit-test stack waits 2 s at most" jit_pam_options jit-test timeout=2
+t0=$EPOCHREALTIME
+jit_bg pam -- "${PAMTESTER[@]}" jit-test alice acct_mgmt
+id=$(jit_wait_request pam 10)
+rc=0
+jit_bg_wait pam 20 || rc=$?
+is "$rc" 1 "pamtester without a terminal, unanswered, is denied (status $rc)"
+ok "at the deadline, not later" elapsed_below "$t0" 8
+is "$(state "$id")" expired "$id is expired in jitd"
+
+jit_have_real_sudo || {
+    skip "$(jit_why_no_real_sudo)" 19
+    exit 0
+}
 
 # --- sudo -n, no tty, stdin /dev/null, stdout to a file: approved --------------------------------
 jit_bg quiet --as alice -- sudo -n sh -c 'echo COMMAND-OUTPUT'

@@ -215,7 +215,7 @@ static void test_random_roundtrip(void)
 
         /* Random printable and control bytes, valid UTF-8 only: format, parse, decode, compare. */
         for (int iter = 0; iter < 2000 && all; iter++) {
-                char values[4][200], keys[4][8];
+                char values[4][200], keys[4][24];
                 JournalField in[4], out[JOURNAL_MAX_FIELDS];
                 static char dec[JOURNAL_MAX_LINE];
                 JournalRecordView v;

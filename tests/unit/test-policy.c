@@ -2,6 +2,7 @@
 #include "../../jitd/policy.c"
 
 #include <ftw.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -10,21 +11,54 @@
 static char tmp_root[] = "/tmp/test-policy.XXXXXX";
 static unsigned n_dirs;
 
-/* The repository: JIT_SRC, or what __FILE__ says (the Makefile compiles tests/unit/test-policy.c). */
-static char *src_path(const char *rel)
+/* The repository, found once: $JIT_SRC, else what __FILE__ says (the Makefile compiles
+ * tests/unit/test-policy.c from the top), else two levels above this binary (build/tests/). */
+static char src_root[PATH_MAX];
+
+static bool src_root_try(const char *dir, size_t n)
 {
-        const char *env = getenv("JIT_SRC");
+        char probe[PATH_MAX];
+
+        if (n >= sizeof(src_root) ||
+            snprintf(probe, sizeof(probe), "%.*s%stests/data/policy/example.conf", (int)n, dir,
+                     n > 0 ? "/" : "") >= (int)sizeof(probe) ||
+            access(probe, R_OK) < 0)
+                return false;
+        snprintf(src_root, sizeof(src_root), "%.*s%s", (int)n, dir, n > 0 ? "/" : "");
+        return true;
+}
+
+static bool src_root_find(void)
+{
         static const char self[] = "tests/unit/test-policy.c";
-        size_t n = strlen(__FILE__);
-        char *s;
+        const char *env = getenv("JIT_SRC"), *file = __FILE__;
+        char exe[PATH_MAX];
+        size_t n = strlen(file);
+        ssize_t k;
 
         if (env && *env)
-                return asprintf(&s, "%s/%s", env, rel) < 0 ? NULL : s;
-        if (n >= strlen(self) && streq(__FILE__ + n - strlen(self), self))
-                n -= strlen(self);
-        else
-                n = 0;
-        return asprintf(&s, "%.*s%s", (int)n, __FILE__, rel) < 0 ? NULL : s;
+                return src_root_try(env, strlen(env));
+        if (n >= strlen(self) && streq(&file[n - strlen(self)], self) &&
+            src_root_try(file, n - strlen(self) > 0 ? n - strlen(self) - 1 : 0))
+                return true;
+        k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (k <= 0)
+                return false;
+        exe[k] = '\0';
+        for (int up = 0; up < 3; up++) {
+                char *slash = strrchr(exe, '/');
+                if (!slash)
+                        return false;
+                *slash = '\0';
+        }
+        return src_root_try(exe, strlen(exe));
+}
+
+static char *src_path(const char *rel)
+{
+        char *s;
+
+        return asprintf(&s, "%s%s", src_root, rel) < 0 ? NULL : s;
 }
 
 static char *join(const char *a, const char *b)
@@ -100,8 +134,8 @@ static char *copy_tree(const char *name, char **ret_dropins)
         struct dirent *de;
 
         if (asprintf(&rel, "tests/data/policy/%s", name) < 0 || !(src = src_path(rel)) ||
-            !(src_d = join(src, "jitd.conf.d")) || !(main_src = join(src, "jitd.conf")) || mkdir(dropins, 0755) < 0 ||
-            chmod(dropins, 0755) < 0)
+            !(src_d = join(src, "jitd.conf.d")) || !(main_src = join(src, "jitd.conf")) ||
+            mkdir(dropins, 0755) < 0 || chmod(dropins, 0755) < 0)
                 abort();
         main_path = copy_into(main_src, dir, "jitd.conf");
         d = opendir(src_d);
@@ -148,8 +182,8 @@ static Policy *load_ok(Tap *t, const char *text, const char *what)
 }
 
 /* The error names the file and the line, and says what. */
-static void expect_error(Tap *t, int r, const PolicyError *e, int want_r, const char *file_name, unsigned line,
-                         const char *text, const char *what)
+static void expect_error(Tap *t, int r, const PolicyError *e, int want_r, const char *file_name,
+                         unsigned line, const char *text, const char *what)
 {
         char where[512];
         bool ok;
@@ -161,8 +195,8 @@ static void expect_error(Tap *t, int r, const PolicyError *e, int want_r, const 
         ok = r < 0 && (want_r == 0 || r == want_r) && e->message && strstr(e->message, where) &&
              strstr(e->message, text) && e->line == line && e->file && strstr(e->file, file_name);
         if (!tap_ok(t, ok, "%s", what))
-                printf("#   r=%d (want %d), line %u (want %u)\n#   message: %s\n#   want: '%s' and '%s'\n", r, want_r,
-                       e->line, line, e->message ? e->message : "(null)", where, text);
+                printf("#   r=%d (want %d), line %u (want %u)\n#   message: %s\n#   want: '%s' and '%s'\n",
+                       r, want_r, e->line, line, e->message ? e->message : "(null)", where, text);
 }
 
 static const char *rule_name(const PolicyRule *r)
@@ -233,25 +267,36 @@ static void test_dropin_order(Tap *t)
                 policy_error_done(&e);
                 return;
         }
-        tap_ok(t, p->n_files == 3 && strstr(p->files[0], "/jitd.conf") && strstr(p->files[1], "10-first.conf") &&
-                           strstr(p->files[2], "9-second.conf"),
+        tap_ok(t,
+               p->n_files == 3 && strstr(p->files[0], "/jitd.conf") &&
+                   strstr(p->files[1], "10-first.conf") && strstr(p->files[2], "9-second.conf"),
                "files read: main, then drop-ins in strcmp order; hidden and non-.conf files skipped");
-        tap_ok(t, p->n_rules == 3 && streq(p->rules[0].name, "main-no-rm") && streq(p->rules[1].name, "ten") &&
-                           streq(p->rules[2].name, "nine"),
+        tap_ok(t,
+               p->n_rules == 3 && streq(p->rules[0].name, "main-no-rm") && streq(p->rules[1].name, "ten") &&
+                   streq(p->rules[2].name, "nine"),
                "rules keep file order across files");
-        tap_ok(t, p->rules[1].line == 5 && strstr(p->rules[1].file, "10-first.conf"), "a rule knows its file and line");
+        tap_ok(t, p->rules[1].line == 5 && strstr(p->rules[1].file, "10-first.conf"),
+               "a rule knows its file and line");
 
-        matches(t, p, &(PolicyInput){.user = "alice", .argv = rm, .argc = 3}, "main-no-rm", "alice rm: the main file first");
-        matches(t, p, &(PolicyInput){.user = "alice", .argv = ls, .argc = 1}, "ten", "alice ls: 10-first before 9-second");
-        matches(t, p, &(PolicyInput){.user = "bob", .argv = ls, .argc = 1}, "nine", "bob: a repeated User= key adds");
-        matches(t, p, &(PolicyInput){.user = "carol", .argv = ls, .argc = 1}, "nine", "carol: a space-separated list");
-        matches(t, p, &(PolicyInput){.user = "dave", .argv = ls, .argc = 1}, POLICY_DEFAULT_RULE_NAME, "dave: no rule");
+        matches(t, p, &(PolicyInput){.user = "alice", .argv = rm, .argc = 3}, "main-no-rm",
+                "alice rm: the main file first");
+        matches(t, p, &(PolicyInput){.user = "alice", .argv = ls, .argc = 1}, "ten",
+                "alice ls: 10-first before 9-second");
+        matches(t, p, &(PolicyInput){.user = "bob", .argv = ls, .argc = 1}, "nine",
+                "bob: a repeated User= key adds");
+        matches(t, p, &(PolicyInput){.user = "carol", .argv = ls, .argc = 1}, "nine",
+                "carol: a space-separated list");
+        matches(t, p, &(PolicyInput){.user = "dave", .argv = ls, .argc = 1}, POLICY_DEFAULT_RULE_NAME,
+                "dave: no rule");
 
-        tap_ok(t, p->daemon.default_grant_usec == 30 * 60 * USEC_PER_SEC, "[Daemon] in a later drop-in overrides a key");
+        tap_ok(t, p->daemon.default_grant_usec == 30 * 60 * USEC_PER_SEC,
+               "[Daemon] in a later drop-in overrides a key");
         tap_ok(t, p->daemon.max_grant_usec == 2 * 3600 * USEC_PER_SEC, "... and leaves the others");
         tap_is_str(t, p->daemon.approver_group, "leads", "the last file read wins: ApproverGroup=leads");
-        tap_ok(t, p->default_rule.approver_groups.n == 1 && streq(p->default_rule.approver_groups.items[0], "leads") &&
-                           p->default_rule.default_grant_usec == 30 * 60 * USEC_PER_SEC,
+        tap_ok(t,
+               p->default_rule.approver_groups.n == 1 &&
+                   streq(p->default_rule.approver_groups.items[0], "leads") &&
+                   p->default_rule.default_grant_usec == 30 * 60 * USEC_PER_SEC,
                "the default rule uses the merged [Daemon]");
 }
 
@@ -262,7 +307,8 @@ static void test_dropin_duplicate(Tap *t)
         PolicyError e = {};
         int r = policy_load(main_path, dropins, &p, &e);
 
-        expect_error(t, r, &e, -EINVAL, "50-team.conf", 3, "rule deploy is already defined at", "a drop-in redefining a rule");
+        expect_error(t, r, &e, -EINVAL, "50-team.conf", 3, "rule deploy is already defined at",
+                     "a drop-in redefining a rule");
         tap_ok(t, e.message && strstr(e.message, "jitd.conf:1"), "... names where it was defined first");
         policy_error_done(&e);
 }
@@ -277,7 +323,8 @@ static void test_files(Tap *t)
         int r;
 
         r = policy_load(path, NULL, &p, &e);
-        expect_error(t, r, &e, -ENOENT, "jitd.conf", 0, "cannot open: No such file or directory", "a missing main file");
+        expect_error(t, r, &e, -ENOENT, "jitd.conf", 0, "cannot open: No such file or directory",
+                     "a missing main file");
         policy_error_done(&e);
 
         write_file(target, ok_text, strlen(ok_text), 0644);
@@ -305,7 +352,8 @@ static void test_files(Tap *t)
 
         write_file(path, ok_text, strlen(ok_text), 0664);
         r = policy_load(path, NULL, &p, &e);
-        expect_error(t, r, &e, -EPERM, "jitd.conf", 0, "must be owned by root and not group- or world-writable",
+        expect_error(t, r, &e, -EPERM, "jitd.conf", 0,
+                     "must be owned by root and not group- or world-writable",
                      "a group-writable file (chmod g+w)");
         policy_error_done(&e);
 
@@ -319,7 +367,8 @@ static void test_files(Tap *t)
                 if (chown(path, 65534, 65534) < 0)
                         abort();
                 r = policy_load(path, NULL, &p, &e);
-                expect_error(t, r, &e, -EPERM, "jitd.conf", 0, "owner uid 65534", "a file owned by another user");
+                expect_error(t, r, &e, -EPERM, "jitd.conf", 0, "owner uid 65534",
+                             "a file owned by another user");
                 policy_error_done(&e);
                 if (chown(path, 0, 0) < 0)
                         abort();
@@ -336,7 +385,8 @@ static void test_files(Tap *t)
                 abort();
         p = sentinel;
         r = policy_load(path, dropins, &p, &e);
-        expect_error(t, r, &e, -EPERM, "jitd.conf.d", 0, "refusing it", "a group-writable drop-in directory");
+        expect_error(t, r, &e, -EPERM, "jitd.conf.d", 0, "refusing it",
+                     "a group-writable drop-in directory");
         tap_ok(t, p == sentinel, "*ret is left alone on failure");
         policy_error_done(&e);
 
@@ -358,7 +408,8 @@ static void test_files(Tap *t)
 
         write_file(path, "", 0, 0644);
         r = policy_load(path, NULL, &p, &e);
-        tap_ok(t, r == 0 && p->n_rules == 0 && policy_match(p, &(PolicyInput){.user = "x"}) == &p->default_rule,
+        tap_ok(t,
+               r == 0 && p->n_rules == 0 && policy_match(p, &(PolicyInput){.user = "x"}) == &p->default_rule,
                "an empty file: defaults only");
         if (r == 0)
                 policy_free(p);
@@ -380,28 +431,34 @@ static void test_bytes(Tap *t)
         policy_error_done(&e);
 
         r = load_text("[Rule a]\nAction=deny\nUser=\x1b[2Jalice\n", &p, &e, NULL);
-        expect_error(t, r, &e, -EINVAL, "jitd.conf", 3, "a control character (byte 0x1b)", "an escape character");
+        expect_error(t, r, &e, -EINVAL, "jitd.conf", 3, "a control character (byte 0x1b)",
+                     "an escape character");
         policy_error_done(&e);
 
         /* An escape in a file name reaches the message only escaped. */
         {
                 _cleanup_free_ char *dd = fresh_dir(), *main_path = join(dd, "jitd.conf"),
                                     *dropins = join(dd, "d"), *bad = NULL;
-                if (mkdir(dropins, 0755) < 0 || chmod(dropins, 0755) < 0 || asprintf(&bad, "%s/\x1b[31mred.conf", dropins) < 0)
+                if (mkdir(dropins, 0755) < 0 || chmod(dropins, 0755) < 0 ||
+                    asprintf(&bad, "%s/\x1b[31mred.conf", dropins) < 0)
                         abort();
                 write_file(main_path, "", 0, 0644);
                 write_file(bad, "[Rule a]\nUser=\n", 15, 0644);
                 r = policy_load(main_path, dropins, &p, &e);
-                tap_ok(t, r == -EINVAL && e.message && !strchr(e.message, '\x1b') && strstr(e.message, "\\x1b[31mred.conf:2:") &&
-                                  e.file && !strchr(e.file, '\x1b'),
+                tap_ok(t,
+                       r == -EINVAL && e.message && !strchr(e.message, '\x1b') &&
+                           strstr(e.message, "\\x1b[31mred.conf:2:") && e.file && !strchr(e.file, '\x1b'),
                        "a control character in a file name is escaped in the error");
                 printf("#   %s\n", e.message ? e.message : "(null)");
                 policy_error_done(&e);
         }
 
-        p = load_ok(t, "\xef\xbb\xbf[Rule a]\r\nUser=alice ; who\r\nAction=deny\r\n", "a BOM, CRLF line ends and a ';' comment");
+        p = load_ok(t, "\xef\xbb\xbf[Rule a]\r\nUser=alice ; who\r\nAction=deny\r\n",
+                    "a BOM, CRLF line ends and a ';' comment");
         if (p) {
-                tap_ok(t, p->n_rules == 1 && p->rules[0].users.n == 1 && streq(p->rules[0].users.items[0], "alice"),
+                tap_ok(t,
+                       p->n_rules == 1 && p->rules[0].users.n == 1 &&
+                           streq(p->rules[0].users.items[0], "alice"),
                        "... read as User=alice");
                 policy_free(p);
         }
@@ -460,7 +517,8 @@ static void test_limits(Tap *t)
         if (asprintf(&text, "[Rule a]\n#%s\nAction=deny\n", c4097) < 0)
                 abort();
         r = load_text(text, &p, &e, NULL);
-        expect_error(t, r, &e, -E2BIG, "jitd.conf", 2, "the line is longer than 4096 bytes", "a 4097-byte line");
+        expect_error(t, r, &e, -E2BIG, "jitd.conf", 2, "the line is longer than 4096 bytes",
+                     "a 4097-byte line");
         policy_error_done(&e);
         free(text);
 
@@ -475,7 +533,8 @@ static void test_limits(Tap *t)
         policy_free(p);
         sprintf(buf + len, "User=u64\n");
         r = load_text(buf, &p, &e, NULL);
-        expect_error(t, r, &e, -E2BIG, "jitd.conf", 35, "User= has more than 64 values in rule a", "65 values of User=");
+        expect_error(t, r, &e, -E2BIG, "jitd.conf", 35, "User= has more than 64 values in rule a",
+                     "65 values of User=");
         policy_error_done(&e);
         free(buf);
 
@@ -486,7 +545,9 @@ static void test_limits(Tap *t)
                 len += (size_t)sprintf(buf + len, "[Rule r%d]\nUser=u%d\nAction=deny\n", i, i);
         p = load_ok(t, buf, "256 rules");
         if (p)
-                tap_ok(t, p->n_rules == 256 && streq(policy_match(p, &(PolicyInput){.user = "u255"})->name, "r255"),
+                tap_ok(t,
+                       p->n_rules == 256 &&
+                           streq(policy_match(p, &(PolicyInput){.user = "u255"})->name, "r255"),
                        "... the last one matches");
         policy_free(p);
         sprintf(buf + len, "[Rule r256]\nUser=x\nAction=deny\n");
@@ -507,13 +568,15 @@ static void test_limits(Tap *t)
         buf[POLICY_MAX_FILE] = '#';
         buf[POLICY_MAX_FILE + 1] = '\0';
         r = load_text(buf, &p, &e, NULL);
-        expect_error(t, r, &e, -EFBIG, "jitd.conf", 0, "larger than 1048576 bytes", "a file of 1 MiB + 1 byte");
+        expect_error(t, r, &e, -EFBIG, "jitd.conf", 0, "larger than 1048576 bytes",
+                     "a file of 1 MiB + 1 byte");
         policy_error_done(&e);
         free(buf);
 
         /* 64 drop-ins; the 65th is too many. */
         {
-                _cleanup_free_ char *d = fresh_dir(), *main_path = join(d, "jitd.conf"), *dropins = join(d, "jitd.conf.d");
+                _cleanup_free_ char *d = fresh_dir(), *main_path = join(d, "jitd.conf"),
+                                    *dropins = join(d, "jitd.conf.d");
                 char name[64], body[64];
 
                 write_file(main_path, "", 0, 0644);
@@ -527,7 +590,8 @@ static void test_limits(Tap *t)
                         write_file(f, body, strlen(body), 0644);
                 }
                 r = policy_load(main_path, dropins, &p, &e);
-                tap_ok(t, r == 0 && p->n_rules == 64 && streq(p->rules[63].name, "r63"), "64 drop-ins, in order");
+                tap_ok(t, r == 0 && p->n_rules == 64 && streq(p->rules[63].name, "r63"),
+                       "64 drop-ins, in order");
                 if (r == 0)
                         policy_free(p);
                 {
@@ -535,7 +599,8 @@ static void test_limits(Tap *t)
                         write_file(f, "", 0, 0644);
                 }
                 r = policy_load(main_path, dropins, &p, &e);
-                expect_error(t, r, &e, -E2BIG, "jitd.conf.d", 0, "more than 64 drop-in files", "65 drop-ins");
+                expect_error(t, r, &e, -E2BIG, "jitd.conf.d", 0, "more than 64 drop-in files",
+                             "65 drop-ins");
                 policy_error_done(&e);
         }
 }
@@ -544,69 +609,89 @@ static void test_limits(Tap *t)
 
 static void test_match_keys(Tap *t)
 {
-        _cleanup_(policy_freep) Policy *p = load_ok(t,
-                                                    "[Rule by-user]\nUser=ursula uma\nAction=deny\n"
-                                                    "[Rule by-group]\nGroup=wheel2\nGroup=admins\nAction=deny\n"
-                                                    "[Rule by-service]\nService=login\nAction=deny\n"
-                                                    "[Rule by-host]\nHost=db-*.prod.example.com web[0-9]\nAction=deny\n"
-                                                    "[Rule by-two-keys]\nUser=alice\nService=su\nAction=approve\n",
-                                                    "one rule per match key");
+        _cleanup_(policy_freep) Policy *p =
+            load_ok(t,
+                    "[Rule by-user]\nUser=ursula uma\nAction=deny\n"
+                    "[Rule by-group]\nGroup=wheel2\nGroup=admins\nAction=deny\n"
+                    "[Rule by-service]\nService=login\nAction=deny\n"
+                    "[Rule by-host]\nHost=db-*.prod.example.com web[0-9]\nAction=deny\n"
+                    "[Rule by-two-keys]\nUser=alice\nService=su\nAction=approve\n",
+                    "one rule per match key");
         char *staff_admins[] = {"staff", "admins", NULL}, *staff[] = {"staff", NULL};
 
         if (!p)
                 return;
         matches(t, p, &(PolicyInput){.user = "uma", .service = "sudo"}, "by-user", "User= from a list");
-        matches(t, p, &(PolicyInput){.user = "umar", .service = "sudo"}, POLICY_DEFAULT_RULE_NAME, "User= is exact, not a prefix");
-        matches(t, p, &(PolicyInput){.user = NULL, .service = "sudo"}, POLICY_DEFAULT_RULE_NAME, "no user: User= cannot match");
-        matches(t, p, &(PolicyInput){.user = "bob", .groups = staff_admins}, "by-group", "Group=: any of the requester's groups");
-        matches(t, p, &(PolicyInput){.user = "bob", .groups = staff}, POLICY_DEFAULT_RULE_NAME, "Group=: none of them");
-        matches(t, p, &(PolicyInput){.user = "bob", .groups = NULL}, POLICY_DEFAULT_RULE_NAME, "Group=: no groups given");
+        matches(t, p, &(PolicyInput){.user = "umar", .service = "sudo"}, POLICY_DEFAULT_RULE_NAME,
+                "User= is exact, not a prefix");
+        matches(t, p, &(PolicyInput){.user = NULL, .service = "sudo"}, POLICY_DEFAULT_RULE_NAME,
+                "no user: User= cannot match");
+        matches(t, p, &(PolicyInput){.user = "bob", .groups = staff_admins}, "by-group",
+                "Group=: any of the requester's groups");
+        matches(t, p, &(PolicyInput){.user = "bob", .groups = staff}, POLICY_DEFAULT_RULE_NAME,
+                "Group=: none of them");
+        matches(t, p, &(PolicyInput){.user = "bob", .groups = NULL}, POLICY_DEFAULT_RULE_NAME,
+                "Group=: no groups given");
         matches(t, p, &(PolicyInput){.user = "bob", .service = "login"}, "by-service", "Service=");
-        matches(t, p, &(PolicyInput){.user = "bob", .host = "DB-7.Prod.Example.COM"}, "by-host", "Host=: a glob, ignoring case");
-        matches(t, p, &(PolicyInput){.user = "bob", .host = "web3"}, "by-host", "Host=: a second glob in the list");
-        matches(t, p, &(PolicyInput){.user = "bob", .host = "web33"}, POLICY_DEFAULT_RULE_NAME, "Host=: the glob is anchored");
-        matches(t, p, &(PolicyInput){.user = "bob", .host = NULL}, POLICY_DEFAULT_RULE_NAME, "Host=: no host given");
-        matches(t, p, &(PolicyInput){.user = "alice", .service = "su"}, "by-two-keys", "two keys: both match");
-        matches(t, p, &(PolicyInput){.user = "alice", .service = "sudo"}, POLICY_DEFAULT_RULE_NAME, "two keys: one does not");
+        matches(t, p, &(PolicyInput){.user = "bob", .host = "DB-7.Prod.Example.COM"}, "by-host",
+                "Host=: a glob, ignoring case");
+        matches(t, p, &(PolicyInput){.user = "bob", .host = "web3"}, "by-host",
+                "Host=: a second glob in the list");
+        matches(t, p, &(PolicyInput){.user = "bob", .host = "web33"}, POLICY_DEFAULT_RULE_NAME,
+                "Host=: the glob is anchored");
+        matches(t, p, &(PolicyInput){.user = "bob", .host = NULL}, POLICY_DEFAULT_RULE_NAME,
+                "Host=: no host given");
+        matches(t, p, &(PolicyInput){.user = "alice", .service = "su"}, "by-two-keys",
+                "two keys: both match");
+        matches(t, p, &(PolicyInput){.user = "alice", .service = "sudo"}, POLICY_DEFAULT_RULE_NAME,
+                "two keys: one does not");
 }
 
 static void test_commands(Tap *t)
 {
-        _cleanup_(policy_freep) Policy *p = load_ok(t,
-                                                    "[Rule status]\nCommand=systemctl status *\nAction=approve\n"
-                                                    "[Rule no-shells]\nCommand=bash\nCommand=sh -c *\nAction=deny\n"
-                                                    "[Rule deploy]\nCommand=deploy production *\nAction=require\n"
-                                                    "[Rule glass]\nGroup=oncall\nCommand=restart-db\nAction=require\nBreakGlass=yes\n"
-                                                    "[Rule globs]\nCommand=tool-[a-c]?x \\*lit[!x]ral\nAction=deny\n"
-                                                    "[Rule zed-any]\nUser=zed\nCommand=*\nAction=deny\n"
-                                                    "[Rule zed-all]\nUser=zed\nAction=ignore\n",
-                                                    "command rules");
+        _cleanup_(policy_freep) Policy *p =
+            load_ok(t,
+                    "[Rule status]\nCommand=systemctl status *\nAction=approve\n"
+                    "[Rule no-shells]\nCommand=bash\nCommand=sh -c *\nAction=deny\n"
+                    "[Rule deploy]\nCommand=deploy production *\nAction=require\n"
+                    "[Rule glass]\nGroup=oncall\nCommand=restart-db\nAction=require\nBreakGlass=yes\n"
+                    "[Rule globs]\nCommand=tool-[a-c]?x \\*lit[!x]ral\nAction=deny\n"
+                    "[Rule zed-any]\nUser=zed\nCommand=*\nAction=deny\n"
+                    "[Rule zed-all]\nUser=zed\nAction=ignore\n",
+                    "command rules");
         char *oncall[] = {"oncall", NULL};
         char *status[] = {"systemctl", "status", "nginx"}, *restart[] = {"systemctl", "restart", "nginx"};
-        char *status_bare[] = {"systemctl", "status"}, *status_home[] = {"/home/alice/systemctl", "status", "x"};
-        char *status_odd[] = {"systemctl", "status", "a/b", "c d"}, *status_one_word[] = {"systemctl", "status nginx"};
+        char *status_bare[] = {"systemctl", "status"},
+             *status_home[] = {"/home/alice/systemctl", "status", "x"};
+        char *status_odd[] = {"systemctl", "status", "a/b", "c d"},
+             *status_one_word[] = {"systemctl", "status nginx"};
         char *bash[] = {"bash"}, *bash_c[] = {"bash", "-c", "id"}, *bin_bash[] = {"/bin/bash", "-i"};
         char *bin_sh[] = {"/bin/sh", "-c", "id"}, *sh_bytes[] = {"sh", "-c", "\xff\xfe"}, *empty0[] = {""};
-        char *deploy[] = {"deploy", "production", "web"}, *deploy_path[] = {"/usr/local/bin/deploy", "production", "web"};
+        char *deploy[] = {"deploy", "production", "web"},
+             *deploy_path[] = {"/usr/local/bin/deploy", "production", "web"};
         char *glass[] = {"restart-db"}, *glass_path[] = {"/opt/bin/restart-db"};
         char *tool_ok[] = {"tool-bZx", "*literal"}, *tool_range[] = {"tool-dZx", "*literal"};
         char *tool_star[] = {"tool-bZx", "Xliteral"}, *tool_neg[] = {"tool-bZx", "*litxral"};
         char *one[] = {"x"};
 
-#define IN(v, ...) (&(PolicyInput){.user = "alice", .service = "sudo", .argv = (v), .argc = ELEMENTSOF(v), __VA_ARGS__})
+#define IN(v, ...)                                                                                          \
+        (&(PolicyInput){.user = "alice", .service = "sudo", .argv = (v), .argc = ELEMENTSOF(v), __VA_ARGS__})
         if (!p)
                 return;
         matches(t, p, IN(status), "status", "the joined argv against a glob");
         matches(t, p, IN(restart), POLICY_DEFAULT_RULE_NAME, "another subcommand");
-        matches(t, p, IN(status_bare), POLICY_DEFAULT_RULE_NAME, "'systemctl status *' needs something after 'status '");
+        matches(t, p, IN(status_bare), POLICY_DEFAULT_RULE_NAME,
+                "'systemctl status *' needs something after 'status '");
         matches(t, p, IN(status_odd), "status", "'*' matches '/' and spaces");
-        matches(t, p, IN(status_one_word), "status", "argv is joined with spaces: one word 'status nginx' matches too");
+        matches(t, p, IN(status_one_word), "status",
+                "argv is joined with spaces: one word 'status nginx' matches too");
         matches(t, p, IN(status_home), POLICY_DEFAULT_RULE_NAME,
                 "approve rules never match by base name: /home/alice/systemctl is not systemctl");
         matches(t, p, IN(bash), "no-shells", "the program alone");
         matches(t, p, IN(bash_c), "no-shells", "the program alone, whatever its arguments");
         matches(t, p, IN(bin_bash), "no-shells", "deny rules match the base name: /bin/bash");
-        matches(t, p, IN(bin_sh), "no-shells", "deny rules match the joined argv with the base name: /bin/sh -c id");
+        matches(t, p, IN(bin_sh), "no-shells",
+                "deny rules match the joined argv with the base name: /bin/sh -c id");
         matches(t, p, IN(sh_bytes), "no-shells", "invalid UTF-8 in argv still matches (byte-wise globs)");
         matches(t, p, IN(empty0), POLICY_DEFAULT_RULE_NAME, "an empty argv[0]");
         matches(t, p, IN(deploy), "deploy", "a require rule");
@@ -621,7 +706,8 @@ static void test_commands(Tap *t)
 
         matches(t, p, &(PolicyInput){.user = "zed", .argv = NULL, .argc = 0}, "zed-all",
                 "argc == 0: no Command= rule matches, not even '*'; a rule without Command= does");
-        matches(t, p, &(PolicyInput){.user = "zed", .argv = one, .argc = 1}, "zed-any", "with a command, '*' matches");
+        matches(t, p, &(PolicyInput){.user = "zed", .argv = one, .argc = 1}, "zed-any",
+                "with a command, '*' matches");
         matches(t, p, &(PolicyInput){.user = "alice", .argv = NULL, .argc = 0}, POLICY_DEFAULT_RULE_NAME,
                 "argc == 0 and no other rule: the default");
 
@@ -630,8 +716,8 @@ static void test_commands(Tap *t)
                 enum { N = 4096 };
                 char **argv = calloc(N, sizeof(char *));
                 char word[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-                _cleanup_(policy_freep) Policy *q = load_ok(t, "[Rule stars]\nCommand=*a*a*a*a*a*a*a*a*a*a*b\nAction=deny\n",
-                                                            "a star-heavy glob");
+                _cleanup_(policy_freep) Policy *q = load_ok(
+                    t, "[Rule stars]\nCommand=*a*a*a*a*a*a*a*a*a*a*b\nAction=deny\n", "a star-heavy glob");
                 argv[0] = "x";
                 for (int i = 1; i < N; i++)
                         argv[i] = word;
@@ -639,7 +725,8 @@ static void test_commands(Tap *t)
                         matches(t, q, &(PolicyInput){.argv = argv, .argc = N}, POLICY_DEFAULT_RULE_NAME,
                                 "a 250 KiB argv that does not match");
                         argv[N - 1] = "ab";
-                        matches(t, q, &(PolicyInput){.argv = argv, .argc = N}, "stars", "... and one that does");
+                        matches(t, q, &(PolicyInput){.argv = argv, .argc = N}, "stars",
+                                "... and one that does");
                 }
                 free(argv);
         }
@@ -648,15 +735,16 @@ static void test_commands(Tap *t)
 
 static void test_actions(Tap *t)
 {
-        _cleanup_(policy_freep) Policy *p = load_ok(t,
-                                                    "[Daemon]\nApproverGroup=ops\n"
-                                                    "[Rule cron]\nService=cron\nAction=ignore\n"
-                                                    "[Rule ok]\nUser=alice\nAction=approve\nReason=prompt\n"
-                                                    "[Rule glass]\nUser=oscar\nAction=require\nBreakGlass=yes\n"
-                                                    "[Rule two]\nUser=bob\nAction=require\nApprovers=@ops, carol  dave\n"
-                                                    "Approvers=@sre\nApprovals=2\nScope=service\n"
-                                                    "[Rule nobody]\nUser=nobody\nAction=deny\n",
-                                                    "actions");
+        _cleanup_(policy_freep) Policy *p =
+            load_ok(t,
+                    "[Daemon]\nApproverGroup=ops\n"
+                    "[Rule cron]\nService=cron\nAction=ignore\n"
+                    "[Rule ok]\nUser=alice\nAction=approve\nReason=prompt\n"
+                    "[Rule glass]\nUser=oscar\nAction=require\nBreakGlass=yes\n"
+                    "[Rule two]\nUser=bob\nAction=require\nApprovers=@ops, carol  dave\n"
+                    "Approvers=@sre\nApprovals=2\nScope=service\n"
+                    "[Rule nobody]\nUser=nobody\nAction=deny\n",
+                    "actions");
         const PolicyRule *r;
         char *ops[] = {"users", "ops", NULL}, *sre[] = {"sre", NULL}, *dev[] = {"dev", NULL};
 
@@ -666,46 +754,73 @@ static void test_actions(Tap *t)
         tap_ok(t, r->action == POLICY_ACTION_IGNORE && streq(policy_action_to_string(r->action), "ignore"),
                "Action=ignore");
         r = policy_match(p, &(PolicyInput){.user = "alice", .service = "sudo"});
-        tap_ok(t, r->action == POLICY_ACTION_APPROVE && r->reason == POLICY_REASON_PROMPT, "Action=approve, Reason=prompt");
+        tap_ok(t, r->action == POLICY_ACTION_APPROVE && r->reason == POLICY_REASON_PROMPT,
+               "Action=approve, Reason=prompt");
         tap_ok(t, !policy_rule_approver_allowed(r, "carol", ops), "nobody approves under an approve rule");
 
         r = policy_match(p, &(PolicyInput){.user = "oscar"});
         tap_ok(t, r->break_glass && r->reason == POLICY_REASON_REQUIRED && r->approvals == 1,
                "BreakGlass=yes: the reason becomes required");
-        tap_ok(t, r->approver_groups.n == 1 && streq(r->approver_groups.items[0], "ops") && r->approver_users.n == 0,
+        tap_ok(t,
+               r->approver_groups.n == 1 && streq(r->approver_groups.items[0], "ops") &&
+                   r->approver_users.n == 0,
                "a require rule without Approvers= uses @ApproverGroup");
 
         r = policy_match(p, &(PolicyInput){.user = "bob"});
-        tap_ok(t, streq(r->name, "two") && r->approvals == 2 && r->scope == POLICY_SCOPE_SERVICE &&
-                          r->approver_users.n == 2 && r->approver_groups.n == 2,
+        tap_ok(t,
+               streq(r->name, "two") && r->approvals == 2 && r->scope == POLICY_SCOPE_SERVICE &&
+                   r->approver_users.n == 2 && r->approver_groups.n == 2,
                "Approvers=: commas and spaces, repeated keys; Approvals=2; Scope=service");
         tap_ok(t, policy_rule_approver_allowed(r, "carol", NULL), "an approver by name");
         tap_ok(t, policy_rule_approver_allowed(r, "erin", ops), "an approver by @group");
         tap_ok(t, policy_rule_approver_allowed(r, "erin", sre), "an approver by a second @group");
         tap_ok(t, !policy_rule_approver_allowed(r, "erin", dev), "not listed, not in a listed group");
-        tap_ok(t, !policy_rule_approver_allowed(r, "ops", NULL), "a user named like a listed group is not that group");
+        tap_ok(t, !policy_rule_approver_allowed(r, "ops", NULL),
+               "a user named like a listed group is not that group");
         tap_ok(t, !policy_rule_approver_allowed(r, NULL, NULL), "no user, no groups");
 
         r = policy_match(p, &(PolicyInput){.user = "nobody"});
         tap_ok(t, r->action == POLICY_ACTION_DENY && streq(r->name, "nobody"), "Action=deny, with its name");
 
         r = policy_match(p, &(PolicyInput){.user = "zoe", .service = "sudo"});
-        tap_ok(t, r == &p->default_rule && streq(r->name, POLICY_DEFAULT_RULE_NAME) && r->action == POLICY_ACTION_REQUIRE &&
-                          r->approvals == 1 && r->reason == POLICY_REASON_NONE && r->scope == POLICY_SCOPE_COMMAND &&
-                          !r->break_glass && r->file == NULL && policy_rule_is_catch_all(r),
+        tap_ok(t,
+               r == &p->default_rule && streq(r->name, POLICY_DEFAULT_RULE_NAME) &&
+                   r->action == POLICY_ACTION_REQUIRE && r->approvals == 1 &&
+                   r->reason == POLICY_REASON_NONE && r->scope == POLICY_SCOPE_COMMAND && !r->break_glass &&
+                   r->file == NULL && policy_rule_is_catch_all(r),
                "no match: the default rule, require 1 approval, no reason");
-        tap_ok(t, policy_rule_approver_allowed(r, "erin", ops) && !policy_rule_approver_allowed(r, "erin", dev),
+        tap_ok(t,
+               policy_rule_approver_allowed(r, "erin", ops) && !policy_rule_approver_allowed(r, "erin", dev),
                "the default rule's approvers: @ApproverGroup");
+}
+
+/* libinih cuts section names at 49 bytes; rule names may have 64, and two may share 44. */
+static void test_long_rule_names(Tap *t)
+{
+        _cleanup_free_ char *a = repeat('a', 63), *text = NULL;
+        _cleanup_(policy_freep) Policy *p = NULL;
+
+        if (asprintf(&text, "[Rule %s1]\nUser=one\nAction=deny\n[Rule %s2]\nUser=two\nAction=approve\n", a,
+                     a) < 0)
+                abort();
+        p = load_ok(t, text, "two 64-byte rule names that share 63 bytes");
+        if (!p)
+                return;
+        tap_ok(t,
+               p->n_rules == 2 && strlen(p->rules[0].name) == 64 && p->rules[1].name[63] == '2' &&
+                   policy_match(p, &(PolicyInput){.user = "two"}) == &p->rules[1],
+               "... are two rules, with their whole names");
 }
 
 static void test_grants(Tap *t)
 {
-        _cleanup_(policy_freep) Policy *p = load_ok(t,
-                                                    "[Daemon]\nDefaultGrant=15m\nMaxGrant=8h\n"
-                                                    "[Rule short]\nUser=a\nAction=require\nMaxGrant=10m\n"
-                                                    "[Rule long]\nUser=b\nAction=require\nDefaultGrant=1h\n"
-                                                    "[Rule own]\nUser=c\nAction=require\nDefaultGrant=5m\nMaxGrant=20m\n",
-                                                    "grants");
+        _cleanup_(policy_freep) Policy *p =
+            load_ok(t,
+                    "[Daemon]\nDefaultGrant=15m\nMaxGrant=8h\n"
+                    "[Rule short]\nUser=a\nAction=require\nMaxGrant=10m\n"
+                    "[Rule long]\nUser=b\nAction=require\nDefaultGrant=1h\n"
+                    "[Rule own]\nUser=c\nAction=require\nDefaultGrant=5m\nMaxGrant=20m\n",
+                    "grants");
         const PolicyRule *r;
         const uint64_t m = 60 * USEC_PER_SEC;
 
@@ -721,27 +836,34 @@ static void test_grants(Tap *t)
         tap_ok(t, policy_clamp_grant(r, 0) == 60 * m && policy_clamp_grant(r, 9 * 60 * m) == 8 * 60 * m,
                "the rule's DefaultGrant=, [Daemon]'s MaxGrant=");
         r = policy_match(p, &(PolicyInput){.user = "c"});
-        tap_ok(t, policy_clamp_grant(r, 0) == 5 * m && policy_clamp_grant(r, 21 * m) == 20 * m, "the rule's own two");
+        tap_ok(t, policy_clamp_grant(r, 0) == 5 * m && policy_clamp_grant(r, 21 * m) == 20 * m,
+               "the rule's own two");
         r = policy_match(p, &(PolicyInput){.user = "d"});
         tap_ok(t, policy_clamp_grant(r, 0) == 15 * m && policy_clamp_grant(r, 9 * 60 * m) == 8 * 60 * m,
                "the default rule: [Daemon]'s");
-        tap_ok(t, p->daemon.request_timeout_usec == 5 * m && p->daemon.epoch_length_usec == 60 * m &&
-                          streq(p->daemon.state_directory, "/var/lib/jit") &&
-                          streq(p->daemon.journal_file, "/var/lib/jit/journal.jsonl") &&
-                          streq(p->daemon.public_key_file, "/etc/jit/journal.pub") && streq(p->daemon.approver_group, "jit-approvers"),
+        tap_ok(t,
+               p->daemon.request_timeout_usec == 5 * m && p->daemon.epoch_length_usec == 60 * m &&
+                   streq(p->daemon.state_directory, "/var/lib/jit") &&
+                   streq(p->daemon.journal_file, "/var/lib/jit/journal.jsonl") &&
+                   streq(p->daemon.public_key_file, "/etc/jit/journal.pub") &&
+                   streq(p->daemon.approver_group, "jit-approvers"),
                "[Daemon] defaults");
 }
 
 static void test_daemon_paths(Tap *t)
 {
-        _cleanup_(policy_freep) Policy *p = load_ok(t,
-                                                    "[Daemon]\nStateDirectory=/srv/jit\nPublicKeyFile=/srv/jit.pub\n"
-                                                    "EpochLength=10m\nRequestTimeout=90s\n",
-                                                    "[Daemon] paths");
+        _cleanup_(policy_freep) Policy *p =
+            load_ok(t,
+                    "[Daemon]\nStateDirectory=/srv/jit\nPublicKeyFile=/srv/jit.pub\n"
+                    "EpochLength=10m\nRequestTimeout=90s\n",
+                    "[Daemon] paths");
         if (!p)
                 return;
-        tap_ok(t, streq(p->daemon.journal_file, "/srv/jit/journal.jsonl") && streq(p->daemon.public_key_file, "/srv/jit.pub") &&
-                          p->daemon.epoch_length_usec == 600 * USEC_PER_SEC && p->daemon.request_timeout_usec == 90 * USEC_PER_SEC,
+        tap_ok(t,
+               streq(p->daemon.journal_file, "/srv/jit/journal.jsonl") &&
+                   streq(p->daemon.public_key_file, "/srv/jit.pub") &&
+                   p->daemon.epoch_length_usec == 600 * USEC_PER_SEC &&
+                   p->daemon.request_timeout_usec == 90 * USEC_PER_SEC,
                "JournalFile= follows StateDirectory= unless set");
 }
 
@@ -749,15 +871,18 @@ static void test_daemon_paths(Tap *t)
 
 static void test_example(Tap *t)
 {
-        _cleanup_free_ char *src = src_path("tests/data/policy/example.conf"), *doc_path = src_path("docs/jitd.conf.5.md");
+        _cleanup_free_ char *src = src_path("tests/data/policy/example.conf"),
+                            *doc_path = src_path("docs/jitd.conf.5.md");
         _cleanup_free_ char *d = fresh_dir(), *path = copy_into(src, d, "jitd.conf");
         _cleanup_free_ char *example = read_whole(src, NULL), *doc = read_whole(doc_path, NULL);
         _cleanup_(policy_freep) Policy *p = NULL;
         PolicyError e = {};
         char *status[] = {"systemctl", "status", "nginx"}, *status_bare[] = {"systemctl", "status"};
         char *bash[] = {"/bin/bash"}, *sudo_su[] = {"su", "-"}, *su[] = {"su", "-"};
-        char *deploy[] = {"/usr/local/bin/deploy", "production", "api"}, *restart[] = {"systemctl", "restart", "nginx"};
-        char *deployers[] = {"deployers", NULL}, *oncall[] = {"users", "oncall", NULL}, *leads[] = {"ops-leads", NULL};
+        char *deploy[] = {"/usr/local/bin/deploy", "production", "api"},
+             *restart[] = {"systemctl", "restart", "nginx"};
+        char *deployers[] = {"deployers", NULL}, *oncall[] = {"users", "oncall", NULL},
+             *leads[] = {"ops-leads", NULL};
         const PolicyRule *r;
         int k = policy_load(path, NULL, &p, &e);
 
@@ -766,9 +891,26 @@ static void test_example(Tap *t)
                 policy_error_done(&e);
                 return;
         }
-        tap_ok(t, example && doc && strstr(doc, example), "docs/jitd.conf.5.md shows tests/data/policy/example.conf verbatim");
+        tap_ok(t, example && doc && strstr(doc, example),
+               "docs/jitd.conf.5.md shows tests/data/policy/example.conf verbatim");
 
-#define IN_AS(u, s, v, ...) (&(PolicyInput){.user = (u), .service = (s), .argv = (v), .argc = ELEMENTSOF(v), __VA_ARGS__})
+        /* Every ```ini block of the document is a valid file on its own. */
+        for (const char *b = doc ? strstr(doc, "```ini\n") : NULL; b; b = strstr(b, "```ini\n")) {
+                const char *end = strstr(b + 7, "```");
+                _cleanup_free_ char *block = strndup(b + 7, end ? (size_t)(end - b - 7) : 0);
+                Policy *q = NULL;
+                PolicyError qe = {};
+                int qr = load_text(block, &q, &qe, NULL);
+
+                if (!tap_ok(t, qr == 0, "the document's ini block at byte %td loads", b - doc))
+                        printf("#   %s\n", qe.message ? qe.message : "?");
+                policy_free(q);
+                policy_error_done(&qe);
+                b = end ? end + 3 : b + 7;
+        }
+
+#define IN_AS(u, s, v, ...)                                                                                 \
+        (&(PolicyInput){.user = (u), .service = (s), .argv = (v), .argc = ELEMENTSOF(v), __VA_ARGS__})
 #define IN(v, ...) IN_AS("erin", "sudo", v, __VA_ARGS__)
         matches(t, p, &(PolicyInput){.user = "root", .service = "cron"}, "cron", "cron is ignored");
         matches(t, p, IN_AS("root", "sudo", status), "root", "root is ignored");
@@ -777,17 +919,21 @@ static void test_example(Tap *t)
         matches(t, p, IN(bash), "no-shells", "sudo /bin/bash is denied");
         matches(t, p, IN(sudo_su), "no-shells", "sudo su - is denied");
         r = policy_match(p, IN(deploy, .groups = deployers));
-        tap_ok(t, streq(r->name, "deploy-production") && r->approvals == 2 && r->approver_users.n == 3 &&
-                          r->reason == POLICY_REASON_REQUIRED && policy_clamp_grant(r, 0) == 30 * 60 * USEC_PER_SEC,
+        tap_ok(t,
+               streq(r->name, "deploy-production") && r->approvals == 2 && r->approver_users.n == 3 &&
+                   r->reason == POLICY_REASON_REQUIRED && policy_clamp_grant(r, 0) == 30 * 60 * USEC_PER_SEC,
                "a production deploy needs 2 of alice, bob, carol and a reason");
         tap_ok(t, !policy_rule_approver_allowed(r, "dave", leads), "... and no one else, leads included");
         r = policy_match(p, IN_AS("erin", "su", su));
-        tap_ok(t, streq(r->name, "su") && r->reason == POLICY_REASON_REQUIRED &&
-                          policy_rule_approver_allowed(r, "dave", leads),
+        tap_ok(t,
+               streq(r->name, "su") && r->reason == POLICY_REASON_REQUIRED &&
+                   policy_rule_approver_allowed(r, "dave", leads),
                "su needs a reason and a lead");
         r = policy_match(p, IN(restart, .groups = oncall));
-        tap_ok(t, streq(r->name, "on-call-break-glass") && r->break_glass && policy_clamp_grant(r, 0) == 15 * 60 * USEC_PER_SEC &&
-                          policy_clamp_grant(r, 3 * 3600 * USEC_PER_SEC) == 3600 * USEC_PER_SEC,
+        tap_ok(t,
+               streq(r->name, "on-call-break-glass") && r->break_glass &&
+                   policy_clamp_grant(r, 0) == 15 * 60 * USEC_PER_SEC &&
+                   policy_clamp_grant(r, 3 * 3600 * USEC_PER_SEC) == 3600 * USEC_PER_SEC,
                "on-call may break the glass, for an hour at most");
         matches(t, p, IN(bash, .groups = oncall), "no-shells", "... but not into a shell");
         r = policy_match(p, IN(restart));
@@ -806,6 +952,10 @@ int main(void)
         Tap t = {};
         int r;
 
+        if (!src_root_find()) {
+                printf("Bail out! cannot find tests/data/policy: run from the repository or set JIT_SRC\n");
+                return 1;
+        }
         if (!mkdtemp(tmp_root) || chmod(tmp_root, 0755) < 0) {
                 printf("1..0 # skip cannot create a temporary directory: %m\n");
                 return 0;
@@ -819,6 +969,7 @@ int main(void)
         test_match_keys(&t);
         test_commands(&t);
         test_actions(&t);
+        test_long_rule_names(&t);
         test_grants(&t);
         test_daemon_paths(&t);
         test_example(&t);
