@@ -6,6 +6,7 @@
  * times a whole `sudo -n true` through a pam_permit stack, so the latency can be read against the
  * cost of sudo itself on the same machine at the same moment. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -69,10 +70,11 @@ static int read_id(int fd, char id[16])
         return -1;
 }
 
-static int use_stack(const char *src)
+/* Swap the host's PAM stack in place (/etc/pam.d is a bind mount in the sandbox: no rename). */
+static int use_stack(const char *src, const char *dst)
 {
         char cmd[512];
-        snprintf(cmd, sizeof(cmd), "cp %s /etc/pam.d/sudo.new && mv /etc/pam.d/sudo.new /etc/pam.d/sudo", src);
+        snprintf(cmd, sizeof(cmd), "cat %s > %s", src, dst);
         return system(cmd);
 }
 
@@ -90,16 +92,21 @@ static double pct(uint64_t *v, int n, double p)
 
 int main(int argc, char *argv[])
 {
-        if (argc != 5) {
-                fprintf(stderr, "usage: approve-latency RUNS JITCTL JIT_STACK PERMIT_STACK\n");
+        if (argc != 6 || (strcmp(argv[5], "sudo") != 0 && strcmp(argv[5], "pamtester") != 0)) {
+                fprintf(stderr, "usage: approve-latency RUNS JITCTL JIT_STACK PERMIT_STACK sudo|pamtester\n");
                 return 2;
         }
+        bool pamtester = strcmp(argv[5], "pamtester") == 0;
         int runs = (int)strtol(argv[1], NULL, 10);
         if (runs < 1 || runs > 10000)
                 return 2;
         uint64_t *lat = calloc((size_t)runs, sizeof(uint64_t)), *base = calloc((size_t)runs, sizeof(uint64_t));
+        /* sudo: the real setuid host. pamtester: only the PAM stack, so the tail is pam_jit's own. */
         char *sudo_argv[] = {"setpriv", "--reuid=alice", "--regid=alice", "--init-groups", "--",
                              "sudo", "-n", "true", NULL};
+        char *pamtester_argv[] = {"pamtester", "jit-bench", "alice", "acct_mgmt", NULL};
+        char **host_argv = pamtester ? pamtester_argv : sudo_argv;
+        const char *stack = pamtester ? "/etc/pam.d/jit-bench" : "/etc/pam.d/sudo";
         if (!lat || !base)
                 return 1;
 
@@ -108,22 +115,22 @@ int main(int argc, char *argv[])
                 char id[16];
 
                 /* Baseline: the same sudo through pam_permit. */
-                if (use_stack(argv[4]) != 0)
+                if (use_stack(argv[4], stack) != 0)
                         return 1;
                 uint64_t t0 = now_ns();
-                if (wait_exit(spawn(sudo_argv, -1)) != 0) {
-                        fprintf(stderr, "baseline sudo failed\n");
+                if (wait_exit(spawn(host_argv, -1)) != 0) {
+                        fprintf(stderr, "baseline run failed\n");
                         return 1;
                 }
                 base[i] = now_ns() - t0;
 
                 /* pam_jit: wait for the id, approve, time the tail. */
-                if (use_stack(argv[3]) != 0 || pipe2(fds, O_CLOEXEC) < 0)
+                if (use_stack(argv[3], stack) != 0 || pipe2(fds, O_CLOEXEC) < 0)
                         return 1;
-                pid_t sudo = spawn(sudo_argv, fds[1]);
+                pid_t sudo = spawn(host_argv, fds[1]);
                 close(fds[1]);
                 if (read_id(fds[0], id) < 0) {
-                        fprintf(stderr, "no request id from sudo\n");
+                        fprintf(stderr, "no request id\n");
                         return 1;
                 }
                 char *approve_argv[] = {"setpriv", "--reuid=bob", "--regid=bob", "--init-groups", "--",
@@ -137,17 +144,18 @@ int main(int argc, char *argv[])
                 uint64_t t2 = now_ns();
                 close(fds[0]);
                 if (rc != 0) {
-                        fprintf(stderr, "sudo exited %d after approval\n", rc);
+                        fprintf(stderr, "%s exited %d after approval\n", host_argv[0], rc);
                         return 1;
                 }
                 lat[i] = t2 - t1;
         }
         double lmed = pct(lat, runs, 0.5), lp90 = pct(lat, runs, 0.9);
         double bmed = pct(base, runs, 0.5);
-        printf("runs: %d\n", runs);
-        printf("approve returned -> sudo exited: median %.2f ms, p90 %.2f ms\n", lmed, lp90);
-        printf("baseline: whole sudo -n true via pam_permit: median %.2f ms\n", bmed);
-        printf("ratio (approval tail / whole baseline sudo): %.2f\n", lmed / bmed);
+        const char *what = pamtester ? "pamtester acct_mgmt" : "sudo -n true";
+        printf("%s, %d runs\n", what, runs);
+        printf("  approve returned -> %s exited: median %.2f ms, p90 %.2f ms\n", host_argv[0], lmed, lp90);
+        printf("  baseline, the whole %s through pam_permit: median %.2f ms\n", what, bmed);
+        printf("  ratio (approval tail / whole baseline run): %.2f\n", lmed / bmed);
         free(lat);
         free(base);
         return 0;
