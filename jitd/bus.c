@@ -56,7 +56,7 @@ static int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error
         k = user_name_from_uid(uid, &ret->name);
         if (k < 0)
                 return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "The caller has no account.");
-        k = user_in_group(uid, ctx->config.approver_group);
+        k = user_in_group(uid, ctx->policy->daemon.approver_group);
         if (k < 0) {
                 caller_done(ret);
                 return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Cannot look up the approver group.");
@@ -116,6 +116,15 @@ static int request_check_pending(const Request *r, sd_bus_error *error)
                 return sd_bus_error_setf(error, JIT_ERROR_EXPIRED, "Request %s has expired.", r->id);
         return sd_bus_error_setf(error, JIT_ERROR_ALREADY_DECIDED, "Request %s is already %s.", r->id,
                                  request_state_to_string(r->state));
+}
+
+/* A record that could not be written: the caller is told, in our own words (A35). */
+static int record_error(sd_bus_error *error, int k)
+{
+        if (k == -ENOMEM)
+                return k;
+        return sd_bus_error_setf(error, JIT_ERROR_JOURNAL_UNAVAILABLE, "The journal cannot be written: %s.",
+                                 strerror(-k));
 }
 
 static char *field_dup(const char *s, size_t max)
@@ -347,7 +356,7 @@ static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error
                 goto fail;
 
         now = jit_now_usec(CLOCK_REALTIME);
-        timeout = ctx->config.request_timeout_usec;
+        timeout = ctx->policy->daemon.request_timeout_usec;
         if (a.timeout_usec > 0 && a.timeout_usec < timeout)
                 timeout = a.timeout_usec;
         r->created_usec = now;
@@ -369,8 +378,10 @@ static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error
                 goto fail;
 
         k = record_emit(ctx, RECORD_REQUEST, r);
-        if (k < 0)
-                goto fail;
+        if (k < 0) {
+                request_free(r);
+                return record_error(error, k);
+        }
         k = emit_created(ctx, r);
         if (k >= 0)
                 k = record_send_after_commit(ctx, m, reply);
@@ -434,9 +445,9 @@ static int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error
                 return k;
 
         if (duration == 0)
-                duration = ctx->config.default_grant_usec;
-        if (duration > ctx->config.max_grant_usec)
-                duration = ctx->config.max_grant_usec;
+                duration = ctx->policy->daemon.default_grant_usec;
+        if (duration > ctx->policy->daemon.max_grant_usec)
+                duration = ctx->policy->daemon.max_grant_usec;
         r->until_usec = jit_now_usec(CLOCK_REALTIME) + duration;
 
         _cleanup_free_ char *note = field_dup(comment, JIT_MAX_FIELD);
@@ -444,7 +455,7 @@ static int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error
                 return -ENOMEM;
         k = request_decide(r, REQUEST_APPROVED, caller.name, note);
         if (k < 0)
-                return k;
+                return record_error(error, k);
         k = sd_bus_message_new_method_return(m, &reply);
         if (k >= 0)
                 k = sd_bus_message_append(reply, "t", r->until_usec);
@@ -480,7 +491,7 @@ static int decide_simple(sd_bus_message *m, Context *ctx, Access access, Request
                 return -ENOMEM;
         k = request_decide(r, state, caller.name, note);
         if (k < 0)
-                return k;
+                return record_error(error, k);
         k = sd_bus_message_new_method_return(m, &reply);
         if (k >= 0)
                 k = record_send_after_commit(ctx, m, reply);

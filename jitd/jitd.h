@@ -9,6 +9,8 @@
 
 #include "jit-limits.h"
 #include "jit-record.h"
+#include "journal.h"
+#include "policy.h"
 
 typedef enum RequestState {
         REQUEST_PENDING,
@@ -17,13 +19,6 @@ typedef enum RequestState {
         REQUEST_EXPIRED,
         REQUEST_CANCELLED,
 } RequestState;
-
-typedef struct Config {
-        char *approver_group;
-        uint64_t request_timeout_usec;
-        uint64_t default_grant_usec;
-        uint64_t max_grant_usec;
-} Config;
 
 typedef struct Context Context;
 
@@ -45,14 +40,19 @@ typedef struct Request {
 /* Something that must not leave jitd before the records queued before it are durable. */
 typedef struct Outbound {
         struct Outbound *next;
+        RecordType type;               /* for a record: its type and request, to undo if the commit fails */
+        char request_id[JIT_ID_LEN + 1];
         struct MirrorEntry *mirror; /* a journald entry, or */
         sd_bus_message *call;       /* a method call awaiting its reply (may be NULL for a signal), */
         sd_bus_message *reply;      /* and the reply or signal to send */
 } Outbound;
 
 struct Context {
-        Config config;
+        Policy *policy; /* jitd.conf and its drop-ins; swapped whole on SIGHUP */
         const char *config_path;
+        char *dropin_dir;
+        JournalWriter *journal;
+        sd_event_source *epoch_source; /* seals the journal's key epoch on time */
         sd_event *event;
         sd_bus *bus;
         Request *requests;
@@ -61,10 +61,6 @@ struct Context {
         Outbound *outbound, **outbound_tail;
         uint64_t n_committed; /* commit groups so far */
 };
-
-/* config.c */
-int config_load(Config *c, const char *path, char **ret_error);
-void config_done(Config *c);
 
 /* request.c */
 const char *request_state_to_string(RequestState s);
@@ -81,11 +77,14 @@ void request_free_all(Context *ctx);
 int record_setup(Context *ctx);
 int record_emit(Context *ctx, RecordType type, const Request *r);
 int record_send_after_commit(Context *ctx, sd_bus_message *call, sd_bus_message *reply);
+void record_fail_closed(Context *ctx, RecordType type, const char *request_id);
+int record_commit(Context *ctx); /* the group commit; normally run by the event loop */
 void record_flush_all(Context *ctx);
 
 /* mirror.c */
 typedef struct MirrorEntry MirrorEntry;
-MirrorEntry *mirror_entry_new(RecordType type, const Request *r);
+MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, const uint8_t leaf_hash[32]);
+MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char *value);
 void mirror_entry_send(const MirrorEntry *e);
 void mirror_entry_free(MirrorEntry *e);
 const char *record_type_to_string(RecordType t);

@@ -5,34 +5,81 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "duration.h"
 #include "jitd.h"
 #include "log.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG "/etc/jit/jitd.conf"
 
+/* Drop-ins live beside the main file: /etc/jit/jitd.conf -> /etc/jit/jitd.conf.d/ */
+static int load_policy(const char *path, Policy **ret)
+{
+        _cleanup_free_ char *dropins = NULL;
+        PolicyError error = {};
+        int k;
+
+        if (asprintf(&dropins, "%s.d", path) < 0)
+                return -ENOMEM;
+        k = policy_load(path, dropins, ret, &error);
+        if (k < 0)
+                log_error("%s", error.message ? error.message : strerror(-k));
+        policy_error_done(&error);
+        return k;
+}
+
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         Context *ctx = userdata;
-        _cleanup_free_ char *error = NULL;
-        int k;
+        Policy *p = NULL;
 
         /* A bad new config keeps the old one: never drop to defaults because of a typo. */
-        k = config_load(&ctx->config, ctx->config_path, &error);
-        if (k < 0)
-                log_error("Keeping the old configuration: %s", error ? error : strerror(-k));
-        else
-                log_info("Reloaded %s", ctx->config_path);
+        if (load_policy(ctx->config_path, &p) < 0) {
+                log_error("Keeping the old configuration.");
+                return 0;
+        }
+        policy_free(ctx->policy);
+        ctx->policy = p;
+        log_info("Reloaded %s", ctx->config_path);
         return 0;
+}
+
+static int journal_open(Context *ctx)
+{
+        const PolicyDaemon *d = &ctx->policy->daemon;
+        _cleanup_free_ char *keys = NULL, *origin = NULL;
+        char host[256] = "localhost";
+        int k;
+
+        if (gethostname(host, sizeof(host) - 1) < 0)
+                snprintf(host, sizeof(host), "localhost");
+        if (asprintf(&keys, "%s/keys", d->state_directory) < 0 || asprintf(&origin, "%s/pam_jit", host) < 0)
+                return -ENOMEM;
+        JournalOptions o = {
+                .path = d->journal_file,
+                .state_dir = keys,
+                .pubkey_path = d->public_key_file,
+                .origin = origin,
+                .epoch_usec = d->epoch_length_usec,
+                .now_usec = jit_now_usec(CLOCK_REALTIME),
+        };
+        k = journal_writer_open(&o, &ctx->journal);
+        if (k == -EBUSY)
+                log_error("Refusing to start: another jitd holds %s", d->journal_file);
+        else if (k < 0)
+                log_error_errno(k, "Refusing to start: cannot open the journal %s", d->journal_file);
+        return k;
 }
 
 static void help(void)
 {
-        printf("Usage: jitd [--config FILE] [--check-config]\n"
+        printf("Usage: jitd [--config FILE] [--check-config [FILE]]\n"
                "The pam_jit approval daemon (org.pamjit.jit1 on the system bus).\n\n"
-               "  -c, --config FILE   settings (default " DEFAULT_CONFIG ")\n"
-               "      --check-config  validate the configuration and exit\n"
+               "  -c, --config FILE   settings (default " DEFAULT_CONFIG "; drop-ins in FILE.d/*.conf)\n"
+               "      --check-config  validate the configuration, explain any error, and exit\n"
                "  -h, --help          show this help\n");
 }
 
@@ -42,7 +89,9 @@ static void context_done(Context *ctx)
         request_free_all(ctx);
         ctx->bus = sd_bus_flush_close_unref(ctx->bus);
         ctx->event = sd_event_unref(ctx->event);
-        config_done(&ctx->config);
+        if (ctx->journal)
+                journal_writer_free(ctx->journal);
+        policy_free(ctx->policy);
 }
 
 static int run(int argc, char *argv[])
@@ -55,7 +104,6 @@ static int run(int argc, char *argv[])
                 {},
         };
         _cleanup_(context_done) Context ctx = {.config_path = DEFAULT_CONFIG};
-        _cleanup_free_ char *error = NULL;
         bool check = false;
         sigset_t mask;
         int c, k;
@@ -80,15 +128,21 @@ static int run(int argc, char *argv[])
                 ctx.config_path = argv[optind];
         }
 
-        k = config_load(&ctx.config, ctx.config_path, &error);
+        k = load_policy(ctx.config_path, &ctx.policy);
         if (k < 0) {
-                log_error("Refusing to start: %s", error ? error : strerror(-k));
-                return k;
+                if (!check)
+                        log_error("Refusing to start: the configuration is invalid.");
+                return k == -EINVAL ? -EBADMSG : k;
         }
         if (check) {
-                printf("%s: OK\n", ctx.config_path);
+                printf("%s: OK (%zu rule%s)\n", ctx.config_path, ctx.policy->n_rules,
+                       ctx.policy->n_rules == 1 ? "" : "s");
                 return 0;
         }
+
+        k = journal_open(&ctx);
+        if (k < 0)
+                return k;
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -107,14 +161,25 @@ static int run(int argc, char *argv[])
         k = record_setup(&ctx);
         if (k < 0)
                 return log_error_errno(k, "Failed to set up the record queue");
+
+        /* The start record is durable before the name is owned, so no request precedes it. */
+        k = record_emit(&ctx, RECORD_START, NULL);
+        if (k >= 0)
+                k = record_commit(&ctx);
+        if (k < 0)
+                return log_error_errno(k, "Refusing to start: cannot write the journal");
+        /* Auditors find the identity key in journald too, beside /etc/jit/journal.pub. */
+        MirrorEntry *e = mirror_entry_new_text(RECORD_KEY, "JIT_JOURNAL_KEY", journal_writer_identity(ctx.journal));
+        if (e)
+                mirror_entry_send(e);
+        mirror_entry_free(e);
+
         k = bus_setup(&ctx);
         if (k < 0)
                 return k;
 
-        k = record_emit(&ctx, RECORD_START, NULL);
-        if (k < 0)
-                return log_error_errno(k, "Failed to record the start");
-        log_info("Ready: approver group %s", ctx.config.approver_group);
+        log_info("Ready: approver group %s, journal %s (%llu records)", ctx.policy->daemon.approver_group,
+                 ctx.policy->daemon.journal_file, (unsigned long long)journal_writer_size(ctx.journal));
         k = sd_event_loop(ctx.event);
         if (k < 0)
                 return log_error_errno(k, "Event loop failed");
@@ -125,5 +190,5 @@ static int run(int argc, char *argv[])
 int main(int argc, char *argv[])
 {
         int k = run(argc, argv);
-        return k == -EINVAL && argc > 1 ? 2 : k < 0 ? 1 : 0;
+        return k == -EINVAL ? 2 : k < 0 ? 1 : 0;
 }

@@ -15,7 +15,7 @@
 #include "sanitize.h"
 #include "util.h"
 
-#define MIRROR_MAX_FIELDS 24
+#define MIRROR_MAX_FIELDS 26
 
 struct MirrorEntry {
         size_t n;
@@ -62,6 +62,17 @@ static int entry_add(MirrorEntry *e, const char *key, const char *value)
         return 0;
 }
 
+/* For text jitd made itself (checkpoint notes, keys): kept byte for byte so it can be checked. */
+static int entry_add_raw(MirrorEntry *e, const char *key, const char *value)
+{
+        if (e->n >= MIRROR_MAX_FIELDS)
+                return -E2BIG;
+        if (asprintf(&e->fields[e->n], "%s=%s", key, value) < 0)
+                return -ENOMEM;
+        e->n++;
+        return 0;
+}
+
 static int entry_addf(MirrorEntry *e, const char *key, const char *fmt, ...)
 {
         _cleanup_free_ char *v = NULL;
@@ -100,8 +111,30 @@ static int entry_message(MirrorEntry *e, RecordType type, const Request *r)
         }
 }
 
-MirrorEntry *mirror_entry_new(RecordType type, const Request *r)
+MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char *value)
 {
+        MirrorEntry *e = calloc(1, sizeof(*e));
+        int k = 0;
+
+        if (!e)
+                return NULL;
+        k |= entry_addf(e, "MESSAGE", "%s", record_info[type].name);
+        k |= entry_add(e, "MESSAGE_ID", record_info[type].message_id);
+        k |= entry_addf(e, "PRIORITY", "%d", record_info[type].priority);
+        k |= entry_add(e, "SYSLOG_IDENTIFIER", "jitd");
+        k |= entry_add(e, "JIT_RECORD", record_info[type].name);
+        k |= entry_add_raw(e, key, value);
+        if (k != 0) {
+                mirror_entry_free(e);
+                return NULL;
+        }
+        return e;
+}
+
+MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, const uint8_t leaf_hash[32])
+{
+        char hex[65];
+
         MirrorEntry *e;
         int k = 0;
 
@@ -115,6 +148,10 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r)
         k |= entry_addf(e, "PRIORITY", "%d", record_info[type].priority);
         k |= entry_add(e, "SYSLOG_IDENTIFIER", "jitd");
         k |= entry_add(e, "JIT_RECORD", record_info[type].name);
+        k |= entry_addf(e, "JIT_SEQ", "%llu", (unsigned long long)seq);
+        for (size_t i = 0; i < 32; i++)
+                snprintf(hex + 2 * i, 3, "%02x", leaf_hash[i]);
+        k |= entry_add(e, "JIT_LEAF_HASH", hex);
         if (r) {
                 k |= entry_add(e, "JIT_REQUEST_ID", r->id);
                 k |= entry_add(e, "JIT_STATE", request_state_to_string(r->state));

@@ -1,19 +1,71 @@
 /* The single point where records leave jitd, and the group commit that makes them durable.
  *
- * Handlers change state, emit records and queue their replies and signals here. Nothing queued
- * leaves jitd until the commit that follows has made the records durable: a decision is never
- * announced before its record exists. Records emitted by the requests handled in one turn of
- * the event loop share one commit. */
+ * Handlers change state, append records and queue their replies and signals here. Nothing queued
+ * leaves jitd until the commit that follows has made the records durable (one write, one
+ * fdatasync, one signed checkpoint for everything handled in one turn of the event loop): a
+ * decision is never announced before its record exists. If the journal cannot be written
+ * (ENOSPC, EIO, a read-only file system), every decision in the failed group is turned into a
+ * denial, the callers get JournalUnavailable, and the next commit tries again (A35). */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "duration.h"
 #include "jit-bus.h"
 #include "jitd.h"
 #include "log.h"
 #include "util.h"
 
+#define RECORD_MAX_FIELDS 20
+
+typedef struct FieldSet {
+        JournalField f[RECORD_MAX_FIELDS];
+        char num[5][24];
+        size_t n, n_num;
+} FieldSet;
+
+static void field_add(FieldSet *s, const char *key, const char *value)
+{
+        if (value && *value && s->n < RECORD_MAX_FIELDS)
+                s->f[s->n++] = (JournalField){.key = key, .value = value};
+}
+
+static void field_add_u64(FieldSet *s, const char *key, uint64_t v, bool keep_zero)
+{
+        if ((v == 0 && !keep_zero) || s->n_num >= ELEMENTSOF(s->num))
+                return;
+        snprintf(s->num[s->n_num], sizeof(s->num[0]), "%" PRIu64, v);
+        field_add(s, key, s->num[s->n_num++]);
+}
+
+/* The journal's fields for a request; the same facts the journald mirror carries as JIT_*. */
+static void fields_for_request(FieldSet *s, const Request *r)
+{
+        field_add(s, "request_id", r->id);
+        field_add(s, "state", request_state_to_string(r->state));
+        field_add(s, "user", r->user);
+        field_add_u64(s, "uid", r->uid, true);
+        field_add(s, "target", r->target);
+        field_add(s, "service", r->service);
+        field_add(s, "command", r->command);
+        field_add(s, "tty", r->tty);
+        field_add(s, "rhost", r->rhost);
+        field_add(s, "ruser", r->ruser);
+        field_add(s, "cwd", r->cwd);
+        field_add(s, "reason", r->reason);
+        field_add(s, "by", r->by);
+        field_add(s, "comment", r->comment);
+        field_add_u64(s, "deadline_usec", r->deadline_usec, false);
+        field_add_u64(s, "until_usec", r->until_usec, false);
+}
+
 /* Queue an item; takes ownership of mirror, even on failure. */
-static int outbound_push(Context *ctx, MirrorEntry *mirror, sd_bus_message *call, sd_bus_message *reply)
+static int outbound_push(Context *ctx, RecordType type, const char *request_id, MirrorEntry *mirror,
+                         sd_bus_message *call, sd_bus_message *reply)
 {
         Outbound *o = calloc(1, sizeof(*o));
 
@@ -21,29 +73,68 @@ static int outbound_push(Context *ctx, MirrorEntry *mirror, sd_bus_message *call
                 mirror_entry_free(mirror);
                 return -ENOMEM;
         }
+        o->type = type;
+        if (request_id)
+                snprintf(o->request_id, sizeof(o->request_id), "%s", request_id);
         o->mirror = mirror;
         o->call = call ? sd_bus_message_ref(call) : NULL;
         o->reply = reply ? sd_bus_message_ref(reply) : NULL;
         *ctx->outbound_tail = o;
         ctx->outbound_tail = &o->next;
-        /* After the loop has ended (the stop record) this fails; record_flush_all commits it. */
+        /* After the loop has ended (the stop record) this fails; record_flush_all commits then. */
         (void)sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_ONESHOT);
         return 0;
 }
 
 int record_emit(Context *ctx, RecordType type, const Request *r)
 {
+        FieldSet s = {};
+        MerkleHash leaf = {};
+        uint64_t seq = 0;
+        char host[256] = "";
         MirrorEntry *e;
+        int k;
 
-        e = mirror_entry_new(type, r);
+        if (r)
+                fields_for_request(&s, r);
+        else if (type == RECORD_START && gethostname(host, sizeof(host) - 1) == 0)
+                field_add(&s, "host", host);
+
+        k = journal_writer_append(ctx->journal, type, s.f, s.n, jit_now_usec(CLOCK_REALTIME), &seq, leaf);
+        if (k < 0)
+                return k;
+        e = mirror_entry_new(type, r, seq, leaf);
         if (!e)
-                return -ENOMEM;
-        return outbound_push(ctx, e, NULL, NULL);
+                return -ENOMEM; /* the record still goes to the journal; only the mirror lacks it */
+        return outbound_push(ctx, type, r ? r->id : NULL, e, NULL, NULL);
 }
 
 int record_send_after_commit(Context *ctx, sd_bus_message *call, sd_bus_message *reply)
 {
-        return outbound_push(ctx, NULL, call, reply);
+        return outbound_push(ctx, _RECORD_TYPE_MAX, NULL, NULL, call, reply);
+}
+
+/* A record that will never be durable: whatever it allowed must not stand. */
+void record_fail_closed(Context *ctx, RecordType type, const char *request_id)
+{
+        Request *r = request_id[0] ? request_find(ctx, request_id) : NULL;
+
+        if (!r)
+                return;
+        if (type == RECORD_REQUEST && r->state == REQUEST_PENDING) {
+                /* Its creator gets JournalUnavailable instead of an id; nobody may approve it. */
+                request_free(r);
+                return;
+        }
+        if (type == RECORD_APPROVE && r->state == REQUEST_APPROVED) {
+                r->state = REQUEST_DENIED;
+                r->until_usec = 0;
+                free(r->comment);
+                r->comment = strdup("the journal is unavailable");
+                /* The waiting module must stop now; this signal is not a record, and says deny. */
+                (void)sd_bus_emit_signal(ctx->bus, JIT_BUS_PATH, JIT_BUS_INTERFACE, "RequestDecided", "ssts",
+                                         r->id, "denied", (uint64_t)0, "jitd");
+        }
 }
 
 static void outbound_free(Outbound *o)
@@ -54,27 +145,83 @@ static void outbound_free(Outbound *o)
         free(o);
 }
 
-static int on_commit(sd_event_source *s, void *userdata)
+static void send_or_warn(sd_bus *bus, sd_bus_message *m)
 {
-        Context *ctx = userdata;
-        Outbound *o;
+        int k = sd_bus_send(bus, m, NULL);
+        if (k < 0)
+                log_warning("Failed to send a reply or signal: %s", strerror(-k));
+}
 
-        /* The signed journal's fdatasync and checkpoint go here; until then journald is the record. */
-        ctx->n_committed++;
+static void mirror_checkpoint(Context *ctx)
+{
+        _cleanup_free_ char *note = NULL;
+        MirrorEntry *e;
+
+        if (journal_writer_last_checkpoint(ctx->journal, &note) < 0)
+                return;
+        e = mirror_entry_new_text(RECORD_CHECKPOINT, "JIT_CHECKPOINT", note);
+        if (e)
+                mirror_entry_send(e);
+        mirror_entry_free(e);
+}
+
+static int arm_epoch_timer(Context *ctx)
+{
+        uint64_t at = journal_writer_next_epoch_usec(ctx->journal);
+
+        if (!ctx->epoch_source)
+                return 0;
+        (void)sd_event_source_set_time(ctx->epoch_source, at);
+        return sd_event_source_set_enabled(ctx->epoch_source, SD_EVENT_ONESHOT);
+}
+
+int record_commit(Context *ctx)
+{
+        Outbound *o;
+        int k;
+
+        k = journal_writer_commit(ctx->journal, jit_now_usec(CLOCK_REALTIME));
+        if (k < 0)
+                log_crit("The journal is unavailable, denying every decision of this group: %s", strerror(-k));
+        else
+                ctx->n_committed++;
 
         while ((o = ctx->outbound)) {
                 ctx->outbound = o->next;
-                if (o->mirror)
-                        mirror_entry_send(o->mirror);
-                if (o->reply) {
-                        int k = sd_bus_send(ctx->bus, o->reply, NULL);
-                        if (k < 0)
-                                log_warning("Failed to send a reply or signal: %s", strerror(-k));
+                if (k < 0) {
+                        if (o->type != _RECORD_TYPE_MAX)
+                                record_fail_closed(ctx, o->type, o->request_id);
+                        if (o->call)
+                                (void)sd_bus_reply_method_errorf(o->call, JIT_ERROR_JOURNAL_UNAVAILABLE,
+                                                                 "The journal cannot be written: %s.",
+                                                                 strerror(-k));
+                } else {
+                        if (o->mirror)
+                                mirror_entry_send(o->mirror);
+                        if (o->reply)
+                                send_or_warn(ctx->bus, o->reply);
                 }
                 outbound_free(o);
         }
         ctx->outbound_tail = &ctx->outbound;
+        if (k >= 0)
+                mirror_checkpoint(ctx);
+        (void)arm_epoch_timer(ctx);
+        return k;
+}
+
+static int on_commit(sd_event_source *s, void *userdata)
+{
+        (void)record_commit(userdata);
         return 0;
+}
+
+/* An epoch ended: seal it (a commit seals every epoch that has ended, even with nothing queued). */
+static int on_epoch(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Context *ctx = userdata;
+
+        return sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_ONESHOT);
 }
 
 int record_setup(Context *ctx)
@@ -85,12 +232,20 @@ int record_setup(Context *ctx)
         k = sd_event_add_defer(ctx->event, &ctx->commit_source, on_commit, ctx);
         if (k < 0)
                 return k;
-        return sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_OFF);
+        k = sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_OFF);
+        if (k < 0)
+                return k;
+        k = sd_event_add_time(ctx->event, &ctx->epoch_source, CLOCK_REALTIME,
+                              journal_writer_next_epoch_usec(ctx->journal), USEC_PER_SEC, on_epoch, ctx);
+        if (k < 0)
+                return k;
+        return sd_event_source_set_enabled(ctx->epoch_source, SD_EVENT_ONESHOT);
 }
 
 void record_flush_all(Context *ctx)
 {
-        if (ctx->outbound)
-                on_commit(ctx->commit_source, ctx);
+        if (ctx->outbound && ctx->journal)
+                (void)record_commit(ctx);
         ctx->commit_source = sd_event_source_disable_unref(ctx->commit_source);
+        ctx->epoch_source = sd_event_source_disable_unref(ctx->epoch_source);
 }

@@ -136,8 +136,10 @@ int request_decide(Request *r, RequestState state, const char *by, const char *c
         ctx->n_done++;
 
         k = record_emit(ctx, types[state], r);
-        if (k < 0)
+        if (k < 0) {
+                record_fail_closed(ctx, types[state], r->id);
                 return k;
+        }
         k = bus_emit_decided(ctx, r);
         request_trim_done(ctx, r);
         return k;

@@ -66,6 +66,8 @@ typedef struct JournalWalk {
         uint64_t suspect_offset;
         uint64_t suspect_prev_offset;
 
+        char *scratch; /* decoded fields of key and checkpoint records */
+
         /* The failure. */
         uint64_t bad_seq;
         uint64_t bad_offset;

@@ -11,7 +11,8 @@
 #include "journal-util.h"
 #include "util.h"
 
-#define LINE_BUF_SIZE (1024 * 1024)
+/* Room for the longest line and what follows it; reads of this size keep syscalls rare. */
+#define LINE_BUF_SIZE (256 * 1024)
 
 /* ---- line reader ---- */
 
@@ -92,6 +93,8 @@ void journal_walk_done(JournalWalk *w)
         free(w->keys);
         free(w->last_checkpoint);
         free(w->leaves);
+        free(w->scratch);
+        w->scratch = NULL;
         w->keys = NULL;
         w->last_checkpoint = NULL;
         w->leaves = NULL;
@@ -324,7 +327,6 @@ static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scr
 
 int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t offset)
 {
-        char scratch[JOURNAL_MAX_LINE];
         JournalRecordView v;
         MerkleHash leaf;
         const char *why = NULL;
@@ -369,10 +371,15 @@ int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t off
         if (w->in_seal && v.type != RECORD_CHECKPOINT)
                 return FAIL(w, v.seq, offset, "key record not followed by its sealing checkpoint");
 
+        if ((v.type == RECORD_KEY || v.type == RECORD_CHECKPOINT) && !w->scratch) {
+                w->scratch = malloc(JOURNAL_MAX_LINE);
+                if (!w->scratch)
+                        return -ENOMEM;
+        }
         if (v.type == RECORD_KEY)
-                r = walk_key(w, &v, scratch, sizeof(scratch), offset);
+                r = walk_key(w, &v, w->scratch, JOURNAL_MAX_LINE, offset);
         else if (v.type == RECORD_CHECKPOINT)
-                r = walk_checkpoint(w, &v, scratch, sizeof(scratch), offset, len);
+                r = walk_checkpoint(w, &v, w->scratch, JOURNAL_MAX_LINE, offset, len);
         else
                 r = 0;
         if (r < 0)

@@ -12,6 +12,17 @@
 # Sourcing it outside the sandbox re-executes the test inside tests/sandbox.sh (a fresh sandbox per
 # test file). JIT_NO_SANDBOX=1 before sourcing keeps only the TAP helpers (tests/run-unit.t).
 # Nothing here uses `set -e`; every helper returns a status instead.
+#
+# TAP:      plan skip_all done_testing bail_out diag note pass fail ok nok is isnt like unlike skip
+# waiting:  wait_for wait_for_output jit_wait_request jit_journal_wait
+# users:    jit_uid jit_as jit_pty
+# jobs:     jit_bg jit_bg_wait jit_bg_rc jit_bg_pid jit_bg_out jit_bg_err jit_bg_output jit_bg_has
+#           jit_bg_send jit_bg_close jit_bg_kill jit_bg_running jit_request_id
+# jitd:     jit_start jit_stop jit_restart jit_reload jit_jitd_pid jit_config jit_config_set
+#           jit_name_owned jit_busctl jit_call jit_ctl
+# PAM:      jit_pam_options jit_pam_stack jit_pamtester jit_have_real_sudo jit_why_no_real_sudo
+#           jit_sanitized jit_sanitizer_libs
+# journal:  jit_journal jit_journal_json jit_journal_sync
 
 # ---------------------------------------------------------------------------------------------
 # Where are we?
