@@ -14,6 +14,8 @@
 #define JIT_ERROR_INVALID_ARGUMENT JIT_ERROR_PREFIX "InvalidArgument"
 #define JIT_ERROR_LIMIT_EXCEEDED JIT_ERROR_PREFIX "LimitExceeded"
 #define JIT_ERROR_JOURNAL_UNAVAILABLE JIT_ERROR_PREFIX "JournalUnavailable"
+#define JIT_ERROR_REASON_REQUIRED JIT_ERROR_PREFIX "ReasonRequired"
+#define JIT_ERROR_REASON_WANTED JIT_ERROR_PREFIX "ReasonWanted"
 
 /* Request states, as they appear on the bus, in journald and in the journal. */
 #define JIT_STATE_PENDING "pending"
