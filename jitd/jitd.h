@@ -18,9 +18,20 @@ typedef enum RequestState {
         REQUEST_DENIED,
         REQUEST_EXPIRED,
         REQUEST_CANCELLED,
+        REQUEST_REVOKED,
+        REQUEST_IGNORED,
 } RequestState;
 
 typedef struct Context Context;
+
+/* A loaded jitd.conf, kept alive while requests decided under it are: a SIGHUP swaps the
+ * context's reference, never the rules under a pending request. */
+typedef struct Config {
+        Policy *p;
+        unsigned n_ref;
+} Config;
+
+#define SCOPE_HASH_LEN 32
 
 typedef struct Request {
         Context *ctx;
@@ -35,7 +46,32 @@ typedef struct Request {
         char *by, *comment;
         sd_event_source *expire_source; /* CLOCK_MONOTONIC timer while pending */
         sd_bus_track *track;            /* the requester's connection while pending */
+
+        Config *config;                 /* the policy it is decided under, and */
+        const PolicyRule *rule;         /* the rule that matched */
+        uid_t approvals[POLICY_MAX_APPROVALS]; /* distinct approvers so far */
+        size_t n_approvals;
+        uint64_t requested_usec;        /* grant length asked for ahead of time */
+        bool ahead;                     /* made with jitctl request: nobody waits on it */
+        bool break_glass;               /* the requester approved it under BreakGlass=yes */
+        /* What a grant from this request covers: this exact command (as sudo will run it, for
+         * whom) or, for Scope=service, anything through the service. */
+        uint8_t hash_command[SCOPE_HASH_LEN], hash_service[SCOPE_HASH_LEN];
+        char grant_id[JIT_ID_LEN + 1];  /* for a grant use: the grant it used */
 } Request;
+
+typedef struct Grant {
+        Context *ctx;
+        struct Grant *next;
+        char id[JIT_ID_LEN + 1]; /* the request that opened it */
+        uid_t uid;
+        char *user, *service, *command, *by;
+        PolicyScope scope;
+        uint8_t hash[SCOPE_HASH_LEN];
+        uint64_t until_usec;
+        unsigned uses;
+        sd_event_source *expire_source;
+} Grant;
 
 /* Something that must not leave jitd before the records queued before it are durable. */
 typedef struct Outbound {
@@ -48,19 +84,28 @@ typedef struct Outbound {
 } Outbound;
 
 struct Context {
-        Policy *policy; /* jitd.conf and its drop-ins; swapped whole on SIGHUP */
+        Config *config; /* jitd.conf and its drop-ins; swapped whole on SIGHUP */
         const char *config_path;
-        char *dropin_dir;
+        char host[256];
         JournalWriter *journal;
         sd_event_source *epoch_source; /* seals the journal's key epoch on time */
         sd_event *event;
         sd_bus *bus;
         Request *requests;
         size_t n_pending, n_done;
+        Grant *grants;
         sd_event_source *commit_source;  /* deferred group commit */
         Outbound *outbound, **outbound_tail;
         uint64_t n_committed; /* commit groups so far */
 };
+
+/* config (main.c) */
+Config *config_ref(Config *c);
+void config_unref(Config *c);
+static inline const PolicyDaemon *settings(Context *ctx)
+{
+        return &ctx->config->p->daemon;
+}
 
 /* request.c */
 const char *request_state_to_string(RequestState s);
@@ -68,6 +113,8 @@ int request_new(Context *ctx, Request **ret);
 Request *request_find(Context *ctx, const char *id);
 size_t request_count_pending_for(Context *ctx, uid_t uid);
 int request_arm_expiry(Request *r);
+/* Settle a pending request in memory only (the caller records it). */
+int request_settle(Request *r, RequestState state, const char *by, const char *comment);
 /* Settle a pending request: record it, then tell the bus once the record is durable. */
 int request_decide(Request *r, RequestState state, const char *by, const char *comment);
 void request_free(Request *r);
@@ -89,11 +136,28 @@ void mirror_entry_send(const MirrorEntry *e);
 void mirror_entry_free(MirrorEntry *e);
 const char *record_type_to_string(RecordType t);
 
+/* grant.c */
+int grant_open(Context *ctx, const Request *r);
+Grant *grant_find(Context *ctx, const char *id);
+Grant *grant_find_live(Context *ctx, const Request *r);
+void grant_free(Grant *g);
+void grant_free_all(Context *ctx);
+
+/* evaluate.c: what policy and live grants say about a new request */
+int request_set_scope(Request *r, char *const *argv, size_t argc, char *const **ret_cmd, size_t *ret_n);
+int request_evaluate(Context *ctx, Request *r, char *const *argv, size_t argc, bool have_reason,
+                     sd_bus_error *error);
+
+/* replay.c */
+int replay_journal(Context *ctx);
+
 /* users.c */
 bool uid_is_valid(uid_t uid);
 int user_name_from_uid(uid_t uid, char **ret);
 int user_uid_from_name(const char *name, uid_t *ret);
 int user_in_group(uid_t uid, const char *group); /* 1 member, 0 not, <0 lookup failed */
+int user_group_names(uid_t uid, char ***ret);     /* NULL-terminated names of every group of uid */
+void strv_free(char **l);
 
 /* bus.c */
 int bus_setup(Context *ctx);

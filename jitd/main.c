@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "duration.h"
@@ -15,18 +16,42 @@
 
 #define DEFAULT_CONFIG "/etc/jit/jitd.conf"
 
+Config *config_ref(Config *c)
+{
+        if (c)
+                c->n_ref++;
+        return c;
+}
+
+void config_unref(Config *c)
+{
+        if (c && --c->n_ref == 0) {
+                policy_free(c->p);
+                free(c);
+        }
+}
+
 /* Drop-ins live beside the main file: /etc/jit/jitd.conf -> /etc/jit/jitd.conf.d/ */
-static int load_policy(const char *path, Policy **ret)
+static int load_config(const char *path, Config **ret)
 {
         _cleanup_free_ char *dropins = NULL;
         PolicyError error = {};
+        Config *c;
         int k;
 
         if (asprintf(&dropins, "%s.d", path) < 0)
                 return -ENOMEM;
-        k = policy_load(path, dropins, ret, &error);
-        if (k < 0)
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        k = policy_load(path, dropins, &c->p, &error);
+        if (k < 0) {
                 log_error("%s", error.message ? error.message : strerror(-k));
+                free(c);
+        } else {
+                c->n_ref = 1;
+                *ret = c;
+        }
         policy_error_done(&error);
         return k;
 }
@@ -34,22 +59,23 @@ static int load_policy(const char *path, Policy **ret)
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         Context *ctx = userdata;
-        Policy *p = NULL;
+        Config *c = NULL;
 
-        /* A bad new config keeps the old one: never drop to defaults because of a typo. */
-        if (load_policy(ctx->config_path, &p) < 0) {
+        /* A bad new config keeps the old one: never drop to defaults because of a typo. Requests
+         * already pending keep the rules they were decided under. */
+        if (load_config(ctx->config_path, &c) < 0) {
                 log_error("Keeping the old configuration.");
                 return 0;
         }
-        policy_free(ctx->policy);
-        ctx->policy = p;
-        log_info("Reloaded %s", ctx->config_path);
+        config_unref(ctx->config);
+        ctx->config = c;
+        log_info("Reloaded %s (%zu rules)", ctx->config_path, c->p->n_rules);
         return 0;
 }
 
 static int journal_open(Context *ctx)
 {
-        const PolicyDaemon *d = &ctx->policy->daemon;
+        const PolicyDaemon *d = settings(ctx);
         _cleanup_free_ char *keys = NULL, *origin = NULL;
         char host[256] = "localhost";
         int k;
@@ -89,9 +115,10 @@ static void context_done(Context *ctx)
         request_free_all(ctx);
         ctx->bus = sd_bus_flush_close_unref(ctx->bus);
         ctx->event = sd_event_unref(ctx->event);
+        grant_free_all(ctx);
         if (ctx->journal)
                 journal_writer_free(ctx->journal);
-        policy_free(ctx->policy);
+        config_unref(ctx->config);
 }
 
 static int run(int argc, char *argv[])
@@ -128,17 +155,23 @@ static int run(int argc, char *argv[])
                 ctx.config_path = argv[optind];
         }
 
-        k = load_policy(ctx.config_path, &ctx.policy);
+        k = load_config(ctx.config_path, &ctx.config);
         if (k < 0) {
                 if (!check)
                         log_error("Refusing to start: the configuration is invalid.");
                 return k == -EINVAL ? -EBADMSG : k;
         }
         if (check) {
-                printf("%s: OK (%zu rule%s)\n", ctx.config_path, ctx.policy->n_rules,
-                       ctx.policy->n_rules == 1 ? "" : "s");
+                printf("%s: OK (%zu rule%s)\n", ctx.config_path, ctx.config->p->n_rules,
+                       ctx.config->p->n_rules == 1 ? "" : "s");
                 return 0;
         }
+
+        if (gethostname(ctx.host, sizeof(ctx.host) - 1) < 0)
+                snprintf(ctx.host, sizeof(ctx.host), "localhost");
+        if (!getgrnam(settings(&ctx)->approver_group))
+                log_warning("The approver group %s does not exist: only rules that name approvers can be approved.",
+                            settings(&ctx)->approver_group);
 
         k = journal_open(&ctx);
         if (k < 0)
@@ -174,12 +207,20 @@ static int run(int argc, char *argv[])
                 mirror_entry_send(e);
         mirror_entry_free(e);
 
+        /* Pending requests, approvals and grants survive a restart: rebuilt from the journal. */
+        k = replay_journal(&ctx);
+        if (k < 0)
+                return log_error_errno(k, "Refusing to start: cannot replay the journal");
+        k = record_commit(&ctx);
+        if (k < 0)
+                return log_error_errno(k, "Refusing to start: cannot write the journal");
+
         k = bus_setup(&ctx);
         if (k < 0)
                 return k;
 
-        log_info("Ready: approver group %s, journal %s (%llu records)", ctx.policy->daemon.approver_group,
-                 ctx.policy->daemon.journal_file, (unsigned long long)journal_writer_size(ctx.journal));
+        log_info("Ready: approver group %s, journal %s (%llu records)", settings(&ctx)->approver_group,
+                 settings(&ctx)->journal_file, (unsigned long long)journal_writer_size(ctx.journal));
         k = sd_event_loop(ctx.event);
         if (k < 0)
                 return log_error_errno(k, "Event loop failed");

@@ -15,7 +15,7 @@
 #include "sanitize.h"
 #include "util.h"
 
-#define MIRROR_MAX_FIELDS 26
+#define MIRROR_MAX_FIELDS 30
 
 struct MirrorEntry {
         size_t n;
@@ -96,13 +96,25 @@ static int entry_message(MirrorEntry *e, RecordType type, const Request *r)
                 return entry_addf(e, "MESSAGE", "request %s: %s wants %s: %s", r->id, r->user, r->service,
                                   r->command);
         case RECORD_APPROVE:
+                if (r->state == REQUEST_PENDING)
+                        return entry_addf(e, "MESSAGE", "request %s: approval %zu of %u recorded", r->id,
+                                          r->n_approvals, r->rule ? r->rule->approvals : 1);
+                if (r->break_glass)
+                        return entry_addf(e, "MESSAGE", "BREAK-GLASS: %s approved their own request %s: %s",
+                                          r->user, r->id, r->comment);
                 return entry_addf(e, "MESSAGE", "request %s approved by %s until %s", r->id, r->by,
-                                  jit_format_time(r->until_usec, until, sizeof(until)));
+                                  r->until_usec ? jit_format_time(r->until_usec, until, sizeof(until)) : "now");
         case RECORD_DENY:
                 return entry_addf(e, "MESSAGE", "request %s denied by %s%s%s", r->id, r->by,
                                   *r->comment ? ": " : "", r->comment);
         case RECORD_EXPIRE:
                 return entry_addf(e, "MESSAGE", "request %s expired", r->id);
+        case RECORD_GRANT_USE:
+                return entry_addf(e, "MESSAGE", "request %s: %s used grant %s for %s: %s", r->id, r->user,
+                                  r->grant_id, r->service, r->command);
+        case RECORD_REVOKE:
+                return entry_addf(e, "MESSAGE", "grant %s revoked by %s%s%s", r->id, r->by,
+                                  *r->comment ? ": " : "", r->comment);
         case RECORD_CANCEL:
                 return entry_addf(e, "MESSAGE", "request %s cancelled by %s%s%s", r->id, r->by,
                                   *r->comment ? ": " : "", r->comment);
@@ -145,7 +157,8 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
 
         k |= entry_message(e, type, r);
         k |= entry_add(e, "MESSAGE_ID", record_info[type].message_id);
-        k |= entry_addf(e, "PRIORITY", "%d", record_info[type].priority);
+        /* Break-glass is announced loudly: alert priority, above every other record. */
+        k |= entry_addf(e, "PRIORITY", "%d", r && r->break_glass ? LOG_ALERT : record_info[type].priority);
         k |= entry_add(e, "SYSLOG_IDENTIFIER", "jitd");
         k |= entry_add(e, "JIT_RECORD", record_info[type].name);
         k |= entry_addf(e, "JIT_SEQ", "%llu", (unsigned long long)seq);
@@ -166,6 +179,8 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
                 k |= entry_add(e, "JIT_APPROVER", type == RECORD_APPROVE || type == RECORD_DENY ? r->by : NULL);
                 k |= entry_add(e, "JIT_DECIDED_BY", r->by);
                 k |= entry_add(e, "JIT_COMMENT", r->comment);
+                k |= entry_add(e, "JIT_GRANT_ID", r->grant_id);
+                k |= entry_add(e, "JIT_RULE", r->rule ? r->rule->name : NULL);
                 if (r->until_usec)
                         k |= entry_addf(e, "JIT_UNTIL_USEC", "%llu", (unsigned long long)r->until_usec);
         }

@@ -14,17 +14,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "duration.h"
 #include "jit-bus.h"
 #include "jitd.h"
 #include "log.h"
 #include "util.h"
 
-#define RECORD_MAX_FIELDS 20
+#define RECORD_MAX_FIELDS 28
 
 typedef struct FieldSet {
         JournalField f[RECORD_MAX_FIELDS];
-        char num[5][24];
+        char num[6][24];
+        char hash[2 * SCOPE_HASH_LEN + 1];
+        char uids[POLICY_MAX_APPROVALS * 12];
         size_t n, n_num;
 } FieldSet;
 
@@ -61,6 +65,26 @@ static void fields_for_request(FieldSet *s, const Request *r)
         field_add(s, "comment", r->comment);
         field_add_u64(s, "deadline_usec", r->deadline_usec, false);
         field_add_u64(s, "until_usec", r->until_usec, false);
+        field_add(s, "grant", r->grant_id);
+        if (r->ahead)
+                field_add(s, "ahead", "1");
+        if (r->break_glass)
+                field_add(s, "break_glass", "1");
+        if (r->requested_usec)
+                field_add_u64(s, "requested_usec", r->requested_usec, false);
+        if (r->rule) {
+                const uint8_t *h = r->rule->scope == POLICY_SCOPE_SERVICE ? r->hash_service : r->hash_command;
+                field_add(s, "rule", r->rule->name);
+                field_add(s, "scope", policy_scope_to_string(r->rule->scope));
+                sodium_bin2hex(s->hash, sizeof(s->hash), h, SCOPE_HASH_LEN);
+                field_add(s, "scope_hash", s->hash);
+        }
+        /* Who has approved so far: replay rebuilds N-of-M counts from this. */
+        size_t o = 0;
+        for (size_t i = 0; i < r->n_approvals && o < sizeof(s->uids) - 12; i++)
+                o += (size_t)snprintf(s->uids + o, sizeof(s->uids) - o, "%s%u", i ? "," : "",
+                                      (unsigned)r->approvals[i]);
+        field_add(s, "approver_uids", s->uids);
 }
 
 /* Queue an item; takes ownership of mirror, even on failure. */

@@ -16,7 +16,8 @@ const char *request_state_to_string(RequestState s)
         static const char *const names[] = {
                 [REQUEST_PENDING] = "pending",     [REQUEST_APPROVED] = "approved",
                 [REQUEST_DENIED] = "denied",       [REQUEST_EXPIRED] = "expired",
-                [REQUEST_CANCELLED] = "cancelled",
+                [REQUEST_CANCELLED] = "cancelled", [REQUEST_REVOKED] = "revoked",
+                [REQUEST_IGNORED] = "ignored",
         };
         return (size_t)s < ELEMENTSOF(names) ? names[s] : "invalid";
 }
@@ -109,19 +110,11 @@ static void request_trim_done(Context *ctx, const Request *keep)
         }
 }
 
-int request_decide(Request *r, RequestState state, const char *by, const char *comment)
+int request_settle(Request *r, RequestState state, const char *by, const char *comment)
 {
         Context *ctx = r->ctx;
-        static const RecordType types[] = {
-                [REQUEST_APPROVED] = RECORD_APPROVE,
-                [REQUEST_DENIED] = RECORD_DENY,
-                [REQUEST_EXPIRED] = RECORD_EXPIRE,
-                [REQUEST_CANCELLED] = RECORD_CANCEL,
-        };
-        int k;
 
         assert(r->state == REQUEST_PENDING && state != REQUEST_PENDING);
-
         free(r->by);
         free(r->comment);
         r->by = strdup(by ? by : "");
@@ -134,15 +127,37 @@ int request_decide(Request *r, RequestState state, const char *by, const char *c
         r->track = sd_bus_track_unref(r->track);
         ctx->n_pending--;
         ctx->n_done++;
+        request_trim_done(ctx, r);
+        return 0;
+}
 
+int request_decide(Request *r, RequestState state, const char *by, const char *comment)
+{
+        Context *ctx = r->ctx;
+        static const RecordType types[] = {
+                [REQUEST_APPROVED] = RECORD_APPROVE,
+                [REQUEST_DENIED] = RECORD_DENY,
+                [REQUEST_EXPIRED] = RECORD_EXPIRE,
+                [REQUEST_CANCELLED] = RECORD_CANCEL,
+        };
+        int k;
+
+        assert(state >= REQUEST_APPROVED && state <= REQUEST_CANCELLED);
+        k = request_settle(r, state, by, comment);
+        if (k < 0)
+                return k;
         k = record_emit(ctx, types[state], r);
         if (k < 0) {
                 record_fail_closed(ctx, types[state], r->id);
                 return k;
         }
-        k = bus_emit_decided(ctx, r);
-        request_trim_done(ctx, r);
-        return k;
+        /* An approval that needed people opens a grant; an automatic one needs none. */
+        if (state == REQUEST_APPROVED && r->rule && r->rule->action == POLICY_ACTION_REQUIRE) {
+                k = grant_open(ctx, r);
+                if (k < 0)
+                        return k;
+        }
+        return bus_emit_decided(ctx, r);
 }
 
 void request_free(Request *r)
@@ -164,6 +179,7 @@ void request_free(Request *r)
                 ctx->n_done--;
         sd_event_source_disable_unref(r->expire_source);
         sd_bus_track_unref(r->track);
+        config_unref(r->config);
         free(r->user);
         free(r->target);
         free(r->service);

@@ -102,3 +102,61 @@ int user_in_group(uid_t uid, const char *group)
         }
         return -ERANGE;
 }
+
+void strv_free(char **l)
+{
+        for (char **p = l; p && *p; p++)
+                free(*p);
+        free(l);
+}
+
+/* Group names come from NSS (never from the bus or /proc), for Group= and Approvers=@group. */
+int user_group_names(uid_t uid, char ***ret)
+{
+        _cleanup_free_ char *pwbuf = NULL;
+        _cleanup_free_ gid_t *gids = NULL;
+        struct passwd pw;
+        char **names = NULL;
+        int n = 64, k, found = 0;
+
+        k = passwd_lookup(uid, NULL, &pw, &pwbuf);
+        if (k < 0)
+                return k;
+        for (;;) {
+                int want = n;
+                free(gids);
+                gids = calloc((size_t)n, sizeof(gid_t));
+                if (!gids)
+                        return -ENOMEM;
+                if (getgrouplist(pw.pw_name, pw.pw_gid, gids, &want) >= 0) {
+                        n = want;
+                        break;
+                }
+                if (want <= n || want > 65536)
+                        return -E2BIG;
+                n = want;
+        }
+        names = calloc((size_t)n + 1, sizeof(char *));
+        if (!names)
+                return -ENOMEM;
+        for (int i = 0; i < n; i++) {
+                struct group gr, *res = NULL;
+                for (size_t size = 1024; size <= NSS_BUF_MAX; size *= 2) {
+                        _cleanup_free_ char *buf = malloc(size);
+                        if (!buf) {
+                                strv_free(names);
+                                return -ENOMEM;
+                        }
+                        k = getgrgid_r(gids[i], &gr, buf, size, &res);
+                        if (k == ERANGE)
+                                continue;
+                        if (k == 0 && res && !(names[found++] = strdup(gr.gr_name))) {
+                                strv_free(names);
+                                return -ENOMEM;
+                        }
+                        break;
+                }
+        }
+        *ret = names;
+        return 0;
+}

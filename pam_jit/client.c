@@ -371,7 +371,8 @@ static int append_entry(sd_bus_message *m, const char *key, const char *value)
         return sd_bus_message_append(m, "{sv}", key, "s", value);
 }
 
-static int build_create_request(Client *cl, const JitContext *ctx, uint64_t timeout_usec,
+/* The context as docs/dbus-api.md lists it; reason is left out when NULL (not yet asked). */
+static int build_create_request(Client *cl, const JitContext *ctx, const char *reason, uint64_t timeout_usec,
                                 sd_bus_message **ret)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -392,7 +393,8 @@ static int build_create_request(Client *cl, const JitContext *ctx, uint64_t time
         if ((r = append_entry(m, "user", ctx->user)) < 0 ||
             (r = append_entry(m, "service", ctx->service)) < 0 ||
             (r = append_entry(m, "tty", ctx->tty)) < 0 || (r = append_entry(m, "rhost", ctx->rhost)) < 0 ||
-            (r = append_entry(m, "ruser", ctx->ruser)) < 0 || (r = append_entry(m, "cwd", ctx->cwd)) < 0)
+            (r = append_entry(m, "ruser", ctx->ruser)) < 0 || (r = append_entry(m, "cwd", ctx->cwd)) < 0 ||
+            (r = append_entry(m, "reason", reason)) < 0)
                 return r;
 
         r = sd_bus_message_append(m, "{sv}", "ruid", "u", (uint32_t)ctx->ruid);
@@ -423,9 +425,18 @@ static int build_create_request(Client *cl, const JitContext *ctx, uint64_t time
         return 0;
 }
 
-/* CreateRequest. Returns 1 when the request is pending, 0 when jitd answered for good, < 0 on failure;
- * *o says how in the last two cases. */
-static int client_create(Client *cl, const JitContext *ctx, JitOutcome *o, uint64_t *ret_deadline_usec)
+enum {
+        CREATE_DONE = 0,        /* jitd answered for good; *o says how */
+        CREATE_PENDING,         /* wait for the decision */
+        CREATE_REASON_REQUIRED, /* ask for a reason, a non-empty one */
+        CREATE_REASON_WANTED,   /* ask for a reason; none is fine too */
+};
+
+/* CreateRequest, with reason NULL the first time. Returns a CREATE_* code or, on failure, a negative
+ * errno with *o saying how. Only a call without a reason may come back asking for one: a second
+ * ReasonRequired or ReasonWanted is a refusal like any other error, so the module never loops. */
+static int client_create(Client *cl, const JitContext *ctx, const char *reason, JitOutcome *o,
+                         uint64_t *ret_deadline_usec)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -433,7 +444,7 @@ static int client_create(Client *cl, const JitContext *ctx, JitOutcome *o, uint6
         uint64_t deadline, until;
         int r;
 
-        r = build_create_request(cl, ctx, cl->opts->timeout_usec, &m);
+        r = build_create_request(cl, ctx, reason, cl->opts->timeout_usec, &m);
         if (r < 0) {
                 outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_INTERNAL, r, NULL);
                 return r;
@@ -445,6 +456,10 @@ static int client_create(Client *cl, const JitContext *ctx, JitOutcome *o, uint6
                 outcome_set(o, JIT_VERDICT_UNREACHABLE, JIT_REASON_NO_JITD, 0, &e);
                 return -ESRCH;
         }
+        if (r == ERR_REMOTE && !reason && sd_bus_error_has_name(&e, JIT_ERROR_REASON_REQUIRED))
+                return CREATE_REASON_REQUIRED;
+        if (r == ERR_REMOTE && !reason && sd_bus_error_has_name(&e, JIT_ERROR_REASON_WANTED))
+                return CREATE_REASON_WANTED;
         if (r == ERR_REMOTE) {
                 /* jitd (or the bus policy) refused: a denial, never a reason for failmode=open. */
                 if (strdup_to(&o->comment, e.message) < 0)
@@ -484,15 +499,15 @@ static int client_create(Client *cl, const JitContext *ctx, JitOutcome *o, uint6
 
         if (streq(state, JIT_STATE_APPROVED)) {
                 outcome_set(o, JIT_VERDICT_APPROVED, JIT_REASON_DECIDED, 0, NULL);
-                return 0;
+                return CREATE_DONE;
         }
         if (streq(state, JIT_STATE_IGNORED)) {
                 outcome_set(o, JIT_VERDICT_IGNORED, JIT_REASON_DECIDED, 0, NULL);
-                return 0;
+                return CREATE_DONE;
         }
         if (streq(state, JIT_STATE_DENIED)) {
                 outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_DECIDED, 0, NULL);
-                return 0;
+                return CREATE_DONE;
         }
         if (!streq(state, JIT_STATE_PENDING) || !jit_id_valid(id)) {
                 outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_PROTOCOL, -EBADMSG, NULL);
@@ -505,7 +520,48 @@ static int client_create(Client *cl, const JitContext *ctx, JitOutcome *o, uint6
         }
         memcpy(cl->id, id, JIT_ID_LEN + 1);
         *ret_deadline_usec = deadline;
-        return 1;
+        return CREATE_PENDING;
+}
+
+/* jitd asked for a reason: ask the user, with the host's signal mask back in place so that Ctrl-C at
+ * the prompt reaches the host's conversation (sudo's gives up and re-raises it; pamtester dies of it)
+ * rather than waiting behind our block for Enter. No request exists yet, so there is nothing to
+ * cancel. Returns 0 and the reason to send, or < 0 with *o saying why the module denies. */
+static int client_ask_reason(Client *cl, const SigWatch *sw, bool required, JitOutcome *o, char **ret)
+{
+        _cleanup_free_ char *reason = NULL;
+        int r, k;
+
+        /* A cancel signal that came during CreateRequest would be the host's the moment the mask is
+         * restored; it ends the request here instead, as it would have ended the wait. */
+        o->signo = jit_sigwatch_pending(sw);
+        if (o->signo) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_SIGNAL, 0, NULL);
+                return -ECANCELED;
+        }
+
+        jit_sigwatch_pause(sw);
+        r = cl->hooks->ask_reason ? cl->hooks->ask_reason(cl->hooks->userdata, required, &reason)
+                                  : -EOPNOTSUPP;
+        k = jit_sigwatch_resume(sw);
+        if (k < 0) {
+                outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_INTERNAL, k, NULL);
+                return k;
+        }
+
+        /* A wanted reason is optional: a user who cannot be asked gives an empty one. */
+        if (r == -EOPNOTSUPP && !required) {
+                client_debug(cl, "cannot ask for the wanted reason; sending an empty one");
+                reason = strdup("");
+                r = reason ? 0 : -ENOMEM;
+        }
+        if (r < 0) {
+                outcome_set(o, JIT_VERDICT_DENIED, r == -ENOMEM ? JIT_REASON_INTERNAL : JIT_REASON_NO_REASON,
+                            r, NULL);
+                return r;
+        }
+        *ret = TAKE_PTR(reason);
+        return 0;
 }
 
 static int read_request_info(sd_bus_message *m, RequestInfo *ret)
@@ -690,8 +746,16 @@ static void client_flow(Client *cl, const JitContext *ctx, const SigWatch *sw, J
         r = client_watch(cl, o);
         if (r < 0)
                 return;
-        r = client_create(cl, ctx, o, &deadline);
-        if (r <= 0)
+        r = client_create(cl, ctx, NULL, o, &deadline);
+        if (r == CREATE_REASON_REQUIRED || r == CREATE_REASON_WANTED) {
+                _cleanup_free_ char *reason = NULL;
+
+                client_debug(cl, "jitd %s a reason", r == CREATE_REASON_REQUIRED ? "requires" : "wants");
+                if (client_ask_reason(cl, sw, r == CREATE_REASON_REQUIRED, o, &reason) < 0)
+                        return;
+                r = client_create(cl, ctx, reason, o, &deadline);
+        }
+        if (r != CREATE_PENDING)
                 return;
         client_wait(cl, sw, deadline, o);
 }

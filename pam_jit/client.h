@@ -37,6 +37,7 @@ typedef enum JitReason {
         JIT_REASON_TIMEOUT,       /* the module's own deadline passed */
         JIT_REASON_UNCONFIRMED,   /* RequestDecided said approved, GetRequest did not confirm it */
         JIT_REASON_PROTOCOL,      /* an answer from jitd that breaks docs/dbus-api.md (detail) */
+        JIT_REASON_NO_REASON, /* jitd requires a reason and none could be had (error: jit_reason_ask()'s) */
 } JitReason;
 
 typedef struct JitOutcome {
@@ -58,6 +59,10 @@ typedef struct JitOutcome {
 typedef struct JitClientHooks {
         /* Called once, when jitd said "pending", before the wait starts: show the id. */
         void (*pending)(void *userdata, const char *id, uint64_t wait_usec);
+        /* jitd wants a reason (required: it insists on a non-empty one). Called at most once, with the
+         * host's own signal mask in place. Returns 0 and a malloc'd reason in *ret, or a negative
+         * errno: -EOPNOTSUPP when the user cannot be asked. NULL: nobody can be asked. */
+        int (*ask_reason)(void *userdata, bool required, char **ret);
         /* Debug traces; only called when the options ask for debug. */
         void (*debug)(void *userdata, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
         void *userdata;
@@ -66,7 +71,8 @@ typedef struct JitClientHooks {
 /* One request from start to end. Always fills *ret (verdict DENIED unless something says otherwise);
  * release it with jit_outcome_done(). Opens and closes its own bus connection and keeps no state after
  * it returns. The caller has blocked the cancel signals with jit_sigwatch_begin(); the wait ends when
- * one of them is pending (it is left pending for the host). */
+ * one of them is pending (it is left pending for the host). While the user is asked for a reason, the
+ * host's own mask is back in place (jit_sigwatch_pause()). */
 void jit_client_run(const JitContext *ctx, const JitOptions *opts, const SigWatch *sw,
                     const JitClientHooks *hooks, JitOutcome *ret);
 void jit_outcome_done(JitOutcome *o);

@@ -12,10 +12,15 @@
 #include "jit-bus.h"
 #include "jit-limits.h"
 #include "messages.h"
+#include "reason.h"
 #include "sanitize.h"
 #include "util.h"
 
 #define PREFIX "pam_jit: "
+/* How to give a reason when the module cannot ask for one (sudo -n, no terminal). */
+#define REASON_HINT                                                                                         \
+        PREFIX "this request needs a reason; give one ahead of time with: jitctl request --reason TEXT -- " \
+               "COMMAND"
 
 /* A sanitised copy for showing; "?" when memory ran out, so a message is never lost. */
 static char *shown(const char *s)
@@ -85,6 +90,47 @@ void jit_msg_pending(pam_handle_t *pamh, const JitContext *ctx, const char *id, 
         say(pamh, PREFIX "  approve with: jitctl approve %s", id);
         pam_syslog(pamh, LOG_NOTICE, "request %s: %s for %s is pending (waiting up to %s)", id, service,
                    user, wait);
+}
+
+void jit_msg_reason_again(pam_handle_t *pamh)
+{
+        say(pamh, PREFIX "a reason is required for this request");
+}
+
+static void msg_no_reason(pam_handle_t *pamh, const char *service, const char *user, const JitOutcome *o)
+{
+        char too_long[64];
+        const char *why;
+
+        switch (o->error) {
+        case -EOPNOTSUPP:
+                say(pamh, REASON_HINT);
+                pam_syslog(pamh, LOG_NOTICE,
+                           "%s for %s denied: a reason is required and the conversation cannot ask for one",
+                           service, user);
+                return;
+        case -ENODATA:
+                say(pamh, PREFIX "no reason given; access denied");
+                say(pamh, REASON_HINT);
+                pam_syslog(pamh, LOG_NOTICE, "%s for %s denied: a reason is required, %d empty answers",
+                           service, user, JIT_REASON_PROMPTS);
+                return;
+        case -E2BIG:
+                snprintf(too_long, sizeof(too_long), "longer than %d bytes", JIT_MAX_FIELD - 1);
+                why = too_long;
+                break;
+        case -EILSEQ:
+                why = "not valid UTF-8";
+                break;
+        case -EINVAL:
+                why = "holding control characters";
+                break;
+        default:
+                jit_msg_internal(pamh, "asking for a reason", o->error);
+                return;
+        }
+        say(pamh, PREFIX "the reason is %s; access denied", why);
+        pam_syslog(pamh, LOG_NOTICE, "%s for %s denied: the reason given is %s", service, user, why);
 }
 
 static void msg_unreachable(pam_handle_t *pamh, const JitOptions *opts, const char *user,
@@ -203,7 +249,17 @@ void jit_msg_outcome(pam_handle_t *pamh, int flags, const JitOptions *opts, cons
                 pam_syslog(pamh, LOG_ERR, "request %s: %s for %s denied: bus connection failed: %s", id,
                            service, user, strerror(o->error < 0 ? -o->error : EIO));
                 return;
+        case JIT_REASON_NO_REASON:
+                msg_no_reason(pamh, service, user, o);
+                return;
         case JIT_REASON_SIGNAL:
+                if (!o->id[0]) {
+                        /* Before any request existed (at the reason prompt): nothing to cancel. */
+                        say(pamh, PREFIX "interrupted by %s; access denied", signal_name(o->signo));
+                        pam_syslog(pamh, LOG_NOTICE, "%s for %s denied: %s before the request was made",
+                                   service, user, signal_name(o->signo));
+                        return;
+                }
                 say(pamh, PREFIX "interrupted by %s; request %s %s, access denied", signal_name(o->signo),
                     id, o->cancelled ? "cancelled" : "abandoned");
                 pam_syslog(pamh, LOG_NOTICE, "request %s: %s for %s denied: %s while waiting (%s)", id,

@@ -9,6 +9,7 @@
 #include "context.h"
 #include "messages.h"
 #include "options.h"
+#include "reason.h"
 #include "sigwatch.h"
 #include "util.h"
 
@@ -24,6 +25,13 @@ static void hook_pending(void *userdata, const char *id, uint64_t wait_usec)
         Call *c = userdata;
 
         jit_msg_pending(c->pamh, c->ctx, id, wait_usec);
+}
+
+static int hook_ask_reason(void *userdata, bool required, char **ret)
+{
+        Call *c = userdata;
+
+        return jit_reason_ask(c->pamh, c->ctx->service, required, ret);
 }
 
 static void hook_debug(void *userdata, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -64,7 +72,8 @@ static int run(pam_handle_t *pamh, int flags, int argc, const char **argv)
         SigWatch sw;
         const char *bad;
         Call call = {.pamh = pamh, .ctx = &ctx};
-        JitClientHooks hooks = {.pending = hook_pending, .debug = hook_debug, .userdata = &call};
+        JitClientHooks hooks = {
+            .pending = hook_pending, .ask_reason = hook_ask_reason, .debug = hook_debug, .userdata = &call};
         int r;
 
         r = jit_options_parse(argc, argv, &opts, &bad);

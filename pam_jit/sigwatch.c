@@ -7,16 +7,22 @@
 #include "sigwatch.h"
 #include "util.h"
 
+static const int cancel_signals[] = {JIT_CANCEL_SIGNALS};
+
+static void cancel_set(sigset_t *ret)
+{
+        sigemptyset(ret);
+        for (size_t i = 0; i < ELEMENTSOF(cancel_signals); i++)
+                sigaddset(ret, cancel_signals[i]);
+}
+
 int jit_sigwatch_begin(SigWatch *w)
 {
-        static const int cancel_signals[] = {JIT_CANCEL_SIGNALS};
         sigset_t block, pending;
         int r;
 
         *w = (SigWatch){.fd = -1};
-        sigemptyset(&block);
-        for (size_t i = 0; i < ELEMENTSOF(cancel_signals); i++)
-                sigaddset(&block, cancel_signals[i]);
+        cancel_set(&block);
 
         r = pthread_sigmask(SIG_BLOCK, &block, &w->old_mask);
         if (r != 0)
@@ -43,7 +49,6 @@ int jit_sigwatch_begin(SigWatch *w)
 
 int jit_sigwatch_pending(const SigWatch *w)
 {
-        static const int cancel_signals[] = {JIT_CANCEL_SIGNALS};
         sigset_t pending;
 
         if (!w->active || sigpending(&pending) < 0)
@@ -52,6 +57,23 @@ int jit_sigwatch_pending(const SigWatch *w)
                 if (sigismember(&w->watched, cancel_signals[i]) && sigismember(&pending, cancel_signals[i]))
                         return cancel_signals[i];
         return 0;
+}
+
+void jit_sigwatch_pause(const SigWatch *w)
+{
+        if (w->active)
+                pthread_sigmask(SIG_SETMASK, &w->old_mask, NULL);
+}
+
+int jit_sigwatch_resume(const SigWatch *w)
+{
+        sigset_t block;
+
+        if (!w->active)
+                return 0;
+        /* The same mask as jit_sigwatch_begin() set: the host's, plus the cancel signals. */
+        cancel_set(&block);
+        return -pthread_sigmask(SIG_BLOCK, &block, NULL);
 }
 
 void jit_sigwatch_end(SigWatch *w)

@@ -20,5 +20,11 @@ typedef struct SigWatch {
 int jit_sigwatch_begin(SigWatch *w);
 /* A watched signal that is pending now (SIGINT first, then SIGTERM, SIGHUP, SIGTSTP, SIGQUIT), or 0. */
 int jit_sigwatch_pending(const SigWatch *w);
+/* Give the host its own mask back for a while, keeping the fd: for a prompt, where Ctrl-C must reach
+ * the host's conversation (sudo's prompt gives up on it, pamtester dies of it) instead of waiting
+ * behind our block until the user presses Enter. A cancel signal that arrives meanwhile is the
+ * host's. jit_sigwatch_resume() blocks the cancel signals again; 0 or a negative errno. */
+void jit_sigwatch_pause(const SigWatch *w);
+int jit_sigwatch_resume(const SigWatch *w);
 /* Close the fd and restore the host's signal mask. Does nothing if jit_sigwatch_begin() failed. */
 void jit_sigwatch_end(SigWatch *w);

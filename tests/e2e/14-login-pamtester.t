@@ -3,7 +3,7 @@
 # as root). Runs on the sanitizer build too: pamtester preloads the runtime.
 source "$(dirname "$0")/../lib.sh"
 
-plan 8
+plan 9
 
 jit_bg l --pamtester -- login alice acct_mgmt
 id=$(jit_wait_request l)
@@ -15,6 +15,7 @@ ok "bob approves" jit_ctl bob approve "$id"
 jit_bg_wait l 10
 is "$?" 0 "pamtester acct_mgmt succeeds"
 ok "pamtester reports success" jit_bg_has l 'account management done'
+ok "the approval opened a grant; bob revokes it" jit_call --as bob Revoke ss "$id" ""
 
 jit_bg l2 --pamtester -- login alice acct_mgmt
 id=$(jit_wait_request l2)

@@ -3,7 +3,7 @@
 # hung up is refused; an approval is never banked for a later request.
 source "$(dirname "$0")/../lib.sh"
 
-plan 15
+plan 16
 
 # Decided: approve twice, deny after approve.
 jit_bg a --pamtester -- jit-test alice acct_mgmt
@@ -14,6 +14,8 @@ out=$(jit_ctl carol approve "$id" 2>&1)
 is "$?" 1 "a second approval is refused"
 like "$out" "already approved" "...as already decided"
 nok "a later deny is refused too" jit_ctl carol deny "$id"
+# The approval opened a grant for this exact action (issue 4); end it, so what follows asks anew.
+ok "bob revokes the grant it opened" jit_call --as bob Revoke ss "$id" ""
 
 # Cancelled by the requester.
 jit_bg c --pamtester -- jit-test alice acct_mgmt

@@ -4,7 +4,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 jit_have_real_sudo || skip_all "$(jit_why_no_real_sudo)"
-plan 17
+plan 18
 
 esc=$'\e'
 # --- escapes and newlines in argv, through real sudo ----------------------------------------
@@ -34,11 +34,16 @@ jit_bg big --as alice -- sudo -n true "${args[@]}"
 jit_bg_wait big 10
 is "$?" 1 "sudo with 1 MiB of arguments is denied by the module: nobody could read what they approve"
 ok "saying why" jit_bg_has big "command line is too long to be approved"
-# jitd bounds what it is sent all the same (a caller other than the module).
+# jitd bounds what it is sent all the same (a caller other than the module): 1 MiB is refused,
+# 60 KiB is accepted and cut for showing.
 out=$(jit_call CreateRequest 'a{sv}' 3 user s alice service s sudo argv as 16 "${args[@]}" 2>&1)
+like "$out" "Malformed request context" "jitd refuses a 1 MiB argv sent on the bus"
+small=()
+for _ in $(seq 15); do small+=("${chunk:0:4000}"); done
+out=$(jit_call CreateRequest 'a{sv}' 3 user s alice service s sudo argv as 15 "${small[@]}" 2>&1)
 id=$(jit_request_id <<<"$out")
 len=$(jit_ctl bob show --json "$id" | jq -r '.command | length')
-ok "jitd bounds a 1 MiB argv sent on the bus to $len bytes" test "$len" -gt 1000 -a "$len" -le 4096
+ok "a 60 KiB argv is shown cut to $len bytes" test "$len" -gt 1000 -a "$len" -le 4096
 like "$(jit_ctl bob show --json "$id" | jq -r .command)" '\.\.\.$' "and the cut is marked"
 
 # --- argc == 0 and path-like names, straight on the bus (as root, as the module would) -----------

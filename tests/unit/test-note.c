@@ -290,8 +290,10 @@ static void test_strict_helpers(void)
                    jit_base64_decode_strict("QUJ=", 4, out, sizeof(out), &n) < 0 &&
                    jit_base64_decode_strict("QQ", 2, out, sizeof(out), &n) < 0 &&
                    jit_base64_decode_strict("Q===", 4, out, sizeof(out), &n) < 0 &&
-                   jit_base64_decode_strict("QQ=A", 4, out, sizeof(out), &n) < 0,
-           "strict base64 decoder accepts only canonical padded text");
+                   jit_base64_decode_strict("QQ=A", 4, out, sizeof(out), &n) < 0 &&
+                   jit_base64_decode_strict("QQ\xc7\x87", 4, out, sizeof(out), &n) < 0 &&
+                   jit_base64_decode_strict("====", 4, out, sizeof(out), &n) < 0,
+           "strict base64 decoder accepts only canonical padded text (and no bytes >= 0x80, which libsodium lets through)");
         ok(jit_utf8_valid("\xe2\x80\x94", 3) && !jit_utf8_valid("\xc0\x80", 2) &&
                    !jit_utf8_valid("\xed\xa0\x80", 3) && !jit_utf8_valid("\xf4\x90\x80\x80", 4) &&
                    !jit_utf8_valid("\xe2\x80", 2) && jit_utf8_valid("\xf0\x9f\x98\x80", 4),

@@ -1,0 +1,430 @@
+/* Known-good and forged journals under tests/data/journal: each verifies, or fails where and why
+ * expected.txt says. With --regenerate DIR the fixtures are written afresh (regenerate.sh). */
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "journal-util.h"
+#include "journal.h"
+#include "keys.h"
+#include "util.h"
+
+static int n_test, n_fail;
+
+static void ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ok(bool cond, const char *fmt, ...)
+{
+        va_list ap;
+
+        printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
+        va_start(ap, fmt);
+        vprintf(fmt, ap);
+        va_end(ap);
+        printf("\n");
+        if (!cond)
+                n_fail++;
+}
+
+static char *read_all(const char *path, size_t *ret_len)
+{
+        FILE *f = fopen(path, "re");
+        char *buf;
+        long n;
+
+        if (!f)
+                return NULL;
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        buf = malloc((size_t)n + 1);
+        if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+                abort();
+        fclose(f);
+        buf[n] = '\0';
+        if (ret_len)
+                *ret_len = (size_t)n;
+        return buf;
+}
+
+static void write_all(const char *dir, const char *name, const char *buf, size_t len)
+{
+        char path[1024];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = fopen(path, "we");
+        if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0)
+                abort();
+}
+
+/* ---- regeneration ---- */
+
+#define ORIGIN "fixtures.example/jit"
+#define T0 UINT64_C(1767225600000000) /* 2026-01-01 00:00:00 UTC */
+#define SEC UINT64_C(1000000)
+#define EPOCH (60 * SEC)
+
+typedef struct Line {
+        size_t start, len; /* len without the newline */
+} Line;
+
+static size_t split(const char *buf, size_t n, Line *lines, size_t max)
+{
+        size_t k = 0, s = 0;
+
+        for (size_t i = 0; i < n && k < max; i++)
+                if (buf[i] == '\n') {
+                        lines[k++] = (Line){ s, i - s };
+                        s = i + 1;
+                }
+        return k;
+}
+
+/* Concatenate the given lines of buf (indices into lines[]), each with its newline. */
+static char *join(const char *buf, const Line *lines, const size_t *idx, size_t n, size_t *ret_len)
+{
+        size_t total = 0, o = 0;
+        char *out;
+
+        for (size_t i = 0; i < n; i++)
+                total += lines[idx[i]].len + 1;
+        out = malloc(total + 1);
+        for (size_t i = 0; i < n; i++) {
+                memcpy(out + o, buf + lines[idx[i]].start, lines[idx[i]].len + 1);
+                o += lines[idx[i]].len + 1;
+        }
+        *ret_len = total;
+        return out;
+}
+
+/* Re-chain records from line `from` on (new seq/prev), re-signing checkpoints with signer: what an
+ * attacker holding a later key could produce. */
+static char *rechain(const char *buf, const Line *lines, const size_t *idx, size_t n, NoteSigner *signer,
+                     size_t *ret_len)
+{
+        static char line[JOURNAL_MAX_LINE], dec[JOURNAL_MAX_LINE];
+        MerkleHash prev = {};
+        MerkleFrontier tree;
+        char *out = malloc((size_t)n * JOURNAL_MAX_LINE / 16 + 65536);
+        size_t o = 0;
+
+        merkle_frontier_init(&tree);
+        for (size_t i = 0; i < n; i++) {
+                JournalRecordView v;
+                JournalField f[JOURNAL_MAX_FIELDS];
+                _cleanup_free_ char *note = NULL;
+                size_t len;
+
+                if (journal_record_parse(buf + lines[idx[i]].start, lines[idx[i]].len, &v, NULL) < 0 ||
+                    journal_record_decode_fields(&v, dec, sizeof(dec), f, ELEMENTSOF(f)) < 0)
+                        abort();
+                if (v.type == RECORD_CHECKPOINT) {
+                        char body[CHECKPOINT_MAX_BODY];
+                        MerkleHash root;
+                        merkle_frontier_root(&tree, root);
+                        checkpoint_format(ORIGIN, i, root, body);
+                        note_sign(signer, body, strlen(body), &note);
+                        f[0].value = note;
+                }
+                if (journal_record_format(i, v.time_usec, v.epoch, v.type, prev, f, v.n_fields, line, &len) < 0)
+                        abort();
+                memcpy(out + o, line, len);
+                o += len;
+                merkle_leaf_hash(line, len - 1, prev);
+                merkle_frontier_append(&tree, prev);
+        }
+        *ret_len = o;
+        return out;
+}
+
+static JournalWriter *open_writer(const char *tmp, const char *name, uint64_t now)
+{
+        char path[512], keys[512], pub[512];
+        JournalOptions o = {
+                .path = path, .state_dir = keys, .pubkey_path = pub, .origin = ORIGIN, .epoch_usec = EPOCH, .now_usec = now,
+        };
+        JournalWriter *w = NULL;
+
+        snprintf(path, sizeof(path), "%s/%s.jsonl", tmp, name);
+        snprintf(keys, sizeof(keys), "%s/%s.keys", tmp, name);
+        snprintf(pub, sizeof(pub), "%s/%s.pub", tmp, name);
+        if (journal_writer_open(&o, &w) < 0)
+                abort();
+        return w;
+}
+
+static uint64_t fill(JournalWriter *w, uint64_t now, int n, const char *who)
+{
+        static const char *const cmds[] = { "systemctl restart nginx", "apt-get upgrade", "journalctl -u ssh" };
+
+        for (int i = 0; i < n; i++) {
+                char id[16];
+                snprintf(id, sizeof(id), "K7Q2-%04X", i);
+                JournalField f[] = {
+                        { "command", cmds[i % 3] }, { "id", id }, { "service", "sudo" }, { "user", who },
+                };
+                if (journal_writer_append(w, i % 4 == 1 ? RECORD_APPROVE : RECORD_REQUEST, f, ELEMENTSOF(f), now, NULL,
+                                          NULL) < 0)
+                        abort();
+                if (i % 3 == 2 && journal_writer_commit(w, now) < 0)
+                        abort();
+                now += 13 * SEC;
+        }
+        if (journal_writer_commit(w, now) < 0)
+                abort();
+        return now;
+}
+
+static int regenerate(const char *dir)
+{
+        char tmp[] = "/tmp/jit-fixtures-XXXXXX", path[512];
+        JournalWriter *w;
+        _cleanup_free_ char *good = NULL, *cp_early = NULL, *cp_late = NULL, *pub = NULL;
+        char *out;
+        size_t len, n, olen;
+        Line lines[512];
+        size_t idx[512];
+        FILE *exp;
+        uint64_t now;
+
+        if (sodium_init() < 0 || !mkdtemp(tmp))
+                return 1;
+
+        /* The good journal: 3 epochs of a minute, requests and approvals, one restart. */
+        w = open_writer(tmp, "good", T0);
+        now = fill(w, T0, 6, "alice");
+        journal_writer_last_checkpoint(w, &cp_early);
+        journal_writer_free(w);
+        snprintf(path, sizeof(path), "%s/good.jsonl", tmp);
+        {
+                _cleanup_free_ char *early = read_all(path, &len);
+                write_all(dir, "rolled-back.jsonl", early, len);
+        }
+        w = open_writer(tmp, "good", now);
+        journal_writer_append(w, RECORD_START, (JournalField[]){ { "version", "0.1" } }, 1, now, NULL, NULL);
+        now = fill(w, now, 10, "bob");
+        journal_writer_last_checkpoint(w, &cp_late);
+        journal_writer_free(w);
+
+        good = read_all(path, &len);
+        write_all(dir, "good.jsonl", good, len);
+        snprintf(path, sizeof(path), "%s/good.pub", tmp);
+        pub = read_all(path, NULL);
+        write_all(dir, "journal.pub", pub, strlen(pub));
+        write_all(dir, "checkpoint-early.txt", cp_early, strlen(cp_early));
+        write_all(dir, "checkpoint-late.txt", cp_late, strlen(cp_late));
+        n = split(good, len, lines, ELEMENTSOF(lines));
+
+        snprintf(path, sizeof(path), "%s/expected.txt", dir);
+        exp = fopen(path, "we");
+        fprintf(exp, "# file | checkpoint file or - | first bad line (0: none) | reason contains\n"
+                     "# Written by regenerate.sh; read by tests/unit/test-journal-fixtures.c.\n"
+                     "good.jsonl | - | 0 |\n"
+                     "good.jsonl | checkpoint-early.txt | 0 |\n"
+                     "good.jsonl | checkpoint-late.txt | 0 |\n"
+                     "rolled-back.jsonl | - | 0 |\n"
+                     "rolled-back.jsonl | checkpoint-late.txt | 0 | never had\n");
+
+        /* A28: one bit flipped in a request's user name (line 4). */
+        out = malloc(len);
+        memcpy(out, good, len);
+        out[lines[3].start + lines[3].len - 6] ^= 0x01;
+        write_all(dir, "forged-flipped-bit.jsonl", out, len);
+        fprintf(exp, "forged-flipped-bit.jsonl | - | 4 | record altered\n");
+        free(out);
+
+        /* A29: deleted, duplicated, reordered, inserted records. */
+        for (size_t i = 0, k = 0; i < n; i++)
+                if (i != 5)
+                        idx[k++] = i;
+        out = join(good, lines, idx, n - 1, &olen);
+        write_all(dir, "forged-deleted.jsonl", out, olen);
+        fprintf(exp, "forged-deleted.jsonl | - | 6 | deleted\n");
+        free(out);
+        for (size_t i = 0, k = 0; i < n; i++) {
+                idx[k++] = i;
+                if (i == 5)
+                        idx[k++] = i;
+        }
+        out = join(good, lines, idx, n + 1, &olen);
+        write_all(dir, "forged-duplicated.jsonl", out, olen);
+        fprintf(exp, "forged-duplicated.jsonl | - | 7 | duplicated\n");
+        free(out);
+        for (size_t i = 0; i < n; i++)
+                idx[i] = i;
+        idx[5] = 6;
+        idx[6] = 5;
+        out = join(good, lines, idx, n, &olen);
+        write_all(dir, "forged-reordered.jsonl", out, olen);
+        fprintf(exp, "forged-reordered.jsonl | - | 6 | reordered\n");
+        free(out);
+
+        /* A27/A30: the file cut inside its last record. */
+        write_all(dir, "forged-torn-tail.jsonl", good, lines[n - 1].start + 50);
+        fprintf(exp, "forged-torn-tail.jsonl | - | %zu | torn tail\n", n);
+
+        /* A32: records only, no key record and no checkpoints; and records after the last checkpoint. */
+        {
+                size_t k = 0;
+                for (size_t i = 0; i < n; i++)
+                        if (strstr(good + lines[i].start, "\"type\":\"request\"") &&
+                            strstr(good + lines[i].start, "\"type\":\"request\"") < good + lines[i].start + lines[i].len)
+                                idx[k++] = i;
+                out = join(good, lines, idx, k, &olen);
+                write_all(dir, "forged-no-checkpoints.jsonl", out, olen);
+                fprintf(exp, "forged-no-checkpoints.jsonl | - | 1 | seq\n");
+                free(out);
+        }
+
+        /* A31: the last epoch's key re-signs every checkpoint of the history. */
+        {
+                NoteSigner *k = NULL;
+                uint64_t epochs[4];
+                size_t ne;
+                int dfd;
+
+                snprintf(path, sizeof(path), "%s/good.keys", tmp);
+                keys_open_dir(path, &dfd);
+                keys_list(dfd, epochs, 4, &ne);
+                keys_load(dfd, epochs[0], ORIGIN, &k);
+                close(dfd);
+                for (size_t i = 0; i < n; i++)
+                        idx[i] = i;
+                out = rechain(good, lines, idx, n, k, &olen);
+                write_all(dir, "forged-resealed.jsonl", out, olen);
+                fprintf(exp, "forged-resealed.jsonl | - | 2 | not signed by epoch 0\n");
+                free(out);
+
+                /* A34: the last checkpoint replaced by one with a leading zero in its size, validly signed. */
+                {
+                        char body[CHECKPOINT_MAX_BODY], *note = NULL, *p;
+                        MerkleHash root = {};
+                        static char line[JOURNAL_MAX_LINE];
+                        JournalRecordView v;
+                        size_t ll;
+
+                        snprintf(body, sizeof(body), ORIGIN "\n0%zu\n", n - 1);
+                        p = body + strlen(body);
+                        jit_base64_encode(root, MERKLE_HASH_SIZE, p);
+                        strcat(body, "\n");
+                        note_sign(k, body, strlen(body), &note);
+                        journal_record_parse(good + lines[n - 1].start, lines[n - 1].len, &v, NULL);
+                        journal_record_format(v.seq, v.time_usec, v.epoch, RECORD_CHECKPOINT, v.prev,
+                                              (JournalField[]){ { "note", note } }, 1, line, &ll);
+                        out = malloc(lines[n - 1].start + ll);
+                        memcpy(out, good, lines[n - 1].start);
+                        memcpy(out + lines[n - 1].start, line, ll);
+                        write_all(dir, "forged-checkpoint-leading-zero.jsonl", out, lines[n - 1].start + ll);
+                        fprintf(exp, "forged-checkpoint-leading-zero.jsonl | - | %zu | leading zeros\n", n);
+                        free(out);
+                        free(note);
+                }
+                note_signer_free(k);
+        }
+
+        /* A32: a journal of another identity. */
+        w = open_writer(tmp, "foreign", T0);
+        fill(w, T0, 4, "mallory");
+        journal_writer_free(w);
+        snprintf(path, sizeof(path), "%s/foreign.jsonl", tmp);
+        {
+                _cleanup_free_ char *f = read_all(path, &olen);
+                write_all(dir, "forged-foreign-key.jsonl", f, olen);
+                fprintf(exp, "forged-foreign-key.jsonl | - | 1 | foreign\n");
+        }
+        fclose(exp);
+        printf("fixtures written to %s (scratch in %s)\n", dir, tmp);
+        return 0;
+}
+
+/* ---- checking ---- */
+
+static char *trim(char *s)
+{
+        while (*s == ' ')
+                s++;
+        for (size_t n = strlen(s); n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\n'); n--)
+                s[n - 1] = '\0';
+        return s;
+}
+
+int main(int argc, char *argv[])
+{
+        const char *dir = getenv("JIT_FIXTURES");
+        char path[2200], buf[1024];
+        _cleanup_free_ char *pub = NULL;
+        FILE *exp;
+
+        if (argc == 3 && streq(argv[1], "--regenerate"))
+                return regenerate(argv[2]);
+        if (sodium_init() < 0)
+                return 1;
+        if (!dir) {
+                /* Beside the source tree: build/tests/test-x -> tests/data/journal, else the cwd. */
+                static char guess[1000];
+                char exe[900];
+                ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+                const char *b = getenv("JIT_BUILD");
+
+                dir = "tests/data/journal";
+                if (n > 0) {
+                        exe[n] = '\0';
+                        *strrchr(exe, '/') = '\0';
+                        snprintf(guess, sizeof(guess), "%s/../../tests/data/journal", exe);
+                        if (access(guess, R_OK) == 0)
+                                dir = guess;
+                }
+                if (dir != guess && b) {
+                        snprintf(guess, sizeof(guess), "%s/../tests/data/journal", b);
+                        if (access(guess, R_OK) == 0)
+                                dir = guess;
+                }
+        }
+        snprintf(path, sizeof(path), "%s/journal.pub", dir);
+        pub = read_all(path, NULL);
+        snprintf(path, sizeof(path), "%s/expected.txt", dir);
+        exp = fopen(path, "re");
+        if (!pub || !exp) {
+                printf("1..0 # SKIP fixtures not found in %s (run from the top of the tree)\n", dir);
+                return 0;
+        }
+        while (fgets(buf, sizeof(buf), exp)) {
+                char *file, *cp, *line, *reason, *save = NULL;
+                _cleanup_free_ char *saved = NULL;
+                JournalVerifyResult res;
+                uint64_t want_line;
+                int r;
+
+                if (buf[0] == '#' || buf[0] == '\n')
+                        continue;
+                file = trim(strtok_r(buf, "|", &save));
+                cp = trim(strtok_r(NULL, "|", &save));
+                line = trim(strtok_r(NULL, "|", &save));
+                reason = strtok_r(NULL, "|", &save);
+                reason = reason ? trim(reason) : "";
+                want_line = strtoull(line, NULL, 10);
+                if (!streq(cp, "-")) {
+                        snprintf(path, sizeof(path), "%s/%s", dir, cp);
+                        saved = read_all(path, NULL);
+                }
+                snprintf(path, sizeof(path), "%s/%s", dir, file);
+                r = journal_verify(path, pub, saved, &res);
+                if (!*reason)
+                        ok(r == 0, "%s%s%s verifies", file, saved ? " against " : "", saved ? cp : "");
+                else
+                        ok(r == -EBADMSG && res.bad_line == want_line && strstr(res.reason, reason),
+                           "%s%s%s fails at line %" PRIu64 ": %s", file, saved ? " against " : "", saved ? cp : "",
+                           res.bad_line, res.reason);
+                journal_verify_result_done(&res);
+        }
+        fclose(exp);
+        printf("1..%d\n", n_test);
+        return n_fail == 0 ? 0 : 1;
+}
