@@ -22,3 +22,6 @@ int verb_show(Ctl *ctl, int argc, char *argv[]);
 int verb_approve(Ctl *ctl, int argc, char *argv[]);
 int verb_deny(Ctl *ctl, int argc, char *argv[]);
 int verb_cancel(Ctl *ctl, int argc, char *argv[]);
+int verb_grants(Ctl *ctl, int argc, char *argv[]);
+int verb_revoke(Ctl *ctl, int argc, char *argv[]);
+int verb_request(Ctl *ctl, int argc, char *argv[]);

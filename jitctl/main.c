@@ -15,7 +15,11 @@ static void help(void)
                "  show ID                            one request in full\n"
                "  approve ID [--for D] [--comment T] approve; D like 30m or 2h\n"
                "  deny ID [--comment T]              deny\n"
-               "  cancel ID                          withdraw your own request\n\n"
+               "  cancel ID                          withdraw your own request\n"
+               "  request [--for D] [--reason T] [--service S] [-- CMD...]\n"
+               "                                     ask ahead of time; once approved, a grant\n"
+               "  grants                             live grants\n"
+               "  revoke ID [--comment T]            end a grant early\n\n"
                "Options:\n"
                "  -H, --host [USER@]HOST  talk to jitd on HOST over SSH\n"
                "  -j, --json              machine-readable output for read verbs\n"
@@ -43,7 +47,8 @@ static const struct {
         int (*run)(Ctl *ctl, int argc, char *argv[]);
 } verbs[] = {
         {"list", verb_list},     {"show", verb_show},     {"approve", verb_approve},
-        {"deny", verb_deny},     {"cancel", verb_cancel},
+        {"deny", verb_deny},     {"cancel", verb_cancel}, {"grants", verb_grants},
+        {"revoke", verb_revoke}, {"request", verb_request},
 };
 
 int main(int argc, char *argv[])

@@ -297,8 +297,165 @@ int verb_approve(Ctl *ctl, int argc, char *argv[])
                 k = sd_bus_message_read(reply, "t", &until);
         if (k < 0)
                 return refused("approve", argv[optind], &error, k);
-        printf("Approved %s until %s.\n", argv[optind], jit_format_time(until, buf, sizeof(buf)));
+        if (until == 0)
+                printf("Approval of %s recorded; it needs more approvers.\n", argv[optind]);
+        else
+                printf("Approved %s until %s.\n", argv[optind], jit_format_time(until, buf, sizeof(buf)));
         return 0;
+}
+
+/* Grants: ID, user, what they cover, until when, uses. */
+static void print_grants(json_object *list)
+{
+        size_t n = json_object_array_length(list);
+        char until[64];
+
+        if (n == 0) {
+                printf("No live grants.\n");
+                return;
+        }
+        printf("%-10s %-12s %-8s %-8s %-24s %-5s %s\n", "ID", "USER", "SERVICE", "SCOPE", "UNTIL", "USES",
+               "COMMAND");
+        for (size_t i = 0; i < n; i++) {
+                json_object *o = json_object_array_get_idx(list, i);
+                printf("%-10s %-12s %-8s %-8s %-24s %-5llu %s\n", str(o, "id"), str(o, "user"), str(o, "service"),
+                       str(o, "scope"), jit_format_time(num(o, "until_usec"), until, sizeof(until)),
+                       (unsigned long long)num(o, "uses"),
+                       streq(str(o, "scope"), "service") ? "(any command)" : str(o, "command"));
+        }
+}
+
+int verb_grants(Ctl *ctl, int argc, char *argv[])
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(json_putp) json_object *list = json_object_new_array();
+        VerbArgs a = {};
+        json_object *o;
+        int k;
+
+        if (parse_verb(ctl, argc, argv, 0, &a) < 0)
+                return EXIT_USAGE;
+        if (!list)
+                return EXIT_REFUSED;
+        k = call(ctl, "ListGrants", &reply, &error, "");
+        if (k >= 0)
+                k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+        while (k >= 0 && (k = read_request(reply, &o)) > 0)
+                json_object_array_add(list, o);
+        if (k < 0)
+                return refused("grants", NULL, &error, k);
+        if (ctl->json)
+                print_json(list);
+        else
+                print_grants(list);
+        return 0;
+}
+
+int verb_revoke(Ctl *ctl, int argc, char *argv[])
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        VerbArgs a = {.comment = ""};
+        int k;
+
+        if (parse_verb(ctl, argc, argv, 1, &a) < 0)
+                return EXIT_USAGE;
+        k = call(ctl, "Revoke", NULL, &error, "ss", argv[optind], a.comment);
+        if (k < 0)
+                return refused("revoke", argv[optind], &error, k);
+        printf("Revoked grant %s.\n", argv[optind]);
+        return 0;
+}
+
+/* jitctl request [--for D] [--reason T] [--service S] [-- CMD...]: ask ahead of time, for yourself. */
+int verb_request(Ctl *ctl, int argc, char *argv[])
+{
+        static const struct option options[] = {
+                {"for", required_argument, NULL, 'f'},
+                {"reason", required_argument, NULL, 'r'},
+                {"service", required_argument, NULL, 's'},
+                {"json", no_argument, NULL, 'j'},
+                {},
+        };
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *reason = NULL, *service = "sudo", *id, *state;
+        uint64_t duration = 0, deadline;
+        char buf[64];
+        sd_bus *bus;
+        int c, k;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "+f:r:s:j", options, NULL)) >= 0)
+                switch (c) {
+                case 'f':
+                        if (jit_parse_duration(optarg, &duration) < 0) {
+                                fprintf(stderr, "jitctl: --for %s: not a duration (e.g. 30m, 2h)\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case 'r':
+                        reason = optarg;
+                        break;
+                case 's':
+                        service = optarg;
+                        break;
+                case 'j':
+                        ctl->json = true;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if ((reason && strlen(reason) > JIT_MAX_FIELD) || strlen(service) > JIT_MAX_FIELD) {
+                fprintf(stderr, "jitctl: --reason and --service are limited to %d bytes\n", JIT_MAX_FIELD);
+                return EXIT_USAGE;
+        }
+
+        k = ctl_bus(ctl, &bus);
+        if (k >= 0)
+                k = sd_bus_message_new_method_call(bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE,
+                                                   "RequestAccess");
+        if (k >= 0)
+                k = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (k >= 0)
+                k = sd_bus_message_append(m, "{sv}", "service", "s", service);
+        if (k >= 0 && duration)
+                k = sd_bus_message_append(m, "{sv}", "duration", "t", duration);
+        if (k >= 0 && reason)
+                k = sd_bus_message_append(m, "{sv}", "reason", "s", reason);
+        if (k >= 0 && optind < argc) {
+                /* The command as sudo would get it, so a later `sudo CMD...` matches the grant. */
+                k = sd_bus_message_open_container(m, 'e', "sv");
+                if (k >= 0)
+                        k = sd_bus_message_append(m, "s", "argv");
+                if (k >= 0)
+                        k = sd_bus_message_open_container(m, 'v', "as");
+                if (k >= 0)
+                        k = sd_bus_message_open_container(m, 'a', "s");
+                if (k >= 0)
+                        k = sd_bus_message_append_basic(m, 's', "sudo");
+                for (int i = optind; k >= 0 && i < argc; i++)
+                        k = sd_bus_message_append_basic(m, 's', argv[i]);
+                for (int i = 0; k >= 0 && i < 3; i++)
+                        k = sd_bus_message_close_container(m);
+        }
+        if (k >= 0)
+                k = sd_bus_message_close_container(m);
+        if (k >= 0)
+                k = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, &reply);
+        if (k >= 0)
+                k = sd_bus_message_read(reply, "sst", &id, &state, &deadline);
+        if (k < 0)
+                return refused("request", NULL, &error, k);
+        if (ctl->json)
+                printf("{\"id\":\"%s\",\"state\":\"%s\",\"deadline_usec\":%llu}\n", id, state,
+                       (unsigned long long)deadline);
+        else if (streq(state, "pending"))
+                printf("Request %s is pending until %s; an approver runs: jitctl approve %s\n", id,
+                       jit_format_time(deadline, buf, sizeof(buf)), id);
+        else
+                printf("Request %s: %s.\n", id, state);
+        return streq(state, "denied") ? EXIT_REFUSED : 0;
 }
 
 int verb_deny(Ctl *ctl, int argc, char *argv[])

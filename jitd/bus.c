@@ -314,6 +314,8 @@ int bus_emit_decided(Context *ctx, const Request *r)
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *s = NULL;
         int k;
 
+        if (!ctx->bus)
+                return 0; /* replaying the journal at start: nobody is listening yet */
         k = sd_bus_message_new_signal(ctx->bus, &s, JIT_BUS_PATH, JIT_BUS_INTERFACE, "RequestDecided");
         if (k >= 0)
                 k = sd_bus_message_append(s, "ssts", r->id, request_state_to_string(r->state), r->until_usec,

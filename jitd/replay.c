@@ -1,7 +1,8 @@
 /* Rebuilding state after a restart by replaying the journal: pending requests, N-of-M approvals
- * and live grants. What a module waited for is gone with its connection, so its pending
- * requests are cancelled (and recorded); requests made ahead of time wait on. */
+ * and live grants. A module's wait ended with jitd's old connection, so its pending requests are
+ * cancelled (and that is recorded); requests made ahead of time (jitctl request) wait on. */
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,8 +12,190 @@
 #include "log.h"
 #include "util.h"
 
+static const char *field(const JournalRecord *rec, const char *key)
+{
+        for (size_t i = 0; i < rec->n_fields; i++)
+                if (streq(rec->fields[i].key, key))
+                        return rec->fields[i].value;
+        return "";
+}
+
+static uint64_t field_u64(const JournalRecord *rec, const char *key)
+{
+        const char *v = field(rec, key);
+        char *end;
+        unsigned long long n;
+
+        errno = 0;
+        n = strtoull(v, &end, 10);
+        return *v && !*end && errno == 0 ? (uint64_t)n : 0;
+}
+
+static char *dup_field(const JournalRecord *rec, const char *key)
+{
+        return strdup(field(rec, key));
+}
+
+/* The rule a request was decided under, by name; gone from the config means the default rule. */
+static const PolicyRule *rule_by_name(const Policy *p, const char *name)
+{
+        for (size_t i = 0; i < p->n_rules; i++)
+                if (streq(p->rules[i].name, name))
+                        return &p->rules[i];
+        return &p->default_rule;
+}
+
+static int replay_request(Context *ctx, const JournalRecord *rec)
+{
+        const char *id = field(rec, "request_id");
+        Request *r;
+        int k;
+
+        if (strlen(id) != JIT_ID_LEN || request_find(ctx, id))
+                return 0;
+        k = request_new(ctx, &r);
+        if (k < 0)
+                return k;
+        memcpy(r->id, id, sizeof(r->id));
+        r->uid = (uid_t)field_u64(rec, "uid");
+        r->user = dup_field(rec, "user");
+        r->target = *field(rec, "target") ? dup_field(rec, "target") : NULL;
+        r->service = dup_field(rec, "service");
+        r->command = dup_field(rec, "command");
+        r->tty = dup_field(rec, "tty");
+        r->rhost = dup_field(rec, "rhost");
+        r->ruser = dup_field(rec, "ruser");
+        r->cwd = dup_field(rec, "cwd");
+        r->reason = dup_field(rec, "reason");
+        if (!r->user || !r->service || !r->command || !r->tty || !r->rhost || !r->ruser || !r->cwd || !r->reason) {
+                request_free(r);
+                return -ENOMEM;
+        }
+        r->created_usec = rec->time_usec;
+        r->deadline_usec = field_u64(rec, "deadline_usec");
+        r->requested_usec = field_u64(rec, "requested_usec");
+        r->ahead = streq(field(rec, "ahead"), "1");
+        r->config = config_ref(ctx->config);
+        r->rule = rule_by_name(ctx->config->p, field(rec, "rule"));
+        /* The recorded scope hash stands for both: a grant uses the one its scope names. */
+        if (sodium_hex2bin(r->hash_command, SCOPE_HASH_LEN, field(rec, "scope_hash"), 2 * SCOPE_HASH_LEN, NULL,
+                           NULL, NULL) == 0)
+                memcpy(r->hash_service, r->hash_command, SCOPE_HASH_LEN);
+        return 0;
+}
+
+static void replay_approvals(Request *r, const JournalRecord *rec)
+{
+        const char *p = field(rec, "approver_uids");
+
+        r->n_approvals = 0;
+        while (*p && r->n_approvals < ELEMENTSOF(r->approvals)) {
+                char *end;
+                unsigned long u = strtoul(p, &end, 10);
+                if (end == p)
+                        break;
+                r->approvals[r->n_approvals++] = (uid_t)u;
+                p = *end == ',' ? end + 1 : end;
+        }
+}
+
+static int replay_decision(Context *ctx, const JournalRecord *rec)
+{
+        static const RequestState states[_RECORD_TYPE_MAX] = {
+                [RECORD_APPROVE] = REQUEST_APPROVED,
+                [RECORD_DENY] = REQUEST_DENIED,
+                [RECORD_EXPIRE] = REQUEST_EXPIRED,
+                [RECORD_CANCEL] = REQUEST_CANCELLED,
+        };
+        Request *r = request_find(ctx, field(rec, "request_id"));
+        int k;
+
+        if (!r || r->state != REQUEST_PENDING)
+                return 0;
+        if (rec->type == RECORD_APPROVE) {
+                replay_approvals(r, rec);
+                if (streq(field(rec, "state"), "pending"))
+                        return 0; /* one of N approvals */
+                r->until_usec = field_u64(rec, "until_usec");
+                r->break_glass = streq(field(rec, "break_glass"), "1");
+        }
+        k = request_settle(r, states[rec->type], field(rec, "by"), field(rec, "comment"));
+        if (k < 0)
+                return k;
+        if (rec->type == RECORD_APPROVE && r->rule->action == POLICY_ACTION_REQUIRE)
+                return grant_open(ctx, r);
+        return 0;
+}
+
+static int replay_record(Context *ctx, const JournalRecord *rec)
+{
+        Grant *g;
+
+        switch (rec->type) {
+        case RECORD_REQUEST:
+                return replay_request(ctx, rec);
+        case RECORD_APPROVE:
+        case RECORD_DENY:
+        case RECORD_EXPIRE:
+        case RECORD_CANCEL:
+                return replay_decision(ctx, rec);
+        case RECORD_REVOKE:
+                grant_free(grant_find(ctx, field(rec, "request_id")));
+                return 0;
+        case RECORD_GRANT_USE:
+                g = grant_find(ctx, field(rec, "grant"));
+                if (g)
+                        g->uses++;
+                return 0;
+        default:
+                return 0;
+        }
+}
+
+/* What was pending when jitd stopped: expired by now, orphaned (a module waited), or still open. */
+static int settle_pending(Context *ctx)
+{
+        uint64_t now = jit_now_usec(CLOCK_REALTIME);
+        Request *r, *next;
+        int k = 0;
+
+        for (r = ctx->requests; r && k >= 0; r = next) {
+                next = r->next;
+                if (r->state != REQUEST_PENDING)
+                        continue;
+                if (r->deadline_usec <= now)
+                        k = request_decide(r, REQUEST_EXPIRED, "", "no decision before the deadline");
+                else if (!r->ahead)
+                        k = request_decide(r, REQUEST_CANCELLED, "", "jitd restarted while the requester waited");
+                else
+                        k = request_arm_expiry(r);
+        }
+        return k;
+}
+
 int replay_journal(Context *ctx)
 {
-        (void)ctx;
-        return 0;
+        JournalReader *rd = NULL;
+        JournalRecord rec;
+        uint64_t n = 0;
+        int k;
+
+        k = journal_reader_open(settings(ctx)->journal_file, &rd);
+        if (k < 0)
+                return k;
+        while ((k = journal_reader_next(rd, &rec)) > 0) {
+                k = replay_record(ctx, &rec);
+                if (k < 0)
+                        break;
+                n++;
+        }
+        if (k < 0)
+                log_error("Replay stopped at record %llu: %s", (unsigned long long)n,
+                          journal_reader_error(rd) ? journal_reader_error(rd) : strerror(-k));
+        journal_reader_free(rd);
+        if (k < 0)
+                return k;
+        log_info("Replayed %llu records: %zu pending, %s", (unsigned long long)n, ctx->n_pending,
+                 ctx->grants ? "live grants restored" : "no live grants");
+        return settle_pending(ctx);
 }

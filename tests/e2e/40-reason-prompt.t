@@ -155,7 +155,7 @@ ok "$id is cancelled in jitd" wait_for 10 state_is "$id" cancelled
 
 # --- real sudo ------------------------------------------------------------------------------------
 if ! jit_have_real_sudo; then
-    skip "$(jit_why_no_real_sudo)" 22
+    skip "$(jit_why_no_real_sudo)" 25
     exit 0
 fi
 
