@@ -24,7 +24,8 @@ CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
-BUILD    := build
+# A sanitizer build lives in its own tree, so switching never mixes objects.
+BUILD    := build$(if $(SANITIZE),-san)
 LIB_SRC  := $(sort $(wildcard lib/*.c))
 JITD_SRC := $(sort $(wildcard jitd/*.c))
 CTL_SRC  := $(sort $(wildcard jitctl/*.c))
@@ -56,7 +57,7 @@ $(BUILD)/pam_jit.so: $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) pam_jit/pam_jit.map
 	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jit/pam_jit.map -Wl,-z,defs -Wl,-z,now \
 	    -o $@ $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) $(LDLIBS_P)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a $(HDRS)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a $(HDRS) $(PAM_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
 
@@ -106,7 +107,7 @@ format:
 	clang-format -i $(LIB_SRC) $(JITD_SRC) $(CTL_SRC) $(PAM_SRC) $(UNIT_SRC) $(HDRS)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf build build-san
 
 .PHONY: all deps check demo bench install format clean fuzz fuzz-build
 .DELETE_ON_ERROR:

@@ -5,6 +5,7 @@
 
 #include "jit-bus.h"
 #include "jitctl.h"
+#include "journal-verbs.h"
 #include "util.h"
 
 static void help(void)
@@ -20,6 +21,13 @@ static void help(void)
                "                                     ask ahead of time; once approved, a grant\n"
                "  grants                             live grants\n"
                "  revoke ID [--comment T]            end a grant early\n\n"
+               "The signed journal (offline; --journal FILE, --key FILE):\n"
+               "  log [--json] [--follow]            the records\n"
+               "  verify [--checkpoint FILE] [--journald]\n"
+               "                                     check every record, signature and seal\n"
+               "  checkpoint                         the latest signed checkpoint, to keep elsewhere\n"
+               "  prove SEQ                          an inclusion receipt for one record\n"
+               "  verify-proof [RECEIPT|-]           check a receipt\n\n"
                "Options:\n"
                "  -H, --host [USER@]HOST  talk to jitd on HOST over SSH\n"
                "  -j, --json              machine-readable output for read verbs\n"
@@ -41,6 +49,18 @@ int ctl_bus(Ctl *ctl, sd_bus **ret)
         *ret = ctl->bus;
         return 0;
 }
+
+/* Verbs that read the journal file offline need no bus and no context. */
+static const struct {
+        const char *name;
+        int (*run)(int argc, char *argv[]);
+} offline_verbs[] = {
+        {"log", verb_log},
+        {"verify", verb_verify},
+        {"checkpoint", verb_checkpoint},
+        {"prove", verb_prove},
+        {"verify-proof", verb_verify_proof},
+};
 
 static const struct {
         const char *name;
@@ -85,6 +105,12 @@ int main(int argc, char *argv[])
                 if (streq(argv[optind], verbs[i].name)) {
                         optind++; /* verbs see argv[0] = the verb, as getopt expects */
                         r = verbs[i].run(&ctl, argc - optind + 1, argv + optind - 1);
+                        goto done;
+                }
+        for (size_t i = 0; i < ELEMENTSOF(offline_verbs); i++)
+                if (streq(argv[optind], offline_verbs[i].name)) {
+                        optind++;
+                        r = offline_verbs[i].run(argc - optind + 1, argv + optind - 1);
                         goto done;
                 }
         fprintf(stderr, "jitctl: unknown verb '%s' (see jitctl --help)\n", argv[optind]);

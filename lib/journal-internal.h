@@ -52,9 +52,11 @@ typedef struct JournalWalk {
         bool last_is_checkpoint;
         uint64_t last_checkpoint_seq;
         uint64_t last_checkpoint_end;
+        uint64_t last_checkpoint_offset;
         char *last_checkpoint; /* note text */
         bool last_checkpoint_verified;
         NoteVerifier last_checkpoint_key;
+        MerkleHash last_checkpoint_root;
         MerkleHash *leaves;
         uint64_t leaves_alloc;
         bool have_want_root;

@@ -219,6 +219,19 @@ static int hexdigit(char c)
         return -1;
 }
 
+/* Bytes that stand for themselves inside a string: printable ASCII but the quote and the backslash. */
+static const bool plain[256] = {
+        /* 0x00-0x7f; the rest (non-ASCII) is 0 */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+};
+
 /* Scan a canonical JSON string starting at the opening quote; on success in->p is past the closing quote
  * and *ret_decoded_len is the length of its decoded value. */
 static bool string(In *in, size_t *ret_decoded_len)
@@ -233,7 +246,7 @@ static bool string(In *in, size_t *ret_decoded_len)
                 unsigned char c;
 
                 /* Fast path: plain printable ASCII. */
-                while (p < end && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
+                while (p < end && plain[*p]) {
                         p++;
                         n++;
                 }

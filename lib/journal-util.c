@@ -76,26 +76,26 @@ void jit_hex_encode(const uint8_t *in, size_t len, char *out)
         out[2 * len] = '\0';
 }
 
-static int hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        return -1;
-}
+/* Digit value + 1, so that 0 means "not a digit" (lowercase hex only). */
+static const uint8_t hex_plus1[256] = {
+        ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+        ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
 
 int jit_hex_decode_strict(const char *s, size_t slen, uint8_t *out, size_t len)
 {
+        const uint8_t *p = (const uint8_t *)s;
+        unsigned bad = 0;
+
         if (slen != 2 * len)
                 return -EINVAL;
+        /* Branch-free: this runs for every record's prev. */
         for (size_t i = 0; i < len; i++) {
-                int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-                if (hi < 0 || lo < 0)
-                        return -EINVAL;
-                out[i] = (uint8_t)(hi << 4 | lo);
+                unsigned hi = hex_plus1[p[2 * i]], lo = hex_plus1[p[2 * i + 1]];
+                bad |= (hi == 0) | (lo == 0);
+                out[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 15));
         }
-        return 0;
+        return bad ? -EINVAL : 0;
 }
 
 void jit_base64_encode(const uint8_t *in, size_t len, char *out)
@@ -103,19 +103,21 @@ void jit_base64_encode(const uint8_t *in, size_t len, char *out)
         sodium_bin2base64(out, JIT_BASE64_LEN(len) + 1, in, len, sodium_base64_VARIANT_ORIGINAL);
 }
 
+/* Base64 digit value + 1; 0 for anything else. */
+static const uint8_t b64_plus1[256] = {
+        ['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,  ['G'] = 7,  ['H'] = 8,
+        ['I'] = 9,  ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16,
+        ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+        ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32,
+        ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40,
+        ['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+        ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
+        ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+};
+
 static int b64val(char c)
 {
-        if (c >= 'A' && c <= 'Z')
-                return c - 'A';
-        if (c >= 'a' && c <= 'z')
-                return c - 'a' + 26;
-        if (c >= '0' && c <= '9')
-                return c - '0' + 52;
-        if (c == '+')
-                return 62;
-        if (c == '/')
-                return 63;
-        return -1;
+        return (int)b64_plus1[(uint8_t)c] - 1;
 }
 
 int jit_base64_decode_strict(const char *s, size_t slen, uint8_t *out, size_t max, size_t *ret_len)

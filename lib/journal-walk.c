@@ -255,7 +255,8 @@ static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scr
                 return FAIL(w, v->seq, offset, "checkpoint record must have exactly one field, \"note\"");
         if (r < 0)
                 return r;
-        if (note_parse(scratch, len, &text_len, &n_sigs, &why) < 0)
+        r = note_find_signature(scratch, len, &w->cur.key, &text_len, &n_sigs, &why);
+        if (r == -EBADMSG)
                 return FAIL(w, v->seq, offset, "malformed checkpoint note: %s", why);
         if (n_sigs != 1)
                 return FAIL(w, v->seq, offset, "checkpoint note must carry exactly one signature");
@@ -268,10 +269,10 @@ static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scr
         if (c.size != v->seq)
                 return FAIL(w, v->seq, offset, "checkpoint covers %" PRIu64 " records, expected %" PRIu64, c.size, v->seq);
 
-        merkle_frontier_root(&w->tree, root);
         if (w->suspect) {
                 /* If the tree built from the hash that seq N claims for its predecessor matches this
                  * signed root, the predecessor's bytes are what changed; otherwise seq N is the odd one. */
+                merkle_frontier_root(&w->tree, root);
                 if (memcmp(root, c.root, MERKLE_HASH_SIZE) == 0) {
                         w->suspect = false;
                         return FAIL(w, w->suspect_seq - 1, w->suspect_prev_offset,
@@ -282,11 +283,17 @@ static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scr
                 /* Not confirmed: report the mismatch itself (vfail() does, while suspect is set). */
                 return FAIL(w, v->seq, offset, "prev mismatch");
         }
-        if (memcmp(root, c.root, MERKLE_HASH_SIZE) != 0)
-                return FAIL(w, v->seq, offset, "checkpoint root does not match the records before it");
-        r = note_find_signature(scratch, len, &w->cur.key, NULL);
-        if (r < 0)
+        if (r == -ENOKEY)
                 return FAIL(w, v->seq, offset, "checkpoint is not signed by epoch %" PRIu64 "'s key", w->cur.epoch);
+        /* Roots are checked where a signature is: the seals, the last checkpoint (in
+         * journal_walk_finish()), or all of them. An intermediate root vouches for nothing more: its
+         * record is covered by the hash chain and by the next signed root. */
+        if (w->in_seal || w->all_signatures) {
+                merkle_frontier_root(&w->tree, root);
+                if (memcmp(root, c.root, MERKLE_HASH_SIZE) != 0)
+                        return FAIL(w, v->seq, offset, "checkpoint root does not match the records before it");
+        }
+        memcpy(w->last_checkpoint_root, c.root, MERKLE_HASH_SIZE);
 
         w->last_checkpoint_verified = false;
         if (w->in_seal || w->all_signatures) {
@@ -306,6 +313,7 @@ static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scr
         w->last_checkpoint_key = w->cur.key;
         w->last_checkpoint_seq = v->seq;
         w->last_checkpoint_end = offset + line_len + 1;
+        w->last_checkpoint_offset = offset;
         w->n_checkpoints++;
 
         if (w->in_seal) {
@@ -431,10 +439,20 @@ int journal_walk_finish(JournalWalk *w)
                             "unsealed records after the last checkpoint (seq %" PRIu64 "..%" PRIu64 ")",
                             w->last_checkpoint_seq + 1, w->n - 1);
         if (!w->last_checkpoint_verified) {
+                /* The tree before the last checkpoint is the current one without its last leaf, which is
+                 * that checkpoint (dropping the size undoes an append, see merkle.c). */
+                MerkleFrontier before = w->tree;
+                MerkleHash root;
+
+                before.size--;
+                merkle_frontier_root(&before, root);
+                if (memcmp(root, w->last_checkpoint_root, MERKLE_HASH_SIZE) != 0)
+                        return FAIL(w, w->last_checkpoint_seq, w->last_checkpoint_offset,
+                                    "checkpoint root does not match the records before it");
                 r = note_verify(w->last_checkpoint, strlen(w->last_checkpoint), &w->last_checkpoint_key, 1, NULL,
                                 NULL, &why);
                 if (r < 0)
-                        return FAIL(w, w->last_checkpoint_seq, w->last_checkpoint_end, "last checkpoint signature: %s",
+                        return FAIL(w, w->last_checkpoint_seq, w->last_checkpoint_offset, "last checkpoint signature: %s",
                                     why);
                 w->n_signatures++;
                 w->last_checkpoint_verified = true;

@@ -488,9 +488,9 @@ static int recover_journal(JournalWriter *w, uint64_t file_size, uint64_t now_us
                 goto out;
         else
                 cut = walk.in_seal ? walk.key_record_offset : walk.end_offset;
-        journal_walk_done(&walk);
 
         if (cut < file_size) {
+                journal_walk_done(&walk);
                 /* A torn commit: cut it off, but keep its hash so nothing disappears without a trace. */
                 r = hash_range(w->fd, cut, file_size, hex);
                 if (r < 0)
@@ -506,11 +506,14 @@ static int recover_journal(JournalWriter *w, uint64_t file_size, uint64_t now_us
                 if (r < 0)
                         return r;
         } else {
-                r = walk_journal(w, trusted, &walk, &partial);
-                if (r >= 0 && (partial > 0 || walk.in_seal))
-                        r = -EBADMSG;
-                if (r < 0)
-                        goto out;
+                /* After a cut, walk again: the state must be that of the kept prefix. */
+                if (cut < file_size) {
+                        r = walk_journal(w, trusted, &walk, &partial);
+                        if (r >= 0 && (partial > 0 || walk.in_seal))
+                                r = -EBADMSG;
+                        if (r < 0)
+                                goto out;
+                }
                 w->size = walk.end_offset;
                 w->durable = (ChainState){ .n = walk.n, .tree = walk.tree, .last_time = walk.last_time };
                 memcpy(w->durable.prev, walk.prev, MERKLE_HASH_SIZE);

@@ -420,15 +420,18 @@ int note_verify(const char *note, size_t len, const NoteVerifier *keys, size_t n
         return 0;
 }
 
-int note_find_signature(const char *note, size_t len, const NoteVerifier *key, size_t *ret_n_sigs)
+int note_find_signature(const char *note, size_t len, const NoteVerifier *key, size_t *ret_text_len,
+                        size_t *ret_n_sigs, const char **ret_reason)
 {
         SigLine sigs[NOTE_MAX_SIGNATURES];
         size_t text_len, n_sigs;
         int r;
 
-        r = parse_note(note, len, &text_len, sigs, &n_sigs, NULL);
+        r = parse_note(note, len, &text_len, sigs, &n_sigs, ret_reason);
         if (r < 0)
                 return r;
+        if (ret_text_len)
+                *ret_text_len = text_len;
         if (ret_n_sigs)
                 *ret_n_sigs = n_sigs;
         for (size_t i = 0; i < n_sigs; i++) {

@@ -73,9 +73,10 @@ int note_parse(const char *note, size_t len, size_t *ret_text_len, size_t *ret_n
 int note_verify(const char *note, size_t len, const NoteVerifier *keys, size_t n_keys, size_t *ret_text_len,
                 size_t *ret_key_index, const char **ret_reason);
 
-/* Whether the note has a signature line naming this key (name and key ID); no cryptography.
- * 0 if so, -ENOKEY if not, -EBADMSG if the note is malformed. */
-int note_find_signature(const char *note, size_t len, const NoteVerifier *key, size_t *ret_n_sigs);
+/* Parse a note and tell whether it has a signature line naming this key (name and key ID), without
+ * cryptography. 0 if so, -ENOKEY if not, -EBADMSG (and a reason) if the note is malformed. */
+int note_find_signature(const char *note, size_t len, const NoteVerifier *key, size_t *ret_text_len,
+                        size_t *ret_n_sigs, const char **ret_reason);
 
 /* Checkpoint bodies. Strict: exactly three lines, no leading zeros, canonical base64, no extension lines. */
 int checkpoint_format(const char *origin, uint64_t size, const MerkleHash root, char buf[CHECKPOINT_MAX_BODY]);

@@ -66,11 +66,14 @@ static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *ret)
         return len;
 }
 
-/* C1 controls, bidi overrides and isolates (Trojan Source), line and paragraph separators. */
+/* C1 controls, bidi overrides and isolates (Trojan Source), line and paragraph separators,
+ * noncharacters. */
 static bool codepoint_unsafe(uint32_t c)
 {
         return (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
-               c == 0x2028 || c == 0x2029 || c == 0x200e || c == 0x200f || c == 0x061c || c == 0xfeff;
+               c == 0x2028 || c == 0x2029 || c == 0x200e || c == 0x200f || c == 0x061c || c == 0xfeff ||
+               /* Noncharacters: sd-bus refuses them in strings, so they would break a reply. */
+               (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe;
 }
 
 static void sanitize_into(Buf *b, const char *in, size_t in_len, bool escape_quote, bool escape_backslash)

@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         (void)note_verify(s, size, &signer->verifier, 1, &text_len, &idx, NULL);
         (void)checkpoint_open(s, size, "fuzz.example/log", &signer->verifier, 1, &c, &idx, NULL);
-        (void)note_find_signature(s, size, &signer->verifier, NULL);
+        (void)note_find_signature(s, size, &signer->verifier, NULL, NULL, NULL);
 
         if (note_verifier_parse(s, size, &v) == 0) {
                 char back[NOTE_VERIFIER_MAX];

@@ -148,8 +148,8 @@ static void test_roundtrip(void)
            "checkpoint signs and opens");
         ok(checkpoint_open(note, strlen(note), ORIGIN, keys, 2, &c, &idx, NULL) == 0 && idx == 1,
            "checkpoint opens with the right key among several");
-        ok(note_find_signature(note, strlen(note), &key, NULL) == 0 &&
-                   note_find_signature(note, strlen(note), &other->verifier, NULL) == -ENOKEY,
+        ok(note_find_signature(note, strlen(note), &key, NULL, NULL, NULL) == 0 &&
+                   note_find_signature(note, strlen(note), &other->verifier, NULL, NULL, NULL) == -ENOKEY,
            "note_find_signature names the signer without cryptography");
 }
 

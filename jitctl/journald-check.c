@@ -1,0 +1,162 @@
+/* The journald cross-check of `jitctl verify --journald`. */
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-journal.h>
+
+#include "journald-check.h"
+#include "util.h"
+
+#define MAX_CHECKPOINTS (1U << 20)
+
+typedef struct Mirrored {
+        uint64_t size;
+        MerkleHash root;
+} Mirrored;
+
+static void journal_closep(sd_journal **j)
+{
+        if (*j)
+                sd_journal_close(*j);
+}
+
+/* The value of FIELD in the current entry, without the "FIELD=" prefix; NULL if absent. */
+static const char *entry_field(sd_journal *j, const char *name, size_t *ret_len)
+{
+        const void *data;
+        size_t len, n = strlen(name);
+
+        if (sd_journal_get_data(j, name, &data, &len) < 0 || len <= n + 1)
+                return NULL;
+        *ret_len = len - n - 1;
+        return (const char *)data + n + 1;
+}
+
+/* "origin\nSIZE\nROOT\n..." → size and root; the signature is not ours to check here. */
+static int parse_checkpoint(const char *note, size_t len, Mirrored *ret)
+{
+        const char *p = memchr(note, '\n', len), *q, *r;
+        char num[24], b64[64];
+        size_t bin_len;
+
+        if (!p || !(q = memchr(p + 1, '\n', len - (size_t)(p + 1 - note))) || (size_t)(q - p - 1) >= sizeof(num))
+                return -EBADMSG;
+        memcpy(num, p + 1, (size_t)(q - p - 1));
+        num[q - p - 1] = '\0';
+        if (!(r = memchr(q + 1, '\n', len - (size_t)(q + 1 - note))) || (size_t)(r - q - 1) >= sizeof(b64))
+                return -EBADMSG;
+        memcpy(b64, q + 1, (size_t)(r - q - 1));
+        b64[r - q - 1] = '\0';
+        char *end;
+        errno = 0;
+        ret->size = strtoull(num, &end, 10);
+        if (errno || *end || !*num)
+                return -EBADMSG;
+        if (sodium_base642bin(ret->root, sizeof(ret->root), b64, strlen(b64), NULL, &bin_len, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) < 0 ||
+            bin_len != sizeof(ret->root))
+                return -EBADMSG;
+        return 0;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+        const Mirrored *x = a, *y = b;
+        return x->size < y->size ? -1 : x->size > y->size;
+}
+
+int journald_cross_check(const MerkleHash *leaves, uint64_t n_leaves, uint64_t *ret_n_checked, char *reason,
+                         size_t reason_len)
+{
+        _cleanup_(journal_closep) sd_journal *j = NULL;
+        _cleanup_free_ Mirrored *cps = NULL;
+        size_t n_cps = 0, cap = 0;
+        uint64_t checked = 0;
+        int k;
+
+        k = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        if (k < 0)
+                return k;
+        k = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=jitd", 0);
+        if (k < 0)
+                return k;
+        SD_JOURNAL_FOREACH(j) {
+                const char *v, *h;
+                size_t len, hlen;
+
+                if ((v = entry_field(j, "JIT_CHECKPOINT", &len))) {
+                        if (n_cps == cap) {
+                                Mirrored *n;
+                                if (cap >= MAX_CHECKPOINTS)
+                                        return -E2BIG;
+                                cap = cap ? cap * 2 : 64;
+                                n = realloc(cps, cap * sizeof(*cps));
+                                if (!n)
+                                        return -ENOMEM;
+                                cps = n;
+                        }
+                        if (parse_checkpoint(v, len, &cps[n_cps]) == 0)
+                                n_cps++;
+                        continue;
+                }
+                if (!(v = entry_field(j, "JIT_SEQ", &len)) || !(h = entry_field(j, "JIT_LEAF_HASH", &hlen)))
+                        continue;
+                char num[24], hex[2 * MERKLE_HASH_SIZE + 1];
+                MerkleHash leaf;
+                uint64_t seq;
+                if (len >= sizeof(num) || hlen != 2 * MERKLE_HASH_SIZE)
+                        continue;
+                memcpy(num, v, len);
+                num[len] = '\0';
+                memcpy(hex, h, hlen);
+                hex[hlen] = '\0';
+                seq = strtoull(num, NULL, 10);
+                if (sodium_hex2bin(leaf, sizeof(leaf), hex, hlen, NULL, NULL, NULL) < 0)
+                        continue;
+                checked++;
+                if (seq >= n_leaves) {
+                        snprintf(reason, reason_len,
+                                 "journald mirrors record %" PRIu64 " but the file has only %" PRIu64
+                                 " records: the file was truncated or rolled back",
+                                 seq, n_leaves);
+                        return -EBADMSG;
+                }
+                if (sodium_memcmp(leaf, leaves[seq], sizeof(leaf)) != 0) {
+                        snprintf(reason, reason_len,
+                                 "record %" PRIu64 " differs from the one journald mirrored: history was rewritten",
+                                 seq);
+                        return -EBADMSG;
+                }
+        }
+
+        /* Every mirrored checkpoint must be this file's tree at that size: one pass over the leaves. */
+        if (n_cps > 0)
+                qsort(cps, n_cps, sizeof(*cps), cmp_size);
+        MerkleFrontier f;
+        merkle_frontier_init(&f);
+        for (size_t i = 0; i < n_cps; i++) {
+                MerkleHash root;
+                if (cps[i].size > n_leaves) {
+                        snprintf(reason, reason_len,
+                                 "journald holds a checkpoint of %" PRIu64 " records but the file has only %" PRIu64
+                                 ": the file was truncated or rolled back",
+                                 cps[i].size, n_leaves);
+                        return -EBADMSG;
+                }
+                while (f.size < cps[i].size)
+                        merkle_frontier_append(&f, leaves[f.size]);
+                merkle_frontier_root(&f, root);
+                if (sodium_memcmp(root, cps[i].root, sizeof(root)) != 0) {
+                        snprintf(reason, reason_len,
+                                 "the file's tree at %" PRIu64 " records differs from the checkpoint journald holds",
+                                 cps[i].size);
+                        return -EBADMSG;
+                }
+                checked++;
+        }
+        *ret_n_checked = checked;
+        return 0;
+}
