@@ -151,6 +151,8 @@ void record_fail_closed(Context *ctx, RecordType type, const char *request_id)
                 return;
         }
         if (type == RECORD_APPROVE && r->state == REQUEST_APPROVED) {
+                /* The grant it opened goes too: no use without the approval on record. */
+                grant_free(grant_find(ctx, r->id));
                 r->state = REQUEST_DENIED;
                 r->until_usec = 0;
                 free(r->comment);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "journal-internal.h"
@@ -79,15 +80,17 @@ static int check_saved(JournalWalk *w, const char *saved, const Checkpoint *c, J
         return 0;
 }
 
+static int verify_fd(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted_key, const Checkpoint *saved_cp,
+                     JournalVerifyResult *ret);
+static int verify_once(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted, const Checkpoint *saved_cp,
+                       JournalVerifyResult *ret);
+
 int journal_verify_full(const char *path, const JournalVerifyOptions *o, JournalVerifyResult *ret)
 {
         _cleanup_close_ int fd = -1;
         NoteVerifier trusted;
         Checkpoint saved = {};
-        JournalWalk w;
-        uint64_t partial = 0;
         const char *why = NULL;
-        int r;
 
         *ret = (JournalVerifyResult){ .bad_seq = UINT64_MAX };
         if (!o || !o->pubkey_text || keys_parse_verifier_text(o->pubkey_text, strlen(o->pubkey_text), &trusted) < 0)
@@ -102,22 +105,59 @@ int journal_verify_full(const char *path, const JournalVerifyOptions *o, Journal
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return -errno;
+        return verify_fd(fd, o, &trusted, o->saved_checkpoint ? &saved : NULL, ret);
+}
 
+/* A live journal grows while we read it: a commit caught half written looks like a torn or
+ * unsealed tail. If the file changed size meanwhile, that is what happened: read it again. */
+static bool grew_meanwhile(int fd, uint64_t size_before)
+{
+        struct stat st;
+        return fstat(fd, &st) == 0 && (uint64_t)st.st_size != size_before;
+}
+
+static int verify_fd(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted_key, const Checkpoint *saved_cp,
+                     JournalVerifyResult *ret)
+{
+        for (int attempt = 0;; attempt++) {
+                struct stat st;
+                int r;
+
+                if (fstat(fd, &st) < 0)
+                        return -errno;
+                r = verify_once(fd, o, trusted_key, saved_cp, ret);
+                if (r != -EBADMSG || attempt >= 3 || ret->bad_offset < ret->tail_offset ||
+                    !grew_meanwhile(fd, (uint64_t)st.st_size))
+                        return r;
+                journal_verify_result_done(ret);
+        }
+}
+
+static int verify_once(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted, const Checkpoint *saved_cp,
+                       JournalVerifyResult *ret)
+{
+        Checkpoint saved = saved_cp ? *saved_cp : (Checkpoint){};
+        JournalWalk w;
+        uint64_t partial = 0;
+        int r;
+
+        *ret = (JournalVerifyResult){ .bad_seq = UINT64_MAX };
         journal_walk_init(&w);
-        w.trusted = &trusted;
+        w.trusted = trusted;
         w.attribute = true;
         w.all_signatures = o->all_signatures;
         w.keep_leaves = o->keep_leaves;
         w.want_size = saved.size;
 
         r = journal_walk_file(&w, fd, &partial);
+        ret->tail_offset = w.last_checkpoint_end;
         if (r >= 0 && partial > 0)
                 r = journal_walk_fail(&w, w.n, w.end_offset,
                                       "torn tail: the file ends inside a record (%" PRIu64 " bytes after seq %" PRIu64 ")",
                                       partial, w.n - 1);
         if (r >= 0)
                 r = journal_walk_finish(&w);
-        if (r >= 0 && o->saved_checkpoint)
+        if (r >= 0 && saved_cp)
                 r = check_saved(&w, o->saved_checkpoint, &saved, ret);
         else if (r == -EBADMSG)
                 fail(ret, w.bad_seq, w.bad_offset, "%s", w.reason);

@@ -249,6 +249,13 @@ static int commit_step(JournalWriter *w, uint64_t now_usec, bool seal)
                 k.epoch = w->cur.epoch + 1;
                 k.start_usec = epoch_end(&w->cur);
                 k.epoch_usec = w->epoch_usec;
+                /* After downtime, one epoch spans the gap up to the next boundary: sealing each missed
+                 * epoch at once, with keys that never signed anything, would prove nothing more. */
+                if (now_usec >= k.start_usec + k.epoch_usec) {
+                        uint64_t n = (now_usec - k.start_usec) / k.epoch_usec + 1;
+                        k.epoch_usec = n > JOURNAL_MAX_EPOCH_USEC / k.epoch_usec ? JOURNAL_MAX_EPOCH_USEC / k.epoch_usec * k.epoch_usec
+                                                                                 : n * k.epoch_usec;
+                }
                 r = keys_erase(w->dir_fd, k.epoch); /* a leftover from an interrupted seal */
                 if (r < 0)
                         goto fail;

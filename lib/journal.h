@@ -128,6 +128,7 @@ typedef struct JournalVerifyResult {
         uint64_t bad_seq;
         uint64_t bad_offset;
         char reason[320];
+        uint64_t tail_offset; /* where the records after the last checkpoint begin */
 
         uint64_t n_records;
         uint64_t n_checkpoints;

@@ -343,27 +343,28 @@ static void test_empty_epochs(void)
         before = journal_writer_epoch(w);
         journal_writer_free(w), w = NULL;
         now += 7 * EPOCH + EPOCH / 2;
-        ok(writer_open(&e, now, &w) == 0 && journal_writer_epoch(w) == before + 7,
-           "reopening 7.5 epochs later seals 7 empty epochs");
+        ok(writer_open(&e, now, &w) == 0 && journal_writer_epoch(w) == before + 1 &&
+                   journal_writer_next_epoch_usec(w) == T0 + 8 * EPOCH,
+           "reopening 7.5 epochs later seals the old epoch once; the new one spans the gap to the next boundary");
         journal_writer_free(w), w = NULL;
         pub = pubkey(&e);
-        ok(verify_file(e.journal, pub, NULL, &res) == 0 && res.epoch == 7 && res.n_keys == 8 &&
-                   res.epoch_end_usec == T0 + 8 * EPOCH,
-           "verify passes with every empty epoch sealed; last epoch ends at start + 8 epochs");
+        ok(verify_file(e.journal, pub, NULL, &res) == 0 && res.epoch == 1 && res.n_keys == 2 &&
+                   res.epoch_end_usec == T0 + 8 * EPOCH && res.keys[1].epoch_usec == 7 * EPOCH,
+           "verify passes; the gap shows as one long epoch (7 epoch lengths)");
         journal_verify_result_done(&res);
         {
                 uint64_t epochs[8];
                 size_t n;
                 int dfd;
                 keys_open_dir(e.keys, &dfd);
-                ok(keys_list(dfd, epochs, 8, &n) == 0 && n == 1 && epochs[0] == 7,
+                ok(keys_list(dfd, epochs, 8, &n) == 0 && n == 1 && epochs[0] == 1,
                    "only the current epoch's key is left on disk");
                 close(dfd);
         }
         /* The commit API also seals on its own (jitd's epoch timer). */
         ok(writer_open(&e, now, &w) == 0 && journal_writer_commit(w, journal_writer_next_epoch_usec(w)) == 0 &&
-                   journal_writer_epoch(w) == 8,
-           "commit at the epoch end seals the epoch without new records");
+                   journal_writer_epoch(w) == 2 && journal_writer_next_epoch_usec(w) == T0 + 9 * EPOCH,
+           "commit at the epoch end seals the epoch without new records; epochs are regular again");
         journal_writer_free(w), w = NULL;
 }
 
