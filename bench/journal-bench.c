@@ -42,15 +42,15 @@ static uint64_t now_usec(void)
 static void fields_for(uint64_t i, JournalField f[9], char id[16])
 {
         snprintf(id, 16, "K%03" PRIu64 "-M9XA", i % 1000);
-        f[0] = (JournalField){ "command", "/usr/bin/systemctl restart nginx.service --no-block" };
-        f[1] = (JournalField){ "cwd", "/home/alice/src/deploy" };
-        f[2] = (JournalField){ "id", id };
-        f[3] = (JournalField){ "reason", "deploy 2.4.1 after the change window opened" };
-        f[4] = (JournalField){ "rhost", "" };
-        f[5] = (JournalField){ "ruser", "alice" };
-        f[6] = (JournalField){ "service", "sudo" };
-        f[7] = (JournalField){ "tty", "/dev/pts/3" };
-        f[8] = (JournalField){ "user", "alice" };
+        f[0] = (JournalField){"command", "/usr/bin/systemctl restart nginx.service --no-block"};
+        f[1] = (JournalField){"cwd", "/home/alice/src/deploy"};
+        f[2] = (JournalField){"id", id};
+        f[3] = (JournalField){"reason", "deploy 2.4.1 after the change window opened"};
+        f[4] = (JournalField){"rhost", ""};
+        f[5] = (JournalField){"ruser", "alice"};
+        f[6] = (JournalField){"service", "sudo"};
+        f[7] = (JournalField){"tty", "/dev/pts/3"};
+        f[8] = (JournalField){"user", "alice"};
 }
 
 /* ---- durable appends ---- */
@@ -129,8 +129,11 @@ static void *committer(void *userdata)
 static int bench_writers(const char *dir, int n_threads, double secs, double *ret_rps, double *ret_cps)
 {
         char path[512], keys[512], pub[512];
-        JournalOptions o = { .path = path, .state_dir = keys, .pubkey_path = pub, .origin = ORIGIN, .now_usec = now_usec() };
-        Shared s = { .lock = PTHREAD_MUTEX_INITIALIZER, .dirty = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER };
+        JournalOptions o = {
+            .path = path, .state_dir = keys, .pubkey_path = pub, .origin = ORIGIN, .now_usec = now_usec()};
+        Shared s = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                    .dirty = PTHREAD_COND_INITIALIZER,
+                    .done = PTHREAD_COND_INITIALIZER};
         pthread_t t[64], c;
         double t0, el;
         int r;
@@ -188,7 +191,8 @@ static int make_big(const char *path, const char *dir, uint64_t n_lines, uint64_
 {
         char keys[512], pub[512];
         uint64_t t = UINT64_C(1767225600000000);
-        JournalOptions o = { .path = path, .state_dir = keys, .pubkey_path = pub, .origin = ORIGIN, .now_usec = t };
+        JournalOptions o = {
+            .path = path, .state_dir = keys, .pubkey_path = pub, .origin = ORIGIN, .now_usec = t};
         JournalWriter *w;
         JournalField f[9];
         char id[16];
@@ -267,9 +271,10 @@ int main(int argc, char *argv[])
         double secs = getenv("BENCH_SECONDS") ? atof(getenv("BENCH_SECONDS")) : 5.0;
         uint64_t n_big = getenv("BENCH_RECORDS") ? strtoull(getenv("BENCH_RECORDS"), NULL, 10) : 1000000;
         uint64_t group = getenv("BENCH_GROUP") ? strtoull(getenv("BENCH_GROUP"), NULL, 10) : 8;
-        static const int writers[] = { 1, 8, 64 };
+        static const int writers[] = {1, 8, 64};
         char big[512];
-        double raw, rps, cps, t0, c0, t_verify, c_verify, t_all, t_replay, c_replay, t_open, c_open, t_sha, t_sha_ni;
+        double raw, rps, cps, t0, c0, t_verify, c_verify, t_all, t_replay, c_replay, t_open, c_open, t_sha,
+            t_sha_ni;
         uint64_t bytes, n;
         JournalVerifyResult res;
         JournalVerifyOptions vo = {};
@@ -277,24 +282,29 @@ int main(int argc, char *argv[])
 
         if (sodium_init() < 0)
                 return 1;
-        printf("# journal benchmark in %s (SHA-NI: %s), %.0f s per run\n", dir, jit_sha256_have_ni() ? "yes" : "no", secs);
+        printf("# journal benchmark in %s (SHA-NI: %s), %.0f s per run\n", dir,
+               jit_sha256_have_ni() ? "yes" : "no", secs);
 
         /* Each journal run beside its own baseline run, so that load from elsewhere hits both alike. */
         for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
                 raw = bench_raw(dir, secs);
                 r = bench_writers(dir, writers[i], secs, &rps, &cps);
                 if (raw <= 0 || r < 0) {
-                        fprintf(stderr, "writers %d: %s\n", writers[i], r < 0 ? strerror(-r) : "raw run failed");
+                        fprintf(stderr, "writers %d: %s\n", writers[i],
+                                r < 0 ? strerror(-r) : "raw run failed");
                         return 1;
                 }
-                printf("%2d writers: journal %7.0f durable records/s in %6.0f commits/s (%5.1f records/commit) | "
-                       "raw write+fdatasync %5.0f/s | records/s vs raw %6.2fx | time per commit / one fdatasync %.2fx\n",
+                printf("%2d writers: journal %7.0f durable records/s in %6.0f commits/s (%5.1f "
+                       "records/commit) | "
+                       "raw write+fdatasync %5.0f/s | records/s vs raw %6.2fx | time per commit / one "
+                       "fdatasync %.2fx\n",
                        writers[i], rps, cps, rps / cps, raw, rps / raw, raw / cps);
         }
 
         snprintf(big, sizeof(big), "%s/big.jsonl", bigdir);
         unlink(big);
-        printf("# building %" PRIu64 " records, a checkpoint every %" PRIu64 " records, in %s\n", n_big, group, bigdir);
+        printf("# building %" PRIu64 " records, a checkpoint every %" PRIu64 " records, in %s\n", n_big,
+               group, bigdir);
         t0 = now_s();
         r = make_big(big, bigdir, n_big, group);
         if (r < 0) {
@@ -325,8 +335,8 @@ int main(int argc, char *argv[])
         }
         printf("verify: %" PRIu64 " records (%" PRIu64 " checkpoints, %" PRIu64 " epochs, %" PRIu64
                " signatures), %.1f MB: %.3f s wall, %.3f s CPU = %.0f records/s (CPU)\n",
-               n, res.n_checkpoints, res.epoch + 1, res.n_signatures, (double)bytes / 1e6, t_verify, c_verify,
-               (double)n / c_verify);
+               n, res.n_checkpoints, res.epoch + 1, res.n_signatures, (double)bytes / 1e6, t_verify,
+               c_verify, (double)n / c_verify);
         journal_verify_result_done(&res);
 
         vo.all_signatures = true;
@@ -353,12 +363,13 @@ int main(int argc, char *argv[])
                 journal_reader_free(rd);
                 t_replay = now_s() - t0;
                 c_replay = cpu_s() - c0;
-                printf("replay (reader, all fields decoded): %" PRIu64 " records in %.3f s wall, %.3f s CPU\n", k,
-                       t_replay, c_replay);
+                printf("replay (reader, all fields decoded): %" PRIu64
+                       " records in %.3f s wall, %.3f s CPU\n",
+                       k, t_replay, c_replay);
         }
         {
                 char keys[600], pub[600];
-                JournalOptions o = { .path = big, .state_dir = keys, .pubkey_path = pub, .origin = ORIGIN };
+                JournalOptions o = {.path = big, .state_dir = keys, .pubkey_path = pub, .origin = ORIGIN};
                 JournalWriter *w;
 
                 snprintf(keys, sizeof(keys), "%s/big-keys", bigdir);

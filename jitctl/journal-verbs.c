@@ -110,10 +110,12 @@ static void print_record(const JournalRecord *rec)
         printf("%-6" PRIu64 " %s  e%-3" PRIu64 " %-10s", rec->seq, when, rec->epoch, rec->type_name);
         if (rec->type == RECORD_CHECKPOINT && rec->n_fields == 1) {
                 /* The note in brief: tree size and root. */
-                const char *n = rec->fields[0].value, *l2 = strchr(n, '\n'), *l3 = l2 ? strchr(l2 + 1, '\n') : NULL;
+                const char *n = rec->fields[0].value, *l2 = strchr(n, '\n'),
+                           *l3 = l2 ? strchr(l2 + 1, '\n') : NULL;
                 const char *l4 = l3 ? strchr(l3 + 1, '\n') : NULL;
                 if (l3 && l4) {
-                        printf(" size=%.*s root=%.*s", (int)(l3 - l2 - 1), l2 + 1, (int)(l4 - l3 - 1), l3 + 1);
+                        printf(" size=%.*s root=%.*s", (int)(l3 - l2 - 1), l2 + 1, (int)(l4 - l3 - 1),
+                               l3 + 1);
                         putchar('\n');
                         return;
                 }
@@ -130,7 +132,7 @@ static void print_record(const JournalRecord *rec)
 /* Wait until the file changes (or a second passes, in case inotify missed a rename). */
 static int wait_for_change(int ifd)
 {
-        struct pollfd p = { .fd = ifd, .events = POLLIN };
+        struct pollfd p = {.fd = ifd, .events = POLLIN};
         char buf[4096];
 
         if (poll(&p, 1, 1000) < 0)
@@ -144,11 +146,11 @@ static int wait_for_change(int ifd)
 int verb_log(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "json", no_argument, NULL, 'j' },
-                { "follow", no_argument, NULL, 'f' },
-                { "journal", required_argument, NULL, 'J' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+            {"json", no_argument, NULL, 'j'},
+            {"follow", no_argument, NULL, 'f'},
+            {"journal", required_argument, NULL, 'J'},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
         _cleanup_close_ int ifd = -1;
@@ -170,9 +172,10 @@ int verb_log(int argc, char *argv[])
                         path = optarg;
                         break;
                 case 'h':
-                        printf("Usage: jitctl log [--json] [--follow] [--journal FILE]\n"
-                               "Show the journal's records (--json: the raw JSON lines). Not a verification:\n"
-                               "use jitctl verify for that.\n");
+                        printf(
+                            "Usage: jitctl log [--json] [--follow] [--journal FILE]\n"
+                            "Show the journal's records (--json: the raw JSON lines). Not a verification:\n"
+                            "use jitctl verify for that.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -219,7 +222,9 @@ int verb_log(int argc, char *argv[])
                         return EXIT_FAILED;
         }
         if (journal_reader_partial_bytes(rd) > 0)
-                fprintf(stderr, "jitctl log: %s ends inside a record (%" PRIu64 " bytes): a torn tail, or a write in progress\n",
+                fprintf(stderr,
+                        "jitctl log: %s ends inside a record (%" PRIu64
+                        " bytes): a torn tail, or a write in progress\n",
                         path, journal_reader_partial_bytes(rd));
         return 0;
 }
@@ -280,14 +285,16 @@ static void print_result(const char *path, const JournalVerifyResult *res, bool 
         printf("%s: OK: %" PRIu64 " records, %" PRIu64 " epochs, %" PRIu64 " checkpoints, %" PRIu64
                " signatures checked\n",
                path, res->n_records, res->epoch + 1, res->n_checkpoints, res->n_signatures);
-        printf("  origin %s, last checkpoint covers %" PRIu64 " records, root %s\n", res->origin, res->tree_size, b64);
+        printf("  origin %s, last checkpoint covers %" PRIu64 " records, root %s\n", res->origin,
+               res->tree_size, b64);
         if (with_checkpoint)
                 printf("  extends the saved checkpoint\n");
         if (res->epoch_end_usec < now) {
                 /* Every epoch is sealed while jitd runs; a journal that stops early was cut, or its writer
                  * stopped. Only a saved checkpoint or the journald mirror can tell which. */
                 jit_format_time(res->epoch_end_usec, when, sizeof(when));
-                printf("  note: the last epoch (%" PRIu64 ") ended %s and was not sealed since: jitd is not\n"
+                printf("  note: the last epoch (%" PRIu64
+                       ") ended %s and was not sealed since: jitd is not\n"
                        "        running, or this is an old or cut copy (check with --checkpoint)\n",
                        res->epoch, when);
         }
@@ -296,14 +303,14 @@ static void print_result(const char *path, const JournalVerifyResult *res, bool 
 int verb_verify(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "journal", required_argument, NULL, 'J' },
-                { "key", required_argument, NULL, 'k' },
-                { "checkpoint", required_argument, NULL, 'c' },
-                { "all-signatures", no_argument, NULL, 'a' },
-                { "json", no_argument, NULL, 'j' },
-                { "journald", no_argument, NULL, 'D' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+            {"journal", required_argument, NULL, 'J'},
+            {"key", required_argument, NULL, 'k'},
+            {"checkpoint", required_argument, NULL, 'c'},
+            {"all-signatures", no_argument, NULL, 'a'},
+            {"json", no_argument, NULL, 'j'},
+            {"journald", no_argument, NULL, 'D'},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         _cleanup_free_ char *pub = NULL, *saved = NULL;
         const char *path = default_journal(), *key = default_pubkey(), *cp = NULL;
@@ -334,11 +341,15 @@ int verb_verify(int argc, char *argv[])
                         journald = true;
                         break;
                 case 'h':
-                        printf("Usage: jitctl verify [--journal FILE] [--key FILE] [--checkpoint FILE] [--all-signatures]\n"
-                               "                     [--json] [--journald]\n"
-                               "Check every record, hash link, epoch key and checkpoint of a journal against the\n"
-                               "identity key; with --checkpoint, also that the journal extends a checkpoint saved\n"
-                               "earlier (catches truncation and rollback). Exit 0 if intact, 1 otherwise.\n");
+                        printf(
+                            "Usage: jitctl verify [--journal FILE] [--key FILE] [--checkpoint FILE] "
+                            "[--all-signatures]\n"
+                            "                     [--json] [--journald]\n"
+                            "Check every record, hash link, epoch key and checkpoint of a journal against "
+                            "the\n"
+                            "identity key; with --checkpoint, also that the journal extends a checkpoint "
+                            "saved\n"
+                            "earlier (catches truncation and rollback). Exit 0 if intact, 1 otherwise.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -352,7 +363,8 @@ int verb_verify(int argc, char *argv[])
         if (cp) {
                 r = read_text(cp, NOTE_MAX_SIZE, &saved);
                 if (r < 0) {
-                        fprintf(stderr, "jitctl verify: cannot read the checkpoint %s: %s\n", cp, strerror(-r));
+                        fprintf(stderr, "jitctl verify: cannot read the checkpoint %s: %s\n", cp,
+                                strerror(-r));
                         return EXIT_FAILED;
                 }
         }
@@ -380,10 +392,11 @@ int verb_verify(int argc, char *argv[])
 /* ---- checkpoint ---- */
 
 /* Verify the journal (so that what is printed can be trusted) and hand back the result. */
-static int verified(const char *verb, const char *path, const char *key, bool keep_leaves, JournalVerifyResult *res)
+static int verified(const char *verb, const char *path, const char *key, bool keep_leaves,
+                    JournalVerifyResult *res)
 {
         _cleanup_free_ char *pub = NULL;
-        JournalVerifyOptions o = { .keep_leaves = keep_leaves };
+        JournalVerifyOptions o = {.keep_leaves = keep_leaves};
         int r;
 
         if (load_pubkey(key, &pub) < 0) {
@@ -407,10 +420,10 @@ static int verified(const char *verb, const char *path, const char *key, bool ke
 int verb_checkpoint(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "journal", required_argument, NULL, 'J' },
-                { "key", required_argument, NULL, 'k' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+            {"journal", required_argument, NULL, 'J'},
+            {"key", required_argument, NULL, 'k'},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         const char *path = default_journal(), *key = default_pubkey();
         JournalVerifyResult res;
@@ -427,7 +440,8 @@ int verb_checkpoint(int argc, char *argv[])
                         break;
                 case 'h':
                         printf("Usage: jitctl checkpoint [--journal FILE] [--key FILE]\n"
-                               "Print the journal's latest signed checkpoint (after verifying the journal), to keep\n"
+                               "Print the journal's latest signed checkpoint (after verifying the journal), "
+                               "to keep\n"
                                "elsewhere and pass to jitctl verify --checkpoint later.\n");
                         return 0;
                 default:
@@ -449,10 +463,10 @@ int verb_checkpoint(int argc, char *argv[])
 int verb_prove(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "journal", required_argument, NULL, 'J' },
-                { "key", required_argument, NULL, 'k' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+            {"journal", required_argument, NULL, 'J'},
+            {"key", required_argument, NULL, 'k'},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
         _cleanup_free_ char *proof = NULL, *line = NULL;
@@ -474,13 +488,15 @@ int verb_prove(int argc, char *argv[])
                         break;
                 case 'h':
                         printf("Usage: jitctl prove SEQ [--journal FILE] [--key FILE]\n"
-                               "Print an inclusion receipt (c2sp.org/tlog-proof@v1) for record SEQ against the\n"
+                               "Print an inclusion receipt (c2sp.org/tlog-proof@v1) for record SEQ against "
+                               "the\n"
                                "latest checkpoint; check it with jitctl verify-proof.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
                 }
-        if (optind + 1 != argc || jit_parse_u64_strict(argv[optind], strlen(argv[optind]), JOURNAL_MAX_NUMBER, &seq) < 0) {
+        if (optind + 1 != argc ||
+            jit_parse_u64_strict(argv[optind], strlen(argv[optind]), JOURNAL_MAX_NUMBER, &seq) < 0) {
                 fprintf(stderr, "jitctl prove: expected one record number (SEQ)\n");
                 return EXIT_USAGE;
         }
@@ -488,7 +504,9 @@ int verb_prove(int argc, char *argv[])
         if (r < 0)
                 goto out;
         if (seq >= res.tree_size) {
-                fprintf(stderr, "jitctl prove: seq %" PRIu64 " is not covered by the latest checkpoint (size %" PRIu64 ")\n",
+                fprintf(stderr,
+                        "jitctl prove: seq %" PRIu64
+                        " is not covered by the latest checkpoint (size %" PRIu64 ")\n",
                         seq, res.tree_size);
                 r = -ERANGE;
                 goto out;
@@ -519,10 +537,10 @@ out:
 int verb_verify_proof(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "key", required_argument, NULL, 'k' },
-                { "journal", required_argument, NULL, 'J' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+            {"key", required_argument, NULL, 'k'},
+            {"journal", required_argument, NULL, 'J'},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         _cleanup_free_ char *receipt = NULL, *pub = NULL, *record = NULL;
         const char *key = default_pubkey(), *journal = NULL, *in = "-", *why = NULL;
@@ -544,8 +562,10 @@ int verb_verify_proof(int argc, char *argv[])
                         break;
                 case 'h':
                         printf("Usage: jitctl verify-proof [--key FILE] [--journal FILE] [RECEIPT|-]\n"
-                               "Check an inclusion receipt made by jitctl prove. A receipt signed in epoch 0 needs only\n"
-                               "the identity key; for later epochs pass --journal so the epoch keys can be checked.\n");
+                               "Check an inclusion receipt made by jitctl prove. A receipt signed in epoch "
+                               "0 needs only\n"
+                               "the identity key; for later epochs pass --journal so the epoch keys can be "
+                               "checked.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -579,13 +599,14 @@ int verb_verify_proof(int argc, char *argv[])
                 printf("receipt: FAILED: ");
                 print_sanitized(stdout, why ? why : strerror(-r), 256);
                 printf("%s\n", r == -EBADMSG && !journal && strstr(why ? why : "", "known key")
-                                       ? " (signed in a later epoch? pass --journal)"
-                                       : "");
+                                   ? " (signed in a later epoch? pass --journal)"
+                                   : "");
         } else {
                 printf("receipt: OK: record %" PRIu64 " is in the journal\n  ", seq);
                 {
                         /* The record is JSON: keep its escapes, make the rest terminal-safe. */
-                        _cleanup_free_ char *t = jit_sanitize_terminal(record, strlen(record), JOURNAL_MAX_LINE);
+                        _cleanup_free_ char *t =
+                            jit_sanitize_terminal(record, strlen(record), JOURNAL_MAX_LINE);
                         fputs(t ? t : "?", stdout);
                 }
                 printf("\n");

@@ -85,7 +85,7 @@ int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t off
 int journal_walk_finish(JournalWalk *w);
 /* Record a failure that is not about one record's content (torn tail, read error). */
 int journal_walk_fail(JournalWalk *w, uint64_t seq, uint64_t offset, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* The key certificate text a key record's "cert" note signs. */
 int journal_key_cert_text(const char *origin, const JournalEpochKey *k, const MerkleHash prev, char **ret);

@@ -28,7 +28,8 @@ int journal_proof_format(uint64_t seq, const char *record_line, size_t record_le
         FILE *f;
         int r;
 
-        if (!checkpoint_note || note_parse(checkpoint_note, strlen(checkpoint_note), &text_len, &n_sigs, NULL) < 0 ||
+        if (!checkpoint_note ||
+            note_parse(checkpoint_note, strlen(checkpoint_note), &text_len, &n_sigs, NULL) < 0 ||
             checkpoint_parse(checkpoint_note, text_len, &c, NULL) < 0)
                 return -EINVAL;
         if (seq >= c.size || c.size > n_leaves)
@@ -107,7 +108,8 @@ int journal_proof_verify(const char *proof, size_t len, const JournalEpochKey *k
         record = malloc(line_len);
         if (!record)
                 return -ENOMEM;
-        if (jit_base64_decode_strict(line + 6, line_len - 6, (uint8_t *)record, line_len - 1, &rec_len) < 0 ||
+        if (jit_base64_decode_strict(line + 6, line_len - 6, (uint8_t *)record, line_len - 1, &rec_len) <
+                0 ||
             rec_len >= JOURNAL_MAX_LINE) {
                 set_reason(ret_reason, "receipt's extra line is not canonical base64");
                 return -EBADMSG;

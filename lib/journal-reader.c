@@ -90,12 +90,13 @@ int journal_reader_next(JournalReader *r, JournalRecord *ret)
                 return -EBADMSG;
         }
         if (v.seq != r->n) {
-                snprintf(r->error, sizeof(r->error), "seq %" PRIu64 " where %" PRIu64 " was expected", v.seq, r->n);
+                snprintf(r->error, sizeof(r->error), "seq %" PRIu64 " where %" PRIu64 " was expected", v.seq,
+                         r->n);
                 return -EBADMSG;
         }
         if (memcmp(v.prev, r->prev, MERKLE_HASH_SIZE) != 0) {
-                snprintf(r->error, sizeof(r->error), "seq %" PRIu64 ": prev does not match the previous record",
-                         v.seq);
+                snprintf(r->error, sizeof(r->error),
+                         "seq %" PRIu64 ": prev does not match the previous record", v.seq);
                 return -EBADMSG;
         }
         k = journal_record_decode_fields(&v, r->fields_buf, sizeof(r->fields_buf), r->fields,
@@ -104,16 +105,16 @@ int journal_reader_next(JournalReader *r, JournalRecord *ret)
                 return k;
 
         *ret = (JournalRecord){
-                .seq = v.seq,
-                .time_usec = v.time_usec,
-                .epoch = v.epoch,
-                .type = v.type,
-                .type_name = journal_record_type_to_string(v.type),
-                .fields = r->fields,
-                .n_fields = v.n_fields,
-                .line = line,
-                .line_len = len,
-                .offset = off,
+            .seq = v.seq,
+            .time_usec = v.time_usec,
+            .epoch = v.epoch,
+            .type = v.type,
+            .type_name = journal_record_type_to_string(v.type),
+            .fields = r->fields,
+            .n_fields = v.n_fields,
+            .line = line,
+            .line_len = len,
+            .offset = off,
         };
         merkle_leaf_hash(line, len, ret->leaf_hash);
         memcpy(r->prev, ret->leaf_hash, MERKLE_HASH_SIZE);

@@ -10,10 +10,10 @@
 #include "util.h"
 
 static const char *const type_names[_RECORD_TYPE_MAX] = {
-        [RECORD_REQUEST] = "request", [RECORD_APPROVE] = "approve",   [RECORD_DENY] = "deny",
-        [RECORD_EXPIRE] = "expire",   [RECORD_CANCEL] = "cancel",     [RECORD_GRANT_USE] = "grant-use",
-        [RECORD_REVOKE] = "revoke",   [RECORD_KEY] = "key",           [RECORD_START] = "start",
-        [RECORD_STOP] = "stop",       [RECORD_REPAIR] = "repair",     [RECORD_CHECKPOINT] = "checkpoint",
+    [RECORD_REQUEST] = "request", [RECORD_APPROVE] = "approve", [RECORD_DENY] = "deny",
+    [RECORD_EXPIRE] = "expire",   [RECORD_CANCEL] = "cancel",   [RECORD_GRANT_USE] = "grant-use",
+    [RECORD_REVOKE] = "revoke",   [RECORD_KEY] = "key",         [RECORD_START] = "start",
+    [RECORD_STOP] = "stop",       [RECORD_REPAIR] = "repair",   [RECORD_CHECKPOINT] = "checkpoint",
 };
 
 const char *journal_record_type_to_string(RecordType t)
@@ -128,7 +128,7 @@ int journal_record_format(uint64_t seq, uint64_t time_usec, uint64_t epoch, Reco
 {
         JournalField sorted[JOURNAL_MAX_FIELDS];
         char hex[2 * MERKLE_HASH_SIZE + 1];
-        Out o = { .buf = buf };
+        Out o = {.buf = buf};
 
         if (!journal_record_type_to_string(type))
                 return -EINVAL;
@@ -221,15 +221,11 @@ static int hexdigit(char c)
 
 /* Bytes that stand for themselves inside a string: printable ASCII but the quote and the backslash. */
 static const bool plain[256] = {
-        /* 0x00-0x7f; the rest (non-ASCII) is 0 */
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    /* 0x00-0x7f; the rest (non-ASCII) is 0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
 };
 
 /* Scan a canonical JSON string starting at the opening quote; on success in->p is past the closing quote
@@ -279,8 +275,8 @@ static bool string(In *in, size_t *ret_decoded_len)
                                 if (hi < 0 || lo < 0)
                                         return fail(in, "non-canonical \\u escape");
                                 c = (unsigned char)(hi << 4 | lo);
-                                if ((c >= 0x20 && c != 0x7f) || c == 0 || c == '\b' || c == '\f' || c == '\n' ||
-                                    c == '\r' || c == '\t')
+                                if ((c >= 0x20 && c != 0x7f) || c == 0 || c == '\b' || c == '\f' ||
+                                    c == '\n' || c == '\r' || c == '\t')
                                         return fail(in, "non-canonical \\u escape");
                                 p += 6;
                                 n++;
@@ -309,7 +305,7 @@ static bool string(In *in, size_t *ret_decoded_len)
 
 int journal_record_parse(const char *line, size_t len, JournalRecordView *ret, const char **ret_reason)
 {
-        In in = { .p = line, .end = line + len };
+        In in = {.p = line, .end = line + len};
         JournalRecordView v = {};
         const char *s, *prev_key = NULL;
         size_t prev_key_len = 0;
@@ -435,10 +431,10 @@ static size_t decode_string(In *in, char *out)
         return n;
 }
 
-int journal_record_decode_fields(const JournalRecordView *v, char *buf, size_t buf_size, JournalField *fields,
-                                 size_t max_fields)
+int journal_record_decode_fields(const JournalRecordView *v, char *buf, size_t buf_size,
+                                 JournalField *fields, size_t max_fields)
 {
-        In in = { .p = v->fields, .end = v->fields + v->fields_len };
+        In in = {.p = v->fields, .end = v->fields + v->fields_len};
         size_t used = 0;
 
         if (v->n_fields > max_fields)
@@ -466,7 +462,7 @@ int journal_record_decode_fields(const JournalRecordView *v, char *buf, size_t b
 int journal_record_get_field(const JournalRecordView *v, const char *key, char *buf, size_t buf_size,
                              size_t *ret_len)
 {
-        In in = { .p = v->fields, .end = v->fields + v->fields_len };
+        In in = {.p = v->fields, .end = v->fields + v->fields_len};
         size_t key_len = strlen(key);
 
         for (size_t i = 0; i < v->n_fields; i++) {

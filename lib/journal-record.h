@@ -26,7 +26,7 @@ typedef struct JournalRecordView {
         uint64_t epoch;
         RecordType type;
         MerkleHash prev;
-        const char *fields;  /* the text between the braces of "fields":{...} */
+        const char *fields; /* the text between the braces of "fields":{...} */
         size_t fields_len;
         size_t n_fields;
 } JournalRecordView;
@@ -51,8 +51,8 @@ int journal_record_parse(const char *line, size_t len, JournalRecordView *ret, c
 
 /* Decode the fields of a parsed record into buf (at least fields_len + n_fields bytes) and fields[]
  * (at least n_fields entries; the strings point into buf). */
-int journal_record_decode_fields(const JournalRecordView *v, char *buf, size_t buf_size, JournalField *fields,
-                                 size_t max_fields);
+int journal_record_decode_fields(const JournalRecordView *v, char *buf, size_t buf_size,
+                                 JournalField *fields, size_t max_fields);
 
 /* Find and decode one field's value into buf; -ENOENT if absent, -ENOBUFS if buf is too small. */
 int journal_record_get_field(const JournalRecordView *v, const char *key, char *buf, size_t buf_size,

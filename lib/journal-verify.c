@@ -24,7 +24,7 @@ void journal_verify_result_done(JournalVerifyResult *r)
 }
 
 static int fail(JournalVerifyResult *ret, uint64_t seq, uint64_t offset, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int fail(JournalVerifyResult *ret, uint64_t seq, uint64_t offset, const char *fmt, ...)
 {
         va_list ap;
@@ -80,10 +80,10 @@ static int check_saved(JournalWalk *w, const char *saved, const Checkpoint *c, J
         return 0;
 }
 
-static int verify_fd(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted_key, const Checkpoint *saved_cp,
-                     JournalVerifyResult *ret);
-static int verify_once(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted, const Checkpoint *saved_cp,
-                       JournalVerifyResult *ret);
+static int verify_fd(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted_key,
+                     const Checkpoint *saved_cp, JournalVerifyResult *ret);
+static int verify_once(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted,
+                       const Checkpoint *saved_cp, JournalVerifyResult *ret);
 
 int journal_verify_full(const char *path, const JournalVerifyOptions *o, JournalVerifyResult *ret)
 {
@@ -92,13 +92,15 @@ int journal_verify_full(const char *path, const JournalVerifyOptions *o, Journal
         Checkpoint saved = {};
         const char *why = NULL;
 
-        *ret = (JournalVerifyResult){ .bad_seq = UINT64_MAX };
-        if (!o || !o->pubkey_text || keys_parse_verifier_text(o->pubkey_text, strlen(o->pubkey_text), &trusted) < 0)
+        *ret = (JournalVerifyResult){.bad_seq = UINT64_MAX};
+        if (!o || !o->pubkey_text ||
+            keys_parse_verifier_text(o->pubkey_text, strlen(o->pubkey_text), &trusted) < 0)
                 return -EINVAL;
         if (o->saved_checkpoint) {
                 size_t text_len, n_sigs;
 
-                if (note_parse(o->saved_checkpoint, strlen(o->saved_checkpoint), &text_len, &n_sigs, &why) < 0 ||
+                if (note_parse(o->saved_checkpoint, strlen(o->saved_checkpoint), &text_len, &n_sigs, &why) <
+                        0 ||
                     checkpoint_parse(o->saved_checkpoint, text_len, &saved, &why) < 0)
                         return fail(ret, UINT64_MAX, 0, "saved checkpoint: %s", why);
         }
@@ -116,8 +118,8 @@ static bool grew_meanwhile(int fd, uint64_t size_before)
         return fstat(fd, &st) == 0 && (uint64_t)st.st_size != size_before;
 }
 
-static int verify_fd(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted_key, const Checkpoint *saved_cp,
-                     JournalVerifyResult *ret)
+static int verify_fd(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted_key,
+                     const Checkpoint *saved_cp, JournalVerifyResult *ret)
 {
         for (int attempt = 0;; attempt++) {
                 struct stat st;
@@ -133,15 +135,15 @@ static int verify_fd(int fd, const JournalVerifyOptions *o, const NoteVerifier *
         }
 }
 
-static int verify_once(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted, const Checkpoint *saved_cp,
-                       JournalVerifyResult *ret)
+static int verify_once(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted,
+                       const Checkpoint *saved_cp, JournalVerifyResult *ret)
 {
         Checkpoint saved = saved_cp ? *saved_cp : (Checkpoint){};
         JournalWalk w;
         uint64_t partial = 0;
         int r;
 
-        *ret = (JournalVerifyResult){ .bad_seq = UINT64_MAX };
+        *ret = (JournalVerifyResult){.bad_seq = UINT64_MAX};
         journal_walk_init(&w);
         w.trusted = trusted;
         w.attribute = true;
@@ -153,7 +155,8 @@ static int verify_once(int fd, const JournalVerifyOptions *o, const NoteVerifier
         ret->tail_offset = w.last_checkpoint_end;
         if (r >= 0 && partial > 0)
                 r = journal_walk_fail(&w, w.n, w.end_offset,
-                                      "torn tail: the file ends inside a record (%" PRIu64 " bytes after seq %" PRIu64 ")",
+                                      "torn tail: the file ends inside a record (%" PRIu64
+                                      " bytes after seq %" PRIu64 ")",
                                       partial, w.n - 1);
         if (r >= 0)
                 r = journal_walk_finish(&w);
@@ -172,7 +175,8 @@ static int verify_once(int fd, const JournalVerifyOptions *o, const NoteVerifier
                 size_t text_len, n_sigs;
                 Checkpoint c;
 
-                if (note_parse(w.last_checkpoint, strlen(w.last_checkpoint), &text_len, &n_sigs, NULL) >= 0 &&
+                if (note_parse(w.last_checkpoint, strlen(w.last_checkpoint), &text_len, &n_sigs, NULL) >=
+                        0 &&
                     checkpoint_parse(w.last_checkpoint, text_len, &c, NULL) >= 0) {
                         ret->tree_size = c.size;
                         memcpy(ret->root, c.root, MERKLE_HASH_SIZE);
@@ -198,6 +202,6 @@ static int verify_once(int fd, const JournalVerifyOptions *o, const NoteVerifier
 int journal_verify(const char *path, const char *pubkey_text, const char *saved_checkpoint,
                    JournalVerifyResult *ret)
 {
-        JournalVerifyOptions o = { .pubkey_text = pubkey_text, .saved_checkpoint = saved_checkpoint };
+        JournalVerifyOptions o = {.pubkey_text = pubkey_text, .saved_checkpoint = saved_checkpoint};
         return journal_verify_full(path, &o, ret);
 }

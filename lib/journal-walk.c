@@ -18,7 +18,7 @@
 
 int line_reader_init(LineReader *lr, int fd, uint64_t offset)
 {
-        *lr = (LineReader){ .fd = fd, .offset = offset, .cap = LINE_BUF_SIZE };
+        *lr = (LineReader){.fd = fd, .offset = offset, .cap = LINE_BUF_SIZE};
         lr->buf = malloc(lr->cap);
         if (!lr->buf)
                 return -ENOMEM;
@@ -84,7 +84,7 @@ int line_reader_next(LineReader *lr, const char **ret_line, size_t *ret_len, uin
 
 void journal_walk_init(JournalWalk *w)
 {
-        *w = (JournalWalk){ .last_checkpoint_seq = UINT64_MAX, .bad_seq = UINT64_MAX };
+        *w = (JournalWalk){.last_checkpoint_seq = UINT64_MAX, .bad_seq = UINT64_MAX};
         merkle_frontier_init(&w->tree);
 }
 
@@ -150,7 +150,8 @@ int journal_key_cert_text(const char *origin, const JournalEpochKey *k, const Me
 
 static bool field_u64(const JournalField *f, const char *key, uint64_t *ret)
 {
-        return streq(f->key, key) && jit_parse_u64_strict(f->value, strlen(f->value), JOURNAL_MAX_NUMBER, ret) >= 0;
+        return streq(f->key, key) &&
+               jit_parse_u64_strict(f->value, strlen(f->value), JOURNAL_MAX_NUMBER, ret) >= 0;
 }
 
 /* Key records: "key" record at seq 0 (genesis, no cert) or the seal of an epoch (with cert). */
@@ -183,7 +184,8 @@ static int walk_key(JournalWalk *w, const JournalRecordView *v, char *scratch, s
         origin = f[i + 4].value;
         if (!note_name_valid(origin, strlen(origin)))
                 return FAIL(w, v->seq, offset, "invalid origin in key record");
-        if (note_verifier_parse(f[i + 3].value, strlen(f[i + 3].value), &k.key) < 0 || !streq(k.key.name, origin))
+        if (note_verifier_parse(f[i + 3].value, strlen(f[i + 3].value), &k.key) < 0 ||
+            !streq(k.key.name, origin))
                 return FAIL(w, v->seq, offset, "key record holds an invalid verifier key");
         if (k.epoch_usec < JOURNAL_MIN_EPOCH_USEC || k.epoch_usec > JOURNAL_MAX_EPOCH_USEC)
                 return FAIL(w, v->seq, offset, "epoch length out of range");
@@ -192,8 +194,9 @@ static int walk_key(JournalWalk *w, const JournalRecordView *v, char *scratch, s
                 if (k.epoch != 0 || k.first_seq != 0 || k.start_usec != v->time_usec)
                         return FAIL(w, 0, offset, "genesis key record does not start epoch 0 at seq 0");
                 if (w->trusted && !note_verifier_equal(&k.key, w->trusted))
-                        return FAIL(w, 0, offset,
-                                    "journal identity key is not the trusted key (foreign key or foreign journal)");
+                        return FAIL(
+                            w, 0, offset,
+                            "journal identity key is not the trusted key (foreign key or foreign journal)");
                 memcpy(w->origin, origin, strlen(origin) + 1);
                 w->cur = k;
                 return 0;
@@ -206,13 +209,15 @@ static int walk_key(JournalWalk *w, const JournalRecordView *v, char *scratch, s
         if (!streq(origin, w->origin))
                 return FAIL(w, v->seq, offset, "key record names another origin");
         if (k.epoch != w->cur.epoch + 1)
-                return FAIL(w, v->seq, offset, "key record for epoch %" PRIu64 " in epoch %" PRIu64 " (epoch skipped)",
-                            k.epoch, w->cur.epoch);
+                return FAIL(w, v->seq, offset,
+                            "key record for epoch %" PRIu64 " in epoch %" PRIu64 " (epoch skipped)", k.epoch,
+                            w->cur.epoch);
         if (k.first_seq != v->seq + 2)
-                return FAIL(w, v->seq, offset, "key record's first seq is %" PRIu64 ", expected %" PRIu64, k.first_seq,
-                            v->seq + 2);
+                return FAIL(w, v->seq, offset, "key record's first seq is %" PRIu64 ", expected %" PRIu64,
+                            k.first_seq, v->seq + 2);
         if (__builtin_add_overflow(w->cur.start_usec, w->cur.epoch_usec, &len) || k.start_usec != len)
-                return FAIL(w, v->seq, offset, "epoch %" PRIu64 " does not start where epoch %" PRIu64 " ends", k.epoch,
+                return FAIL(w, v->seq, offset,
+                            "epoch %" PRIu64 " does not start where epoch %" PRIu64 " ends", k.epoch,
                             w->cur.epoch);
         if (v->time_usec < k.start_usec)
                 return FAIL(w, v->seq, offset, "epoch %" PRIu64 " sealed before it ended", w->cur.epoch);
@@ -226,7 +231,8 @@ static int walk_key(JournalWalk *w, const JournalRecordView *v, char *scratch, s
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return FAIL(w, v->seq, offset, "certificate for epoch %" PRIu64 " is not signed by epoch %" PRIu64 "'s key: %s",
+                return FAIL(w, v->seq, offset,
+                            "certificate for epoch %" PRIu64 " is not signed by epoch %" PRIu64 "'s key: %s",
                             k.epoch, w->cur.epoch, why);
         w->n_signatures++;
         if (note_parse(cert, strlen(cert), &text_len, &n_sigs, NULL) < 0 || n_sigs != 1 ||
@@ -265,9 +271,11 @@ static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scr
         if (!streq(c.origin, w->origin))
                 return FAIL(w, v->seq, offset, "checkpoint is for another origin");
         if (v->time_usec != w->last_time && !(w->suspect && w->suspect_seq == v->seq))
-                return FAIL(w, v->seq, offset, "checkpoint time differs from the time of the record before it");
+                return FAIL(w, v->seq, offset,
+                            "checkpoint time differs from the time of the record before it");
         if (c.size != v->seq)
-                return FAIL(w, v->seq, offset, "checkpoint covers %" PRIu64 " records, expected %" PRIu64, c.size, v->seq);
+                return FAIL(w, v->seq, offset, "checkpoint covers %" PRIu64 " records, expected %" PRIu64,
+                            c.size, v->seq);
 
         if (w->suspect) {
                 /* If the tree built from the hash that seq N claims for its predecessor matches this
@@ -284,14 +292,16 @@ static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scr
                 return FAIL(w, v->seq, offset, "prev mismatch");
         }
         if (r == -ENOKEY)
-                return FAIL(w, v->seq, offset, "checkpoint is not signed by epoch %" PRIu64 "'s key", w->cur.epoch);
+                return FAIL(w, v->seq, offset, "checkpoint is not signed by epoch %" PRIu64 "'s key",
+                            w->cur.epoch);
         /* Roots are checked where a signature is: the seals, the last checkpoint (in
          * journal_walk_finish()), or all of them. An intermediate root vouches for nothing more: its
          * record is covered by the hash chain and by the next signed root. */
         if (w->in_seal || w->all_signatures) {
                 merkle_frontier_root(&w->tree, root);
                 if (memcmp(root, c.root, MERKLE_HASH_SIZE) != 0)
-                        return FAIL(w, v->seq, offset, "checkpoint root does not match the records before it");
+                        return FAIL(w, v->seq, offset,
+                                    "checkpoint root does not match the records before it");
         }
         memcpy(w->last_checkpoint_root, c.root, MERKLE_HASH_SIZE);
 
@@ -346,16 +356,19 @@ int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t off
         if (v.seq != w->n) {
                 if (v.seq < w->n)
                         return FAIL(w, w->n, offset,
-                                    "seq %" PRIu64 " where %" PRIu64 " was expected (record duplicated, replayed or reordered)",
+                                    "seq %" PRIu64 " where %" PRIu64
+                                    " was expected (record duplicated, replayed or reordered)",
                                     v.seq, w->n);
                 return FAIL(w, w->n, offset,
-                            "seq %" PRIu64 " where %" PRIu64 " was expected (record deleted or reordered)", v.seq, w->n);
+                            "seq %" PRIu64 " where %" PRIu64 " was expected (record deleted or reordered)",
+                            v.seq, w->n);
         }
         prev_ok = memcmp(v.prev, w->prev, MERKLE_HASH_SIZE) == 0;
         if (!prev_ok) {
                 if (!w->attribute || w->n == 0 || w->suspect)
                         return FAIL(w, v.seq, offset,
-                                    "prev does not match the hash of seq %" PRIu64 " (record altered, inserted or removed)",
+                                    "prev does not match the hash of seq %" PRIu64
+                                    " (record altered, inserted or removed)",
                                     v.seq - 1);
                 /* Assume the predecessor was altered: put the hash this record claims for it in the tree
                  * instead (undoing the last append is just dropping the size, see merkle.c) and let the
@@ -372,8 +385,9 @@ int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t off
         if (v.time_usec < w->last_time && !(w->suspect && w->suspect_seq == v.seq))
                 return FAIL(w, v.seq, offset, "time goes backwards");
         if (v.epoch != w->cur.epoch)
-                return FAIL(w, v.seq, offset, "record in epoch %" PRIu64 " where epoch %" PRIu64 " was expected",
-                            v.epoch, w->cur.epoch);
+                return FAIL(w, v.seq, offset,
+                            "record in epoch %" PRIu64 " where epoch %" PRIu64 " was expected", v.epoch,
+                            w->cur.epoch);
         if (v.seq == 0 && v.type != RECORD_KEY)
                 return FAIL(w, 0, offset, "first record is not the genesis key record");
         if (w->in_seal && v.type != RECORD_CHECKPOINT)
@@ -449,11 +463,11 @@ int journal_walk_finish(JournalWalk *w)
                 if (memcmp(root, w->last_checkpoint_root, MERKLE_HASH_SIZE) != 0)
                         return FAIL(w, w->last_checkpoint_seq, w->last_checkpoint_offset,
                                     "checkpoint root does not match the records before it");
-                r = note_verify(w->last_checkpoint, strlen(w->last_checkpoint), &w->last_checkpoint_key, 1, NULL,
-                                NULL, &why);
+                r = note_verify(w->last_checkpoint, strlen(w->last_checkpoint), &w->last_checkpoint_key, 1,
+                                NULL, NULL, &why);
                 if (r < 0)
-                        return FAIL(w, w->last_checkpoint_seq, w->last_checkpoint_offset, "last checkpoint signature: %s",
-                                    why);
+                        return FAIL(w, w->last_checkpoint_seq, w->last_checkpoint_offset,
+                                    "last checkpoint signature: %s", why);
                 w->n_signatures++;
                 w->last_checkpoint_verified = true;
         }

@@ -201,7 +201,8 @@ static int buffer_checkpoint(JournalWriter *w, char **ret_note)
                 return r;
         /* A checkpoint takes the time of the record before it, so no byte of it is left unauthenticated:
          * its time is fixed by its predecessor, its note by its signature. */
-        r = buffer_record(w, RECORD_CHECKPOINT, &(JournalField){ "note", note }, 1, w->live.last_time, NULL, NULL);
+        r = buffer_record(w, RECORD_CHECKPOINT, &(JournalField){"note", note}, 1, w->live.last_time, NULL,
+                          NULL);
         if (r < 0)
                 return r;
         *ret_note = TAKE_PTR(note);
@@ -228,9 +229,8 @@ static int buffer_key_record(JournalWriter *w, const JournalEpochKey *k, uint64_
         snprintf(first, sizeof(first), "%" PRIu64, k->first_seq);
         snprintf(start, sizeof(start), "%" PRIu64, k->start_usec);
         JournalField f[] = {
-                { "cert", cert },       { "epoch", epoch }, { "epoch_usec", len }, { "first_seq", first },
-                { "key", vkey },        { "origin", w->origin },
-                { "start_usec", start },
+            {"cert", cert}, {"epoch", epoch},      {"epoch_usec", len},   {"first_seq", first},
+            {"key", vkey},  {"origin", w->origin}, {"start_usec", start},
         };
         return buffer_record(w, RECORD_KEY, f, ELEMENTSOF(f), now_usec, NULL, NULL);
 }
@@ -253,8 +253,9 @@ static int commit_step(JournalWriter *w, uint64_t now_usec, bool seal)
                  * epoch at once, with keys that never signed anything, would prove nothing more. */
                 if (now_usec >= k.start_usec + k.epoch_usec) {
                         uint64_t n = (now_usec - k.start_usec) / k.epoch_usec + 1;
-                        k.epoch_usec = n > JOURNAL_MAX_EPOCH_USEC / k.epoch_usec ? JOURNAL_MAX_EPOCH_USEC / k.epoch_usec * k.epoch_usec
-                                                                                 : n * k.epoch_usec;
+                        k.epoch_usec = n > JOURNAL_MAX_EPOCH_USEC / k.epoch_usec
+                                           ? JOURNAL_MAX_EPOCH_USEC / k.epoch_usec * k.epoch_usec
+                                           : n * k.epoch_usec;
                 }
                 r = keys_erase(w->dir_fd, k.epoch); /* a leftover from an interrupted seal */
                 if (r < 0)
@@ -384,17 +385,17 @@ static int start_new_journal(JournalWriter *w, uint64_t now_usec)
                 return r;
 
         w->cur = (JournalEpochKey){
-                .epoch = 0,
-                .first_seq = 0,
-                .start_usec = now_usec,
-                .epoch_usec = w->epoch_usec,
-                .key = w->signer->verifier,
+            .epoch = 0,
+            .first_seq = 0,
+            .start_usec = now_usec,
+            .epoch_usec = w->epoch_usec,
+            .key = w->signer->verifier,
         };
         snprintf(len, sizeof(len), "%" PRIu64, w->epoch_usec);
         snprintf(start, sizeof(start), "%" PRIu64, now_usec);
         JournalField f[] = {
-                { "epoch", "0" },         { "epoch_usec", len },  { "first_seq", "0" },
-                { "key", w->identity },   { "origin", w->origin }, { "start_usec", start },
+            {"epoch", "0"},       {"epoch_usec", len},   {"first_seq", "0"},
+            {"key", w->identity}, {"origin", w->origin}, {"start_usec", start},
         };
         return buffer_record(w, RECORD_KEY, f, ELEMENTSOF(f), now_usec, NULL, NULL);
 }
@@ -455,7 +456,8 @@ static int hash_range(int fd, uint64_t from, uint64_t to, char hex[2 * JIT_SHA25
         return 0;
 }
 
-static int walk_journal(JournalWriter *w, const NoteVerifier *trusted, JournalWalk *walk, uint64_t *ret_partial)
+static int walk_journal(JournalWriter *w, const NoteVerifier *trusted, JournalWalk *walk,
+                        uint64_t *ret_partial)
 {
         journal_walk_init(walk);
         walk->trusted = trusted;
@@ -522,7 +524,7 @@ static int recover_journal(JournalWriter *w, uint64_t file_size, uint64_t now_us
                                 goto out;
                 }
                 w->size = walk.end_offset;
-                w->durable = (ChainState){ .n = walk.n, .tree = walk.tree, .last_time = walk.last_time };
+                w->durable = (ChainState){.n = walk.n, .tree = walk.tree, .last_time = walk.last_time};
                 memcpy(w->durable.prev, walk.prev, MERKLE_HASH_SIZE);
                 w->live = w->durable;
                 memcpy(w->origin, walk.origin, sizeof(w->origin)); /* the journal's own origin wins */
@@ -553,10 +555,10 @@ static int recover_journal(JournalWriter *w, uint64_t file_size, uint64_t now_us
 
         if (cut < file_size) {
                 JournalField f[] = {
-                        { "dropped_bytes", bytes },
-                        { "dropped_sha256", hex },
-                        { "offset", off },
-                        { "reason", "torn tail after a crash" },
+                    {"dropped_bytes", bytes},
+                    {"dropped_sha256", hex},
+                    {"offset", off},
+                    {"reason", "torn tail after a crash"},
                 };
                 r = buffer_record(w, RECORD_REPAIR, f, ELEMENTSOF(f), now_usec, NULL, NULL);
                 if (r < 0)
@@ -571,14 +573,15 @@ out:
 int journal_writer_open(const JournalOptions *o, JournalWriter **ret)
 {
         _cleanup_(journal_writer_freep) JournalWriter *w = NULL;
-        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
         struct stat st;
         int r;
 
         if (!o || !o->path || !o->state_dir || !o->pubkey_path || !o->origin ||
             !note_name_valid(o->origin, strlen(o->origin)))
                 return -EINVAL;
-        if (o->epoch_usec != 0 && (o->epoch_usec < JOURNAL_MIN_EPOCH_USEC || o->epoch_usec > JOURNAL_MAX_EPOCH_USEC))
+        if (o->epoch_usec != 0 &&
+            (o->epoch_usec < JOURNAL_MIN_EPOCH_USEC || o->epoch_usec > JOURNAL_MAX_EPOCH_USEC))
                 return -EINVAL;
         if (o->now_usec > JOURNAL_MAX_NUMBER / 2)
                 return -EINVAL;

@@ -33,7 +33,7 @@ bool note_name_valid(const char *name, size_t len)
 
 uint32_t note_key_id(const char *name, const uint8_t public_key[NOTE_ED25519_KEY_SIZE])
 {
-        static const uint8_t sep[2] = { '\n', NOTE_ALG_ED25519 };
+        static const uint8_t sep[2] = {'\n', NOTE_ALG_ED25519};
         uint8_t h[JIT_SHA256_SIZE];
         JitSha256 c;
 
@@ -185,7 +185,8 @@ int note_signer_parse(const char *text, size_t len, NoteSigner **ret)
         raw = sodium_malloc(64);
         if (!raw)
                 return -ENOMEM;
-        if (jit_base64_decode_strict(b64, b64_len, raw, 64, &n) < 0 || n != 33 || raw[0] != NOTE_ALG_ED25519) {
+        if (jit_base64_decode_strict(b64, b64_len, raw, 64, &n) < 0 || n != 33 ||
+            raw[0] != NOTE_ALG_ED25519) {
                 sodium_free(raw);
                 return -EINVAL;
         }
@@ -374,7 +375,8 @@ static int parse_note(const char *note, size_t len, size_t *ret_text_len, SigLin
         return 0;
 }
 
-int note_parse(const char *note, size_t len, size_t *ret_text_len, size_t *ret_n_sigs, const char **ret_reason)
+int note_parse(const char *note, size_t len, size_t *ret_text_len, size_t *ret_n_sigs,
+               const char **ret_reason)
 {
         return parse_note(note, len, ret_text_len, NULL, ret_n_sigs, ret_reason);
 }
@@ -444,7 +446,8 @@ int note_find_signature(const char *note, size_t len, const NoteVerifier *key, s
         return -ENOKEY;
 }
 
-int checkpoint_format(const char *origin, uint64_t size, const MerkleHash root, char buf[CHECKPOINT_MAX_BODY])
+int checkpoint_format(const char *origin, uint64_t size, const MerkleHash root,
+                      char buf[CHECKPOINT_MAX_BODY])
 {
         char b64[JIT_BASE64_LEN(MERKLE_HASH_SIZE) + 1];
 
@@ -493,15 +496,15 @@ int checkpoint_parse(const char *text, size_t len, Checkpoint *ret, const char *
         return 0;
 }
 
-int checkpoint_open(const char *note, size_t len, const char *origin, const NoteVerifier *keys, size_t n_keys,
-                    Checkpoint *ret, size_t *ret_key_index, const char **ret_reason)
+int checkpoint_open(const char *note, size_t len, const char *origin, const NoteVerifier *keys,
+                    size_t n_keys, Checkpoint *ret, size_t *ret_key_index, const char **ret_reason)
 {
         size_t text_len;
         Checkpoint c;
         int r;
 
         /* Parse the body first so a malformed checkpoint is named as such even if unsigned. */
-        r = note_parse(note, len, &text_len, &(size_t){ 0 }, ret_reason);
+        r = note_parse(note, len, &text_len, &(size_t){0}, ret_reason);
         if (r < 0)
                 return r;
         r = checkpoint_parse(note, text_len, &c, ret_reason);

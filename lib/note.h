@@ -64,7 +64,8 @@ int note_sign(const NoteSigner *s, const char *text, size_t len, char **ret_note
 
 /* Check a note's grammar; on success *ret_text_len is the length of the signed text (with its final
  * newline) and *ret_n_sigs the number of signature lines. -EBADMSG and a reason otherwise. */
-int note_parse(const char *note, size_t len, size_t *ret_text_len, size_t *ret_n_sigs, const char **ret_reason);
+int note_parse(const char *note, size_t len, size_t *ret_text_len, size_t *ret_n_sigs,
+               const char **ret_reason);
 
 /* Verify a note against known keys, following the spec: signatures by unknown keys are ignored, a known
  * key's bad signature rejects the note, and at least one known key must have signed.
@@ -79,9 +80,10 @@ int note_find_signature(const char *note, size_t len, const NoteVerifier *key, s
                         size_t *ret_n_sigs, const char **ret_reason);
 
 /* Checkpoint bodies. Strict: exactly three lines, no leading zeros, canonical base64, no extension lines. */
-int checkpoint_format(const char *origin, uint64_t size, const MerkleHash root, char buf[CHECKPOINT_MAX_BODY]);
+int checkpoint_format(const char *origin, uint64_t size, const MerkleHash root,
+                      char buf[CHECKPOINT_MAX_BODY]);
 int checkpoint_parse(const char *text, size_t len, Checkpoint *ret, const char **ret_reason);
 /* Verify a signed checkpoint note and parse its body; origin, if not NULL, must match.
  * Errors as note_verify(), plus -EBADMSG for a bad body or a wrong origin. */
-int checkpoint_open(const char *note, size_t len, const char *origin, const NoteVerifier *keys, size_t n_keys,
-                    Checkpoint *ret, size_t *ret_key_index, const char **ret_reason);
+int checkpoint_open(const char *note, size_t len, const char *origin, const NoteVerifier *keys,
+                    size_t n_keys, Checkpoint *ret, size_t *ret_key_index, const char **ret_reason);

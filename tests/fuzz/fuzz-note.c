@@ -12,8 +12,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A fixed key, so that seeds signed with it reach the signature check. */
-static const uint8_t seed[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                  17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
+static const uint8_t seed[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+                                 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,8 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                 if (checkpoint_parse(s, text_len, &c, NULL) == 0) {
                         char body[CHECKPOINT_MAX_BODY];
-                        if (checkpoint_format(c.origin, c.size, c.root, body) < 0 || strlen(body) != text_len ||
-                            memcmp(body, s, text_len) != 0)
+                        if (checkpoint_format(c.origin, c.size, c.root, body) < 0 ||
+                            strlen(body) != text_len || memcmp(body, s, text_len) != 0)
                                 abort();
                 }
         }

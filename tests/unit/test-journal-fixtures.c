@@ -81,7 +81,7 @@ static size_t split(const char *buf, size_t n, Line *lines, size_t max)
 
         for (size_t i = 0; i < n && k < max; i++)
                 if (buf[i] == '\n') {
-                        lines[k++] = (Line){ s, i - s };
+                        lines[k++] = (Line){s, i - s};
                         s = i + 1;
                 }
         return k;
@@ -133,7 +133,8 @@ static char *rechain(const char *buf, const Line *lines, const size_t *idx, size
                         note_sign(signer, body, strlen(body), &note);
                         f[0].value = note;
                 }
-                if (journal_record_format(i, v.time_usec, v.epoch, v.type, prev, f, v.n_fields, line, &len) < 0)
+                if (journal_record_format(i, v.time_usec, v.epoch, v.type, prev, f, v.n_fields, line, &len) <
+                    0)
                         abort();
                 memcpy(out + o, line, len);
                 o += len;
@@ -148,7 +149,12 @@ static JournalWriter *open_writer(const char *tmp, const char *name, uint64_t no
 {
         char path[512], keys[512], pub[512];
         JournalOptions o = {
-                .path = path, .state_dir = keys, .pubkey_path = pub, .origin = ORIGIN, .epoch_usec = EPOCH, .now_usec = now,
+            .path = path,
+            .state_dir = keys,
+            .pubkey_path = pub,
+            .origin = ORIGIN,
+            .epoch_usec = EPOCH,
+            .now_usec = now,
         };
         JournalWriter *w = NULL;
 
@@ -162,16 +168,20 @@ static JournalWriter *open_writer(const char *tmp, const char *name, uint64_t no
 
 static uint64_t fill(JournalWriter *w, uint64_t now, int n, const char *who)
 {
-        static const char *const cmds[] = { "systemctl restart nginx", "apt-get upgrade", "journalctl -u ssh" };
+        static const char *const cmds[] = {"systemctl restart nginx", "apt-get upgrade",
+                                           "journalctl -u ssh"};
 
         for (int i = 0; i < n; i++) {
                 char id[16];
                 snprintf(id, sizeof(id), "K7Q2-%04X", i);
                 JournalField f[] = {
-                        { "command", cmds[i % 3] }, { "id", id }, { "service", "sudo" }, { "user", who },
+                    {"command", cmds[i % 3]},
+                    {"id", id},
+                    {"service", "sudo"},
+                    {"user", who},
                 };
-                if (journal_writer_append(w, i % 4 == 1 ? RECORD_APPROVE : RECORD_REQUEST, f, ELEMENTSOF(f), now, NULL,
-                                          NULL) < 0)
+                if (journal_writer_append(w, i % 4 == 1 ? RECORD_APPROVE : RECORD_REQUEST, f, ELEMENTSOF(f),
+                                          now, NULL, NULL) < 0)
                         abort();
                 if (i % 3 == 2 && journal_writer_commit(w, now) < 0)
                         abort();
@@ -208,7 +218,7 @@ static int regenerate(const char *dir)
                 write_all(dir, "rolled-back.jsonl", early, len);
         }
         w = open_writer(tmp, "good", now);
-        journal_writer_append(w, RECORD_START, (JournalField[]){ { "version", "0.1" } }, 1, now, NULL, NULL);
+        journal_writer_append(w, RECORD_START, (JournalField[]){{"version", "0.1"}}, 1, now, NULL, NULL);
         now = fill(w, now, 10, "bob");
         journal_writer_last_checkpoint(w, &cp_late);
         journal_writer_free(w);
@@ -275,7 +285,8 @@ static int regenerate(const char *dir)
                 size_t k = 0;
                 for (size_t i = 0; i < n; i++)
                         if (strstr(good + lines[i].start, "\"type\":\"request\"") &&
-                            strstr(good + lines[i].start, "\"type\":\"request\"") < good + lines[i].start + lines[i].len)
+                            strstr(good + lines[i].start, "\"type\":\"request\"") <
+                                good + lines[i].start + lines[i].len)
                                 idx[k++] = i;
                 out = join(good, lines, idx, k, &olen);
                 write_all(dir, "forged-no-checkpoints.jsonl", out, olen);
@@ -302,7 +313,8 @@ static int regenerate(const char *dir)
                 fprintf(exp, "forged-resealed.jsonl | - | 2 | not signed by epoch 0\n");
                 free(out);
 
-                /* A34: the last checkpoint replaced by one with a leading zero in its size, validly signed. */
+                /* A34: the last checkpoint replaced by one with a leading zero in its size, validly signed.
+                 */
                 {
                         char body[CHECKPOINT_MAX_BODY], *note = NULL, *p;
                         MerkleHash root = {};
@@ -317,7 +329,7 @@ static int regenerate(const char *dir)
                         note_sign(k, body, strlen(body), &note);
                         journal_record_parse(good + lines[n - 1].start, lines[n - 1].len, &v, NULL);
                         journal_record_format(v.seq, v.time_usec, v.epoch, RECORD_CHECKPOINT, v.prev,
-                                              (JournalField[]){ { "note", note } }, 1, line, &ll);
+                                              (JournalField[]){{"note", note}}, 1, line, &ll);
                         out = malloc(lines[n - 1].start + ll);
                         memcpy(out, good, lines[n - 1].start);
                         memcpy(out + lines[n - 1].start, line, ll);
@@ -420,8 +432,8 @@ int main(int argc, char *argv[])
                         ok(r == 0, "%s%s%s verifies", file, saved ? " against " : "", saved ? cp : "");
                 else
                         ok(r == -EBADMSG && res.bad_line == want_line && strstr(res.reason, reason),
-                           "%s%s%s fails at line %" PRIu64 ": %s", file, saved ? " against " : "", saved ? cp : "",
-                           res.bad_line, res.reason);
+                           "%s%s%s fails at line %" PRIu64 ": %s", file, saved ? " against " : "",
+                           saved ? cp : "", res.bad_line, res.reason);
                 journal_verify_result_done(&res);
         }
         fclose(exp);

@@ -53,7 +53,8 @@ static bool agrees_with_json_c(const char *line, size_t len)
         if (!json_object_object_get_ex(o, "seq", &x) || (uint64_t)json_object_get_int64(x) != v.seq ||
             !json_object_object_get_ex(o, "type", &x) ||
             !streq(json_object_get_string(x), journal_record_type_to_string(v.type)) ||
-            !json_object_object_get_ex(o, "fields", &fields) || json_object_object_length(fields) != (int)v.n_fields)
+            !json_object_object_get_ex(o, "fields", &fields) ||
+            json_object_object_length(fields) != (int)v.n_fields)
                 goto out;
         for (size_t i = 0; i < v.n_fields; i++) {
                 if (!json_object_object_get_ex(fields, f[i].key, &x) ||
@@ -71,11 +72,11 @@ static void test_roundtrip(void)
 {
         MerkleHash prev;
         JournalField in[] = {
-                { "user", "alice" },
-                { "command", "systemctl restart \"nginx\" \\ \x01\x1f\x7f tab\there\nnewline\r\b\f" },
-                { "reason", "d\xc3\xa9ploy \xe2\x80\x94 \xf0\x9f\x9a\x80 / slash" },
-                { "empty", "" },
-                { "a_1", "x" },
+            {"user", "alice"},
+            {"command", "systemctl restart \"nginx\" \\ \x01\x1f\x7f tab\there\nnewline\r\b\f"},
+            {"reason", "d\xc3\xa9ploy \xe2\x80\x94 \xf0\x9f\x9a\x80 / slash"},
+            {"empty", ""},
+            {"a_1", "x"},
         };
         JournalRecordView v;
         JournalField out[JOURNAL_MAX_FIELDS];
@@ -85,12 +86,13 @@ static void test_roundtrip(void)
         bool same = true;
 
         memset(prev, 0x5a, sizeof(prev));
-        ok(journal_record_format(7, 1700000000000000, 2, RECORD_GRANT_USE, prev, in, ELEMENTSOF(in), buf, &len) == 0 &&
-                   buf[len - 1] == '\n',
+        ok(journal_record_format(7, 1700000000000000, 2, RECORD_GRANT_USE, prev, in, ELEMENTSOF(in), buf,
+                                 &len) == 0 &&
+               buf[len - 1] == '\n',
            "record formats, ending in a newline");
-        ok(journal_record_parse(buf, len - 1, &v, &why) == 0 && v.seq == 7 && v.time_usec == 1700000000000000 &&
-                   v.epoch == 2 && v.type == RECORD_GRANT_USE && memcmp(v.prev, prev, 32) == 0 &&
-                   v.n_fields == ELEMENTSOF(in),
+        ok(journal_record_parse(buf, len - 1, &v, &why) == 0 && v.seq == 7 &&
+               v.time_usec == 1700000000000000 && v.epoch == 2 && v.type == RECORD_GRANT_USE &&
+               memcmp(v.prev, prev, 32) == 0 && v.n_fields == ELEMENTSOF(in),
            "formatted record parses back (%s)", why ? why : "ok");
         ok(journal_record_decode_fields(&v, dec, sizeof(dec), out, ELEMENTSOF(out)) == 0, "fields decode");
         for (size_t i = 0; i + 1 < v.n_fields; i++)
@@ -106,14 +108,15 @@ static void test_roundtrip(void)
         ok(same, "decoded fields equal the input, sorted by key");
         ok(agrees_with_json_c(buf, len - 1), "json-c reads the same record");
         ok(strstr(buf, "\\u0001") && strstr(buf, "\\u007f") && strstr(buf, "\\t") && strstr(buf, "\\\\") &&
-                   strstr(buf, "\xe2\x80\x94") && strstr(buf, " / slash"),
+               strstr(buf, "\xe2\x80\x94") && strstr(buf, " / slash"),
            "escapes are the canonical ones, non-ASCII stays raw");
         {
                 char small[64];
                 size_t n;
-                ok(journal_record_get_field(&v, "user", small, sizeof(small), &n) == 0 && streq(small, "alice") &&
-                           journal_record_get_field(&v, "nope", small, sizeof(small), &n) == -ENOENT &&
-                           journal_record_get_field(&v, "command", small, 4, &n) == -ENOBUFS,
+                ok(journal_record_get_field(&v, "user", small, sizeof(small), &n) == 0 &&
+                       streq(small, "alice") &&
+                       journal_record_get_field(&v, "nope", small, sizeof(small), &n) == -ENOENT &&
+                       journal_record_get_field(&v, "command", small, 4, &n) == -ENOBUFS,
                    "get_field finds, misses and bounds");
         }
 }
@@ -125,68 +128,73 @@ static void test_format_rejects(void)
         static char big[JOURNAL_MAX_LINE];
         JournalField f;
 
-        f = (JournalField){ "User", "x" };
-        ok(journal_record_format(0, 0, 0, RECORD_START, prev, &f, 1, buf, &len) == -EINVAL, "uppercase key refused");
-        f = (JournalField){ "user", "\xc0\x80" };
-        ok(journal_record_format(0, 0, 0, RECORD_START, prev, &f, 1, buf, &len) == -EINVAL, "non-UTF-8 value refused");
+        f = (JournalField){"User", "x"};
+        ok(journal_record_format(0, 0, 0, RECORD_START, prev, &f, 1, buf, &len) == -EINVAL,
+           "uppercase key refused");
+        f = (JournalField){"user", "\xc0\x80"};
+        ok(journal_record_format(0, 0, 0, RECORD_START, prev, &f, 1, buf, &len) == -EINVAL,
+           "non-UTF-8 value refused");
         {
-                JournalField d[] = { { "a", "1" }, { "a", "2" } };
+                JournalField d[] = {{"a", "1"}, {"a", "2"}};
                 ok(journal_record_format(0, 0, 0, RECORD_START, prev, d, 2, buf, &len) == -EINVAL,
                    "duplicate key refused");
         }
         memset(big, 'x', sizeof(big) - 1);
-        f = (JournalField){ "big", big };
+        f = (JournalField){"big", big};
         ok(journal_record_format(0, 0, 0, RECORD_START, prev, &f, 1, buf, &len) == -EMSGSIZE,
            "line over 64 KiB refused");
         big[JOURNAL_MAX_LINE - 300] = '\0';
-        ok(journal_record_format(0, 0, 0, RECORD_START, prev, &f, 1, buf, &len) == 0 && len < JOURNAL_MAX_LINE,
+        ok(journal_record_format(0, 0, 0, RECORD_START, prev, &f, 1, buf, &len) == 0 &&
+               len < JOURNAL_MAX_LINE,
            "line just under 64 KiB accepted");
         ok(journal_record_format(0, 0, 0, (RecordType)99, prev, NULL, 0, buf, &len) == -EINVAL,
            "unknown type refused");
-        ok(journal_record_format((uint64_t)INT64_MAX + 1, 0, 0, RECORD_START, prev, NULL, 0, buf, &len) == -ERANGE,
+        ok(journal_record_format((uint64_t)INT64_MAX + 1, 0, 0, RECORD_START, prev, NULL, 0, buf, &len) ==
+               -ERANGE,
            "seq above 2^63-1 refused");
 }
 
 static void test_parse_rejects(void)
 {
         static const char *bad[] = {
-                HEAD "}} ",
-                " " HEAD "}}",
-                HEAD "}}\r",
-                "{\"seq\":01,\"time\":2,\"epoch\":3,\"type\":\"request\"," PREV ",\"fields\":{}}",
-                "{\"seq\":-1,\"time\":2,\"epoch\":3,\"type\":\"request\"," PREV ",\"fields\":{}}",
-                "{\"seq\":1.0,\"time\":2,\"epoch\":3,\"type\":\"request\"," PREV ",\"fields\":{}}",
-                "{\"seq\":9223372036854775808,\"time\":2,\"epoch\":3,\"type\":\"request\"," PREV ",\"fields\":{}}",
-                "{\"time\":2,\"seq\":1,\"epoch\":3,\"type\":\"request\"," PREV ",\"fields\":{}}",
-                "{\"seq\": 1,\"time\":2,\"epoch\":3,\"type\":\"request\"," PREV ",\"fields\":{}}",
-                "{\"seq\":1,\"time\":2,\"epoch\":3,\"type\":\"bogus\"," PREV ",\"fields\":{}}",
-                "{\"seq\":1,\"time\":2,\"epoch\":3,\"type\":\"Request\"," PREV ",\"fields\":{}}",
-                "{\"seq\":1,\"time\":2,\"epoch\":3,\"type\":\"request\",\"prev\":\"00\",\"fields\":{}}",
-                "{\"seq\":1,\"time\":2,\"epoch\":3,\"type\":\"request\",\"prev\":"
-                "\"A000000000000000000000000000000000000000000000000000000000000000\",\"fields\":{}}",
-                HEAD "\"b\":\"1\",\"a\":\"2\"}}",
-                HEAD "\"a\":\"1\",\"a\":\"2\"}}",
-                HEAD "\"a\":1}}",
-                HEAD "\"a\":\"x\",}}",
-                HEAD "\"A\":\"x\"}}",
-                HEAD "\"1a\":\"x\"}}",
-                HEAD "\"a\":\"\\u0041\"}}",
-                HEAD "\"a\":\"\\u000a\"}}",
-                HEAD "\"a\":\"\\u0000\"}}",
-                HEAD "\"a\":\"\\/\"}}",
-                HEAD "\"a\":\"\\x41\"}}",
-                HEAD "\"a\":\"\\U0001\"}}",
-                HEAD "\"a\":\"\t\"}}",
-                HEAD "\"a\":\"\x7f\"}}",
-                HEAD "\"a\":\"\xc3\"}}",
-                HEAD "\"a\":\"\xed\xa0\x80\"}}",
-                HEAD "\"a\":\"\xe0\x80\xaf\"}}",
-                HEAD "\"a\":\"x}}",
-                HEAD "\"a\":\"x\"}",
-                HEAD "\"a\" :\"x\"}}",
-                HEAD "}}}",
-                "",
-                "{}",
+            HEAD "}} ",
+            " " HEAD "}}",
+            HEAD "}}\r",
+            "{\"seq\":01,\"time\":2,\"epoch\":3,\"type\":\"request\"," PREV ",\"fields\":{}}",
+            "{\"seq\":-1,\"time\":2,\"epoch\":3,\"type\":\"request\"," PREV ",\"fields\":{}}",
+            "{\"seq\":1.0,\"time\":2,\"epoch\":3,\"type\":\"request\"," PREV ",\"fields\":{}}",
+            "{\"seq\":9223372036854775808,\"time\":2,\"epoch\":3,\"type\":\"request\"," PREV
+            ",\"fields\":{}}",
+            "{\"time\":2,\"seq\":1,\"epoch\":3,\"type\":\"request\"," PREV ",\"fields\":{}}",
+            "{\"seq\": 1,\"time\":2,\"epoch\":3,\"type\":\"request\"," PREV ",\"fields\":{}}",
+            "{\"seq\":1,\"time\":2,\"epoch\":3,\"type\":\"bogus\"," PREV ",\"fields\":{}}",
+            "{\"seq\":1,\"time\":2,\"epoch\":3,\"type\":\"Request\"," PREV ",\"fields\":{}}",
+            "{\"seq\":1,\"time\":2,\"epoch\":3,\"type\":\"request\",\"prev\":\"00\",\"fields\":{}}",
+            "{\"seq\":1,\"time\":2,\"epoch\":3,\"type\":\"request\",\"prev\":"
+            "\"A000000000000000000000000000000000000000000000000000000000000000\",\"fields\":{}}",
+            HEAD "\"b\":\"1\",\"a\":\"2\"}}",
+            HEAD "\"a\":\"1\",\"a\":\"2\"}}",
+            HEAD "\"a\":1}}",
+            HEAD "\"a\":\"x\",}}",
+            HEAD "\"A\":\"x\"}}",
+            HEAD "\"1a\":\"x\"}}",
+            HEAD "\"a\":\"\\u0041\"}}",
+            HEAD "\"a\":\"\\u000a\"}}",
+            HEAD "\"a\":\"\\u0000\"}}",
+            HEAD "\"a\":\"\\/\"}}",
+            HEAD "\"a\":\"\\x41\"}}",
+            HEAD "\"a\":\"\\U0001\"}}",
+            HEAD "\"a\":\"\t\"}}",
+            HEAD "\"a\":\"\x7f\"}}",
+            HEAD "\"a\":\"\xc3\"}}",
+            HEAD "\"a\":\"\xed\xa0\x80\"}}",
+            HEAD "\"a\":\"\xe0\x80\xaf\"}}",
+            HEAD "\"a\":\"x}}",
+            HEAD "\"a\":\"x\"}",
+            HEAD "\"a\" :\"x\"}}",
+            HEAD "}}}",
+            "",
+            "{}",
         };
         bool all = true;
 
@@ -203,7 +211,7 @@ static void test_parse_rejects(void)
                 JournalRecordView v;
                 const char *good = HEAD "\"a\":\"\\u001b\\\\\\\"\",\"ab\":\"\",\"b\":\"\xf0\x9f\x98\x80\"}}";
                 ok(journal_record_parse(good, strlen(good), &v, NULL) == 0 && v.n_fields == 3 &&
-                           agrees_with_json_c(good, strlen(good)),
+                       agrees_with_json_c(good, strlen(good)),
                    "hand-written canonical line accepted and agrees with json-c");
         }
 }
@@ -230,13 +238,14 @@ static void test_random_roundtrip(void)
                         }
                         values[i][l] = '\0';
                         snprintf(keys[i], sizeof(keys[i]), "k%zu", i);
-                        in[i] = (JournalField){ keys[i], values[i] };
+                        in[i] = (JournalField){keys[i], values[i]};
                 }
                 if (journal_record_format(randombytes_random(), randombytes_random(), randombytes_uniform(9),
-                                          (RecordType)randombytes_uniform(_RECORD_TYPE_MAX), prev, in, n, buf, &len) < 0 ||
+                                          (RecordType)randombytes_uniform(_RECORD_TYPE_MAX), prev, in, n,
+                                          buf, &len) < 0 ||
                     journal_record_parse(buf, len - 1, &v, NULL) < 0 ||
-                    journal_record_decode_fields(&v, dec, sizeof(dec), out, ELEMENTSOF(out)) < 0 || v.n_fields != n ||
-                    !agrees_with_json_c(buf, len - 1))
+                    journal_record_decode_fields(&v, dec, sizeof(dec), out, ELEMENTSOF(out)) < 0 ||
+                    v.n_fields != n || !agrees_with_json_c(buf, len - 1))
                         all = false;
                 for (size_t i = 0; all && i < n; i++)
                         if (!streq(out[i].key, in[i].key) || !streq(out[i].value, in[i].value))

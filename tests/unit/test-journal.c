@@ -73,19 +73,19 @@ static void env_new(Env *e, const char *name)
 static int writer_open(const Env *e, uint64_t now, JournalWriter **ret)
 {
         JournalOptions o = {
-                .path = e->journal,
-                .state_dir = e->keys,
-                .pubkey_path = e->pub,
-                .origin = ORIGIN,
-                .epoch_usec = EPOCH,
-                .now_usec = now,
+            .path = e->journal,
+            .state_dir = e->keys,
+            .pubkey_path = e->pub,
+            .origin = ORIGIN,
+            .epoch_usec = EPOCH,
+            .now_usec = now,
         };
         return journal_writer_open(&o, ret);
 }
 
 static int append(JournalWriter *w, RecordType t, const char *id, uint64_t now)
 {
-        JournalField f[] = { { "id", id }, { "user", "alice" }, { "service", "sudo" } };
+        JournalField f[] = {{"id", id}, {"user", "alice"}, {"service", "sudo"}};
         return journal_writer_append(w, t, f, ELEMENTSOF(f), now, NULL, NULL);
 }
 
@@ -133,8 +133,8 @@ static int verify_file(const char *path, const char *pub, const char *saved, Jou
 }
 
 /* Verify and release: 0 or -EBADMSG; reason and bad line copied out if asked. */
-static int verify_simple(const char *path, const char *pub, const char *saved, uint64_t *ret_line, char *reason,
-                         size_t n)
+static int verify_simple(const char *path, const char *pub, const char *saved, uint64_t *ret_line,
+                         char *reason, size_t n)
 {
         JournalVerifyResult res;
         int r = verify_file(path, pub, saved, &res);
@@ -265,12 +265,12 @@ static void test_roundtrip(void)
         ok(writer_open(&e, now, &w) == 0, "writer creates a journal, an identity key and publishes it");
         pub = pubkey(&e);
         ok(pub && strncmp(pub, ORIGIN "+", strlen(ORIGIN) + 1) == 0 && pub[strlen(pub) - 1] == '\n' &&
-                   streq(journal_writer_identity(w), (char[NOTE_VERIFIER_MAX]){ 0 }) == false,
+               streq(journal_writer_identity(w), (char[NOTE_VERIFIER_MAX]){0}) == false,
            "published key is in verifier-key form: %.40s...", pub ? pub : "");
         for (int i = 0; i < 30; i++) {
                 char id[16];
                 snprintf(id, sizeof(id), "R%d", i);
-                JournalField f[] = { { "id", id }, { "note", "line1\nline2 \"quoted\"" } };
+                JournalField f[] = {{"id", id}, {"note", "line1\nline2 \"quoted\""}};
                 r = journal_writer_append(w, RECORD_REQUEST, f, 2, now, &seqs[i], leaves[i]);
                 if (r < 0)
                         break;
@@ -278,28 +278,32 @@ static void test_roundtrip(void)
                         r = journal_writer_commit(w, now);
                 now += 1 * SEC + 500000;
         }
-        ok(r == 0 && journal_writer_commit(w, now) == 0, "30 records appended and committed over %" PRIu64 " s",
-           (now - T0) / SEC);
-        ok(journal_writer_epoch(w) >= 4, "the writer moved through %" PRIu64 " epochs", journal_writer_epoch(w));
-        ok(!journal_writer_dirty(w) && journal_writer_next_epoch_usec(w) > now, "clean after commit; next seal ahead");
+        ok(r == 0 && journal_writer_commit(w, now) == 0,
+           "30 records appended and committed over %" PRIu64 " s", (now - T0) / SEC);
+        ok(journal_writer_epoch(w) >= 4, "the writer moved through %" PRIu64 " epochs",
+           journal_writer_epoch(w));
+        ok(!journal_writer_dirty(w) && journal_writer_next_epoch_usec(w) > now,
+           "clean after commit; next seal ahead");
         ok(journal_writer_last_checkpoint(w, &cp) == 0, "last checkpoint available");
         journal_writer_free(w), w = NULL;
 
         r = verify_file(e.journal, pub, NULL, &res);
-        ok(r == 0 && res.ok, "verify passes: %" PRIu64 " records, %" PRIu64 " checkpoints, %zu epoch keys, %" PRIu64
-                             " signatures (%s)",
+        ok(r == 0 && res.ok,
+           "verify passes: %" PRIu64 " records, %" PRIu64 " checkpoints, %zu epoch keys, %" PRIu64
+           " signatures (%s)",
            res.n_records, res.n_checkpoints, res.n_keys, res.n_signatures, res.reason);
         ok(cp && res.last_checkpoint && streq(cp, res.last_checkpoint) && res.tree_size + 1 == res.n_records,
            "writer's last checkpoint is the file's last record and covers everything before it");
         ok(res.n_keys == res.epoch + 1 && res.keys[0].epoch == 0 &&
-                   res.keys[res.n_keys - 1].epoch == res.epoch,
+               res.keys[res.n_keys - 1].epoch == res.epoch,
            "one key per epoch, epoch 0 first");
         journal_verify_result_done(&res);
 
         ok(journal_reader_open(e.journal, &rd) == 0, "reader opens");
         while ((r = journal_reader_next(rd, &rec)) > 0) {
                 if (rec.type == RECORD_REQUEST) {
-                        if (n_req < 30 && (rec.seq != seqs[n_req] || memcmp(rec.leaf_hash, leaves[n_req], 32) != 0))
+                        if (n_req < 30 &&
+                            (rec.seq != seqs[n_req] || memcmp(rec.leaf_hash, leaves[n_req], 32) != 0))
                                 leaves_ok = false;
                         if (rec.n_fields != 2 || !streq(rec.fields[0].key, "id") ||
                             !streq(rec.fields[1].value, "line1\nline2 \"quoted\""))
@@ -311,14 +315,15 @@ static void test_roundtrip(void)
                         n_cp++;
         }
         ok(r == 0 && n_req == 30 && n_key >= 5 && n_cp >= 8,
-           "reader replays %" PRIu64 " requests, %" PRIu64 " key records, %" PRIu64 " checkpoints", n_req, n_key, n_cp);
+           "reader replays %" PRIu64 " requests, %" PRIu64 " key records, %" PRIu64 " checkpoints", n_req,
+           n_key, n_cp);
         ok(fields_ok, "reader returns the fields as written");
         ok(leaves_ok, "seq and leaf hash returned by append match the file");
         journal_reader_free(rd);
 
         /* Reopen in the same epoch: the chain continues, no repair. */
         ok(writer_open(&e, now, &w) == 0 && append(w, RECORD_START, "restart", now) == 0 &&
-                   journal_writer_commit(w, now) == 0,
+               journal_writer_commit(w, now) == 0,
            "writer reopens and continues");
         journal_writer_free(w), w = NULL;
         ok(verify_simple(e.journal, pub, cp, NULL, NULL, 0) == 0,
@@ -344,12 +349,13 @@ static void test_empty_epochs(void)
         journal_writer_free(w), w = NULL;
         now += 7 * EPOCH + EPOCH / 2;
         ok(writer_open(&e, now, &w) == 0 && journal_writer_epoch(w) == before + 1 &&
-                   journal_writer_next_epoch_usec(w) == T0 + 8 * EPOCH,
-           "reopening 7.5 epochs later seals the old epoch once; the new one spans the gap to the next boundary");
+               journal_writer_next_epoch_usec(w) == T0 + 8 * EPOCH,
+           "reopening 7.5 epochs later seals the old epoch once; the new one spans the gap to the next "
+           "boundary");
         journal_writer_free(w), w = NULL;
         pub = pubkey(&e);
         ok(verify_file(e.journal, pub, NULL, &res) == 0 && res.epoch == 1 && res.n_keys == 2 &&
-                   res.epoch_end_usec == T0 + 8 * EPOCH && res.keys[1].epoch_usec == 7 * EPOCH,
+               res.epoch_end_usec == T0 + 8 * EPOCH && res.keys[1].epoch_usec == 7 * EPOCH,
            "verify passes; the gap shows as one long epoch (7 epoch lengths)");
         journal_verify_result_done(&res);
         {
@@ -362,8 +368,9 @@ static void test_empty_epochs(void)
                 close(dfd);
         }
         /* The commit API also seals on its own (jitd's epoch timer). */
-        ok(writer_open(&e, now, &w) == 0 && journal_writer_commit(w, journal_writer_next_epoch_usec(w)) == 0 &&
-                   journal_writer_epoch(w) == 2 && journal_writer_next_epoch_usec(w) == T0 + 9 * EPOCH,
+        ok(writer_open(&e, now, &w) == 0 &&
+               journal_writer_commit(w, journal_writer_next_epoch_usec(w)) == 0 &&
+               journal_writer_epoch(w) == 2 && journal_writer_next_epoch_usec(w) == T0 + 9 * EPOCH,
            "commit at the epoch end seals the epoch without new records; epochs are regular again");
         journal_writer_free(w), w = NULL;
 }
@@ -461,8 +468,9 @@ static void test_a27(void)
                 }
                 remove_dir(c.dir);
         }
-        ok(bad == 0, "a27-truncate-every-byte: %d cuts in the last group, each reopened, %d repaired, all verify", tried,
-           repaired);
+        ok(bad == 0,
+           "a27-truncate-every-byte: %d cuts in the last group, each reopened, %d repaired, all verify",
+           tried, repaired);
 
         /* The repair record names the dropped bytes and their hash. */
         {
@@ -484,12 +492,13 @@ static void test_a27(void)
                         journal_writer_free(w), w = NULL;
                 journal_reader_open(c.journal, &rd);
                 while (journal_reader_next(rd, &rec) > 0)
-                        if (rec.type == RECORD_REPAIR && rec.n_fields == 4 && streq(rec.fields[0].value, want_n) &&
-                            streq(rec.fields[1].value, hex) && streq(rec.fields[2].value, want_off))
+                        if (rec.type == RECORD_REPAIR && rec.n_fields == 4 &&
+                            streq(rec.fields[0].value, want_n) && streq(rec.fields[1].value, hex) &&
+                            streq(rec.fields[2].value, want_off))
                                 found = true;
                 journal_reader_free(rd);
-                ok(found, "a27-repair-record: repair names offset %s, %s bytes dropped and their SHA-256", want_off,
-                   want_n);
+                ok(found, "a27-repair-record: repair names offset %s, %s bytes dropped and their SHA-256",
+                   want_off, want_n);
                 remove_dir(c.dir);
         }
 
@@ -534,7 +543,8 @@ static void test_a27(void)
                 ok(r == 0 && journal_writer_epoch(w) == 1,
                    "a27-torn-seal: reopened; the unsealed key record is dropped and the epoch sealed again");
                 journal_writer_free(w), w = NULL;
-                ok(verify_simple(s.journal, spub, NULL, NULL, NULL, 0) == 0 && count_type(s.journal, "repair") == 1,
+                ok(verify_simple(s.journal, spub, NULL, NULL, NULL, 0) == 0 &&
+                       count_type(s.journal, "repair") == 1,
                    "a27-torn-seal: verify passes, one repair record");
                 keys_open_dir(s.keys, &dfd);
                 ok(keys_list(dfd, epochs, 8, &ne) == 0 && ne == 1 && epochs[0] == 1,
@@ -566,8 +576,8 @@ static void test_a27(void)
                         write_all(c.journal, b, n);
                 }
                 w = NULL;
-                ok(writer_open(&c, now, &w) == -EBADMSG,
-                   "a27-no-silent-cut: damage before a committed checkpoint makes the writer refuse (EBADMSG)");
+                ok(writer_open(&c, now, &w) == -EBADMSG, "a27-no-silent-cut: damage before a committed "
+                                                         "checkpoint makes the writer refuse (EBADMSG)");
                 journal_writer_free(w), w = NULL;
                 remove_dir(c.dir);
         }
@@ -591,7 +601,8 @@ static void test_a28(void)
         if (verify_file(e.journal, pub, NULL, &res) < 0)
                 abort();
         ok(res.n_records >= 20 && res.epoch >= 2,
-           "a28-setup: %" PRIu64 " records spanning %" PRIu64 " epochs, %zu bytes", res.n_records, res.epoch + 1, len);
+           "a28-setup: %" PRIu64 " records spanning %" PRIu64 " epochs, %zu bytes", res.n_records,
+           res.epoch + 1, len);
         journal_verify_result_done(&res);
 
         fd = open(e.journal, O_WRONLY | O_CLOEXEC);
@@ -613,8 +624,8 @@ static void test_a28(void)
                         } else if (res.bad_line != line + 1) {
                                 misnamed++;
                                 if (misnamed < 10)
-                                        diag("byte %zu (line %zu) bit %d: named line %" PRIu64 ": %s", i, line + 1, bit,
-                                             res.bad_line, res.reason);
+                                        diag("byte %zu (line %zu) bit %d: named line %" PRIu64 ": %s", i,
+                                             line + 1, bit, res.bad_line, res.reason);
                         }
                         journal_verify_result_done(&res);
                 }
@@ -622,7 +633,8 @@ static void test_a28(void)
         }
         close(fd);
         ok(missed == 0, "a28-flip-every-bit: all %d single-bit flips are caught", total);
-        ok(misnamed == 0, "a28-names-the-record: every flip names the line it is in (%d misnamed)", misnamed);
+        ok(misnamed == 0, "a28-names-the-record: every flip names the line it is in (%d misnamed)",
+           misnamed);
 }
 
 /* ---- building forged journals ---- */
@@ -686,11 +698,11 @@ static void write_chain(const char *path, Rec *recs, size_t n, NoteSigner *signe
                         merkle_frontier_root(&tree, root);
                         checkpoint_format(ORIGIN, i, root, body);
                         note_sign(signer, body, strlen(body), &note);
-                        recs[i].f[0] = (JournalField){ "note", note };
+                        recs[i].f[0] = (JournalField){"note", note};
                         recs[i].n = 1;
                 }
-                if (journal_record_format(i, recs[i].time, recs[i].epoch, recs[i].type, prev, recs[i].f, recs[i].n, line,
-                                          &len) < 0)
+                if (journal_record_format(i, recs[i].time, recs[i].epoch, recs[i].type, prev, recs[i].f,
+                                          recs[i].n, line, &len) < 0)
                         abort();
                 fwrite(line, 1, len, f);
                 merkle_leaf_hash(line, len - 1, prev);
@@ -742,15 +754,16 @@ static void test_a29(void)
         memcpy(forged + starts[k], orig + starts[k + 1], len - starts[k + 1]);
         write_all(path, forged, len - (starts[k + 1] - starts[k]));
         r = verify_simple(path, pub, NULL, &line, reason, sizeof(reason));
-        ok(r == -EBADMSG && line == k + 1, "a29-delete: deleted record caught at line %" PRIu64 ": %s", line, reason);
+        ok(r == -EBADMSG && line == k + 1, "a29-delete: deleted record caught at line %" PRIu64 ": %s", line,
+           reason);
 
         /* duplicate line k */
         memcpy(forged, orig, starts[k + 1]);
         memcpy(forged + starts[k + 1], orig + starts[k], len - starts[k]);
         write_all(path, forged, len + (starts[k + 1] - starts[k]));
         r = verify_simple(path, pub, NULL, &line, reason, sizeof(reason));
-        ok(r == -EBADMSG && line == k + 2, "a29-duplicate: duplicated record caught at line %" PRIu64 ": %s", line,
-           reason);
+        ok(r == -EBADMSG && line == k + 2, "a29-duplicate: duplicated record caught at line %" PRIu64 ": %s",
+           line, reason);
 
         /* swap lines k and k+1 */
         {
@@ -760,8 +773,8 @@ static void test_a29(void)
                 memcpy(forged + starts[k] + b, orig + starts[k], a);
                 write_all(path, forged, len);
                 r = verify_simple(path, pub, NULL, &line, reason, sizeof(reason));
-                ok(r == -EBADMSG && line == k + 1, "a29-reorder: swapped records caught at line %" PRIu64 ": %s", line,
-                   reason);
+                ok(r == -EBADMSG && line == k + 1,
+                   "a29-reorder: swapped records caught at line %" PRIu64 ": %s", line, reason);
         }
 
         /* insert a well-formed record with the right seq and prev: the rest of the chain breaks */
@@ -769,7 +782,7 @@ static void test_a29(void)
                 JournalRecordView v;
                 static char ins[JOURNAL_MAX_LINE];
                 size_t il;
-                JournalField f[] = { { "id", "FAKE-0001" }, { "user", "mallory" } };
+                JournalField f[] = {{"id", "FAKE-0001"}, {"user", "mallory"}};
                 journal_record_parse(orig + starts[k], starts[k + 1] - starts[k] - 1, &v, NULL);
                 journal_record_format(k, v.time_usec, v.epoch, RECORD_APPROVE, v.prev, f, 2, ins, &il);
                 memcpy(forged, orig, starts[k]);
@@ -777,8 +790,8 @@ static void test_a29(void)
                 memcpy(forged + starts[k] + il, orig + starts[k], len - starts[k]);
                 write_all(path, forged, len + il);
                 r = verify_simple(path, pub, NULL, &line, reason, sizeof(reason));
-                ok(r == -EBADMSG && line == k + 2, "a29-insert: inserted record caught at line %" PRIu64 ": %s", line,
-                   reason);
+                ok(r == -EBADMSG && line == k + 2,
+                   "a29-insert: inserted record caught at line %" PRIu64 ": %s", line, reason);
         }
 
         /* replay: an old record appended again after the last checkpoint */
@@ -786,8 +799,8 @@ static void test_a29(void)
         memcpy(forged + len, orig + starts[k], starts[k + 1] - starts[k]);
         write_all(path, forged, len + starts[k + 1] - starts[k]);
         r = verify_simple(path, pub, NULL, &line, reason, sizeof(reason));
-        ok(r == -EBADMSG && line == n_lines + 1, "a29-replay: replayed record caught at line %" PRIu64 ": %s", line,
-           reason);
+        ok(r == -EBADMSG && line == n_lines + 1,
+           "a29-replay: replayed record caught at line %" PRIu64 ": %s", line, reason);
 
         /* replay with a forged, consistent seq/prev (attacker without a key): still unsealed */
         {
@@ -795,7 +808,7 @@ static void test_a29(void)
                 static char ins[JOURNAL_MAX_LINE];
                 size_t il;
                 MerkleHash last;
-                JournalField f[] = { { "id", "K7Q2-0001" }, { "service", "sudo" }, { "user", "alice" } };
+                JournalField f[] = {{"id", "K7Q2-0001"}, {"service", "sudo"}, {"user", "alice"}};
 
                 merkle_leaf_hash(orig + starts[n_lines - 1], len - starts[n_lines - 1] - 1, last);
                 journal_record_parse(orig + starts[n_lines - 1], len - starts[n_lines - 1] - 1, &v, NULL);
@@ -811,7 +824,8 @@ static void test_a29(void)
                 write_all(path, forged, len + il);
                 r = verify_simple(path, pub, NULL, &line, reason, sizeof(reason));
                 ok(r == -EBADMSG && line == n_lines + 1 && strstr(reason, "unsealed"),
-                   "a29-replay-rechained: re-chained replay is an unsealed record at line %" PRIu64 ": %s", line, reason);
+                   "a29-replay-rechained: re-chained replay is an unsealed record at line %" PRIu64 ": %s",
+                   line, reason);
         }
 }
 
@@ -847,7 +861,8 @@ static void test_a30(void)
         env_clone(&e, &c, "a30-boundary");
         truncate(c.journal, (off_t)starts[cut_line]);
         r = verify_simple(c.journal, pub, NULL, &line, reason, sizeof(reason));
-        ok(r == 0, "a30-truncate-boundary: a prefix ending in a checkpoint verifies on its own (as designed)");
+        ok(r == 0,
+           "a30-truncate-boundary: a prefix ending in a checkpoint verifies on its own (as designed)");
         r = verify_simple(c.journal, pub, saved, &line, reason, sizeof(reason));
         ok(r == -EBADMSG && strstr(reason, "rolled back"),
            "a30-truncate-boundary: caught against the saved checkpoint: %s", reason);
@@ -855,7 +870,8 @@ static void test_a30(void)
                 JournalVerifyResult res;
                 verify_file(c.journal, pub, NULL, &res);
                 ok(res.epoch <= 1 && res.epoch_end_usec < now,
-                   "a30-epoch-gap: the cut journal ends in an early epoch, which ended %" PRIu64 " s before the last write",
+                   "a30-epoch-gap: the cut journal ends in an early epoch, which ended %" PRIu64
+                   " s before the last write",
                    (now - res.epoch_end_usec) / SEC);
                 journal_verify_result_done(&res);
         }
@@ -886,7 +902,8 @@ static void test_a30(void)
                 write_chain(c.journal, recs, m, k);
                 r = verify_simple(c.journal, pub, NULL, &line, reason, sizeof(reason));
                 ok(r == -EBADMSG && strstr(reason, "not signed by epoch 0"),
-                   "a30-resign-current-key: continuation signed with the current key caught at line %" PRIu64 ": %s",
+                   "a30-resign-current-key: continuation signed with the current key caught at line %" PRIu64
+                   ": %s",
                    line, reason);
                 note_signer_free(k);
         }
@@ -909,7 +926,8 @@ static void test_a31(void)
         k = current_key(&e);
         snprintf(path, sizeof(path), "%s/resealed", e.dir);
 
-        /* Strip every checkpoint and key record, keep the records in epoch 0, re-seal with the current key. */
+        /* Strip every checkpoint and key record, keep the records in epoch 0, re-seal with the current key.
+         */
         n = load_records(e.journal, recs, ELEMENTSOF(recs));
         m = 1; /* keep the genesis */
         for (size_t i = 1; i < n; i++)
@@ -930,7 +948,8 @@ static void test_a31(void)
         write_chain(path, recs, m, k);
         r = verify_simple(path, pub, NULL, &line, reason, sizeof(reason));
         ok(r == -EBADMSG && strstr(reason, "not signed by epoch 0"),
-           "a31-reseal-current-key: history re-sealed with the current key caught at line %" PRIu64 ": %s", line, reason);
+           "a31-reseal-current-key: history re-sealed with the current key caught at line %" PRIu64 ": %s",
+           line, reason);
 
         /* Keep the key records but re-sign every checkpoint with the current key. */
         n = load_records(e.journal, recs, ELEMENTSOF(recs));
@@ -940,8 +959,8 @@ static void test_a31(void)
         write_chain(path, recs, n, k);
         r = verify_simple(path, pub, NULL, &line, reason, sizeof(reason));
         ok(r == -EBADMSG && line == 2 && strstr(reason, "not signed by epoch 0"),
-           "a31-resign-checkpoints: checkpoints re-signed with a later key caught at line %" PRIu64 ": %s", line,
-           reason);
+           "a31-resign-checkpoints: checkpoints re-signed with a later key caught at line %" PRIu64 ": %s",
+           line, reason);
 
         /* Forge a key record for epoch 1 that the current key certifies itself. */
         n = load_records(e.journal, recs, ELEMENTSOF(recs));
@@ -956,8 +975,9 @@ static void test_a31(void)
                 }
         write_chain(path, recs, n, NULL);
         r = verify_simple(path, pub, NULL, &line, reason, sizeof(reason));
-        ok(r == -EBADMSG, "a31-forged-key-record: a key record naming another key is caught at line %" PRIu64 ": %s",
-           line, reason);
+        ok(r == -EBADMSG,
+           "a31-forged-key-record: a key record naming another key is caught at line %" PRIu64 ": %s", line,
+           reason);
         note_signer_free(k);
 }
 
@@ -983,19 +1003,20 @@ static void test_a32(void)
                 recs[i].epoch = 0;
         write_chain(path, recs, m, NULL);
         r = verify_simple(path, pub, NULL, &line, reason, sizeof(reason));
-        ok(r == -EBADMSG && line == 1, "a32-no-checkpoints: a journal without key or checkpoints fails at line %" PRIu64
-                                       ": %s",
-           line, reason);
+        ok(r == -EBADMSG && line == 1,
+           "a32-no-checkpoints: a journal without key or checkpoints fails at line %" PRIu64 ": %s", line,
+           reason);
 
         n = load_records(e.journal, recs, ELEMENTSOF(recs));
         m = 0;
         for (size_t i = 0; i < n && recs[i].type != RECORD_KEY + 100; i++)
-                if (recs[i].type != RECORD_CHECKPOINT && (recs[i].type != RECORD_KEY || i == 0) && recs[i].epoch == 0)
+                if (recs[i].type != RECORD_CHECKPOINT && (recs[i].type != RECORD_KEY || i == 0) &&
+                    recs[i].epoch == 0)
                         recs[m++] = recs[i];
         write_chain(path, recs, m, NULL);
         r = verify_simple(path, pub, NULL, &line, reason, sizeof(reason));
-        ok(r == -EBADMSG && strstr(reason, "no checkpoint"), "a32-unsealed-file: genesis and records but no checkpoint: %s",
-           reason);
+        ok(r == -EBADMSG && strstr(reason, "no checkpoint"),
+           "a32-unsealed-file: genesis and records but no checkpoint: %s", reason);
 
         env_new(&f, "a32-foreign");
         build_journal(&f, 10, 2 * SEC);
@@ -1004,7 +1025,8 @@ static void test_a32(void)
         ok(r == -EBADMSG && line == 1 && strstr(reason, "foreign"),
            "a32-foreign-key: another journal fails against our key at line 1: %s", reason);
         r = verify_simple(e.journal, fpub, NULL, &line, reason, sizeof(reason));
-        ok(r == -EBADMSG && strstr(reason, "foreign"), "a32-foreign-key: our journal fails against a foreign key");
+        ok(r == -EBADMSG && strstr(reason, "foreign"),
+           "a32-foreign-key: our journal fails against a foreign key");
 }
 
 /* ---- A33 ---- */
@@ -1060,7 +1082,8 @@ static void test_a33(void)
                 write_chain(path, recs, n, k);
                 r = verify_simple(path, pub, c_old, &line, reason, sizeof(reason));
                 ok(r == -EBADMSG && strstr(reason, "does not extend"),
-                   "a33-fork: a rewritten copy of the same size is caught against the saved checkpoint: %s", reason);
+                   "a33-fork: a rewritten copy of the same size is caught against the saved checkpoint: %s",
+                   reason);
                 note_signer_free(k);
         }
         {
@@ -1105,8 +1128,8 @@ static void test_a34_journal(void)
         }
         r = verify_simple(path, pub, NULL, &line, reason, sizeof(reason));
         ok(r == -EBADMSG && line == n && strstr(reason, "leading zeros"),
-           "a34-journal-leading-zero: checkpoint record with size 0%zu caught at line %" PRIu64 ": %s", n - 1, line,
-           reason);
+           "a34-journal-leading-zero: checkpoint record with size 0%zu caught at line %" PRIu64 ": %s",
+           n - 1, line, reason);
         note_signer_free(k);
 }
 
@@ -1144,7 +1167,8 @@ static void test_a35(void)
         ok(r == -EFBIG && (uint64_t)st.st_size == size_before && !journal_writer_dirty(w),
            "a35-write-fails-closed: commit returns the error, file cut back, pending records dropped (%s)",
            strerror(-r));
-        ok(verify_simple(e.journal, pub, NULL, NULL, NULL, 0) == 0, "a35-file-valid: the journal verifies after the failure");
+        ok(verify_simple(e.journal, pub, NULL, NULL, NULL, 0) == 0,
+           "a35-file-valid: the journal verifies after the failure");
 
         /* A seal that cannot be written leaves the epoch and its key alone. */
         r = journal_writer_commit(w, now + EPOCH);
@@ -1153,10 +1177,12 @@ static void test_a35(void)
         setrlimit(RLIMIT_FSIZE, &old);
         append(w, RECORD_APPROVE, "AFTER-0001", now + EPOCH);
         r = journal_writer_commit(w, now + EPOCH);
-        ok(r == 0 && journal_writer_epoch(w) == 1, "a35-recovers: once space returns, commit and seal succeed");
+        ok(r == 0 && journal_writer_epoch(w) == 1,
+           "a35-recovers: once space returns, commit and seal succeed");
         journal_writer_free(w), w = NULL;
         all = read_all(e.journal, NULL);
-        ok(verify_simple(e.journal, pub, NULL, NULL, NULL, 0) == 0 && !strstr(all, "LOST-") && strstr(all, "AFTER-0001"),
+        ok(verify_simple(e.journal, pub, NULL, NULL, NULL, 0) == 0 && !strstr(all, "LOST-") &&
+               strstr(all, "AFTER-0001"),
            "a35-no-ghosts: verify passes; the failed group's records never appear");
 }
 
@@ -1181,27 +1207,31 @@ static void test_proofs(void)
         o.pubkey_text = pub;
         o.keep_leaves = true;
         r = journal_verify_full(e.journal, &o, &res);
-        ok(r == 0 && res.n_leaves == n_lines, "verify with keep_leaves returns %" PRIu64 " leaf hashes", res.n_leaves);
+        ok(r == 0 && res.n_leaves == n_lines, "verify with keep_leaves returns %" PRIu64 " leaf hashes",
+           res.n_leaves);
 
         for (uint64_t s = 0; s < res.tree_size; s++) {
                 _cleanup_free_ char *proof = NULL, *record = NULL;
                 uint64_t seq;
 
-                r = journal_proof_format(s, orig + starts[s], starts[s + 1] - starts[s] - 1, res.leaves, res.n_leaves,
-                                         res.last_checkpoint, &proof);
-                if (r < 0 || journal_proof_verify(proof, strlen(proof), res.keys, res.n_keys, &record, &seq, &why) < 0 ||
+                r = journal_proof_format(s, orig + starts[s], starts[s + 1] - starts[s] - 1, res.leaves,
+                                         res.n_leaves, res.last_checkpoint, &proof);
+                if (r < 0 ||
+                    journal_proof_verify(proof, strlen(proof), res.keys, res.n_keys, &record, &seq, &why) <
+                        0 ||
                     seq != s || strncmp(record, orig + starts[s], strlen(record)) != 0) {
                         all = false;
                         diag("seq %" PRIu64 ": %d %s", s, r, why);
                 }
                 if (s == 3) {
                         /* Tamper with the record, the index, a proof hash, the checkpoint. */
-                        static const char *marks[] = { "extra ", "index ", "\n\n" };
+                        static const char *marks[] = {"extra ", "index ", "\n\n"};
                         for (size_t t = 0; t < 3; t++) {
                                 char *p = strdup(proof), *at = strstr(p, marks[t]);
                                 at += t == 2 ? -3 : (ptrdiff_t)strlen(marks[t]) + 2;
                                 *at = *at == 'A' ? 'B' : 'A';
-                                if (journal_proof_verify(p, strlen(p), res.keys, res.n_keys, NULL, NULL, &why) == 0) {
+                                if (journal_proof_verify(p, strlen(p), res.keys, res.n_keys, NULL, NULL,
+                                                         &why) == 0) {
                                         tamper = false;
                                         diag("tampered receipt (mark %zu) accepted", t);
                                 }
@@ -1256,7 +1286,8 @@ static void test_open_rules(void)
 
         env_new(&c, "rules-pub");
         write_all(c.pub, "someone.else+01020304+AQ==\n", 27);
-        ok(writer_open(&c, T0, &w) == -EEXIST, "a new journal never overwrites a different published key (EEXIST)");
+        ok(writer_open(&c, T0, &w) == -EEXIST,
+           "a new journal never overwrites a different published key (EEXIST)");
         remove_dir(c.dir);
 
         /* A leftover key for the next epoch (crash during a seal) is erased at open. */
@@ -1325,7 +1356,8 @@ static void test_reader_follow(void)
         fputs("{\"seq\":4,", f);
         fclose(f);
         r = journal_reader_next(rd, &rec);
-        ok(r == 0 && journal_reader_partial_bytes(rd) == 9, "a partial last line is held back, not returned");
+        ok(r == 0 && journal_reader_partial_bytes(rd) == 9,
+           "a partial last line is held back, not returned");
         journal_reader_free(rd);
         journal_writer_free(w), w = NULL;
 }

@@ -47,59 +47,65 @@ static void hash_from_hex(const char *s, MerkleHash h)
 
 /* The eight leaf inputs and the roots of every prefix, from the CT / transparency-dev reference tests. */
 static const char *leaf_inputs[] = {
-        "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f",
+    "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f",
 };
 
 static const char *roots[] = {
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
 };
 
 static const struct {
         uint64_t index, size;
         const char *path[3];
 } inclusion[] = {
-        { 0, 1, { NULL } },
-        { 0, 2, { "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7" } },
-        { 1, 2, { "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d" } },
-        { 2, 3, { "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125" } },
-        { 1, 5,
-          { "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b" } },
-        { 0, 8,
-          { "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4" } },
-        { 5, 8,
-          { "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7" } },
+    {0, 1, {NULL}},
+    {0, 2, {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"}},
+    {1, 2, {"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"}},
+    {2, 3, {"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"}},
+    {1,
+     5,
+     {"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+      "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+      "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
+    {0,
+     8,
+     {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+      "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+      "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
+    {5,
+     8,
+     {"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+      "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
 };
 
 static const struct {
         uint64_t size1, size2;
         const char *path[3];
 } consistency[] = {
-        { 1, 1, { NULL } },
-        { 1, 8,
-          { "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4" } },
-        { 6, 8,
-          { "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7" } },
-        { 2, 5,
-          { "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b" } },
+    {1, 1, {NULL}},
+    {1,
+     8,
+     {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+      "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+      "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
+    {6,
+     8,
+     {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+      "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
+    {2,
+     5,
+     {"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+      "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
 };
 
 static size_t path_len(const char *const p[3])
@@ -170,7 +176,8 @@ int main(void)
 
                 for (size_t i = 0; i < n; i++)
                         hash_from_hex(inclusion[t].path[i], want[i]);
-                same = merkle_inclusion_proof(leaves, inclusion[t].size, inclusion[t].index, proof, &len) == 0 &&
+                same = merkle_inclusion_proof(leaves, inclusion[t].size, inclusion[t].index, proof, &len) ==
+                           0 &&
                        len == n && memcmp(proof, want, n * 32) == 0;
                 ok(same, "rfc6962 inclusion proof generated for leaf %" PRIu64 " of %" PRIu64,
                    inclusion[t].index, inclusion[t].size);
@@ -188,14 +195,15 @@ int main(void)
 
                 for (size_t i = 0; i < n; i++)
                         hash_from_hex(consistency[t].path[i], want[i]);
-                same = merkle_consistency_proof(leaves, consistency[t].size2, consistency[t].size1, proof, &len) ==
-                               0 &&
+                same = merkle_consistency_proof(leaves, consistency[t].size2, consistency[t].size1, proof,
+                                                &len) == 0 &&
                        len == n && memcmp(proof, want, n * 32) == 0;
-                ok(same, "rfc6962 consistency proof generated for %" PRIu64 " -> %" PRIu64, consistency[t].size1,
-                   consistency[t].size2);
+                ok(same, "rfc6962 consistency proof generated for %" PRIu64 " -> %" PRIu64,
+                   consistency[t].size1, consistency[t].size2);
                 hash_from_hex(roots[consistency[t].size1], r1);
                 hash_from_hex(roots[consistency[t].size2], r2);
-                ok(merkle_verify_consistency(consistency[t].size1, consistency[t].size2, r1, r2, want, n) == 0,
+                ok(merkle_verify_consistency(consistency[t].size1, consistency[t].size2, r1, r2, want, n) ==
+                       0,
                    "rfc6962 consistency proof verifies for %" PRIu64 " -> %" PRIu64, consistency[t].size1,
                    consistency[t].size2);
         }
@@ -213,7 +221,8 @@ int main(void)
                         if (merkle_inclusion_proof(leaves, n, i, proof, &len) < 0 ||
                             merkle_verify_inclusion(i, n, leaves[i], proof, len, root) != 0)
                                 all = false;
-                        if (n > 1 && merkle_verify_inclusion((i + 1) % n, n, leaves[i], proof, len, root) == 0)
+                        if (n > 1 &&
+                            merkle_verify_inclusion((i + 1) % n, n, leaves[i], proof, len, root) == 0)
                                 all = false;
                         if (merkle_verify_inclusion(i, n, leaves[(i + 1) % 64], proof, len, root) == 0)
                                 all = false;
@@ -284,9 +293,10 @@ int main(void)
                 ok(all, "frontier root equals the recomputed root up to 1000 leaves");
         }
 
-        ok(merkle_inclusion_proof(leaves, 8, 8, proof, &len) == -EINVAL, "inclusion proof index out of range");
+        ok(merkle_inclusion_proof(leaves, 8, 8, proof, &len) == -EINVAL,
+           "inclusion proof index out of range");
         ok(merkle_consistency_proof(leaves, 5, 6, proof, &len) == -EINVAL &&
-                   merkle_consistency_proof(leaves, 5, 0, proof, &len) == -EINVAL,
+               merkle_consistency_proof(leaves, 5, 0, proof, &len) == -EINVAL,
            "consistency proof rejects size1 > size2 and size1 == 0");
         printf("1..%d\n", n_test);
         return n_fail == 0 ? 0 : 1;

@@ -36,7 +36,8 @@ static void ok(bool cond, const char *fmt, ...)
         "then you don't know what your problem is.\n"
 #define GO_NOTE                                                                                             \
         GO_TEXT "\n\xe2\x80\x94 PeterNeumann "                                                              \
-                "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+                "x08go/ZJkuBS9UG/"                                                                          \
+                "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
 
 #define ORIGIN "test.example/jit"
 
@@ -99,7 +100,7 @@ static void test_go_interop(void)
         size_t text_len, idx;
 
         ok(note_verifier_parse(GO_VKEY, strlen(GO_VKEY), &v) == 0 && streq(v.name, "PeterNeumann") &&
-                   v.key_id == 0xc74f20a3,
+               v.key_id == 0xc74f20a3,
            "go sumdb/note verifier key parses");
         note_verifier_format(&v, buf);
         ok(streq(buf, GO_VKEY), "verifier key formats back identically");
@@ -110,22 +111,22 @@ static void test_go_interop(void)
         ok(s && note_sign(s, GO_TEXT, strlen(GO_TEXT), &note) == 0 && streq(note, GO_NOTE),
            "signing the go example text gives the go example note byte for byte");
         ok(note_verify(GO_NOTE, strlen(GO_NOTE), &v, 1, &text_len, &idx, NULL) == 0 &&
-                   text_len == strlen(GO_TEXT) && idx == 0,
+               text_len == strlen(GO_TEXT) && idx == 0,
            "go example note verifies");
 }
 
 static void test_verifier_keys(void)
 {
         static const char *bad[] = {
-                "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", /* wrong key id */
-                "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", /* uppercase id */
-                "PeterNeumann+c74f20a3+AhpC2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", /* other alg byte */
-                "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T",  /* short base64 */
-                "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW ", /* trailing space */
-                "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", /* space in name */
-                "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",             /* empty name */
-                "PeterNeumann+c74f20a3",                                               /* no key */
-                "",
+            "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",  /* wrong key id */
+            "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",  /* uppercase id */
+            "PeterNeumann+c74f20a3+AhpC2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",  /* other alg byte */
+            "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T",   /* short base64 */
+            "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW ", /* trailing space */
+            "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", /* space in name */
+            "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",              /* empty name */
+            "PeterNeumann+c74f20a3",                                               /* no key */
+            "",
         };
         bool all = true;
         NoteVerifier v;
@@ -141,15 +142,15 @@ static void test_roundtrip(void)
         _cleanup_free_ char *note = good_note();
         Checkpoint c;
         size_t idx;
-        NoteVerifier keys[2] = { other->verifier, key };
+        NoteVerifier keys[2] = {other->verifier, key};
 
         ok(checkpoint_open(note, strlen(note), ORIGIN, &key, 1, &c, &idx, NULL) == 0 && c.size == 42 &&
-                   streq(c.origin, ORIGIN) && c.root[0] == 0xab,
+               streq(c.origin, ORIGIN) && c.root[0] == 0xab,
            "checkpoint signs and opens");
         ok(checkpoint_open(note, strlen(note), ORIGIN, keys, 2, &c, &idx, NULL) == 0 && idx == 1,
            "checkpoint opens with the right key among several");
         ok(note_find_signature(note, strlen(note), &key, NULL, NULL, NULL) == 0 &&
-                   note_find_signature(note, strlen(note), &other->verifier, NULL, NULL, NULL) == -ENOKEY,
+               note_find_signature(note, strlen(note), &other->verifier, NULL, NULL, NULL) == -ENOKEY,
            "note_find_signature names the signer without cryptography");
 }
 
@@ -161,12 +162,14 @@ static void test_a34(void)
         int r;
 
         r = open_signed(ORIGIN "\n042\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n", &why);
-        ok(r == -EBADMSG && strstr(why, "leading zeros"), "a34-leading-zero: tree size 042 rejected (%s)", why);
+        ok(r == -EBADMSG && strstr(why, "leading zeros"), "a34-leading-zero: tree size 042 rejected (%s)",
+           why);
         r = open_signed(ORIGIN "\n00\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n", &why);
         ok(r == -EBADMSG, "a34-leading-zero: tree size 00 rejected (%s)", why);
         r = open_signed(ORIGIN "\n+42\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n", &why);
         ok(r == -EBADMSG, "a34-size-sign: tree size +42 rejected (%s)", why);
-        r = open_signed(ORIGIN "\n18446744073709551616\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n", &why);
+        r = open_signed(ORIGIN "\n18446744073709551616\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n",
+                        &why);
         ok(r == -EBADMSG, "a34-size-overflow: tree size 2^64 rejected (%s)", why);
 
         {
@@ -178,7 +181,8 @@ static void test_a34(void)
                 checkpoint_format(ORIGIN, 1, root, body);
                 note_sign(other, body, strlen(body), &n2);
                 r = checkpoint_open(n2, strlen(n2), ORIGIN, &key, 1, &c, NULL, &why);
-                ok(r == -ENOKEY, "a34-unknown-key: checkpoint signed only by an unknown key rejected (%s)", why);
+                ok(r == -ENOKEY, "a34-unknown-key: checkpoint signed only by an unknown key rejected (%s)",
+                   why);
         }
 
         m = strdup(note);
@@ -192,8 +196,8 @@ static void test_a34(void)
         free(m);
 
         r = open_signed("other.example/log\n42\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n", &why);
-        ok(r == -EBADMSG && strstr(why, "origin"), "a34-wrong-origin: checkpoint for another origin rejected (%s)",
-           why);
+        ok(r == -EBADMSG && strstr(why, "origin"),
+           "a34-wrong-origin: checkpoint for another origin rejected (%s)", why);
 
         m = replace(note, "\n42\n", "\n4\t2\n");
         r = open_raw(m, &why);
@@ -209,7 +213,8 @@ static void test_a34(void)
         free(m);
 
         r = open_signed(ORIGIN "\n42\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\nextension\n", &why);
-        ok(r == -EBADMSG && strstr(why, "extra"), "a34-extra-lines: extension line in the body rejected (%s)", why);
+        ok(r == -EBADMSG && strstr(why, "extra"),
+           "a34-extra-lines: extension line in the body rejected (%s)", why);
         if (asprintf(&m, "%sjunk after the signatures\n", note) < 0)
                 abort();
         r = open_raw(m, &why);
@@ -221,7 +226,8 @@ static void test_a34(void)
         ok(r == -EBADMSG, "a34-extra-lines: blank line after the signatures rejected (%s)", why);
         free(m);
         r = open_signed(ORIGIN "\n42\n", &why);
-        ok(r == -EBADMSG && strstr(why, "three"), "a34-missing-line: checkpoint without root rejected (%s)", why);
+        ok(r == -EBADMSG && strstr(why, "three"), "a34-missing-line: checkpoint without root rejected (%s)",
+           why);
 
         m = replace(note, "\n\n\xe2\x80\x94", "\n\xe2\x80\x94");
         r = open_raw(m, &why);
@@ -241,7 +247,8 @@ static void test_a34(void)
         ok(r == -EBADMSG && strstr(why, "UTF-8"), "a34-utf8: invalid UTF-8 rejected (%s)", why);
         free(m);
         r = open_signed(ORIGIN "\n42\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6t=\n", &why);
-        ok(r == -EBADMSG && strstr(why, "base64"), "a34-base64: non-canonical root (padding bits) rejected (%s)", why);
+        ok(r == -EBADMSG && strstr(why, "base64"),
+           "a34-base64: non-canonical root (padding bits) rejected (%s)", why);
         r = open_signed(ORIGIN "\n42\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urqw==\n", &why);
         ok(r == -EBADMSG, "a34-base64: 33-byte root rejected (%s)", why);
         r = open_signed(ORIGIN "\n42\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s\n", &why);
@@ -279,24 +286,25 @@ static void test_strict_helpers(void)
         size_t n;
 
         ok(jit_parse_u64_strict("0", 1, UINT64_MAX, &v) == 0 && v == 0 &&
-                   jit_parse_u64_strict("18446744073709551615", 20, UINT64_MAX, &v) == 0 && v == UINT64_MAX &&
-                   jit_parse_u64_strict("18446744073709551616", 20, UINT64_MAX, &v) < 0 &&
-                   jit_parse_u64_strict("01", 2, UINT64_MAX, &v) < 0 && jit_parse_u64_strict("", 0, 10, &v) < 0 &&
-                   jit_parse_u64_strict("11", 2, 10, &v) < 0,
+               jit_parse_u64_strict("18446744073709551615", 20, UINT64_MAX, &v) == 0 && v == UINT64_MAX &&
+               jit_parse_u64_strict("18446744073709551616", 20, UINT64_MAX, &v) < 0 &&
+               jit_parse_u64_strict("01", 2, UINT64_MAX, &v) < 0 &&
+               jit_parse_u64_strict("", 0, 10, &v) < 0 && jit_parse_u64_strict("11", 2, 10, &v) < 0,
            "strict decimal parser");
         ok(jit_base64_decode_strict("QQ==", 4, out, sizeof(out), &n) == 0 && n == 1 && out[0] == 'A' &&
-                   jit_base64_decode_strict("QR==", 4, out, sizeof(out), &n) < 0 &&
-                   jit_base64_decode_strict("QUI=", 4, out, sizeof(out), &n) == 0 && n == 2 &&
-                   jit_base64_decode_strict("QUJ=", 4, out, sizeof(out), &n) < 0 &&
-                   jit_base64_decode_strict("QQ", 2, out, sizeof(out), &n) < 0 &&
-                   jit_base64_decode_strict("Q===", 4, out, sizeof(out), &n) < 0 &&
-                   jit_base64_decode_strict("QQ=A", 4, out, sizeof(out), &n) < 0 &&
-                   jit_base64_decode_strict("QQ\xc7\x87", 4, out, sizeof(out), &n) < 0 &&
-                   jit_base64_decode_strict("====", 4, out, sizeof(out), &n) < 0,
-           "strict base64 decoder accepts only canonical padded text (and no bytes >= 0x80, which libsodium lets through)");
+               jit_base64_decode_strict("QR==", 4, out, sizeof(out), &n) < 0 &&
+               jit_base64_decode_strict("QUI=", 4, out, sizeof(out), &n) == 0 && n == 2 &&
+               jit_base64_decode_strict("QUJ=", 4, out, sizeof(out), &n) < 0 &&
+               jit_base64_decode_strict("QQ", 2, out, sizeof(out), &n) < 0 &&
+               jit_base64_decode_strict("Q===", 4, out, sizeof(out), &n) < 0 &&
+               jit_base64_decode_strict("QQ=A", 4, out, sizeof(out), &n) < 0 &&
+               jit_base64_decode_strict("QQ\xc7\x87", 4, out, sizeof(out), &n) < 0 &&
+               jit_base64_decode_strict("====", 4, out, sizeof(out), &n) < 0,
+           "strict base64 decoder accepts only canonical padded text (and no bytes >= 0x80, which libsodium "
+           "lets through)");
         ok(jit_utf8_valid("\xe2\x80\x94", 3) && !jit_utf8_valid("\xc0\x80", 2) &&
-                   !jit_utf8_valid("\xed\xa0\x80", 3) && !jit_utf8_valid("\xf4\x90\x80\x80", 4) &&
-                   !jit_utf8_valid("\xe2\x80", 2) && jit_utf8_valid("\xf0\x9f\x98\x80", 4),
+               !jit_utf8_valid("\xed\xa0\x80", 3) && !jit_utf8_valid("\xf4\x90\x80\x80", 4) &&
+               !jit_utf8_valid("\xe2\x80", 2) && jit_utf8_valid("\xf0\x9f\x98\x80", 4),
            "UTF-8 validator rejects overlongs, surrogates, out of range and truncated sequences");
 }
 
