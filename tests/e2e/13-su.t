@@ -4,7 +4,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 jit_have_real_sudo || skip_all "$(jit_why_no_real_sudo)"
-plan 9
+plan 10
 
 jit_bg su --as alice --pty --keys -- su -c 'id -un' root
 ok "su asks for root's password" wait_for_output su 'Password:' 10
@@ -19,6 +19,7 @@ ok "bob approves" jit_ctl bob approve "$id"
 jit_bg_wait su 10
 is "$?" 0 "su exits 0"
 ok "the command ran as root" jit_bg_has su $'^root\r?$'
+ok "the approval opened a grant; bob revokes it, so the next su asks anew" jit_ctl bob revoke "$id"
 
 jit_bg su2 --as alice --pty --keys -- su -c 'id -un' root
 wait_for_output su2 'Password:' 10 && jit_bg_send su2 "$JIT_PASSWORD\n"

@@ -35,4 +35,5 @@ is "${#ids[@]}" 200 "200 requests created across a restart"
 bad=$(printf '%s\n' "${ids[@]}" | grep -Evc "^$JIT_ID_RE\$")
 is "$bad" 0 "every id is well-formed"
 is "$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)" 200 "no id repeats"
-is "$(notfound "$id")" "$want" "after the restart, the old id $id is unknown: the same answer"
+is "$(jit_ctl bob show --json "$id" | jq -r .state)" denied \
+    "after the restart, jitd still knows $id as denied (rebuilt from the journal), not as new"
