@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "journal-internal.h"
@@ -18,7 +19,13 @@
 
 int line_reader_init(LineReader *lr, int fd, uint64_t offset)
 {
-        *lr = (LineReader){.fd = fd, .offset = offset, .cap = LINE_BUF_SIZE};
+        struct stat st;
+        size_t cap = LINE_BUF_SIZE;
+
+        /* Small files get a small buffer; it grows if the file does (jitctl log --follow). */
+        if (fstat(fd, &st) == 0 && (uint64_t)st.st_size >= offset && (uint64_t)st.st_size - offset < cap)
+                cap = (size_t)st.st_size - offset + 1 < 4096 ? 4096 : (size_t)st.st_size - offset + 1;
+        *lr = (LineReader){.fd = fd, .offset = offset, .cap = cap};
         lr->buf = malloc(lr->cap);
         if (!lr->buf)
                 return -ENOMEM;
@@ -63,6 +70,15 @@ int line_reader_next(LineReader *lr, const char **ret_line, size_t *ret_len, uin
                         memmove(lr->buf, start, scanned);
                         lr->end = scanned;
                         lr->start = 0;
+                }
+                if (lr->end == lr->cap) {
+                        size_t cap = lr->cap * 2 > LINE_BUF_SIZE ? LINE_BUF_SIZE : lr->cap * 2;
+                        char *b = cap > lr->cap ? realloc(lr->buf, cap) : NULL;
+
+                        if (!b)
+                                return -ENOMEM;
+                        lr->buf = b;
+                        lr->cap = cap;
                 }
                 ssize_t k = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
                 if (k < 0) {

@@ -19,7 +19,8 @@
  *    command; we do the same.
  *  - VAR=value: before the command, sudo takes any word that holds '=' and does not start with '/'
  *    or '=' as an environment assignment. A name sudo takes but a shell would not ("a-b=1",
- *    "./x=1") is -EINVAL here: we do not guess which word is the command.
+ *    "./x=1") is -EINVAL here: we do not guess which word is the command. Assignments are counted
+ *    (n_env), and -E / --preserve-env[=list] reported (preserve_env), for policy to weigh.
  *  - After the first word of the command nothing is an option: "sudo ls -u bob" runs ls -u bob.
  *  - -s/-i with a command: the command is still argv[command_index..], with shell set (and
  *    login_shell for -i). -s/-i alone, or no command at all (sudo's "implied shell", which the
@@ -35,6 +36,9 @@
  *    command after -v/-V/-h, "--preserve-env=A=B", and -C below 3. We are stricter than sudo in
  *    two corners: -C must be plain digits ("+4" is refused), and "-h ''" is refused.
  *  - -a and -c (BSD auth type and login class) are not built into sudo on Linux: -EINVAL.
+ *  - -R/--chroot is -EINVAL: sudo looks the command up inside the new root, so the words would not
+ *    name the program that runs. -D/--chdir is accepted: it only moves relative paths, which no
+ *    sensible rule names, and a bare name is looked up in secure_path.
  *  - argv[0] must be "sudo" or "sudoedit", or a path ending in /sudo or /sudoedit. (sudo itself
  *    treats any other name as "sudo"; we refuse it.) */
 #include <assert.h>
@@ -63,37 +67,37 @@ typedef struct LongOption {
 } LongOption;
 
 static const LongOption long_options[] = {
-        { "background", ARG_NONE, 'b', true },
-        { "preserve-env", ARG_OPTIONAL, 'E', true },
-        { "edit", ARG_NONE, 'e', true },
-        { "set-home", ARG_NONE, 'H', true },
-        { "login", ARG_NONE, 'i', true },
-        { "remove-timestamp", ARG_NONE, 'K', true },
-        { "list", ARG_NONE, 'l', true },
-        { "preserve-groups", ARG_NONE, 'P', true },
-        { "shell", ARG_NONE, 's', true },
-        { "other-user", ARG_REQUIRED, 'U', true },
-        { "validate", ARG_NONE, 'v', true },
-        { "askpass", ARG_NONE, 'A', false },
-        { "auth-type", ARG_REQUIRED, 'a', false },
-        { "bell", ARG_NONE, 'B', false },
-        { "close-from", ARG_REQUIRED, 'C', false },
-        { "login-class", ARG_REQUIRED, 'c', false },
-        { "chdir", ARG_REQUIRED, 'D', false },
-        { "group", ARG_REQUIRED, 'g', false },
-        { "help", ARG_NONE, 'h', false },
-        { "host", ARG_REQUIRED, OPT_HOST, false },
-        { "reset-timestamp", ARG_NONE, 'k', false },
-        { "no-update", ARG_NONE, 'N', false },
-        { "non-interactive", ARG_NONE, 'n', false },
-        { "prompt", ARG_REQUIRED, 'p', false },
-        { "chroot", ARG_REQUIRED, 'R', false },
-        { "role", ARG_REQUIRED, 'r', false },
-        { "stdin", ARG_NONE, 'S', false },
-        { "command-timeout", ARG_REQUIRED, 'T', false },
-        { "type", ARG_REQUIRED, 't', false },
-        { "user", ARG_REQUIRED, 'u', false },
-        { "version", ARG_NONE, 'V', false },
+    {"background", ARG_NONE, 'b', true},
+    {"preserve-env", ARG_OPTIONAL, 'E', true},
+    {"edit", ARG_NONE, 'e', true},
+    {"set-home", ARG_NONE, 'H', true},
+    {"login", ARG_NONE, 'i', true},
+    {"remove-timestamp", ARG_NONE, 'K', true},
+    {"list", ARG_NONE, 'l', true},
+    {"preserve-groups", ARG_NONE, 'P', true},
+    {"shell", ARG_NONE, 's', true},
+    {"other-user", ARG_REQUIRED, 'U', true},
+    {"validate", ARG_NONE, 'v', true},
+    {"askpass", ARG_NONE, 'A', false},
+    {"auth-type", ARG_REQUIRED, 'a', false},
+    {"bell", ARG_NONE, 'B', false},
+    {"close-from", ARG_REQUIRED, 'C', false},
+    {"login-class", ARG_REQUIRED, 'c', false},
+    {"chdir", ARG_REQUIRED, 'D', false},
+    {"group", ARG_REQUIRED, 'g', false},
+    {"help", ARG_NONE, 'h', false},
+    {"host", ARG_REQUIRED, OPT_HOST, false},
+    {"reset-timestamp", ARG_NONE, 'k', false},
+    {"no-update", ARG_NONE, 'N', false},
+    {"non-interactive", ARG_NONE, 'n', false},
+    {"prompt", ARG_REQUIRED, 'p', false},
+    {"chroot", ARG_REQUIRED, 'R', false},
+    {"role", ARG_REQUIRED, 'r', false},
+    {"stdin", ARG_NONE, 'S', false},
+    {"command-timeout", ARG_REQUIRED, 'T', false},
+    {"type", ARG_REQUIRED, 't', false},
+    {"user", ARG_REQUIRED, 'u', false},
+    {"version", ARG_NONE, 'V', false},
 };
 
 /* sudo's getopt strings: "+Aa:BbC:c:D:Eeg:Hh::iKklNnPp:R:r:SsT:t:U:u:Vv" for sudo and
@@ -127,7 +131,7 @@ enum {
 };
 
 #define FLAGS_RUN                                                                                           \
-        (FLAG_BACKGROUND | FLAG_PRESERVE_ENV | FLAG_RESET_HOME | FLAG_LOGIN_SHELL | FLAG_NONINTERACTIVE |  \
+        (FLAG_BACKGROUND | FLAG_PRESERVE_ENV | FLAG_RESET_HOME | FLAG_LOGIN_SHELL | FLAG_NONINTERACTIVE |   \
          FLAG_PRESERVE_GROUPS | FLAG_SHELL)
 #define FLAGS_EDIT FLAG_NONINTERACTIVE
 #define FLAGS_LIST (FLAG_NONINTERACTIVE | FLAG_LONG_LIST)
@@ -138,10 +142,10 @@ typedef struct Parser {
         Mode mode;
         unsigned flags, valid_flags;
         bool askpass, stdin_password, ignore_ticket, no_update;
-        size_t n_env;
+        size_t n_env;  /* VAR=value words */
+        bool env_list; /* --preserve-env=list naming at least one variable */
         /* Options sudo allows once each. */
-        const char *user, *group, *host, *prompt, *chdir, *chroot, *role, *type, *timeout, *close_from,
-                *list_user;
+        const char *user, *group, *host, *prompt, *chdir, *role, *type, *timeout, *close_from, *list_user;
 } Parser;
 
 static const char *base_name(const char *path)
@@ -265,8 +269,14 @@ static int apply_option(Parser *p, int c, const char *value)
                         p->flags |= FLAG_PRESERVE_ENV;
                         return 0;
                 }
-                /* A comma-separated list of names; sudo refuses any with '='. */
-                return strchr(value, '=') ? -EINVAL : 0;
+                /* A comma-separated list of names; sudo refuses any with '='. It copies those
+                 * that are set into the command's environment, which counts as VAR=value (refused
+                 * with -e): we cannot see sudo's environment, so count any name. */
+                if (strchr(value, '='))
+                        return -EINVAL;
+                if (value[strspn(value, ",")] != '\0')
+                        p->env_list = true;
+                return 0;
         case 'e':
                 return set_mode(p, MODE_EDIT, FLAGS_EDIT);
         case 'g':
@@ -310,7 +320,10 @@ static int apply_option(Parser *p, int c, const char *value)
         case 'p':
                 return set_once(&p->prompt, value, true);
         case 'R':
-                return set_once(&p->chroot, value, false);
+                /* The command is looked up inside the new root, so its words no longer name the
+                 * program that runs ("-R ~/fake systemctl"). sudoers allows -R only with runchroot=*;
+                 * we refuse it always. */
+                return -EINVAL;
         case 'r':
                 return set_once(&p->role, value, false);
         case 'S':
@@ -417,10 +430,10 @@ static int check_mode(Parser *p, size_t n_args)
         }
         if ((p->flags & p->valid_flags) != p->flags)
                 return -EINVAL;
-        if (p->mode == MODE_EDIT && ((p->flags & FLAG_PRESERVE_ENV) || p->n_env > 0))
+        if (p->mode == MODE_EDIT && ((p->flags & FLAG_PRESERVE_ENV) || p->n_env > 0 || p->env_list))
                 return -EINVAL;
-        if ((p->user || p->group) && p->mode != MODE_EDIT && p->mode != MODE_RUN &&
-            p->mode != MODE_CHECK && p->mode != MODE_VALIDATE)
+        if ((p->user || p->group) && p->mode != MODE_EDIT && p->mode != MODE_RUN && p->mode != MODE_CHECK &&
+            p->mode != MODE_VALIDATE)
                 return -EINVAL;
         if (p->list_user && p->mode != MODE_LIST && p->mode != MODE_CHECK)
                 return -EINVAL;
@@ -490,12 +503,14 @@ int sudo_parse_argv(char *const *argv, size_t argc, SudoCommand *ret)
         if (r < 0)
                 return r;
 
-        *ret = (SudoCommand) {
-                .command_index = argc,
-                .run_as_user = p.user,
-                .run_as_group = p.group,
-                .login_shell = p.flags & FLAG_LOGIN_SHELL,
-                .shell = p.flags & FLAG_SHELL,
+        *ret = (SudoCommand){
+            .command_index = argc,
+            .run_as_user = p.user,
+            .run_as_group = p.group,
+            .login_shell = p.flags & FLAG_LOGIN_SHELL,
+            .shell = p.flags & FLAG_SHELL,
+            .n_env = p.n_env,
+            .preserve_env = (p.flags & FLAG_PRESERVE_ENV) || p.env_list,
         };
         switch (p.mode) {
         case MODE_RUN:

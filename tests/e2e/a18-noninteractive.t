@@ -5,7 +5,7 @@
 # approval, denial or the deadline.
 source "$(dirname "$0")/../lib.sh"
 
-plan 23
+plan 24
 
 # PAMTESTER: pamtester, with the sanitizer runtimes preloaded in a sanitizer build (as jit_pamtester
 # does; jit_bg needs a command it can exec, not a function).
@@ -46,6 +46,7 @@ jit_bg_wait quiet 20 || rc=$?
 is "$rc" 0 "sudo -n runs the command (status $rc)"
 is "$(cat "$(jit_bg_out quiet)")" COMMAND-OUTPUT "stdout holds the command's output and nothing else"
 ok "the approval is on stderr" grep -q "pam_jit: approved by bob" "$(jit_bg_err quiet)"
+ok "the approval opened a grant; bob revokes it, so the same command asks anew" jit_ctl bob revoke "$id"
 
 # --- the same, denied ---------------------------------------------------------------------------
 jit_bg denied --as alice -- sudo -n sh -c 'echo COMMAND-OUTPUT'

@@ -55,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                 if (c.login_shell && !c.shell)
                         abort();
-                if (!points_into(c.run_as_user, buf, size + 1) || !points_into(c.run_as_group, buf, size + 1))
+                if (!points_into(c.run_as_user, buf, size + 1) ||
+                    !points_into(c.run_as_group, buf, size + 1))
                         abort();
                 /* Pure: the same argv gives the same answer. */
                 if (sudo_parse_argv(argv, argc, &again) != 0 || again.mode != c.mode ||

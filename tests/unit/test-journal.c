@@ -568,6 +568,29 @@ static void test_a27(void)
                 journal_writer_free(w), w = NULL;
                 remove_dir(c.dir);
 
+                /* More garbage than the longest line. */
+                env_clone(&e, &c, "a27-long-tail");
+                {
+                        char *junk = malloc(100000);
+                        uint64_t line;
+                        char reason[320];
+
+                        memset(junk, 'j', 100000);
+                        f = fopen(c.journal, "ae");
+                        fwrite(junk, 1, 100000, f);
+                        fclose(f);
+                        free(junk);
+                        ok(verify_simple(c.journal, pub, NULL, &line, reason, sizeof(reason)) == -EBADMSG &&
+                                   strstr(reason, "longer than"),
+                           "a27-long-tail: verify reports an over-long last line: %s", reason);
+                }
+                w = NULL;
+                ok(writer_open(&c, now, &w) == 0 && verify_simple(c.journal, pub, NULL, NULL, NULL, 0) == 0 &&
+                           count_type(c.journal, "repair") == 1,
+                   "a27-long-tail: the writer cuts 100 kB of garbage and records it");
+                journal_writer_free(w), w = NULL;
+                remove_dir(c.dir);
+
                 env_clone(&e, &c, "a27-corrupt");
                 {
                         size_t n;
