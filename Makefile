@@ -63,7 +63,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a $(HDRS) $(PAM_SRC)
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $<
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $< $(LDLIBS_P)
 
 # Fuzz harnesses need clang's libFuzzer; they are built in their own tree.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
@@ -91,8 +91,14 @@ demo: deps
 	$(MAKE) all
 	tests/sandbox.sh tests/demo.sh
 
-bench: all $(BUILD)/bench/approve-latency
-	tests/sandbox.sh bench/run-approve-latency
+# Benchmarks keep jitd's state on the real disk (build/bench-state), not on the sandbox's tmpfs.
+bench: all $(BUILD)/bench/approve-latency $(BUILD)/bench/decision-cost
+	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
+	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-approve-latency
+	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
+	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-sudo-overhead
+	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
+	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-decision-cost
 
 install: all
 	install -D -m 0755 $(BUILD)/jitd $(DESTDIR)$(SBINDIR)/jitd

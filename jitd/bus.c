@@ -13,9 +13,16 @@
 #include "sanitize.h"
 #include "util.h"
 
-/* Who may call what. jitd authorises every call itself; the D-Bus policy is a second fence. */
+/* Who may call what. jitd authorises every call itself; the D-Bus policy is a second fence.
+ *
+ *   CreateRequest      uid 0 only (the module inside sudo, su, login, sshd)
+ *   Approve            an approver the request's rule names, never the requester (but BreakGlass=yes)
+ *   Deny               that, or a member of the daemon's approver group; never the requester
+ *   Cancel             the requester, or uid 0
+ *   Revoke             the grantee, a member of the approver group, or uid 0
+ *   RequestAccess      anyone, for themself
+ *   List*, GetRequest  anyone; a non-approver sees only their own requests and grants */
 typedef enum Access {
-        ACCESS_ROOT,      /* uid 0: the PAM module inside sudo, su, login, sshd */
         ACCESS_APPROVER,  /* an approver the request's rule names, never the requester */
         ACCESS_DENIER,    /* that, or a member of the daemon's approver group */
         ACCESS_REQUESTER, /* the requester themself, or uid 0 */
@@ -37,13 +44,12 @@ static void caller_done(Caller *c)
 
 /* Identify the caller from the bus credentials, never from /proc and never from the message body.
  * Any failure refuses the call: a sender that already left (A01) is nobody, not uid 0. */
-static int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error *error)
+static int caller_get_uid(sd_bus_message *m, uid_t *ret, sd_bus_error *error)
 {
         sd_bus_creds *creds = NULL;
         uid_t uid;
         int k;
 
-        *ret = (Caller){.uid = (uid_t)-1};
         k = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
         if (k >= 0) {
                 k = sd_bus_creds_get_euid(creds, &uid);
@@ -54,7 +60,20 @@ static int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error
         sd_bus_creds_unref(creds);
         if (k < 0 || !uid_is_valid(uid))
                 return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Cannot determine the caller.");
+        *ret = uid;
+        return 0;
+}
 
+/* The caller's uid, and their account and groups for the approver checks. */
+static int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error *error)
+{
+        uid_t uid;
+        int k;
+
+        *ret = (Caller){.uid = (uid_t)-1};
+        k = caller_get_uid(m, &uid, error);
+        if (k < 0)
+                return k;
         ret->uid = uid;
         k = user_name_from_uid(uid, &ret->name);
         if (k < 0)
@@ -80,10 +99,6 @@ static bool caller_may_approve(const Caller *c, const Request *r)
 static int caller_check(const Caller *c, Access access, const Request *r, sd_bus_error *error)
 {
         switch (access) {
-        case ACCESS_ROOT:
-                if (c->uid == 0)
-                        return 0;
-                break;
         case ACCESS_APPROVER:
                 if (r && c->uid == r->uid)
                         return sd_bus_error_set(error, JIT_ERROR_SELF_APPROVAL,
@@ -441,19 +456,18 @@ fail:
 static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *ctx = userdata;
-        _cleanup_(caller_done) Caller caller = {};
         _cleanup_(create_args_done) CreateArgs a = {.user = "", .service = "", .tty = "", .rhost = "", .ruser = "",
                                                     .cwd = "", .reason = ""};
         char *name = NULL;
-        uid_t uid;
+        uid_t uid, caller;
         int k;
 
-        k = caller_get(ctx, m, &caller, error);
+        /* Only root (the module inside sudo, su, login, sshd) may ask on someone's behalf. */
+        k = caller_get_uid(m, &caller, error);
         if (k < 0)
                 return k;
-        k = caller_check(&caller, ACCESS_ROOT, NULL, error);
-        if (k < 0)
-                return k;
+        if (caller != 0)
+                return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Not allowed.");
         k = read_context(m, &a, error);
         if (k < 0 || sd_bus_error_is_set(error))
                 return sd_bus_error_is_set(error)

@@ -168,11 +168,11 @@ static bool env_name_is_valid(const char *word)
 
         if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
                 return false;
-        for (p++; *p != '='; p++)
+        for (p++; *p && *p != '='; p++)
                 if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
                       (*p >= '0' && *p <= '9')))
                         return false;
-        return true;
+        return *p == '=';
 }
 
 /* -C: sudo wants a number from 3 to INT_MAX. We take plain digits only. */

@@ -6,7 +6,8 @@
 #
 # Inputs (environment): JIT_BUILD (default <repo>/build), JIT_NO_JITD=1 (do not start jitd; the
 # test starts it with jit_start from tests/lib.sh), JIT_PAM_TIMEOUT (timeout= of the pam_jit line in
-# the stacks, default 30), JIT_VERBOSE=1 (say what is being set up).
+# the stacks, default 30), JIT_VERBOSE=1 (say what is being set up), JIT_STATE_DIR (a host directory
+# to use as /var/lib/jit instead of a tmpfs: benchmarks that need a real disk).
 #
 # Inside, CMD sees (all exported):
 #   JIT_SANDBOX_DIR  /run/jit-sandbox: the sandbox's private state (on a tmpfs over /run)
@@ -260,7 +261,15 @@ EOF
 chmod 0644 $S/jit/jitd.conf
 chmod 0700 $S/state
 bind_private $S/jit /etc/jit
-bind_private $S/state /var/lib/jit
+# JIT_STATE_DIR (benchmarks): a host directory on a real disk for /var/lib/jit, so fdatasync costs
+# what it costs on a server; by default the state lives on the sandbox's tmpfs.
+if [[ -n ${JIT_STATE_DIR:-} ]]; then
+    [[ -d $JIT_STATE_DIR ]] || sandbox_die "JIT_STATE_DIR=$JIT_STATE_DIR is not a directory"
+    chmod 0700 "$JIT_STATE_DIR"
+    bind_private "$JIT_STATE_DIR" /var/lib/jit
+else
+    bind_private $S/state /var/lib/jit
+fi
 bind_private $S/journal /var/log/journal
 chgrp systemd-journal $S/journal 2>/dev/null || true
 
