@@ -408,6 +408,7 @@ static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t 
         r->created_usec = now;
         r->deadline_usec = now + timeout;
         r->ahead = ahead;
+        r->any_command = ahead && !a->have_argv;
         r->requested_usec = a->duration_usec;
 
         k = request_evaluate(ctx, r, a->argv.words, a->argv.n, a->have_reason, error);
@@ -605,7 +606,7 @@ static int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error
 
         if (caller.uid == r->uid && r->rule && r->rule->break_glass) {
                 /* Break-glass: the requester may approve themself, with a reason, loudly. */
-                if (!*note)
+                if (note[strspn(note, " \t")] == '\0')
                         return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT,
                                                 "Break-glass needs a reason: --comment TEXT.");
                 k = request_check_pending(r, error);
@@ -632,7 +633,13 @@ static int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error
         if (k < 0)
                 return k;
         if (!r->break_glass && r->n_approvals < needed) {
-                /* N-of-M: this approval is recorded; the request stays pending. */
+                /* N-of-M: this approval is recorded (who, and their comment); the request stays pending. */
+                free(r->by);
+                free(r->comment);
+                r->by = strdup(caller.name);
+                r->comment = strdup(note);
+                if (!r->by || !r->comment)
+                        return -ENOMEM;
                 k = record_emit(ctx, RECORD_APPROVE, r);
                 if (k < 0) {
                         r->n_approvals--;
@@ -845,14 +852,15 @@ static int method_revoke(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 return k;
         if (jit_id_normalize(id, canon) >= 0)
                 g = grant_find(ctx, canon);
+        r = g ? request_find(ctx, g->id) : NULL;
+        /* The grantee, the daemon's approvers, and whoever may approve under the request's rule. */
         if (!g || g->until_usec <= jit_now_usec(CLOCK_REALTIME) ||
-            !(caller.uid == 0 || caller.approver || caller.uid == g->uid))
+            !(caller.uid == 0 || caller.approver || caller.uid == g->uid || (r && caller_may_approve(&caller, r))))
                 return sd_bus_error_set(error, JIT_ERROR_NOT_FOUND, "No such grant.");
         note = field_dup(comment, JIT_MAX_FIELD);
         if (!note)
                 return -ENOMEM;
 
-        r = request_find(ctx, g->id);
         if (!r) {
                 /* The request left memory long ago; the record needs only what the grant knows. */
                 stub = (Request){.ctx = ctx, .uid = g->uid, .user = g->user, .service = g->service,

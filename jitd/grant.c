@@ -81,7 +81,7 @@ int grant_open(Context *ctx, const Request *r)
         g->ctx = ctx;
         memcpy(g->id, r->id, sizeof(g->id));
         g->uid = r->uid;
-        g->scope = r->rule ? r->rule->scope : POLICY_SCOPE_COMMAND;
+        g->scope = request_scope(r);
         memcpy(g->hash, g->scope == POLICY_SCOPE_SERVICE ? r->hash_service : r->hash_command, SCOPE_HASH_LEN);
         g->until_usec = r->until_usec;
         g->user = strdup(r->user);

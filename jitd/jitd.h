@@ -53,6 +53,7 @@ typedef struct Request {
         size_t n_approvals;
         uint64_t requested_usec;        /* grant length asked for ahead of time */
         bool ahead;                     /* made with jitctl request: nobody waits on it */
+        bool any_command;               /* ...for no command in particular: a grant for the service */
         bool break_glass;               /* the requester approved it under BreakGlass=yes */
         /* What a grant from this request covers: this exact command (as sudo will run it, for
          * whom) or, for Scope=service, anything through the service. */
@@ -117,6 +118,8 @@ int request_arm_expiry(Request *r);
 int request_settle(Request *r, RequestState state, const char *by, const char *comment);
 /* Settle a pending request: record it, then tell the bus once the record is durable. */
 int request_decide(Request *r, RequestState state, const char *by, const char *comment);
+/* What a grant from r covers: the rule's Scope=, or the service for a request with no command. */
+PolicyScope request_scope(const Request *r);
 void request_free(Request *r);
 void request_free_all(Context *ctx);
 

@@ -176,6 +176,7 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
                 k |= entry_add(e, "JIT_TTY", r->tty);
                 k |= entry_add(e, "JIT_RHOST", r->rhost);
                 k |= entry_add(e, "JIT_REASON", r->reason);
+                /* For one of N approvals, the approver so far; for a decision, who decided. */
                 k |= entry_add(e, "JIT_APPROVER", type == RECORD_APPROVE || type == RECORD_DENY ? r->by : NULL);
                 k |= entry_add(e, "JIT_DECIDED_BY", r->by);
                 k |= entry_add(e, "JIT_COMMENT", r->comment);

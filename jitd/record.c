@@ -73,9 +73,10 @@ static void fields_for_request(FieldSet *s, const Request *r)
         if (r->requested_usec)
                 field_add_u64(s, "requested_usec", r->requested_usec, false);
         if (r->rule) {
-                const uint8_t *h = r->rule->scope == POLICY_SCOPE_SERVICE ? r->hash_service : r->hash_command;
+                PolicyScope scope = request_scope(r);
+                const uint8_t *h = scope == POLICY_SCOPE_SERVICE ? r->hash_service : r->hash_command;
                 field_add(s, "rule", r->rule->name);
-                field_add(s, "scope", policy_scope_to_string(r->rule->scope));
+                field_add(s, "scope", policy_scope_to_string(scope));
                 sodium_bin2hex(s->hash, sizeof(s->hash), h, SCOPE_HASH_LEN);
                 field_add(s, "scope_hash", s->hash);
         }

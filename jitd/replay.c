@@ -75,6 +75,8 @@ static int replay_request(Context *ctx, const JournalRecord *rec)
         r->deadline_usec = field_u64(rec, "deadline_usec");
         r->requested_usec = field_u64(rec, "requested_usec");
         r->ahead = streq(field(rec, "ahead"), "1");
+        /* The recorded scope is the one the grant had (a request for no command: the service). */
+        r->any_command = streq(field(rec, "scope"), "service");
         r->config = config_ref(ctx->config);
         r->rule = rule_by_name(ctx->config->p, field(rec, "rule"));
         /* The recorded scope hash stands for both: a grant uses the one its scope names. */

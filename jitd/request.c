@@ -160,6 +160,13 @@ int request_decide(Request *r, RequestState state, const char *by, const char *c
         return bus_emit_decided(ctx, r);
 }
 
+PolicyScope request_scope(const Request *r)
+{
+        if (r->any_command)
+                return POLICY_SCOPE_SERVICE;
+        return r->rule ? r->rule->scope : POLICY_SCOPE_COMMAND;
+}
+
 void request_free(Request *r)
 {
         Context *ctx;

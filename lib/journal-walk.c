@@ -117,6 +117,8 @@ void journal_walk_done(JournalWalk *w)
 }
 
 static int vfail(JournalWalk *w, uint64_t seq, uint64_t offset, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+static int vfail(JournalWalk *w, uint64_t seq, uint64_t offset, const char *fmt, va_list ap)
 {
         if (w->reason[0])
                 return -EBADMSG; /* keep the first failure */

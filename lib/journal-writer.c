@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -623,6 +624,17 @@ int journal_writer_open(const JournalOptions *o, JournalWriter **ret)
         r = journal_writer_commit(w, o->now_usec);
         if (r < 0)
                 return r;
+        if (st.st_size == 0) {
+                /* A new file: its directory entry must be durable too. */
+                _cleanup_free_ char *dir = strdup(o->path);
+                _cleanup_close_ int dfd = -1;
+
+                if (!dir)
+                        return -ENOMEM;
+                dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (dfd < 0 || fsync(dfd) < 0)
+                        return -errno;
+        }
         *ret = TAKE_PTR(w);
         return 0;
 }

@@ -285,7 +285,7 @@ int keys_publish(const char *path, const NoteVerifier *v)
         dir_copy = strdup(path);
         if (!dir_copy)
                 return -ENOMEM;
-        dfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (dfd < 0)
                 return -errno;
         if (fsync(dfd) < 0)

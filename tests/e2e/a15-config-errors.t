@@ -16,7 +16,7 @@ ApproverGroup=$JIT_APPROVER_GROUP"
 # `jitd --check-config` refuses it with an error "FILE:LINE: ..." matching ERE (LINE empty: a
 # whole-file error "FILE: ...").
 bad() {
-    local name=$1 line=$2 ere=$3 desc=$4 f=$D/$1.conf out rc=0 where
+    local line=$2 ere=$3 desc=$4 f=$D/$1.conf out rc=0 where
     cat >"$f"
     chmod 0644 "$f"
     out=$("$JIT_BUILD/jitd" --check-config "$f" 2>&1) || rc=$?
@@ -215,7 +215,7 @@ rc=0
 out=$(jit_pamtester jit-test alice acct_mgmt 2>&1) || rc=$?
 like "$rc:$out" "^1:.*denied by rule no-pamtester" "the running rules deny alice's pamtester (rule no-pamtester)"
 
-# reloaded_since N ERE: jitd.log has a line matching ERE after its first N lines.
+# log_lines: how many lines jitd.log has; log_since N ERE: a line after the first N matches ERE.
 log_lines() { wc -l <"$JIT_LOG_DIR/jitd.log"; }
 log_since() { tail -n +"$(($1 + 1))" "$JIT_LOG_DIR/jitd.log" | grep -E -- "$2"; }
 

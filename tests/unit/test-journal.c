@@ -581,12 +581,13 @@ static void test_a27(void)
                         fclose(f);
                         free(junk);
                         ok(verify_simple(c.journal, pub, NULL, &line, reason, sizeof(reason)) == -EBADMSG &&
-                                   strstr(reason, "longer than"),
+                               strstr(reason, "longer than"),
                            "a27-long-tail: verify reports an over-long last line: %s", reason);
                 }
                 w = NULL;
-                ok(writer_open(&c, now, &w) == 0 && verify_simple(c.journal, pub, NULL, NULL, NULL, 0) == 0 &&
-                           count_type(c.journal, "repair") == 1,
+                ok(writer_open(&c, now, &w) == 0 &&
+                       verify_simple(c.journal, pub, NULL, NULL, NULL, 0) == 0 &&
+                       count_type(c.journal, "repair") == 1,
                    "a27-long-tail: the writer cuts 100 kB of garbage and records it");
                 journal_writer_free(w), w = NULL;
                 remove_dir(c.dir);
