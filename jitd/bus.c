@@ -566,6 +566,21 @@ static int read_approve_options(sd_bus_message *m, uint64_t *duration, const cha
         return k;
 }
 
+/* "bob" or, for N-of-M, "bob,carol": everyone whose approval counted. */
+static char *approver_names(const Request *r)
+{
+        char *out = strdup("");
+
+        for (size_t i = 0; out && i < r->n_approvals; i++) {
+                _cleanup_free_ char *name = NULL, *prev = out;
+                if (user_name_from_uid(r->approvals[i], &name) < 0 && asprintf(&name, "uid %u", (unsigned)r->approvals[i]) < 0)
+                        return NULL;
+                if (asprintf(&out, "%s%s%s", prev, i ? "," : "", name) < 0)
+                        out = NULL;
+        }
+        return out;
+}
+
 static bool approval_seen(const Request *r, uid_t uid)
 {
         for (size_t i = 0; i < r->n_approvals; i++)
@@ -655,7 +670,10 @@ static int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error
                 duration = r->requested_usec;
         duration = r->rule ? policy_clamp_grant(r->rule, duration) : settings(ctx)->default_grant_usec;
         r->until_usec = jit_now_usec(CLOCK_REALTIME) + duration;
-        k = request_decide(r, REQUEST_APPROVED, caller.name, note);
+        _cleanup_free_ char *by = approver_names(r);
+        if (!by)
+                return -ENOMEM;
+        k = request_decide(r, REQUEST_APPROVED, by, note);
         if (k < 0)
                 return record_error(error, k);
         k = sd_bus_message_append(reply, "t", r->until_usec);

@@ -37,6 +37,9 @@ int request_set_scope(Request *r, char *const *argv, size_t argc, char *const **
         size_t n = argc;
         SudoCommand sc;
 
+        /* A request for sudo with no command (jitctl request without one) means sudo's default: root. */
+        if (argc == 0 && streq(r->service, "sudo"))
+                run_as = "root";
         if (argc > 0 && is_sudo(argv[0]) && sudo_parse_argv(argv, argc, &sc) >= 0) {
                 cmd = argv + sc.command_index;
                 n = argc - sc.command_index;
