@@ -1,14 +1,17 @@
-/* jitd's own diagnostics: stderr with sd-daemon priority prefixes, which journald understands. */
+/* jitd's own diagnostics on stderr: with sd-daemon priority prefixes when systemd connected stderr
+ * to journald (it sets JOURNAL_STREAM), plain for a person running jitd --check-config. */
 #pragma once
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #define log_full(level, ...)                                                                                \
         ({                                                                                                  \
-                fprintf(stderr, "<%d>", (level));                                                           \
+                if (getenv("JOURNAL_STREAM"))                                                               \
+                        fprintf(stderr, "<%d>", (level));                                                   \
                 fprintf(stderr, __VA_ARGS__);                                                               \
                 fputc('\n', stderr);                                                                        \
         })

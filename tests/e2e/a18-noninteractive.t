@@ -30,7 +30,7 @@ ok "at the deadline, not later" elapsed_below "$t0" 8
 is "$(state "$id")" expired "$id is expired in jitd"
 
 jit_have_real_sudo || {
-    skip "$(jit_why_no_real_sudo)" 19
+    skip "$(jit_why_no_real_sudo)" 20
     exit 0
 }
 
