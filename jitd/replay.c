@@ -141,9 +141,13 @@ static int replay_record(Context *ctx, const JournalRecord *rec)
         case RECORD_EXPIRE:
         case RECORD_CANCEL:
                 return replay_decision(ctx, rec);
-        case RECORD_REVOKE:
+        case RECORD_REVOKE: {
+                Request *r = request_find(ctx, field(rec, "request_id"));
                 grant_free(grant_find(ctx, field(rec, "request_id")));
+                if (r && r->state == REQUEST_APPROVED)
+                        r->state = REQUEST_REVOKED;
                 return 0;
+        }
         case RECORD_GRANT_USE:
                 g = grant_find(ctx, field(rec, "grant"));
                 if (g)

@@ -57,7 +57,7 @@ restart "again, before the second approval"
 out=$(jit_ctl carol approve "$rid" 2>&1)
 like "$out" "^Approved $rid until " "carol's approval is the second: approved"
 g=$(grant "$rid")
-is "$(jq -r '.user + " " + .scope + " " + .by' <<<"$g")" "alice command carol" "a grant for alice, by carol"
+is "$(jq -r '.user + " " + .scope + " " + .by' <<<"$g")" "alice command bob,carol" "a grant for alice, by bob and carol"
 
 # A short grant through pamtester, used before and after a restart, and one that runs out while jitd
 # is down.
