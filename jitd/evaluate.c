@@ -45,8 +45,11 @@ int request_set_scope(Request *r, char *const *argv, size_t argc, char *const **
                 n = argc - sc.command_index;
                 run_as = sc.run_as_user ? sc.run_as_user : "root";
                 run_group = sc.run_as_group ? sc.run_as_group : "";
-                if (sc.mode != SUDO_RUN) {
-                        /* A shell, sudoedit, -l or -v: no command of its own; matched as the whole argv. */
+                /* A shell (-s, -i: what runs is "$SHELL -c ..."), sudoedit, -l or -v, or a command whose
+                 * environment the user shapes (VAR=value, -E: LD_PRELOAD, BASH_ENV, PAGER change
+                 * what runs) is not the plain command a Command= rule names: it is matched as the
+                 * whole argv, which only a rule written for it ("sudo -s*") matches. */
+                if (sc.mode != SUDO_RUN || sc.shell || sc.n_env > 0 || sc.preserve_env) {
                         cmd = argv;
                         n = argc;
                 }
