@@ -99,6 +99,7 @@ bench: all $(BUILD)/bench/approve-latency $(BUILD)/bench/decision-cost
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-sudo-overhead
 	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-decision-cost
+	bench/journal
 
 install: all
 	install -D -m 0755 $(BUILD)/jitd $(DESTDIR)$(SBINDIR)/jitd
