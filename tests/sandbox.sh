@@ -224,7 +224,7 @@ bind_private $S/etc/sudoers.d /etc/sudoers.d
 JIT_PAM_MODULE=$JIT_BUILD/pam_jit.so
 pam_line="account    required   $JIT_PAM_MODULE timeout=$JIT_PAM_TIMEOUT"
 cp -a /etc/pam.d $S/etc/pam.d
-for svc in sudo su login; do
+for svc in sudo sudo-i su login; do
     [[ -f $S/etc/pam.d/$svc ]] || sandbox_die "/etc/pam.d/$svc missing on this host"
     awk -v line="$pam_line" '
         { print }
