@@ -15,22 +15,11 @@
 #include "journal.h"
 #include "keys.h"
 #include "util.h"
+#include "tap.h"
 
-static int n_test, n_fail;
 
-static void ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(bool cond, const char *fmt, ...)
-{
-        va_list ap;
-
-        printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        printf("\n");
-        if (!cond)
-                n_fail++;
-}
+static Tap tap;
+#define ok(cond, ...) tap_ok(&tap, (cond), __VA_ARGS__)
 
 static char *read_all(const char *path, size_t *ret_len)
 {
@@ -437,6 +426,6 @@ int main(int argc, char *argv[])
                 journal_verify_result_done(&res);
         }
         fclose(exp);
-        printf("1..%d\n", n_test);
-        return n_fail == 0 ? 0 : 1;
+        printf("1..%d\n", tap.n);
+        return tap.failed == 0 ? 0 : 1;
 }

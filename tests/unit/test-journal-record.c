@@ -11,22 +11,11 @@
 
 #include "journal-record.h"
 #include "util.h"
+#include "tap.h"
 
-static int n_test, n_fail;
 
-static void ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(bool cond, const char *fmt, ...)
-{
-        va_list ap;
-
-        printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        printf("\n");
-        if (!cond)
-                n_fail++;
-}
+static Tap tap;
+#define ok(cond, ...) tap_ok(&tap, (cond), __VA_ARGS__)
 
 static char buf[JOURNAL_MAX_LINE];
 
@@ -262,6 +251,6 @@ int main(void)
         test_format_rejects();
         test_parse_rejects();
         test_random_roundtrip();
-        printf("1..%d\n", n_test);
-        return n_fail == 0 ? 0 : 1;
+        printf("1..%d\n", tap.n);
+        return tap.failed == 0 ? 0 : 1;
 }

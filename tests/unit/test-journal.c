@@ -18,23 +18,11 @@
 #include "journal.h"
 #include "keys.h"
 #include "util.h"
+#include "tap.h"
 
-static int n_test, n_fail;
 
-static void ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(bool cond, const char *fmt, ...)
-{
-        va_list ap;
-
-        printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        printf("\n");
-        fflush(stdout);
-        if (!cond)
-                n_fail++;
-}
+static Tap tap;
+#define ok(cond, ...) tap_ok(&tap, (cond), __VA_ARGS__)
 
 static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void diag(const char *fmt, ...)
@@ -1415,10 +1403,10 @@ int main(int argc, char *argv[])
         test_proofs();
         test_open_rules();
         test_reader_follow();
-        printf("1..%d\n", n_test);
-        if (n_fail == 0 && !getenv("KEEP_TEST_DIR"))
+        printf("1..%d\n", tap.n);
+        if (tap.failed == 0 && !getenv("KEEP_TEST_DIR"))
                 remove_dir(base);
         else
                 diag("test files kept in %s", base);
-        return n_fail == 0 ? 0 : 1;
+        return tap.failed == 0 ? 0 : 1;
 }

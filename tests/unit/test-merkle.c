@@ -9,23 +9,11 @@
 
 #include "journal-sha256.h"
 #include "merkle.h"
+#include "tap.h"
 
-static int n_test;
-static int n_fail;
 
-static void ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(bool cond, const char *fmt, ...)
-{
-        va_list ap;
-
-        printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        printf("\n");
-        if (!cond)
-                n_fail++;
-}
+static Tap tap;
+#define ok(cond, ...) tap_ok(&tap, (cond), __VA_ARGS__)
 
 static void unhex(const char *s, uint8_t *out, size_t *len)
 {
@@ -298,6 +286,6 @@ int main(void)
         ok(merkle_consistency_proof(leaves, 5, 6, proof, &len) == -EINVAL &&
                merkle_consistency_proof(leaves, 5, 0, proof, &len) == -EINVAL,
            "consistency proof rejects size1 > size2 and size1 == 0");
-        printf("1..%d\n", n_test);
-        return n_fail == 0 ? 0 : 1;
+        printf("1..%d\n", tap.n);
+        return tap.failed == 0 ? 0 : 1;
 }

@@ -11,22 +11,11 @@
 #include "journal-util.h"
 #include "note.h"
 #include "util.h"
+#include "tap.h"
 
-static int n_test, n_fail;
 
-static void ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(bool cond, const char *fmt, ...)
-{
-        va_list ap;
-
-        printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        printf("\n");
-        if (!cond)
-                n_fail++;
-}
+static Tap tap;
+#define ok(cond, ...) tap_ok(&tap, (cond), __VA_ARGS__)
 
 /* golang.org/x/mod/sumdb/note documentation example (Ed25519 signatures are deterministic). */
 #define GO_VKEY "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
@@ -324,6 +313,6 @@ int main(void)
 
         note_signer_free(signer);
         note_signer_free(other);
-        printf("1..%d\n", n_test);
-        return n_fail == 0 ? 0 : 1;
+        printf("1..%d\n", tap.n);
+        return tap.failed == 0 ? 0 : 1;
 }
