@@ -33,7 +33,7 @@ static double median_us(uint64_t *v, int n)
 
 int main(int argc, char *argv[])
 {
-        int runs = argc > 1 ? atoi(argv[1]) : 200;
+        int runs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 200;
         const char *dir = argc > 2 ? argv[2] : "/var/lib/jit";
         uint64_t *create = calloc((size_t)runs, 8), *ping = calloc((size_t)runs, 8), *sync = calloc((size_t)runs, 8);
         sd_bus *bus = NULL;

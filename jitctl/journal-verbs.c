@@ -45,6 +45,7 @@ static int read_text(const char *path, size_t max, char **ret)
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
         size_t n = 0;
+        int r;
 
         if (streq(path, "-"))
                 fd = dup(STDIN_FILENO);
@@ -55,20 +56,9 @@ static int read_text(const char *path, size_t max, char **ret)
         buf = malloc(max + 1);
         if (!buf)
                 return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + n, max - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t)k;
-                if (n == max)
-                        return -EFBIG;
-        }
-        buf[n] = '\0';
+        r = jit_read_fd_bounded(fd, buf, max, &n);
+        if (r < 0)
+                return r;
         if (strlen(buf) != n)
                 return -EBADMSG; /* a NUL inside */
         *ret = TAKE_PTR(buf);

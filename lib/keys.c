@@ -212,27 +212,11 @@ int keys_parse_verifier_text(const char *text, size_t len, NoteVerifier *ret)
 static int read_small_file(const char *path, char *buf, size_t max, size_t *ret_len)
 {
         _cleanup_close_ int fd = -1;
-        size_t n = 0;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return -errno;
-        for (;;) {
-                ssize_t k = read(fd, buf + n, max - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t)k;
-                if (n == max)
-                        return -EFBIG;
-        }
-        buf[n] = '\0';
-        *ret_len = n;
-        return 0;
+        return jit_read_fd_bounded(fd, buf, max, ret_len);
 }
 
 int keys_read_verifier(const char *path, NoteVerifier *ret)

@@ -523,15 +523,16 @@ static void test_limits(Tap *t)
         free(text);
 
         /* 64 values of a key, over repeated keys and lists; the 65th is too many. */
-        buf = malloc(64 * 16 + 64);
-        len = (size_t)sprintf(buf, "[Rule a]\nAction=deny\n");
+        size_t size = 64 * 16 + 64;
+        buf = malloc(size);
+        len = (size_t)snprintf(buf, size, "[Rule a]\nAction=deny\n");
         for (int i = 0; i < 64; i++)
-                len += (size_t)sprintf(buf + len, i % 2 ? " u%d\n" : "User=u%d", i);
+                len += (size_t)snprintf(buf + len, size - len, i % 2 ? " u%d\n" : "User=u%d", i);
         p = load_ok(t, buf, "64 values of User=");
         if (p)
                 tap_ok(t, p->rules[0].users.n == 64, "... all 64 kept");
         policy_free(p);
-        sprintf(buf + len, "User=u64\n");
+        snprintf(buf + len, size - len, "User=u64\n");
         r = load_text(buf, &p, &e, NULL);
         expect_error(t, r, &e, -E2BIG, "jitd.conf", 35, "User= has more than 64 values in rule a",
                      "65 values of User=");
@@ -539,10 +540,11 @@ static void test_limits(Tap *t)
         free(buf);
 
         /* 256 rules; the 257th is too many. */
-        buf = malloc(257 * 48);
+        size = 257 * 48;
+        buf = malloc(size);
         len = 0;
         for (int i = 0; i < 256; i++)
-                len += (size_t)sprintf(buf + len, "[Rule r%d]\nUser=u%d\nAction=deny\n", i, i);
+                len += (size_t)snprintf(buf + len, size - len, "[Rule r%d]\nUser=u%d\nAction=deny\n", i, i);
         p = load_ok(t, buf, "256 rules");
         if (p)
                 tap_ok(t,
@@ -550,7 +552,7 @@ static void test_limits(Tap *t)
                            streq(policy_match(p, &(PolicyInput){.user = "u255"})->name, "r255"),
                        "... the last one matches");
         policy_free(p);
-        sprintf(buf + len, "[Rule r256]\nUser=x\nAction=deny\n");
+        snprintf(buf + len, size - len, "[Rule r256]\nUser=x\nAction=deny\n");
         r = load_text(buf, &p, &e, NULL);
         expect_error(t, r, &e, -E2BIG, "jitd.conf", 769, "more than 256 rules", "257 rules");
         policy_error_done(&e);
