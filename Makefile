@@ -61,9 +61,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a $(HDRS) $(PAM_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
 
-$(BUILD)/bench/%: bench/%.c
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libjit.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $< $(LDLIBS_P)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
 
 # Fuzz harnesses need clang's libFuzzer; they are built in their own tree.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
@@ -92,13 +92,15 @@ demo: deps
 	tests/sandbox.sh tests/demo.sh
 
 # Benchmarks keep jitd's state on the real disk (build/bench-state), not on the sandbox's tmpfs.
-bench: all $(BUILD)/bench/approve-latency $(BUILD)/bench/decision-cost
+bench: all $(BUILD)/bench/approve-latency $(BUILD)/bench/decision-cost $(BUILD)/bench/make-journal
 	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-approve-latency
 	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-sudo-overhead
 	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-decision-cost
+	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
+	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-startup
 	bench/journal
 
 install: all

@@ -92,7 +92,7 @@ struct Context {
         sd_event_source *epoch_source; /* seals the journal's key epoch on time */
         sd_event *event;
         sd_bus *bus;
-        Request *requests;
+        Request *requests, *requests_oldest; /* newest first; the oldest, for trimming */
         size_t n_pending, n_done;
         Grant *grants;
         sd_event_source *commit_source;  /* deferred group commit */
@@ -110,7 +110,7 @@ static inline const PolicyDaemon *settings(Context *ctx)
 
 /* request.c */
 const char *request_state_to_string(RequestState s);
-int request_new(Context *ctx, Request **ret);
+int request_new(Context *ctx, const char *id, Request **ret);
 Request *request_find(Context *ctx, const char *id);
 size_t request_count_pending_for(Context *ctx, uid_t uid);
 int request_arm_expiry(Request *r);

@@ -1,6 +1,7 @@
 /* The table of requests: creation, lookup, expiry and the move from pending to decided. */
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,7 +41,8 @@ size_t request_count_pending_for(Context *ctx, uid_t uid)
         return n;
 }
 
-int request_new(Context *ctx, Request **ret)
+/* A new pending request with the given id, or (id NULL) a fresh random one. */
+int request_new(Context *ctx, const char *id, Request **ret)
 {
         Request *r;
         int k;
@@ -48,14 +50,17 @@ int request_new(Context *ctx, Request **ret)
         r = calloc(1, sizeof(*r));
         if (!r)
                 return -ENOMEM;
-        /* 40 random bits make a collision unlikely, not impossible: never hand out a live id twice. */
-        do {
-                k = jit_id_new(r->id);
-                if (k < 0) {
-                        free(r);
-                        return k;
-                }
-        } while (request_find(ctx, r->id));
+        if (id)
+                snprintf(r->id, sizeof(r->id), "%s", id);
+        else
+                /* 40 random bits make a collision unlikely, not impossible: never hand out a live id twice. */
+                do {
+                        k = jit_id_new(r->id);
+                        if (k < 0) {
+                                free(r);
+                                return k;
+                        }
+                } while (request_find(ctx, r->id));
 
         r->ctx = ctx;
         r->state = REQUEST_PENDING;
@@ -63,6 +68,8 @@ int request_new(Context *ctx, Request **ret)
         r->next = ctx->requests;
         if (ctx->requests)
                 ctx->requests->prev = r;
+        else
+                ctx->requests_oldest = r;
         ctx->requests = r;
         ctx->n_pending++;
         *ret = r;
@@ -96,13 +103,11 @@ int request_arm_expiry(Request *r)
 /* Forget old decided requests beyond the bound, oldest first, so memory stays bounded. */
 static void request_trim_done(Context *ctx, const Request *keep)
 {
-        Request *r, *last = NULL;
+        Request *r;
 
         if (ctx->n_done <= JIT_MAX_DONE_KEPT)
                 return;
-        for (r = ctx->requests; r; r = r->next)
-                last = r;
-        for (r = last; r && ctx->n_done > JIT_MAX_DONE_KEPT;) {
+        for (r = ctx->requests_oldest; r && ctx->n_done > JIT_MAX_DONE_KEPT;) {
                 Request *p = r->prev;
                 if (r->state != REQUEST_PENDING && r != keep)
                         request_free(r);
@@ -180,6 +185,8 @@ void request_free(Request *r)
                 ctx->requests = r->next;
         if (r->next)
                 r->next->prev = r->prev;
+        else
+                ctx->requests_oldest = r->prev;
         if (r->state == REQUEST_PENDING)
                 ctx->n_pending--;
         else
