@@ -76,6 +76,14 @@ int request_set_scope(Request *r, char *const *argv, size_t argc, char *const **
         return 0;
 }
 
+static bool policy_uses_groups(const Policy *p)
+{
+        for (size_t i = 0; i < p->n_rules; i++)
+                if (p->rules[i].groups.n > 0)
+                        return true;
+        return false;
+}
+
 static int decide_at_once(Context *ctx, Request *r, RequestState state, const char *comment)
 {
         _cleanup_free_ char *by = NULL;
@@ -101,10 +109,14 @@ int request_evaluate(Context *ctx, Request *r, char *const *argv, size_t argc, b
         k = request_set_scope(r, argv, argc, &cmd, &n_cmd);
         if (k < 0)
                 return k;
-        /* A rule may match on Group=: a lookup failure must not skip a deny rule. */
-        k = user_group_names(r->uid, &groups);
-        if (k < 0)
-                return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Cannot look up the requester's groups.");
+        /* A rule may match on Group=: a lookup failure must not skip a deny rule. Without any
+         * Group= rule the lookup (several NSS calls on every sudo) is not needed. */
+        if (policy_uses_groups(ctx->config->p)) {
+                k = user_group_names(r->uid, &groups);
+                if (k < 0)
+                        return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED,
+                                                "Cannot look up the requester's groups.");
+        }
         PolicyInput in = {
                 .user = r->user,
                 .groups = groups,
