@@ -27,6 +27,10 @@ say "alice's terminal:"
 tr -d '\000\r' <"$(jit_bg_out s)"
 say "sudo exited with status $rc."
 
+say "The approval opened a 30-minute grant for this command; each use is recorded:"
+show bob "jitctl grants"
+jit_ctl bob grants
+
 say "Nobody may approve their own request:"
 jit_bg s2 --as alice -- sudo -n true
 id2=$(jit_wait_request s2 10)
@@ -44,9 +48,10 @@ show root "journalctl -t jitd JIT_REQUEST_ID=$id -o verbose --output-fields=JIT_
 jit_journal -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve -o verbose \
     --output-fields=JIT_USER,JIT_COMMAND,JIT_APPROVER,JIT_STATE,JIT_COMMENT
 
-if "$JIT_BUILD/jitctl" --help 2>&1 | grep -q verify; then
-    show root "jitctl verify"
-    "$JIT_BUILD/jitctl" verify
-fi
+say "What the auditor checks: the signed, hash-chained journal, against journald's mirror:"
+show root "jitctl verify --journald"
+"$JIT_BUILD/jitctl" verify --journald
+show root "jitctl log | tail -n 4"
+"$JIT_BUILD/jitctl" log | tail -n 4 | cut -c1-150
 say "Done. Everything above ran in throwaway namespaces; the host is unchanged."
 exit "$rc"
