@@ -77,12 +77,10 @@ static int journal_open(Context *ctx)
 {
         const PolicyDaemon *d = settings(ctx);
         _cleanup_free_ char *keys = NULL, *origin = NULL;
-        char host[256] = "localhost";
         int k;
 
-        if (gethostname(host, sizeof(host) - 1) < 0)
-                snprintf(host, sizeof(host), "localhost");
-        if (asprintf(&keys, "%s/keys", d->state_directory) < 0 || asprintf(&origin, "%s/pam_jit", host) < 0)
+        /* A new journal is named after this host; an existing one keeps the name it has. */
+        if (asprintf(&keys, "%s/keys", d->state_directory) < 0 || asprintf(&origin, "%s/pam_jit", ctx->host) < 0)
                 return -ENOMEM;
         JournalOptions o = {
                 .path = d->journal_file,

@@ -116,14 +116,13 @@ int record_emit(Context *ctx, RecordType type, const Request *r)
         FieldSet s = {};
         MerkleHash leaf = {};
         uint64_t seq = 0;
-        char host[256] = "";
         MirrorEntry *e;
         int k;
 
         if (r)
                 fields_for_request(&s, r);
-        else if (type == RECORD_START && gethostname(host, sizeof(host) - 1) == 0)
-                field_add(&s, "host", host);
+        else if (type == RECORD_START)
+                field_add(&s, "host", ctx->host);
 
         k = journal_writer_append(ctx->journal, type, s.f, s.n, jit_now_usec(CLOCK_REALTIME), &seq, leaf);
         if (k < 0)
