@@ -36,7 +36,9 @@ HDRS     := $(wildcard include/*.h lib/*.h jitd/*.h jitctl/*.h pam_jit/*.h)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-all: $(BUILD)/jitd $(BUILD)/jitctl $(BUILD)/pam_jit.so $(UNITS)
+HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
+
+all: $(BUILD)/jitd $(BUILD)/jitctl $(BUILD)/pam_jit.so $(UNITS) $(HELPERS)
 
 $(BUILD)/obj/%.o: %.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
@@ -60,6 +62,11 @@ $(BUILD)/pam_jit.so: $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) pam_jit/pam_jit.map
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a $(HDRS) $(PAM_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
+
+# Test programs that act as PAM hosts (tests/e2e use them).
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $< -lpam
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libjit.a
 	@mkdir -p $(dir $@)
