@@ -25,3 +25,4 @@ int verb_cancel(Ctl *ctl, int argc, char *argv[]);
 int verb_grants(Ctl *ctl, int argc, char *argv[]);
 int verb_revoke(Ctl *ctl, int argc, char *argv[]);
 int verb_request(Ctl *ctl, int argc, char *argv[]);
+int verb_watch(Ctl *ctl, int argc, char *argv[]);

@@ -20,7 +20,8 @@ static void help(void)
                "  request [--for D] [--reason T] [--service S] [-- CMD...]\n"
                "                                     ask ahead of time; once approved, a grant\n"
                "  grants                             live grants\n"
-               "  revoke ID [--comment T]            end a grant early\n\n"
+               "  revoke ID [--comment T]            end a grant early\n"
+               "  watch                              requests and decisions as they happen\n\n"
                "The signed journal (offline; --journal FILE, --key FILE):\n"
                "  log [--json] [--follow]            the records\n"
                "  verify [--checkpoint FILE] [--journald]\n"
@@ -68,7 +69,7 @@ static const struct {
 } verbs[] = {
         {"list", verb_list},     {"show", verb_show},     {"approve", verb_approve},
         {"deny", verb_deny},     {"cancel", verb_cancel}, {"grants", verb_grants},
-        {"revoke", verb_revoke}, {"request", verb_request},
+        {"revoke", verb_revoke}, {"request", verb_request}, {"watch", verb_watch},
 };
 
 int main(int argc, char *argv[])

@@ -487,3 +487,75 @@ int verb_cancel(Ctl *ctl, int argc, char *argv[])
         printf("Cancelled %s.\n", argv[optind]);
         return 0;
 }
+
+static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Ctl *ctl = userdata;
+        const char *id, *state, *by;
+        uint64_t until;
+        char buf[64];
+        int k;
+
+        if (sd_bus_message_is_signal(m, JIT_BUS_INTERFACE, "RequestCreated")) {
+                _cleanup_(json_putp) json_object *o = NULL;
+                k = sd_bus_message_read(m, "s", &id);
+                if (k >= 0)
+                        k = read_request(m, &o);
+                if (k <= 0 || !jit_id_valid(id))
+                        return 0;
+                if (ctl->json) {
+                        json_object_object_add(o, "event", json_object_new_string("created"));
+                        json_object_object_add(o, "id", json_object_new_string(id));
+                        print_json(o);
+                } else
+                        printf("created  %s  %s wants %s: %s\n", id, str(o, "user"), str(o, "service"),
+                               str(o, "command"));
+        } else if (sd_bus_message_is_signal(m, JIT_BUS_INTERFACE, "RequestDecided")) {
+                k = sd_bus_message_read(m, "ssts", &id, &state, &until, &by);
+                if (k < 0 || !jit_id_valid(id))
+                        return 0;
+                _cleanup_free_ char *s = jit_sanitize_terminal(state, strlen(state), JIT_MAX_FIELD);
+                _cleanup_free_ char *b = jit_sanitize_terminal(by, strlen(by), JIT_MAX_FIELD);
+                if (!s || !b)
+                        return 0;
+                if (ctl->json)
+                        printf("{\"event\":\"decided\",\"id\":\"%s\",\"state\":\"%s\",\"by\":\"%s\",\"until_usec\":%llu}\n",
+                               id, s, b, (unsigned long long)until);
+                else
+                        printf("decided  %s  %s%s%s%s%s\n", id, s, *b ? " by " : "", b, until ? " until " : "",
+                               until ? jit_format_time(until, buf, sizeof(buf)) : "");
+        }
+        fflush(stdout);
+        return 0;
+}
+
+/* jitctl watch: every request and decision as it happens (break-glass included), until Ctrl-C. */
+int verb_watch(Ctl *ctl, int argc, char *argv[])
+{
+        static const sd_bus_error none = SD_BUS_ERROR_NULL;
+        VerbArgs a = {};
+        sd_bus *bus;
+        int k;
+
+        if (parse_verb(ctl, argc, argv, 0, &a) < 0)
+                return EXIT_USAGE;
+        k = ctl_bus(ctl, &bus);
+        if (k >= 0)
+                k = sd_bus_match_signal(bus, NULL, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE, NULL, on_signal,
+                                        ctl);
+        if (k < 0)
+                return refused("watch", NULL, &none, k);
+        if (!ctl->json)
+                printf("Watching requests and decisions (Ctrl-C to stop).\n");
+        fflush(stdout);
+        for (;;) {
+                k = sd_bus_process(bus, NULL);
+                if (k < 0)
+                        return refused("watch", NULL, &none, k);
+                if (k > 0)
+                        continue;
+                k = sd_bus_wait(bus, UINT64_MAX);
+                if (k < 0 && k != -EINTR)
+                        return refused("watch", NULL, &none, k);
+        }
+}
