@@ -241,7 +241,8 @@ static int cross_check_journald(JournalVerifyResult *res)
                 fprintf(stderr, "jitctl verify: cannot read journald: %s\n", strerror(-r));
                 return r;
         }
-        fprintf(stderr, "jitctl verify: consistent with journald (%" PRIu64 " mirrored records and checkpoints)\n",
+        fprintf(stderr,
+                "jitctl verify: consistent with journald (%" PRIu64 " mirrored records and checkpoints)\n",
                 n_checked);
         return 0;
 }

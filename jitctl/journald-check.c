@@ -42,7 +42,8 @@ static int parse_checkpoint(const char *note, size_t len, Mirrored *ret)
         char num[24], b64[64];
         size_t bin_len;
 
-        if (!p || !(q = memchr(p + 1, '\n', len - (size_t)(p + 1 - note))) || (size_t)(q - p - 1) >= sizeof(num))
+        if (!p || !(q = memchr(p + 1, '\n', len - (size_t)(p + 1 - note))) ||
+            (size_t)(q - p - 1) >= sizeof(num))
                 return -EBADMSG;
         memcpy(num, p + 1, (size_t)(q - p - 1));
         num[q - p - 1] = '\0';
@@ -83,7 +84,8 @@ int journald_cross_check(const MerkleHash *leaves, uint64_t n_leaves, uint64_t *
         k = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=jitd", 0);
         if (k < 0)
                 return k;
-        SD_JOURNAL_FOREACH(j) {
+        SD_JOURNAL_FOREACH(j)
+        {
                 const char *v, *h;
                 size_t len, hlen;
 
@@ -126,7 +128,8 @@ int journald_cross_check(const MerkleHash *leaves, uint64_t n_leaves, uint64_t *
                 }
                 if (sodium_memcmp(leaf, leaves[seq], sizeof(leaf)) != 0) {
                         snprintf(reason, reason_len,
-                                 "record %" PRIu64 " differs from the one journald mirrored: history was rewritten",
+                                 "record %" PRIu64
+                                 " differs from the one journald mirrored: history was rewritten",
                                  seq);
                         return -EBADMSG;
                 }
@@ -141,7 +144,8 @@ int journald_cross_check(const MerkleHash *leaves, uint64_t n_leaves, uint64_t *
                 MerkleHash root;
                 if (cps[i].size > n_leaves) {
                         snprintf(reason, reason_len,
-                                 "journald holds a checkpoint of %" PRIu64 " records but the file has only %" PRIu64
+                                 "journald holds a checkpoint of %" PRIu64
+                                 " records but the file has only %" PRIu64
                                  ": the file was truncated or rolled back",
                                  cps[i].size, n_leaves);
                         return -EBADMSG;
@@ -151,7 +155,8 @@ int journald_cross_check(const MerkleHash *leaves, uint64_t n_leaves, uint64_t *
                 merkle_frontier_root(&f, root);
                 if (sodium_memcmp(root, cps[i].root, sizeof(root)) != 0) {
                         snprintf(reason, reason_len,
-                                 "the file's tree at %" PRIu64 " records differs from the checkpoint journald holds",
+                                 "the file's tree at %" PRIu64
+                                 " records differs from the checkpoint journald holds",
                                  cps[i].size);
                         return -EBADMSG;
                 }

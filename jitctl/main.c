@@ -41,7 +41,8 @@ int ctl_bus(Ctl *ctl, sd_bus **ret)
         int k;
 
         if (!ctl->bus) {
-                k = ctl->host ? sd_bus_open_system_remote(&ctl->bus, ctl->host) : sd_bus_open_system(&ctl->bus);
+                k = ctl->host ? sd_bus_open_system_remote(&ctl->bus, ctl->host)
+                              : sd_bus_open_system(&ctl->bus);
                 if (k < 0) {
                         fprintf(stderr, "jitctl: cannot connect to the system bus: %s\n", strerror(-k));
                         return k;
@@ -56,29 +57,29 @@ static const struct {
         const char *name;
         int (*run)(int argc, char *argv[]);
 } offline_verbs[] = {
-        {"log", verb_log},
-        {"verify", verb_verify},
-        {"checkpoint", verb_checkpoint},
-        {"prove", verb_prove},
-        {"verify-proof", verb_verify_proof},
+    {"log", verb_log},
+    {"verify", verb_verify},
+    {"checkpoint", verb_checkpoint},
+    {"prove", verb_prove},
+    {"verify-proof", verb_verify_proof},
 };
 
 static const struct {
         const char *name;
         int (*run)(Ctl *ctl, int argc, char *argv[]);
 } verbs[] = {
-        {"list", verb_list},     {"show", verb_show},     {"approve", verb_approve},
-        {"deny", verb_deny},     {"cancel", verb_cancel}, {"grants", verb_grants},
-        {"revoke", verb_revoke}, {"request", verb_request}, {"watch", verb_watch},
+    {"list", verb_list},     {"show", verb_show},       {"approve", verb_approve},
+    {"deny", verb_deny},     {"cancel", verb_cancel},   {"grants", verb_grants},
+    {"revoke", verb_revoke}, {"request", verb_request}, {"watch", verb_watch},
 };
 
 int main(int argc, char *argv[])
 {
         static const struct option options[] = {
-                {"host", required_argument, NULL, 'H'},
-                {"json", no_argument, NULL, 'j'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+            {"host", required_argument, NULL, 'H'},
+            {"json", no_argument, NULL, 'j'},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         Ctl ctl = {};
         int c, r = EXIT_USAGE;

@@ -79,7 +79,8 @@ static int read_request(sd_bus_message *m, json_object **ret)
                 if (streq(contents, "s")) {
                         const char *s;
                         k = sd_bus_message_read(m, "v", "s", &s);
-                        _cleanup_free_ char *safe = k >= 0 ? jit_sanitize_terminal(s, strlen(s), JIT_MAX_COMMAND) : NULL;
+                        _cleanup_free_ char *safe =
+                            k >= 0 ? jit_sanitize_terminal(s, strlen(s), JIT_MAX_COMMAND) : NULL;
                         if (safe)
                                 v = json_object_new_string(safe);
                 } else if (streq(contents, "u")) {
@@ -128,7 +129,8 @@ static char *when(json_object *o, char *buf, size_t n)
         char d[32];
 
         if (streq(str(o, "state"), "pending"))
-                snprintf(buf, n, "%s left", jit_format_duration(deadline > now ? deadline - now : 0, d, sizeof(d)));
+                snprintf(buf, n, "%s left",
+                         jit_format_duration(deadline > now ? deadline - now : 0, d, sizeof(d)));
         else {
                 uint64_t at = num(o, "decided_usec");
                 snprintf(buf, n, "%s ago", jit_format_duration(now > at ? now - at : 0, d, sizeof(d)));
@@ -188,9 +190,11 @@ typedef struct VerbArgs {
 static int parse_verb(Ctl *ctl, int argc, char *argv[], int n_pos, VerbArgs *a)
 {
         static const struct option options[] = {
-                {"json", no_argument, NULL, 'j'},        {"comment", required_argument, NULL, 'm'},
-                {"for", required_argument, NULL, 'f'},   {"all", no_argument, NULL, 'a'},
-                {},
+            {"json", no_argument, NULL, 'j'},
+            {"comment", required_argument, NULL, 'm'},
+            {"for", required_argument, NULL, 'f'},
+            {"all", no_argument, NULL, 'a'},
+            {},
         };
         int c;
 
@@ -202,7 +206,8 @@ static int parse_verb(Ctl *ctl, int argc, char *argv[], int n_pos, VerbArgs *a)
                         break;
                 case 'm':
                         if (strlen(optarg) > JIT_MAX_FIELD) {
-                                fprintf(stderr, "jitctl: --comment is longer than %d bytes\n", JIT_MAX_FIELD);
+                                fprintf(stderr, "jitctl: --comment is longer than %d bytes\n",
+                                        JIT_MAX_FIELD);
                                 return -EINVAL;
                         }
                         a->comment = optarg;
@@ -289,10 +294,11 @@ int verb_approve(Ctl *ctl, int argc, char *argv[])
         if (parse_verb(ctl, argc, argv, 1, &a) < 0)
                 return EXIT_USAGE;
         if (a.duration)
-                k = call(ctl, "Approve", &reply, &error, "sa{sv}", argv[optind], 2, "duration", "t", a.duration,
-                         "comment", "s", a.comment);
+                k = call(ctl, "Approve", &reply, &error, "sa{sv}", argv[optind], 2, "duration", "t",
+                         a.duration, "comment", "s", a.comment);
         else
-                k = call(ctl, "Approve", &reply, &error, "sa{sv}", argv[optind], 1, "comment", "s", a.comment);
+                k = call(ctl, "Approve", &reply, &error, "sa{sv}", argv[optind], 1, "comment", "s",
+                         a.comment);
         if (k >= 0)
                 k = sd_bus_message_read(reply, "t", &until);
         if (k < 0)
@@ -318,8 +324,9 @@ static void print_grants(json_object *list)
                "COMMAND");
         for (size_t i = 0; i < n; i++) {
                 json_object *o = json_object_array_get_idx(list, i);
-                printf("%-10s %-12s %-8s %-8s %-24s %-5llu %s\n", str(o, "id"), str(o, "user"), str(o, "service"),
-                       str(o, "scope"), jit_format_time(num(o, "until_usec"), until, sizeof(until)),
+                printf("%-10s %-12s %-8s %-8s %-24s %-5llu %s\n", str(o, "id"), str(o, "user"),
+                       str(o, "service"), str(o, "scope"),
+                       jit_format_time(num(o, "until_usec"), until, sizeof(until)),
                        (unsigned long long)num(o, "uses"),
                        streq(str(o, "scope"), "service") ? "(any command)" : str(o, "command"));
         }
@@ -371,11 +378,11 @@ int verb_revoke(Ctl *ctl, int argc, char *argv[])
 int verb_request(Ctl *ctl, int argc, char *argv[])
 {
         static const struct option options[] = {
-                {"for", required_argument, NULL, 'f'},
-                {"reason", required_argument, NULL, 'r'},
-                {"service", required_argument, NULL, 's'},
-                {"json", no_argument, NULL, 'j'},
-                {},
+            {"for", required_argument, NULL, 'f'},
+            {"reason", required_argument, NULL, 'r'},
+            {"service", required_argument, NULL, 's'},
+            {"json", no_argument, NULL, 'j'},
+            {},
         };
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -519,10 +526,12 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 if (!s || !b)
                         return 0;
                 if (ctl->json)
-                        printf("{\"event\":\"decided\",\"id\":\"%s\",\"state\":\"%s\",\"by\":\"%s\",\"until_usec\":%llu}\n",
+                        printf("{\"event\":\"decided\",\"id\":\"%s\",\"state\":\"%s\",\"by\":\"%s\",\"until_"
+                               "usec\":%llu}\n",
                                id, s, b, (unsigned long long)until);
                 else
-                        printf("decided  %s  %s%s%s%s%s\n", id, s, *b ? " by " : "", b, until ? " until " : "",
+                        printf("decided  %s  %s%s%s%s%s\n", id, s, *b ? " by " : "", b,
+                               until ? " until " : "",
                                until ? jit_format_time(until, buf, sizeof(buf)) : "");
         }
         fflush(stdout);
@@ -541,8 +550,8 @@ int verb_watch(Ctl *ctl, int argc, char *argv[])
                 return EXIT_USAGE;
         k = ctl_bus(ctl, &bus);
         if (k >= 0)
-                k = sd_bus_match_signal(bus, NULL, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE, NULL, on_signal,
-                                        ctl);
+                k = sd_bus_match_signal(bus, NULL, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE, NULL,
+                                        on_signal, ctl);
         if (k < 0)
                 return refused("watch", NULL, &none, k);
         if (!ctl->json)

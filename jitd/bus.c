@@ -85,7 +85,8 @@ static int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error
         }
         if (k < 0) {
                 caller_done(ret);
-                return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Cannot look up the caller's groups.");
+                return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED,
+                                        "Cannot look up the caller's groups.");
         }
         return 0;
 }
@@ -167,10 +168,10 @@ static char *field_dup(const char *s, size_t max)
 }
 
 typedef struct Argv {
-        char *buf;     /* the words, each with its NUL */
-        char **words;  /* pointers into buf, NULL-terminated */
+        char *buf;    /* the words, each with its NUL */
+        char **words; /* pointers into buf, NULL-terminated */
         size_t n;
-        char *shown;   /* joined and sanitised, bounded: what people and logs see */
+        char *shown; /* joined and sanitised, bounded: what people and logs see */
 } Argv;
 
 static void argv_done(Argv *a)
@@ -236,10 +237,10 @@ static int read_context(sd_bus_message *m, CreateArgs *a, sd_bus_error *error)
                 const char *key;
                 size_t offset;
         } strings[] = {
-                {"user", offsetof(CreateArgs, user)},     {"service", offsetof(CreateArgs, service)},
-                {"tty", offsetof(CreateArgs, tty)},       {"rhost", offsetof(CreateArgs, rhost)},
-                {"ruser", offsetof(CreateArgs, ruser)},   {"cwd", offsetof(CreateArgs, cwd)},
-                {"reason", offsetof(CreateArgs, reason)},
+            {"user", offsetof(CreateArgs, user)},     {"service", offsetof(CreateArgs, service)},
+            {"tty", offsetof(CreateArgs, tty)},       {"rhost", offsetof(CreateArgs, rhost)},
+            {"ruser", offsetof(CreateArgs, ruser)},   {"cwd", offsetof(CreateArgs, cwd)},
+            {"reason", offsetof(CreateArgs, reason)},
         };
         bool known;
         const char *key;
@@ -257,7 +258,8 @@ static int read_context(sd_bus_message *m, CreateArgs *a, sd_bus_error *error)
                         a->have_reason = true;
                 for (size_t i = 0; i < ELEMENTSOF(strings); i++)
                         if (streq(key, strings[i].key)) {
-                                k = sd_bus_message_read(m, "v", "s", (const char **)((char *)a + strings[i].offset));
+                                k = sd_bus_message_read(m, "v", "s",
+                                                        (const char **)((char *)a + strings[i].offset));
                                 known = true;
                         }
                 if (streq(key, "ruid")) {
@@ -297,14 +299,14 @@ static int append_request(sd_bus_message *reply, const Request *r)
         unsigned needed = r->rule ? r->rule->approvals : 1;
 
         return sd_bus_message_append(
-                reply, "a{sv}", 22, "id", "s", r->id, "state", "s", request_state_to_string(r->state), "user",
-                "s", r->user, "uid", "u", (uint32_t)r->uid, "target", "s", r->target ? r->target : "",
-                "service", "s", r->service, "command", "s", r->command, "tty", "s", r->tty, "rhost", "s",
-                r->rhost, "ruser", "s", r->ruser, "cwd", "s", r->cwd, "reason", "s", r->reason,
-                "created_usec", "t", r->created_usec, "deadline_usec", "t", r->deadline_usec, "decided_usec",
-                "t", r->decided_usec, "until_usec", "t", r->until_usec, "by", "s", r->by ? r->by : "", "comment",
-                "s", r->comment ? r->comment : "", "rule", "s", r->rule ? r->rule->name : "", "approvals", "u",
-                (uint32_t)r->n_approvals, "approvals_needed", "u", (uint32_t)needed, "grant", "s", r->grant_id);
+            reply, "a{sv}", 22, "id", "s", r->id, "state", "s", request_state_to_string(r->state), "user",
+            "s", r->user, "uid", "u", (uint32_t)r->uid, "target", "s", r->target ? r->target : "", "service",
+            "s", r->service, "command", "s", r->command, "tty", "s", r->tty, "rhost", "s", r->rhost, "ruser",
+            "s", r->ruser, "cwd", "s", r->cwd, "reason", "s", r->reason, "created_usec", "t",
+            r->created_usec, "deadline_usec", "t", r->deadline_usec, "decided_usec", "t", r->decided_usec,
+            "until_usec", "t", r->until_usec, "by", "s", r->by ? r->by : "", "comment", "s",
+            r->comment ? r->comment : "", "rule", "s", r->rule ? r->rule->name : "", "approvals", "u",
+            (uint32_t)r->n_approvals, "approvals_needed", "u", (uint32_t)needed, "grant", "s", r->grant_id);
 }
 
 static int emit_created(Context *ctx, const Request *r)
@@ -317,8 +319,8 @@ static int emit_created(Context *ctx, const Request *r)
                 k = sd_bus_message_append(s, "s", r->id);
         if (k >= 0)
                 k = sd_bus_message_append(s, "a{sv}", 5, "user", "s", r->user, "service", "s", r->service,
-                                          "command", "s", r->command, "tty", "s", r->tty, "deadline_usec", "t",
-                                          r->deadline_usec);
+                                          "command", "s", r->command, "tty", "s", r->tty, "deadline_usec",
+                                          "t", r->deadline_usec);
         if (k >= 0)
                 k = record_send_after_commit(ctx, NULL, s);
         return k;
@@ -392,7 +394,8 @@ static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t 
 
         if (!*a->service)
                 return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "No service given.");
-        if (ctx->n_pending >= JIT_MAX_PENDING || request_count_pending_for(ctx, uid) >= JIT_MAX_PENDING_PER_UID)
+        if (ctx->n_pending >= JIT_MAX_PENDING ||
+            request_count_pending_for(ctx, uid) >= JIT_MAX_PENDING_PER_UID)
                 return sd_bus_error_set(error, JIT_ERROR_LIMIT_EXCEEDED, "Too many pending requests.");
 
         k = request_new(ctx, NULL, &r);
@@ -457,8 +460,8 @@ fail:
 static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *ctx = userdata;
-        _cleanup_(create_args_done) CreateArgs a = {.user = "", .service = "", .tty = "", .rhost = "", .ruser = "",
-                                                    .cwd = "", .reason = ""};
+        _cleanup_(create_args_done) CreateArgs a = {
+            .user = "", .service = "", .tty = "", .rhost = "", .ruser = "", .cwd = "", .reason = ""};
         char *name = NULL;
         uid_t uid, caller;
         int k;
@@ -471,9 +474,9 @@ static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error
                 return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Not allowed.");
         k = read_context(m, &a, error);
         if (k < 0 || sd_bus_error_is_set(error))
-                return sd_bus_error_is_set(error)
-                               ? k
-                               : sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Malformed request context.");
+                return sd_bus_error_is_set(error) ? k
+                                                  : sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT,
+                                                                     "Malformed request context.");
 
         /* sudo and su run with the real uid of the person who typed the command; login and sshd
          * run as root, and there the account being entered is the requester. */
@@ -493,8 +496,8 @@ static int method_request_access(sd_bus_message *m, void *userdata, sd_bus_error
 {
         Context *ctx = userdata;
         _cleanup_(caller_done) Caller caller = {};
-        _cleanup_(create_args_done) CreateArgs a = {.user = "", .service = "sudo", .tty = "", .rhost = "",
-                                                    .ruser = "", .cwd = "", .reason = ""};
+        _cleanup_(create_args_done) CreateArgs a = {
+            .user = "", .service = "sudo", .tty = "", .rhost = "", .ruser = "", .cwd = "", .reason = ""};
         const char *key;
         char *name;
         int k;
@@ -542,7 +545,8 @@ static int method_request_access(sd_bus_message *m, void *userdata, sd_bus_error
         return request_create(ctx, m, &a, caller.uid, name, true, error);
 }
 
-static int read_approve_options(sd_bus_message *m, uint64_t *duration, const char **comment, sd_bus_error *error)
+static int read_approve_options(sd_bus_message *m, uint64_t *duration, const char **comment,
+                                sd_bus_error *error)
 {
         const char *key;
         int k;
@@ -573,7 +577,8 @@ static char *approver_names(const Request *r)
 
         for (size_t i = 0; out && i < r->n_approvals; i++) {
                 _cleanup_free_ char *name = NULL, *prev = out;
-                if (user_name_from_uid(r->approvals[i], &name) < 0 && asprintf(&name, "uid %u", (unsigned)r->approvals[i]) < 0)
+                if (user_name_from_uid(r->approvals[i], &name) < 0 &&
+                    asprintf(&name, "uid %u", (unsigned)r->approvals[i]) < 0)
                         return NULL;
                 if (asprintf(&out, "%s%s%s", prev, i ? "," : "", name) < 0)
                         out = NULL;
@@ -637,7 +642,8 @@ static int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error
                         return k;
                 if (approval_seen(r, caller.uid))
                         return sd_bus_error_setf(error, JIT_ERROR_ALREADY_DECIDED,
-                                                 "You have already approved %s; it needs other approvers.", r->id);
+                                                 "You have already approved %s; it needs other approvers.",
+                                                 r->id);
         }
 
         needed = r->rule ? r->rule->approvals : 1;
@@ -769,7 +775,8 @@ static int method_list_requests(sd_bus_message *m, void *userdata, sd_bus_error 
         if (k < 0)
                 return k;
         if (!streq(state, "pending") && !streq(state, "all"))
-                return sd_bus_error_setf(error, JIT_ERROR_INVALID_ARGUMENT, "Filter state must be pending or all.");
+                return sd_bus_error_setf(error, JIT_ERROR_INVALID_ARGUMENT,
+                                         "Filter state must be pending or all.");
         all = streq(state, "all");
 
         k = caller_get(ctx, m, &caller, error);
@@ -838,8 +845,8 @@ static int method_list_grants(sd_bus_message *m, void *userdata, sd_bus_error *e
         for (Grant *g = ctx->grants; k >= 0 && g; g = g->next) {
                 if (g->until_usec <= now || !(caller.uid == 0 || caller.approver || caller.uid == g->uid))
                         continue;
-                k = sd_bus_message_append(reply, "a{sv}", 9, "id", "s", g->id, "user", "s", g->user, "uid", "u",
-                                          (uint32_t)g->uid, "service", "s", g->service, "command", "s",
+                k = sd_bus_message_append(reply, "a{sv}", 9, "id", "s", g->id, "user", "s", g->user, "uid",
+                                          "u", (uint32_t)g->uid, "service", "s", g->service, "command", "s",
                                           g->command, "scope", "s", policy_scope_to_string(g->scope),
                                           "until_usec", "t", g->until_usec, "by", "s", g->by, "uses", "u",
                                           (uint32_t)g->uses);
@@ -873,7 +880,8 @@ static int method_revoke(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = g ? request_find(ctx, g->id) : NULL;
         /* The grantee, the daemon's approvers, and whoever may approve under the request's rule. */
         if (!g || g->until_usec <= jit_now_usec(CLOCK_REALTIME) ||
-            !(caller.uid == 0 || caller.approver || caller.uid == g->uid || (r && caller_may_approve(&caller, r))))
+            !(caller.uid == 0 || caller.approver || caller.uid == g->uid ||
+              (r && caller_may_approve(&caller, r))))
                 return sd_bus_error_set(error, JIT_ERROR_NOT_FOUND, "No such grant.");
         note = field_dup(comment, JIT_MAX_FIELD);
         if (!note)
@@ -881,8 +889,12 @@ static int method_revoke(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
         if (!r) {
                 /* The request left memory long ago; the record needs only what the grant knows. */
-                stub = (Request){.ctx = ctx, .uid = g->uid, .user = g->user, .service = g->service,
-                                 .command = g->command, .state = REQUEST_REVOKED};
+                stub = (Request){.ctx = ctx,
+                                 .uid = g->uid,
+                                 .user = g->user,
+                                 .service = g->service,
+                                 .command = g->command,
+                                 .state = REQUEST_REVOKED};
                 memcpy(stub.id, g->id, sizeof(stub.id));
                 r = &stub;
         }
@@ -914,31 +926,31 @@ static int method_revoke(sd_bus_message *m, void *userdata, sd_bus_error *error)
 }
 
 static const sd_bus_vtable manager_vtable[] = {
-        SD_BUS_VTABLE_START(0),
-        SD_BUS_METHOD_WITH_ARGS("CreateRequest", SD_BUS_ARGS("a{sv}", context),
-                                SD_BUS_RESULT("s", id, "s", state, "t", deadline_usec, "t", until_usec, "s",
-                                              message),
-                                method_create_request, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Approve", SD_BUS_ARGS("s", id, "a{sv}", options), SD_BUS_RESULT("t", until_usec),
-                                method_approve, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Deny", SD_BUS_ARGS("s", id, "s", comment), SD_BUS_NO_RESULT, method_deny,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT, method_cancel,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("ListRequests", SD_BUS_ARGS("a{sv}", filter), SD_BUS_RESULT("aa{sv}", requests),
-                                method_list_requests, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GetRequest", SD_BUS_ARGS("s", id), SD_BUS_RESULT("a{sv}", request),
-                                method_get_request, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("RequestAccess", SD_BUS_ARGS("a{sv}", options),
-                                SD_BUS_RESULT("s", id, "s", state, "t", deadline_usec), method_request_access,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("ListGrants", SD_BUS_NO_ARGS, SD_BUS_RESULT("aa{sv}", grants), method_list_grants,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Revoke", SD_BUS_ARGS("s", id, "s", comment), SD_BUS_NO_RESULT, method_revoke,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_SIGNAL_WITH_ARGS("RequestCreated", SD_BUS_ARGS("s", id, "a{sv}", summary), 0),
-        SD_BUS_SIGNAL_WITH_ARGS("RequestDecided", SD_BUS_ARGS("s", id, "s", state, "t", until_usec, "s", by), 0),
-        SD_BUS_VTABLE_END,
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD_WITH_ARGS(
+        "CreateRequest", SD_BUS_ARGS("a{sv}", context),
+        SD_BUS_RESULT("s", id, "s", state, "t", deadline_usec, "t", until_usec, "s", message),
+        method_create_request, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Approve", SD_BUS_ARGS("s", id, "a{sv}", options),
+                            SD_BUS_RESULT("t", until_usec), method_approve, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Deny", SD_BUS_ARGS("s", id, "s", comment), SD_BUS_NO_RESULT, method_deny,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT, method_cancel,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("ListRequests", SD_BUS_ARGS("a{sv}", filter), SD_BUS_RESULT("aa{sv}", requests),
+                            method_list_requests, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetRequest", SD_BUS_ARGS("s", id), SD_BUS_RESULT("a{sv}", request),
+                            method_get_request, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("RequestAccess", SD_BUS_ARGS("a{sv}", options),
+                            SD_BUS_RESULT("s", id, "s", state, "t", deadline_usec), method_request_access,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("ListGrants", SD_BUS_NO_ARGS, SD_BUS_RESULT("aa{sv}", grants),
+                            method_list_grants, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Revoke", SD_BUS_ARGS("s", id, "s", comment), SD_BUS_NO_RESULT, method_revoke,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_SIGNAL_WITH_ARGS("RequestCreated", SD_BUS_ARGS("s", id, "a{sv}", summary), 0),
+    SD_BUS_SIGNAL_WITH_ARGS("RequestDecided", SD_BUS_ARGS("s", id, "s", state, "t", until_usec, "s", by), 0),
+    SD_BUS_VTABLE_END,
 };
 
 int bus_setup(Context *ctx)

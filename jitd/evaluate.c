@@ -118,12 +118,12 @@ int request_evaluate(Context *ctx, Request *r, char *const *argv, size_t argc, b
                                                 "Cannot look up the requester's groups.");
         }
         PolicyInput in = {
-                .user = r->user,
-                .groups = groups,
-                .service = r->service,
-                .argv = cmd,
-                .argc = n_cmd,
-                .host = ctx->host,
+            .user = r->user,
+            .groups = groups,
+            .service = r->service,
+            .argv = cmd,
+            .argc = n_cmd,
+            .host = ctx->host,
         };
         r->config = config_ref(ctx->config);
         r->rule = policy_match(ctx->config->p, &in);

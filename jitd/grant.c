@@ -82,7 +82,8 @@ int grant_open(Context *ctx, const Request *r)
         memcpy(g->id, r->id, sizeof(g->id));
         g->uid = r->uid;
         g->scope = request_scope(r);
-        memcpy(g->hash, g->scope == POLICY_SCOPE_SERVICE ? r->hash_service : r->hash_command, SCOPE_HASH_LEN);
+        memcpy(g->hash, g->scope == POLICY_SCOPE_SERVICE ? r->hash_service : r->hash_command,
+               SCOPE_HASH_LEN);
         g->until_usec = r->until_usec;
         g->user = strdup(r->user);
         g->service = strdup(r->service);

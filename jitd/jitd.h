@@ -38,8 +38,8 @@ typedef struct Request {
         struct Request *prev, *next; /* ctx->requests, newest first */
         char id[JIT_ID_LEN + 1];
         RequestState state;
-        uid_t uid;   /* the requester */
-        char *user;  /* the requester's name */
+        uid_t uid;    /* the requester */
+        char *user;   /* the requester's name */
         char *target; /* PAM_USER, when it differs from the requester (su, sudo -u is in argv) */
         char *service, *command, *tty, *rhost, *ruser, *cwd, *reason;
         uint64_t created_usec, deadline_usec, decided_usec, until_usec; /* CLOCK_REALTIME */
@@ -47,18 +47,18 @@ typedef struct Request {
         sd_event_source *expire_source; /* CLOCK_MONOTONIC timer while pending */
         sd_bus_track *track;            /* the requester's connection while pending */
 
-        Config *config;                 /* the policy it is decided under, and */
-        const PolicyRule *rule;         /* the rule that matched */
+        Config *config;                        /* the policy it is decided under, and */
+        const PolicyRule *rule;                /* the rule that matched */
         uid_t approvals[POLICY_MAX_APPROVALS]; /* distinct approvers so far */
         size_t n_approvals;
-        uint64_t requested_usec;        /* grant length asked for ahead of time */
-        bool ahead;                     /* made with jitctl request: nobody waits on it */
-        bool any_command;               /* ...for no command in particular: a grant for the service */
-        bool break_glass;               /* the requester approved it under BreakGlass=yes */
+        uint64_t requested_usec; /* grant length asked for ahead of time */
+        bool ahead;              /* made with jitctl request: nobody waits on it */
+        bool any_command;        /* ...for no command in particular: a grant for the service */
+        bool break_glass;        /* the requester approved it under BreakGlass=yes */
         /* What a grant from this request covers: this exact command (as sudo will run it, for
          * whom) or, for Scope=service, anything through the service. */
         uint8_t hash_command[SCOPE_HASH_LEN], hash_service[SCOPE_HASH_LEN];
-        char grant_id[JIT_ID_LEN + 1];  /* for a grant use: the grant it used */
+        char grant_id[JIT_ID_LEN + 1]; /* for a grant use: the grant it used */
 } Request;
 
 typedef struct Grant {
@@ -77,7 +77,7 @@ typedef struct Grant {
 /* Something that must not leave jitd before the records queued before it are durable. */
 typedef struct Outbound {
         struct Outbound *next;
-        RecordType type;               /* for a record: its type and request, to undo if the commit fails */
+        RecordType type; /* for a record: its type and request, to undo if the commit fails */
         char request_id[JIT_ID_LEN + 1];
         struct MirrorEntry *mirror; /* a journald entry, or */
         sd_bus_message *call;       /* a method call awaiting its reply (may be NULL for a signal), */
@@ -95,7 +95,7 @@ struct Context {
         Request *requests, *requests_oldest; /* newest first; the oldest, for trimming */
         size_t n_pending, n_done;
         Grant *grants;
-        sd_event_source *commit_source;  /* deferred group commit */
+        sd_event_source *commit_source; /* deferred group commit */
         Outbound *outbound, **outbound_tail;
         uint64_t n_committed; /* commit groups so far */
 };
@@ -159,7 +159,7 @@ bool uid_is_valid(uid_t uid);
 int user_name_from_uid(uid_t uid, char **ret);
 int user_uid_from_name(const char *name, uid_t *ret);
 int user_in_group(uid_t uid, const char *group); /* 1 member, 0 not, <0 lookup failed */
-int user_group_names(uid_t uid, char ***ret);     /* NULL-terminated names of every group of uid */
+int user_group_names(uid_t uid, char ***ret);    /* NULL-terminated names of every group of uid */
 void strv_free(char **l);
 
 /* bus.c */

@@ -80,15 +80,16 @@ static int journal_open(Context *ctx)
         int k;
 
         /* A new journal is named after this host; an existing one keeps the name it has. */
-        if (asprintf(&keys, "%s/keys", d->state_directory) < 0 || asprintf(&origin, "%s/pam_jit", ctx->host) < 0)
+        if (asprintf(&keys, "%s/keys", d->state_directory) < 0 ||
+            asprintf(&origin, "%s/pam_jit", ctx->host) < 0)
                 return -ENOMEM;
         JournalOptions o = {
-                .path = d->journal_file,
-                .state_dir = keys,
-                .pubkey_path = d->public_key_file,
-                .origin = origin,
-                .epoch_usec = d->epoch_length_usec,
-                .now_usec = jit_now_usec(CLOCK_REALTIME),
+            .path = d->journal_file,
+            .state_dir = keys,
+            .pubkey_path = d->public_key_file,
+            .origin = origin,
+            .epoch_usec = d->epoch_length_usec,
+            .now_usec = jit_now_usec(CLOCK_REALTIME),
         };
         k = journal_writer_open(&o, &ctx->journal);
         if (k == -EBUSY)
@@ -123,10 +124,10 @@ static int run(int argc, char *argv[])
 {
         enum { ARG_CHECK = 0x100 };
         static const struct option options[] = {
-                {"config", required_argument, NULL, 'c'},
-                {"check-config", no_argument, NULL, ARG_CHECK},
-                {"help", no_argument, NULL, 'h'},
-                {},
+            {"config", required_argument, NULL, 'c'},
+            {"check-config", no_argument, NULL, ARG_CHECK},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         _cleanup_(context_done) Context ctx = {.config_path = DEFAULT_CONFIG};
         bool check = false;
@@ -168,8 +169,9 @@ static int run(int argc, char *argv[])
         if (gethostname(ctx.host, sizeof(ctx.host) - 1) < 0)
                 snprintf(ctx.host, sizeof(ctx.host), "localhost");
         if (!getgrnam(settings(&ctx)->approver_group))
-                log_warning("The approver group %s does not exist: only rules that name approvers can be approved.",
-                            settings(&ctx)->approver_group);
+                log_warning(
+                    "The approver group %s does not exist: only rules that name approvers can be approved.",
+                    settings(&ctx)->approver_group);
 
         k = journal_open(&ctx);
         if (k < 0)
@@ -200,7 +202,8 @@ static int run(int argc, char *argv[])
         if (k < 0)
                 return log_error_errno(k, "Refusing to start: cannot write the journal");
         /* Auditors find the identity key in journald too, beside /etc/jit/journal.pub. */
-        MirrorEntry *e = mirror_entry_new_text(RECORD_KEY, "JIT_JOURNAL_KEY", journal_writer_identity(ctx.journal));
+        MirrorEntry *e =
+            mirror_entry_new_text(RECORD_KEY, "JIT_JOURNAL_KEY", journal_writer_identity(ctx.journal));
         if (e)
                 mirror_entry_send(e);
         mirror_entry_free(e);

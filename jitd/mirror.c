@@ -27,18 +27,18 @@ static const struct {
         const char *message_id;
         int priority;
 } record_info[_RECORD_TYPE_MAX] = {
-        [RECORD_REQUEST] = {"request", JIT_MESSAGE_REQUEST, LOG_NOTICE},
-        [RECORD_APPROVE] = {"approve", JIT_MESSAGE_APPROVE, LOG_INFO},
-        [RECORD_DENY] = {"deny", JIT_MESSAGE_DENY, LOG_WARNING},
-        [RECORD_EXPIRE] = {"expire", JIT_MESSAGE_EXPIRE, LOG_NOTICE},
-        [RECORD_CANCEL] = {"cancel", JIT_MESSAGE_CANCEL, LOG_NOTICE},
-        [RECORD_GRANT_USE] = {"grant-use", JIT_MESSAGE_GRANT_USE, LOG_INFO},
-        [RECORD_REVOKE] = {"revoke", JIT_MESSAGE_REVOKE, LOG_NOTICE},
-        [RECORD_KEY] = {"key", JIT_MESSAGE_KEY, LOG_INFO},
-        [RECORD_START] = {"start", JIT_MESSAGE_START, LOG_INFO},
-        [RECORD_STOP] = {"stop", JIT_MESSAGE_STOP, LOG_INFO},
-        [RECORD_REPAIR] = {"repair", JIT_MESSAGE_REPAIR, LOG_CRIT},
-        [RECORD_CHECKPOINT] = {"checkpoint", JIT_MESSAGE_CHECKPOINT, LOG_DEBUG},
+    [RECORD_REQUEST] = {"request", JIT_MESSAGE_REQUEST, LOG_NOTICE},
+    [RECORD_APPROVE] = {"approve", JIT_MESSAGE_APPROVE, LOG_INFO},
+    [RECORD_DENY] = {"deny", JIT_MESSAGE_DENY, LOG_WARNING},
+    [RECORD_EXPIRE] = {"expire", JIT_MESSAGE_EXPIRE, LOG_NOTICE},
+    [RECORD_CANCEL] = {"cancel", JIT_MESSAGE_CANCEL, LOG_NOTICE},
+    [RECORD_GRANT_USE] = {"grant-use", JIT_MESSAGE_GRANT_USE, LOG_INFO},
+    [RECORD_REVOKE] = {"revoke", JIT_MESSAGE_REVOKE, LOG_NOTICE},
+    [RECORD_KEY] = {"key", JIT_MESSAGE_KEY, LOG_INFO},
+    [RECORD_START] = {"start", JIT_MESSAGE_START, LOG_INFO},
+    [RECORD_STOP] = {"stop", JIT_MESSAGE_STOP, LOG_INFO},
+    [RECORD_REPAIR] = {"repair", JIT_MESSAGE_REPAIR, LOG_CRIT},
+    [RECORD_CHECKPOINT] = {"checkpoint", JIT_MESSAGE_CHECKPOINT, LOG_DEBUG},
 };
 
 const char *record_type_to_string(RecordType t)
@@ -103,7 +103,8 @@ static int entry_message(MirrorEntry *e, RecordType type, const Request *r)
                         return entry_addf(e, "MESSAGE", "BREAK-GLASS: %s approved their own request %s: %s",
                                           r->user, r->id, r->comment);
                 return entry_addf(e, "MESSAGE", "request %s approved by %s until %s", r->id, r->by,
-                                  r->until_usec ? jit_format_time(r->until_usec, until, sizeof(until)) : "now");
+                                  r->until_usec ? jit_format_time(r->until_usec, until, sizeof(until))
+                                                : "now");
         case RECORD_DENY:
                 return entry_addf(e, "MESSAGE", "request %s denied by %s%s%s", r->id, r->by,
                                   *r->comment ? ": " : "", r->comment);
@@ -177,7 +178,8 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
                 k |= entry_add(e, "JIT_RHOST", r->rhost);
                 k |= entry_add(e, "JIT_REASON", r->reason);
                 /* For one of N approvals, the approver so far; for a decision, who decided. */
-                k |= entry_add(e, "JIT_APPROVER", type == RECORD_APPROVE || type == RECORD_DENY ? r->by : NULL);
+                k |= entry_add(e, "JIT_APPROVER",
+                               type == RECORD_APPROVE || type == RECORD_DENY ? r->by : NULL);
                 k |= entry_add(e, "JIT_DECIDED_BY", r->by);
                 k |= entry_add(e, "JIT_COMMENT", r->comment);
                 k |= entry_add(e, "JIT_GRANT_ID", r->grant_id);

@@ -208,7 +208,8 @@ int record_commit(Context *ctx)
 
         k = journal_writer_commit(ctx->journal, jit_now_usec(CLOCK_REALTIME));
         if (k < 0)
-                log_crit("The journal is unavailable, denying every decision of this group: %s", strerror(-k));
+                log_crit("The journal is unavailable, denying every decision of this group: %s",
+                         strerror(-k));
         else
                 ctx->n_committed++;
 

@@ -67,7 +67,8 @@ static int replay_request(Context *ctx, const JournalRecord *rec)
         r->ruser = dup_field(rec, "ruser");
         r->cwd = dup_field(rec, "cwd");
         r->reason = dup_field(rec, "reason");
-        if (!r->user || !r->service || !r->command || !r->tty || !r->rhost || !r->ruser || !r->cwd || !r->reason) {
+        if (!r->user || !r->service || !r->command || !r->tty || !r->rhost || !r->ruser || !r->cwd ||
+            !r->reason) {
                 request_free(r);
                 return -ENOMEM;
         }
@@ -80,8 +81,8 @@ static int replay_request(Context *ctx, const JournalRecord *rec)
         r->config = config_ref(ctx->config);
         r->rule = rule_by_name(ctx->config->p, field(rec, "rule"));
         /* The recorded scope hash stands for both: a grant uses the one its scope names. */
-        if (sodium_hex2bin(r->hash_command, SCOPE_HASH_LEN, field(rec, "scope_hash"), 2 * SCOPE_HASH_LEN, NULL,
-                           NULL, NULL) == 0)
+        if (sodium_hex2bin(r->hash_command, SCOPE_HASH_LEN, field(rec, "scope_hash"), 2 * SCOPE_HASH_LEN,
+                           NULL, NULL, NULL) == 0)
                 memcpy(r->hash_service, r->hash_command, SCOPE_HASH_LEN);
         return 0;
 }
@@ -104,10 +105,10 @@ static void replay_approvals(Request *r, const JournalRecord *rec)
 static int replay_decision(Context *ctx, const JournalRecord *rec)
 {
         static const RequestState states[_RECORD_TYPE_MAX] = {
-                [RECORD_APPROVE] = REQUEST_APPROVED,
-                [RECORD_DENY] = REQUEST_DENIED,
-                [RECORD_EXPIRE] = REQUEST_EXPIRED,
-                [RECORD_CANCEL] = REQUEST_CANCELLED,
+            [RECORD_APPROVE] = REQUEST_APPROVED,
+            [RECORD_DENY] = REQUEST_DENIED,
+            [RECORD_EXPIRE] = REQUEST_EXPIRED,
+            [RECORD_CANCEL] = REQUEST_CANCELLED,
         };
         Request *r = request_find(ctx, field(rec, "request_id"));
         int k;
@@ -172,7 +173,8 @@ static int settle_pending(Context *ctx)
                 if (r->deadline_usec <= now)
                         k = request_decide(r, REQUEST_EXPIRED, "", "no decision before the deadline");
                 else if (!r->ahead)
-                        k = request_decide(r, REQUEST_CANCELLED, "", "jitd restarted while the requester waited");
+                        k = request_decide(r, REQUEST_CANCELLED, "",
+                                           "jitd restarted while the requester waited");
                 else
                         k = request_arm_expiry(r);
         }

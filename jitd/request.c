@@ -15,10 +15,9 @@
 const char *request_state_to_string(RequestState s)
 {
         static const char *const names[] = {
-                [REQUEST_PENDING] = "pending",     [REQUEST_APPROVED] = "approved",
-                [REQUEST_DENIED] = "denied",       [REQUEST_EXPIRED] = "expired",
-                [REQUEST_CANCELLED] = "cancelled", [REQUEST_REVOKED] = "revoked",
-                [REQUEST_IGNORED] = "ignored",
+            [REQUEST_PENDING] = "pending", [REQUEST_APPROVED] = "approved",   [REQUEST_DENIED] = "denied",
+            [REQUEST_EXPIRED] = "expired", [REQUEST_CANCELLED] = "cancelled", [REQUEST_REVOKED] = "revoked",
+            [REQUEST_IGNORED] = "ignored",
         };
         return (size_t)s < ELEMENTSOF(names) ? names[s] : "invalid";
 }
@@ -53,7 +52,8 @@ int request_new(Context *ctx, const char *id, Request **ret)
         if (id)
                 snprintf(r->id, sizeof(r->id), "%s", id);
         else
-                /* 40 random bits make a collision unlikely, not impossible: never hand out a live id twice. */
+                /* 40 random bits make a collision unlikely, not impossible: never hand out a live id twice.
+                 */
                 do {
                         k = jit_id_new(r->id);
                         if (k < 0) {
@@ -140,10 +140,10 @@ int request_decide(Request *r, RequestState state, const char *by, const char *c
 {
         Context *ctx = r->ctx;
         static const RecordType types[] = {
-                [REQUEST_APPROVED] = RECORD_APPROVE,
-                [REQUEST_DENIED] = RECORD_DENY,
-                [REQUEST_EXPIRED] = RECORD_EXPIRE,
-                [REQUEST_CANCELLED] = RECORD_CANCEL,
+            [REQUEST_APPROVED] = RECORD_APPROVE,
+            [REQUEST_DENIED] = RECORD_DENY,
+            [REQUEST_EXPIRED] = RECORD_EXPIRE,
+            [REQUEST_CANCELLED] = RECORD_CANCEL,
         };
         int k;
 

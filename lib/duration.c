@@ -14,7 +14,10 @@ int jit_parse_duration(const char *s, uint64_t *ret_usec)
                 char unit;
                 uint64_t usec;
         } units[] = {
-                {'s', 1000000ULL}, {'m', 60000000ULL}, {'h', 3600000000ULL}, {'d', 86400000000ULL},
+            {'s', 1000000ULL},
+            {'m', 60000000ULL},
+            {'h', 3600000000ULL},
+            {'d', 86400000000ULL},
         };
         uint64_t total = 0;
         bool any = false;

@@ -20,7 +20,6 @@
 #include "util.h"
 #include "tap.h"
 
-
 static Tap tap;
 #define ok(cond, ...) tap_ok(&tap, (cond), __VA_ARGS__)
 
@@ -1189,7 +1188,8 @@ static void test_a35(void)
         seal_failed = r_seal == -EFBIG && journal_writer_epoch(w) == 0;
         setrlimit(RLIMIT_FSIZE, &old);
 
-        ok(write_failed, "a35-write-fails-closed: commit returns the error, file cut back, pending records dropped (%s)",
+        ok(write_failed,
+           "a35-write-fails-closed: commit returns the error, file cut back, pending records dropped (%s)",
            strerror(-r_write));
         ok(file_valid, "a35-file-valid: the journal verifies after the failure");
         ok(seal_failed, "a35-seal-fails-closed: failed seal keeps epoch 0");

@@ -11,7 +11,6 @@
 #include "merkle.h"
 #include "tap.h"
 
-
 static Tap tap;
 #define ok(cond, ...) tap_ok(&tap, (cond), __VA_ARGS__)
 

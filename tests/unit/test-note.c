@@ -13,7 +13,6 @@
 #include "util.h"
 #include "tap.h"
 
-
 static Tap tap;
 #define ok(cond, ...) tap_ok(&tap, (cond), __VA_ARGS__)
 

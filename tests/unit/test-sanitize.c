@@ -29,8 +29,14 @@ int main(void)
         same(&t, "caf\xc3\xa9", 5, 64, "caf\xc3\xa9", "valid UTF-8 passes");
         same(&t, "\xff\xfe", 2, 64, "\\xff\\xfe", "invalid UTF-8 bytes escaped");
         same(&t, "\xc0\xaf", 2, 64, "\\xc0\\xaf", "overlong encoding escaped");
-        same(&t, "\xc2\x9b" "31m", 5, 64, "\\u{9b}31m", "C1 control (8-bit CSI) escaped");
-        same(&t, "ab\xe2\x80\xae" "cd", 7, 64, "ab\\u{202e}cd", "bidi override escaped (Trojan Source)");
+        same(&t,
+             "\xc2\x9b"
+             "31m",
+             5, 64, "\\u{9b}31m", "C1 control (8-bit CSI) escaped");
+        same(&t,
+             "ab\xe2\x80\xae"
+             "cd",
+             7, 64, "ab\\u{202e}cd", "bidi override escaped (Trojan Source)");
         same(&t, "a\0b", 3, 64, "a\\x00b", "embedded NUL made visible");
         same(&t, "x\xef\xbf\xbey", 5, 64, "x\\u{fffe}y", "noncharacter U+FFFE escaped (sd-bus refuses it)");
         same(&t, "0123456789abcdef", 16, 12, "01234567...", "cut at the bound with a marker");
