@@ -26,7 +26,6 @@ typedef enum Access {
         ACCESS_APPROVER,  /* an approver the request's rule names, never the requester */
         ACCESS_DENIER,    /* that, or a member of the daemon's approver group */
         ACCESS_REQUESTER, /* the requester themself, or uid 0 */
-        ACCESS_ANYONE,    /* read-only; non-approvers see their own requests only */
 } Access;
 
 typedef struct Caller {
@@ -118,8 +117,6 @@ static int caller_check(const Caller *c, Access access, const Request *r, sd_bus
                 if (c->uid == 0 || (r && c->uid == r->uid))
                         return 0;
                 break;
-        case ACCESS_ANYONE:
-                return 0;
         }
         return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Not allowed.");
 }

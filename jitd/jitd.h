@@ -97,7 +97,6 @@ struct Context {
         Grant *grants;
         sd_event_source *commit_source; /* deferred group commit */
         Outbound *outbound, **outbound_tail;
-        uint64_t n_committed; /* commit groups so far */
 };
 
 /* config (main.c) */
@@ -137,7 +136,6 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
 MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char *value);
 void mirror_entry_send(const MirrorEntry *e);
 void mirror_entry_free(MirrorEntry *e);
-const char *record_type_to_string(RecordType t);
 
 /* grant.c */
 int grant_open(Context *ctx, const Request *r);

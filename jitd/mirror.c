@@ -12,6 +12,7 @@
 #include "duration.h"
 #include "jit-record.h"
 #include "jitd.h"
+#include "journal-record.h"
 #include "sanitize.h"
 #include "util.h"
 
@@ -23,28 +24,22 @@ struct MirrorEntry {
 };
 
 static const struct {
-        const char *name;
         const char *message_id;
         int priority;
 } record_info[_RECORD_TYPE_MAX] = {
-    [RECORD_REQUEST] = {"request", JIT_MESSAGE_REQUEST, LOG_NOTICE},
-    [RECORD_APPROVE] = {"approve", JIT_MESSAGE_APPROVE, LOG_INFO},
-    [RECORD_DENY] = {"deny", JIT_MESSAGE_DENY, LOG_WARNING},
-    [RECORD_EXPIRE] = {"expire", JIT_MESSAGE_EXPIRE, LOG_NOTICE},
-    [RECORD_CANCEL] = {"cancel", JIT_MESSAGE_CANCEL, LOG_NOTICE},
-    [RECORD_GRANT_USE] = {"grant-use", JIT_MESSAGE_GRANT_USE, LOG_INFO},
-    [RECORD_REVOKE] = {"revoke", JIT_MESSAGE_REVOKE, LOG_NOTICE},
-    [RECORD_KEY] = {"key", JIT_MESSAGE_KEY, LOG_INFO},
-    [RECORD_START] = {"start", JIT_MESSAGE_START, LOG_INFO},
-    [RECORD_STOP] = {"stop", JIT_MESSAGE_STOP, LOG_INFO},
-    [RECORD_REPAIR] = {"repair", JIT_MESSAGE_REPAIR, LOG_CRIT},
-    [RECORD_CHECKPOINT] = {"checkpoint", JIT_MESSAGE_CHECKPOINT, LOG_DEBUG},
+    [RECORD_REQUEST] = {JIT_MESSAGE_REQUEST, LOG_NOTICE},
+    [RECORD_APPROVE] = {JIT_MESSAGE_APPROVE, LOG_INFO},
+    [RECORD_DENY] = {JIT_MESSAGE_DENY, LOG_WARNING},
+    [RECORD_EXPIRE] = {JIT_MESSAGE_EXPIRE, LOG_NOTICE},
+    [RECORD_CANCEL] = {JIT_MESSAGE_CANCEL, LOG_NOTICE},
+    [RECORD_GRANT_USE] = {JIT_MESSAGE_GRANT_USE, LOG_INFO},
+    [RECORD_REVOKE] = {JIT_MESSAGE_REVOKE, LOG_NOTICE},
+    [RECORD_KEY] = {JIT_MESSAGE_KEY, LOG_INFO},
+    [RECORD_START] = {JIT_MESSAGE_START, LOG_INFO},
+    [RECORD_STOP] = {JIT_MESSAGE_STOP, LOG_INFO},
+    [RECORD_REPAIR] = {JIT_MESSAGE_REPAIR, LOG_CRIT},
+    [RECORD_CHECKPOINT] = {JIT_MESSAGE_CHECKPOINT, LOG_DEBUG},
 };
-
-const char *record_type_to_string(RecordType t)
-{
-        return (size_t)t < _RECORD_TYPE_MAX ? record_info[t].name : NULL;
-}
 
 /* Add KEY=value; the value is sanitised again (it may come from a caller) and bounded (A37). */
 static int entry_add(MirrorEntry *e, const char *key, const char *value)
@@ -120,7 +115,8 @@ static int entry_message(MirrorEntry *e, RecordType type, const Request *r)
                 return entry_addf(e, "MESSAGE", "request %s cancelled by %s%s%s", r->id, r->by,
                                   *r->comment ? ": " : "", r->comment);
         default:
-                return entry_addf(e, "MESSAGE", "%s %s", record_info[type].name, r ? r->id : "");
+                return entry_addf(e, "MESSAGE", "%s %s", journal_record_type_to_string(type),
+                                  r ? r->id : "");
         }
 }
 
@@ -131,11 +127,11 @@ MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char 
 
         if (!e)
                 return NULL;
-        k |= entry_addf(e, "MESSAGE", "%s", record_info[type].name);
+        k |= entry_addf(e, "MESSAGE", "%s", journal_record_type_to_string(type));
         k |= entry_add(e, "MESSAGE_ID", record_info[type].message_id);
         k |= entry_addf(e, "PRIORITY", "%d", record_info[type].priority);
         k |= entry_add(e, "SYSLOG_IDENTIFIER", "jitd");
-        k |= entry_add(e, "JIT_RECORD", record_info[type].name);
+        k |= entry_add(e, "JIT_RECORD", journal_record_type_to_string(type));
         k |= entry_add_raw(e, key, value);
         if (k != 0) {
                 mirror_entry_free(e);
@@ -161,7 +157,7 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
         /* Break-glass is announced loudly: alert priority, above every other record. */
         k |= entry_addf(e, "PRIORITY", "%d", r && r->break_glass ? LOG_ALERT : record_info[type].priority);
         k |= entry_add(e, "SYSLOG_IDENTIFIER", "jitd");
-        k |= entry_add(e, "JIT_RECORD", record_info[type].name);
+        k |= entry_add(e, "JIT_RECORD", journal_record_type_to_string(type));
         k |= entry_addf(e, "JIT_SEQ", "%llu", (unsigned long long)seq);
         for (size_t i = 0; i < 32; i++)
                 snprintf(hex + 2 * i, 3, "%02x", leaf_hash[i]);

@@ -210,8 +210,6 @@ int record_commit(Context *ctx)
         if (k < 0)
                 log_crit("The journal is unavailable, denying every decision of this group: %s",
                          strerror(-k));
-        else
-                ctx->n_committed++;
 
         while ((o = ctx->outbound)) {
                 ctx->outbound = o->next;
