@@ -180,6 +180,10 @@ static void argv_done(Argv *a)
 
 typedef struct CreateArgs {
         const char *user, *service, *tty, *rhost, *ruser, *cwd, *reason;
+        /* Who asked (front "pam" or "sudo-plugin"); the PAM host's program (exe); for the plugin,
+         * what sudo resolved: the program's path (command), run-as user and group, runcwd. */
+        const char *front, *exe, *command, *runas_user, *runas_group, *runcwd;
+        int sudoedit;
         uint32_t ruid;
         bool have_ruid, have_reason, have_argv;
         uint64_t timeout_usec, duration_usec;
@@ -237,7 +241,11 @@ static int read_context(sd_bus_message *m, CreateArgs *a, sd_bus_error *error)
             {"user", offsetof(CreateArgs, user)},     {"service", offsetof(CreateArgs, service)},
             {"tty", offsetof(CreateArgs, tty)},       {"rhost", offsetof(CreateArgs, rhost)},
             {"ruser", offsetof(CreateArgs, ruser)},   {"cwd", offsetof(CreateArgs, cwd)},
-            {"reason", offsetof(CreateArgs, reason)},
+            {"reason", offsetof(CreateArgs, reason)}, {"front", offsetof(CreateArgs, front)},
+            {"exe", offsetof(CreateArgs, exe)},       {"command", offsetof(CreateArgs, command)},
+            {"runas_user", offsetof(CreateArgs, runas_user)},
+            {"runas_group", offsetof(CreateArgs, runas_group)},
+            {"runcwd", offsetof(CreateArgs, runcwd)},
         };
         bool known;
         const char *key;
@@ -262,6 +270,9 @@ static int read_context(sd_bus_message *m, CreateArgs *a, sd_bus_error *error)
                 if (streq(key, "ruid")) {
                         k = sd_bus_message_read(m, "v", "u", &a->ruid);
                         a->have_ruid = known = true;
+                } else if (streq(key, "sudoedit")) {
+                        k = sd_bus_message_read(m, "v", "b", &a->sudoedit);
+                        known = true;
                 } else if (streq(key, "timeout_usec")) {
                         k = sd_bus_message_read(m, "v", "t", &a->timeout_usec);
                         known = true;
@@ -458,7 +469,7 @@ static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error
 {
         Context *ctx = userdata;
         _cleanup_(create_args_done) CreateArgs a = {
-            .user = "", .service = "", .tty = "", .rhost = "", .ruser = "", .cwd = "", .reason = ""};
+            .user = "", .service = "", .tty = "", .rhost = "", .ruser = "", .cwd = "", .reason = "", .front = "pam"};
         char *name = NULL;
         uid_t uid, caller;
         int k;

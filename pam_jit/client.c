@@ -394,7 +394,17 @@ static int build_create_request(Client *cl, const JitContext *ctx, const char *r
             (r = append_entry(m, "service", ctx->service)) < 0 ||
             (r = append_entry(m, "tty", ctx->tty)) < 0 || (r = append_entry(m, "rhost", ctx->rhost)) < 0 ||
             (r = append_entry(m, "ruser", ctx->ruser)) < 0 || (r = append_entry(m, "cwd", ctx->cwd)) < 0 ||
-            (r = append_entry(m, "reason", reason)) < 0)
+            (r = append_entry(m, "reason", reason)) < 0 || (r = append_entry(m, "exe", ctx->exe)) < 0 ||
+            (r = append_entry(m, "command", ctx->command)) < 0 ||
+            (r = append_entry(m, "runas_user", ctx->runas_user)) < 0 ||
+            (r = append_entry(m, "runas_group", ctx->runas_group)) < 0 ||
+            (r = append_entry(m, "runcwd", ctx->runcwd)) < 0)
+                return r;
+        r = sd_bus_message_append(m, "{sv}", "front", "s",
+                                  ctx->front == JIT_FRONT_SUDO_PLUGIN ? "sudo-plugin" : "pam");
+        if (r >= 0 && ctx->front == JIT_FRONT_SUDO_PLUGIN)
+                r = sd_bus_message_append(m, "{sv}", "sudoedit", "b", (int)ctx->sudoedit);
+        if (r < 0)
                 return r;
 
         r = sd_bus_message_append(m, "{sv}", "ruid", "u", (uint32_t)ctx->ruid);

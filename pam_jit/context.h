@@ -1,30 +1,43 @@
-/* What the module tells jitd about a request: PAM items, the host's argv and its cwd. */
+/* What a front end (the PAM module, the sudo plugin) tells jitd about a request. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
-#include <security/pam_modules.h>
+
+typedef enum JitFront {
+        JIT_FRONT_PAM,         /* pam_jit.so: the command as typed, from the host's argv */
+        JIT_FRONT_SUDO_PLUGIN, /* sudo_jit.so: the command sudo will really run */
+} JitFront;
 
 typedef struct JitContext {
-        /* Owned by PAM (user, service) or by this struct (the rest); all valid UTF-8 and bounded. */
-        const char *user;
-        const char *service;
-        uid_t ruid;  /* the host's real uid: for sudo and su, the person who typed the command */
-        char *tty;   /* NULL when unset */
-        char *rhost; /* NULL when unset */
-        char *ruser; /* NULL when unset */
-        char *cwd;   /* NULL when it cannot be had */
-        char *argv;  /* NUL-separated words as in /proc/self/cmdline, every word ends in NUL */
+        JitFront front;
+        /* Owned by the host (PAM items, sudo's user_info) or by this struct (the rest); all valid
+         * UTF-8 and bounded. */
+        const char *user;    /* the target account: PAM_USER, or sudo's runas user */
+        const char *service; /* PAM_SERVICE; "sudo" for the plugin */
+        uid_t ruid;          /* the person who typed the command (the host's real uid for sudo and su) */
+        char *tty;           /* NULL when unset */
+        char *rhost;         /* NULL when unset */
+        char *ruser;         /* NULL when unset */
+        char *cwd;           /* the requester's working directory, exactly; NULL when it cannot be had */
+        char *argv; /* NUL-separated words, every word ends in NUL: /proc/self/cmdline (PAM), run_argv
+                     * (plugin) */
         size_t argv_len;
         size_t argc; /* 0 is possible (execve with an empty argv) */
+        char *exe;   /* PAM: the host's program as the kernel names it (/proc/self/exe); NULL if unknown */
+
+        /* The sudo plugin only: what sudo resolved after its policy accepted the command. */
+        char *command;     /* the program's absolute path (command_info "command=") */
+        char *runas_user;  /* runas_user=, or NULL */
+        char *runas_group; /* runas_group=, or NULL */
+        char *runcwd;      /* where the command runs (runcwd=, else cwd=), or NULL */
+        bool sudoedit;     /* sudoedit=true: argv holds the files to edit */
 } JitContext;
 
-/* Gather everything anew (PAM_USER may have been changed by an earlier module). Returns 0, or:
- * -ENXIO no PAM_USER or PAM_SERVICE, -ENAMETOOLONG user or service too long, -EILSEQ user,
- * service or argv not valid UTF-8, -E2BIG argv longer than JIT_MAX_ARGV_READ, -ENOMEM, -EIO.
- * Never logs. *ret is always initialised and must be released with jit_context_done(). */
-int jit_context_gather(pam_handle_t *pamh, JitContext *ret);
 void jit_context_done(JitContext *c);
 /* Valid UTF-8 by sd-bus's rules (which also refuse non-characters); exposed for the unit test. */
 bool jit_utf8_valid(const char *s, size_t n);
+/* A copy of an item that is only shown (tty, rhost, ruser): as it is when it is valid UTF-8 and shorter
+ * than max, else its sanitised, bounded form. NULL in gives NULL out. 0 or -ENOMEM. */
+int jit_context_copy_shown(const char *in, size_t max, char **ret);

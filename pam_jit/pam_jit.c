@@ -6,7 +6,7 @@
 #include <security/pam_modules.h>
 
 #include "client.h"
-#include "context.h"
+#include "pam-context.h"
 #include "messages.h"
 #include "options.h"
 #include "reason.h"

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../../pam_jit/context.c"
+#include "../../pam_jit/pam-context.c"
 #include "../../pam_jit/options.c"
 #include "tap.h"
 
