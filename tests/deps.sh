@@ -9,6 +9,9 @@ packages=(
     systemd dbus dbus-daemon dbus-bin sudo pamtester libpam-modules libpam-runtime login passwd
     util-linux bsdutils procps coreutils openssl libxml2-utils libglib2.0-bin perl
     python3 python3-dbus jq valgrind
+    # OpenSSH's sshd and ssh: the end-to-end test of sshd with pam_jit in its account phase
+    # (tests/e2e/16-sshd.t), and jitctl -H.
+    openssh-server openssh-client
 )
 
 missing=()
@@ -23,5 +26,15 @@ if [[ $EUID -ne 0 ]]; then
 fi
 echo "deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+
+# Installing openssh-server, dbus or systemd must not start the host's services (the tests start
+# their own, in the sandbox): policy-rc.d tells invoke-rc.d to start nothing while apt runs.
+policy_rc=/usr/sbin/policy-rc.d
+if [[ ! -e $policy_rc ]]; then
+    printf '#!/bin/sh\nexit 101\n' >$policy_rc
+    chmod 0755 $policy_rc
+    trap 'rm -f $policy_rc' EXIT
+fi
+
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
