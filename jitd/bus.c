@@ -8,6 +8,7 @@
 #include "duration.h"
 #include "id.h"
 #include "jit-bus.h"
+#include "jit-command.h"
 #include "jitd.h"
 #include "log.h"
 #include "sanitize.h"
@@ -168,14 +169,12 @@ typedef struct Argv {
         char *buf;    /* the words, each with its NUL */
         char **words; /* pointers into buf, NULL-terminated */
         size_t n;
-        char *shown; /* joined and sanitised, bounded: what people and logs see */
 } Argv;
 
 static void argv_done(Argv *a)
 {
         free(a->buf);
         free(a->words);
-        free(a->shown);
 }
 
 typedef struct CreateArgs {
@@ -190,7 +189,7 @@ typedef struct CreateArgs {
         Argv argv;
 } CreateArgs;
 
-/* argv arrives as separate words: kept as words for policy and scope, joined for showing. */
+/* argv arrives as separate words, kept as words; command.c decides what they name. */
 static int read_argv(sd_bus_message *m, Argv *ret)
 {
         Argv a = {};
@@ -217,8 +216,6 @@ static int read_argv(sd_bus_message *m, Argv *ret)
                 k = sd_bus_message_exit_container(m);
         if (k >= 0 && !(a.words = calloc(n + 1, sizeof(char *))))
                 k = -ENOMEM;
-        if (k >= 0 && !(a.shown = jit_join_argv(a.buf, len, JIT_MAX_COMMAND)))
-                k = -ENOMEM;
         if (k < 0) {
                 argv_done(&a);
                 return k;
@@ -238,11 +235,16 @@ static int read_context(sd_bus_message *m, CreateArgs *a, sd_bus_error *error)
                 const char *key;
                 size_t offset;
         } strings[] = {
-            {"user", offsetof(CreateArgs, user)},     {"service", offsetof(CreateArgs, service)},
-            {"tty", offsetof(CreateArgs, tty)},       {"rhost", offsetof(CreateArgs, rhost)},
-            {"ruser", offsetof(CreateArgs, ruser)},   {"cwd", offsetof(CreateArgs, cwd)},
-            {"reason", offsetof(CreateArgs, reason)}, {"front", offsetof(CreateArgs, front)},
-            {"exe", offsetof(CreateArgs, exe)},       {"command", offsetof(CreateArgs, command)},
+            {"user", offsetof(CreateArgs, user)},
+            {"service", offsetof(CreateArgs, service)},
+            {"tty", offsetof(CreateArgs, tty)},
+            {"rhost", offsetof(CreateArgs, rhost)},
+            {"ruser", offsetof(CreateArgs, ruser)},
+            {"cwd", offsetof(CreateArgs, cwd)},
+            {"reason", offsetof(CreateArgs, reason)},
+            {"front", offsetof(CreateArgs, front)},
+            {"exe", offsetof(CreateArgs, exe)},
+            {"command", offsetof(CreateArgs, command)},
             {"runas_user", offsetof(CreateArgs, runas_user)},
             {"runas_group", offsetof(CreateArgs, runas_group)},
             {"runcwd", offsetof(CreateArgs, runcwd)},
@@ -307,12 +309,17 @@ static int append_request(sd_bus_message *reply, const Request *r)
         unsigned needed = r->rule ? r->rule->approvals : 1;
 
         return sd_bus_message_append(
-            reply, "a{sv}", 22, "id", "s", r->id, "state", "s", request_state_to_string(r->state), "user",
-            "s", r->user, "uid", "u", (uint32_t)r->uid, "target", "s", r->target ? r->target : "", "service",
-            "s", r->service, "command", "s", r->command, "tty", "s", r->tty, "rhost", "s", r->rhost, "ruser",
-            "s", r->ruser, "cwd", "s", r->cwd, "reason", "s", r->reason, "created_usec", "t",
-            r->created_usec, "deadline_usec", "t", r->deadline_usec, "decided_usec", "t", r->decided_usec,
-            "until_usec", "t", r->until_usec, "by", "s", r->by ? r->by : "", "comment", "s",
+            reply, "a{sv}", 25, "front", "s",
+            r->plugin  ? "sudo-plugin"
+            : r->ahead ? "ahead"
+                       : "pam",
+            "command_kind", "s", command_kind_to_string(r->command_kind), "runcwd", "s",
+            r->runcwd ? r->runcwd : "", "id", "s", r->id, "state", "s", request_state_to_string(r->state),
+            "user", "s", r->user, "uid", "u", (uint32_t)r->uid, "target", "s", r->target ? r->target : "",
+            "service", "s", r->service, "command", "s", r->command, "tty", "s", r->tty, "rhost", "s",
+            r->rhost, "ruser", "s", r->ruser, "cwd", "s", r->cwd, "reason", "s", r->reason, "created_usec",
+            "t", r->created_usec, "deadline_usec", "t", r->deadline_usec, "decided_usec", "t",
+            r->decided_usec, "until_usec", "t", r->until_usec, "by", "s", r->by ? r->by : "", "comment", "s",
             r->comment ? r->comment : "", "rule", "s", r->rule ? r->rule->name : "", "approvals", "u",
             (uint32_t)r->n_approvals, "approvals_needed", "u", (uint32_t)needed, "grant", "s", r->grant_id);
 }
@@ -326,9 +333,10 @@ static int emit_created(Context *ctx, const Request *r)
         if (k >= 0)
                 k = sd_bus_message_append(s, "s", r->id);
         if (k >= 0)
-                k = sd_bus_message_append(s, "a{sv}", 5, "user", "s", r->user, "service", "s", r->service,
-                                          "command", "s", r->command, "tty", "s", r->tty, "deadline_usec",
-                                          "t", r->deadline_usec);
+                k = sd_bus_message_append(s, "a{sv}", 6, "user", "s", r->user, "service", "s", r->service,
+                                          "command", "s", r->command, "command_kind", "s",
+                                          command_kind_to_string(r->command_kind), "tty", "s", r->tty,
+                                          "deadline_usec", "t", r->deadline_usec);
         if (k >= 0)
                 k = record_send_after_commit(ctx, NULL, s);
         return k;
@@ -364,7 +372,7 @@ static int on_requester_gone(sd_bus_track *t, void *userdata)
         return 0;
 }
 
-static int request_fill(Request *r, const CreateArgs *a, uid_t uid, char *name)
+static int request_fill(Request *r, const CreateArgs *a, const Command *c, uid_t uid, char *name)
 {
         const char *target = a->user;
 
@@ -378,10 +386,33 @@ static int request_fill(Request *r, const CreateArgs *a, uid_t uid, char *name)
         r->ruser = field_dup(a->ruser, JIT_MAX_FIELD);
         r->cwd = field_dup(a->cwd, JIT_MAX_PATH);
         r->reason = field_dup(a->reason, JIT_MAX_FIELD);
-        r->command = strdup(a->argv.shown ? a->argv.shown : "");
+        r->command = strdup(c->shown);
+        r->command_kind = c->kind;
+        r->plugin = streq(a->front, "sudo-plugin");
+        if (a->runcwd && !(r->runcwd = field_dup(a->runcwd, JIT_MAX_PATH)))
+                return -ENOMEM;
         if (!r->service || !r->tty || !r->rhost || !r->ruser || !r->cwd || !r->reason || !r->command)
                 return -ENOMEM;
         return 0;
+}
+
+/* What the front end sent, for command_identify(). */
+static CommandInput command_input(const CreateArgs *a, bool ahead)
+{
+        return (CommandInput){
+            .plugin = streq(a->front, "sudo-plugin"),
+            .ahead = ahead,
+            .have_argv = a->have_argv,
+            .service = a->service,
+            .exe = a->exe,
+            .cwd = a->cwd,
+            .argv = a->argv.words,
+            .argc = a->argv.n,
+            .command = a->command,
+            .runas_user = a->runas_user,
+            .runas_group = a->runas_group,
+            .sudoedit = a->sudoedit,
+        };
 }
 
 static void create_args_done(CreateArgs *a)
@@ -396,12 +427,23 @@ static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t 
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *owned_name = name;
+        _cleanup_(command_done) Command cmd = {};
+        CommandInput cin = command_input(a, ahead);
         Request *r = NULL;
         uint64_t now, timeout;
         int k;
 
         if (!*a->service)
                 return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "No service given.");
+        if (!streq(a->front, "pam") && !streq(a->front, "sudo-plugin"))
+                return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown front end.");
+        k = command_identify(&cin, &cmd);
+        if (k == -EINVAL)
+                return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT,
+                                        "Name the program by its absolute path or a bare name, not by a "
+                                        "path relative to a working directory.");
+        if (k < 0)
+                return k;
         if (ctx->n_pending >= JIT_MAX_PENDING ||
             request_count_pending_for(ctx, uid) >= JIT_MAX_PENDING_PER_UID)
                 return sd_bus_error_set(error, JIT_ERROR_LIMIT_EXCEEDED, "Too many pending requests.");
@@ -409,7 +451,7 @@ static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t 
         k = request_new(ctx, NULL, &r);
         if (k < 0)
                 return k;
-        k = request_fill(r, a, uid, TAKE_PTR(owned_name));
+        k = request_fill(r, a, &cmd, uid, TAKE_PTR(owned_name));
         if (k < 0)
                 goto fail;
         now = jit_now_usec(CLOCK_REALTIME);
@@ -419,10 +461,10 @@ static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t 
         r->created_usec = now;
         r->deadline_usec = now + timeout;
         r->ahead = ahead;
-        r->any_command = ahead && !a->have_argv;
+        r->any_command = cmd.kind == COMMAND_ANY;
         r->requested_usec = a->duration_usec;
 
-        k = request_evaluate(ctx, r, a->argv.words, a->argv.n, a->have_reason, error);
+        k = request_evaluate(ctx, r, &cmd, a->have_reason, error);
         if (k < 0 || sd_bus_error_is_set(error)) {
                 /* Nothing was decided (a reason is missing, a lookup failed, the journal refused). */
                 request_free(r);
@@ -468,8 +510,14 @@ fail:
 static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *ctx = userdata;
-        _cleanup_(create_args_done) CreateArgs a = {
-            .user = "", .service = "", .tty = "", .rhost = "", .ruser = "", .cwd = "", .reason = "", .front = "pam"};
+        _cleanup_(create_args_done) CreateArgs a = {.user = "",
+                                                    .service = "",
+                                                    .tty = "",
+                                                    .rhost = "",
+                                                    .ruser = "",
+                                                    .cwd = "",
+                                                    .reason = "",
+                                                    .front = "pam"};
         char *name = NULL;
         uid_t uid, caller;
         int k;
@@ -504,8 +552,14 @@ static int method_request_access(sd_bus_message *m, void *userdata, sd_bus_error
 {
         Context *ctx = userdata;
         _cleanup_(caller_done) Caller caller = {};
-        _cleanup_(create_args_done) CreateArgs a = {
-            .user = "", .service = "sudo", .tty = "", .rhost = "", .ruser = "", .cwd = "", .reason = ""};
+        _cleanup_(create_args_done) CreateArgs a = {.user = "",
+                                                    .service = "sudo",
+                                                    .tty = "",
+                                                    .rhost = "",
+                                                    .ruser = "",
+                                                    .cwd = "",
+                                                    .reason = "",
+                                                    .front = "pam"};
         const char *key;
         char *name;
         int k;
@@ -853,11 +907,11 @@ static int method_list_grants(sd_bus_message *m, void *userdata, sd_bus_error *e
         for (Grant *g = ctx->grants; k >= 0 && g; g = g->next) {
                 if (g->until_usec <= now || !(caller.uid == 0 || caller.approver || caller.uid == g->uid))
                         continue;
-                k = sd_bus_message_append(reply, "a{sv}", 9, "id", "s", g->id, "user", "s", g->user, "uid",
-                                          "u", (uint32_t)g->uid, "service", "s", g->service, "command", "s",
-                                          g->command, "scope", "s", policy_scope_to_string(g->scope),
-                                          "until_usec", "t", g->until_usec, "by", "s", g->by, "uses", "u",
-                                          (uint32_t)g->uses);
+                k = sd_bus_message_append(
+                    reply, "a{sv}", 10, "id", "s", g->id, "user", "s", g->user, "uid", "u", (uint32_t)g->uid,
+                    "service", "s", g->service, "command", "s", g->command, "command_kind", "s",
+                    command_kind_to_string(g->command_kind), "scope", "s", policy_scope_to_string(g->scope),
+                    "until_usec", "t", g->until_usec, "by", "s", g->by, "uses", "u", (uint32_t)g->uses);
         }
         if (k >= 0)
                 k = sd_bus_message_close_container(reply);

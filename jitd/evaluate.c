@@ -9,7 +9,6 @@
 #include "duration.h"
 #include "jit-bus.h"
 #include "jitd.h"
-#include "sudo-argv.h"
 #include "util.h"
 
 static void hash_str(crypto_hash_sha256_state *st, const char *s)
@@ -18,62 +17,37 @@ static void hash_str(crypto_hash_sha256_state *st, const char *s)
         crypto_hash_sha256_update(st, (const unsigned char *)(s ? s : ""), strlen(s ? s : "") + 1);
 }
 
-static bool is_sudo(const char *argv0)
-{
-        const char *base = strrchr(argv0, '/');
-
-        base = base ? base + 1 : argv0;
-        return streq(base, "sudo") || streq(base, "sudoedit");
-}
-
-/* What policy and grants look at is the command sudo will run and for whom, not sudo's own
+/* What policy and grants look at is the command that will run and for whom, not sudo's own
  * options: `sudo -n systemctl restart nginx` and `sudo systemctl restart nginx` are one action,
- * `sudo -u postgres psql` and `sudo psql` are two. Other services are taken as they are. */
-int request_set_scope(Request *r, char *const *argv, size_t argc, char *const **ret_cmd, size_t *ret_n)
+ * `sudo -u postgres psql` and `sudo psql` are two, and so are `./run.sh` in two directories. */
+static void scope_hash(uint8_t out[SCOPE_HASH_LEN], const char *what, const Request *r, const char *run_as,
+                       const char *run_group, char *const *words, size_t n)
 {
         crypto_hash_sha256_state st;
-        const char *run_as = r->target ? r->target : r->user, *run_group = "";
-        char *const *cmd = argv;
-        size_t n = argc;
-        SudoCommand sc;
-
-        /* A request for sudo with no command (jitctl request without one) means sudo's default: root. */
-        if (argc == 0 && streq(r->service, "sudo"))
-                run_as = "root";
-        if (argc > 0 && is_sudo(argv[0]) && sudo_parse_argv(argv, argc, &sc) >= 0) {
-                cmd = argv + sc.command_index;
-                n = argc - sc.command_index;
-                run_as = sc.run_as_user ? sc.run_as_user : "root";
-                run_group = sc.run_as_group ? sc.run_as_group : "";
-                /* A shell (-s, -i: what runs is "$SHELL -c ..."), sudoedit, -l or -v, or a command whose
-                 * environment the user shapes (VAR=value, -E: LD_PRELOAD, BASH_ENV, PAGER change
-                 * what runs) is not the plain command a Command= rule names: it is matched as the
-                 * whole argv, which only a rule written for it ("sudo -s*") matches. */
-                if (sc.mode != SUDO_RUN || sc.shell || sc.n_env > 0 || sc.preserve_env) {
-                        cmd = argv;
-                        n = argc;
-                }
-        }
 
         crypto_hash_sha256_init(&st);
-        hash_str(&st, "service");
-        hash_str(&st, r->service);
-        hash_str(&st, run_as);
-        hash_str(&st, run_group);
-        crypto_hash_sha256_final(&st, r->hash_service);
-
-        crypto_hash_sha256_init(&st);
-        hash_str(&st, "command");
+        hash_str(&st, what);
         hash_str(&st, r->service);
         hash_str(&st, run_as);
         hash_str(&st, run_group);
         for (size_t i = 0; i < n; i++)
-                hash_str(&st, cmd[i]);
-        crypto_hash_sha256_final(&st, r->hash_command);
+                hash_str(&st, words[i]);
+        crypto_hash_sha256_final(&st, out);
+}
 
-        *ret_cmd = cmd;
-        *ret_n = n;
-        return 0;
+void request_set_scope(Request *r, const Command *c)
+{
+        const char *run_as = c->run_as ? c->run_as : r->target ? r->target : r->user;
+        const char *run_group = c->run_group ? c->run_group : "";
+
+        scope_hash(r->hash_service, "service", r, run_as, run_group, NULL, 0);
+        /* An unparsed command gets a scope nothing else has (the hash of its raw words under another
+         * label): grant_find_live() never lets it use a command grant anyway. */
+        scope_hash(r->hash_command, c->kind == COMMAND_UNPARSED ? "unparsed" : "command", r, run_as,
+                   run_group, c->words, c->n);
+        r->has_alias = c->n_alias > 0;
+        if (r->has_alias)
+                scope_hash(r->hash_alias, "command", r, run_as, run_group, c->alias, c->n_alias);
 }
 
 static bool policy_uses_groups(const Policy *p)
@@ -97,18 +71,13 @@ static int decide_at_once(Context *ctx, Request *r, RequestState state, const ch
         return request_decide(r, state, by, comment);
 }
 
-int request_evaluate(Context *ctx, Request *r, char *const *argv, size_t argc, bool have_reason,
-                     sd_bus_error *error)
+int request_evaluate(Context *ctx, Request *r, const Command *c, bool have_reason, sd_bus_error *error)
 {
         char **groups = NULL;
-        char *const *cmd;
-        size_t n_cmd;
         Grant *g;
         int k;
 
-        k = request_set_scope(r, argv, argc, &cmd, &n_cmd);
-        if (k < 0)
-                return k;
+        request_set_scope(r, c);
         /* A rule may match on Group=: a lookup failure must not skip a deny rule. Without any
          * Group= rule the lookup (several NSS calls on every sudo) is not needed. */
         if (policy_uses_groups(ctx->config->p)) {
@@ -121,8 +90,10 @@ int request_evaluate(Context *ctx, Request *r, char *const *argv, size_t argc, b
             .user = r->user,
             .groups = groups,
             .service = r->service,
-            .argv = cmd,
-            .argc = n_cmd,
+            .argv = c->words,
+            .argc = c->n,
+            .alias_argv = c->alias,
+            .alias_argc = c->n_alias,
             .host = ctx->host,
         };
         r->config = config_ref(ctx->config);

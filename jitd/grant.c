@@ -19,17 +19,27 @@ Grant *grant_find(Context *ctx, const char *id)
         return NULL;
 }
 
-/* A live grant of the same person that covers this request: the same command (as sudo will run
- * it, for the same target account), or anything through the service under Scope=service. */
+/* Does a live grant g cover r? Anything through the service under Scope=service; else the same
+ * command (as it will run, for the same target account), also under its bare name for an exact
+ * command in secure_path. A command that could not be parsed uses no command grant. */
+static bool grant_covers(const Grant *g, const Request *r)
+{
+        if (g->scope == POLICY_SCOPE_SERVICE)
+                return memcmp(g->hash, r->hash_service, SCOPE_HASH_LEN) == 0;
+        if (r->command_kind == COMMAND_UNPARSED)
+                return false;
+        return memcmp(g->hash, r->hash_command, SCOPE_HASH_LEN) == 0 ||
+               (r->has_alias && memcmp(g->hash, r->hash_alias, SCOPE_HASH_LEN) == 0);
+}
+
+/* A live grant of the same person that covers this request. */
 Grant *grant_find_live(Context *ctx, const Request *r)
 {
         uint64_t now = jit_now_usec(CLOCK_REALTIME);
 
-        for (Grant *g = ctx->grants; g; g = g->next) {
-                const uint8_t *want = g->scope == POLICY_SCOPE_SERVICE ? r->hash_service : r->hash_command;
-                if (g->uid == r->uid && g->until_usec > now && memcmp(g->hash, want, SCOPE_HASH_LEN) == 0)
+        for (Grant *g = ctx->grants; g; g = g->next)
+                if (g->uid == r->uid && g->until_usec > now && grant_covers(g, r))
                         return g;
-        }
         return NULL;
 }
 
@@ -72,6 +82,9 @@ int grant_open(Context *ctx, const Request *r)
 
         if (r->until_usec <= jit_now_usec(CLOCK_REALTIME))
                 return 0;
+        /* Nothing could use it (grant_covers): an unparsed command opens no command grant. */
+        if (request_scope(r) == POLICY_SCOPE_COMMAND && r->command_kind == COMMAND_UNPARSED)
+                return 0;
         g = grant_find(ctx, r->id);
         if (g)
                 grant_free(g);
@@ -88,6 +101,7 @@ int grant_open(Context *ctx, const Request *r)
         g->user = strdup(r->user);
         g->service = strdup(r->service);
         g->command = strdup(g->scope == POLICY_SCOPE_SERVICE ? "" : r->command);
+        g->command_kind = g->scope == POLICY_SCOPE_SERVICE ? COMMAND_ANY : r->command_kind;
         g->by = strdup(r->by ? r->by : "");
         g->next = ctx->grants;
         ctx->grants = g;

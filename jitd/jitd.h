@@ -24,6 +24,39 @@ typedef enum RequestState {
 
 typedef struct Context Context;
 
+/* How a request names its command (command.c; the strings are in jit-command.h). */
+typedef enum CommandKind {
+        COMMAND_EXACT,    /* the sudo plugin: the resolved path, what runs */
+        COMMAND_TYPED,    /* the PAM path under sudo: as typed, the program path absolute */
+        COMMAND_BARE,     /* the PAM path under sudo: a bare name, resolved by sudo's secure_path */
+        COMMAND_UNPARSED, /* sudo's argv could not be read: no Command= rule, no command grant */
+        COMMAND_HOST,     /* not sudo: the host program (the kernel's name) and its arguments */
+        COMMAND_ANY,      /* no command: anything through the service */
+        _COMMAND_KIND_MAX,
+} CommandKind;
+
+/* What the front end said, as command_identify() reads it. Strings may be NULL (not sent). */
+typedef struct CommandInput {
+        bool plugin; /* sudo_jit.so: command, runas_*, sudoedit are sudo's own */
+        bool ahead;  /* jitctl request: argv is "sudo" and the words given, or none */
+        bool have_argv;
+        const char *service, *exe, *cwd;
+        char *const *argv;
+        size_t argc;
+        const char *command, *runas_user, *runas_group;
+        bool sudoedit;
+} CommandInput;
+
+typedef struct Command {
+        CommandKind kind;
+        char **words; /* what Command= globs see (NULL-terminated); NULL for unparsed and any */
+        size_t n;
+        char **alias; /* an exact command in secure_path, under its bare name; or NULL */
+        size_t n_alias;
+        const char *run_as, *run_group; /* point into the input; NULL: the target account */
+        char *shown;                    /* joined and sanitised; the raw argv when unparsed */
+} Command;
+
 /* A loaded jitd.conf, kept alive while requests decided under it are: a SIGHUP swaps the
  * context's reference, never the rules under a pending request. */
 typedef struct Config {
@@ -42,6 +75,9 @@ typedef struct Request {
         char *user;   /* the requester's name */
         char *target; /* PAM_USER, when it differs from the requester (su, sudo -u is in argv) */
         char *service, *command, *tty, *rhost, *ruser, *cwd, *reason;
+        char *runcwd;             /* the plugin: where the command runs (sudoers' runcwd, or cwd) */
+        bool plugin;              /* from sudo_jit.so (exact), not from the PAM module */
+        CommandKind command_kind; /* how command names what runs */
         uint64_t created_usec, deadline_usec, decided_usec, until_usec; /* CLOCK_REALTIME */
         char *by, *comment;
         sd_event_source *expire_source; /* CLOCK_MONOTONIC timer while pending */
@@ -58,6 +94,8 @@ typedef struct Request {
         /* What a grant from this request covers: this exact command (as sudo will run it, for
          * whom) or, for Scope=service, anything through the service. */
         uint8_t hash_command[SCOPE_HASH_LEN], hash_service[SCOPE_HASH_LEN];
+        uint8_t hash_alias[SCOPE_HASH_LEN]; /* an exact command's bare-name scope, when has_alias */
+        bool has_alias;
         char grant_id[JIT_ID_LEN + 1]; /* for a grant use: the grant it used */
 } Request;
 
@@ -67,6 +105,7 @@ typedef struct Grant {
         char id[JIT_ID_LEN + 1]; /* the request that opened it */
         uid_t uid;
         char *user, *service, *command, *by;
+        CommandKind command_kind;
         PolicyScope scope;
         uint8_t hash[SCOPE_HASH_LEN];
         uint64_t until_usec;
@@ -119,6 +158,8 @@ int request_settle(Request *r, RequestState state, const char *by, const char *c
 int request_decide(Request *r, RequestState state, const char *by, const char *comment);
 /* What a grant from r covers: the rule's Scope=, or the service for a request with no command. */
 PolicyScope request_scope(const Request *r);
+/* The command as people see it: "ANY COMMAND (whole service)" for a request for no command. */
+const char *request_command_shown(const Request *r);
 void request_free(Request *r);
 void request_free_all(Context *ctx);
 
@@ -144,10 +185,16 @@ Grant *grant_find_live(Context *ctx, const Request *r);
 void grant_free(Grant *g);
 void grant_free_all(Context *ctx);
 
+/* command.c: what a request's command is. 0, -ENOMEM, -E2BIG, or -EINVAL for a command asked for
+ * ahead of time that cannot be resolved without a working directory ("./x"). */
+int command_identify(const CommandInput *in, Command *ret);
+void command_done(Command *c);
+const char *command_kind_to_string(CommandKind k);
+CommandKind command_kind_from_string(const char *s);
+
 /* evaluate.c: what policy and live grants say about a new request */
-int request_set_scope(Request *r, char *const *argv, size_t argc, char *const **ret_cmd, size_t *ret_n);
-int request_evaluate(Context *ctx, Request *r, char *const *argv, size_t argc, bool have_reason,
-                     sd_bus_error *error);
+void request_set_scope(Request *r, const Command *c);
+int request_evaluate(Context *ctx, Request *r, const Command *c, bool have_reason, sd_bus_error *error);
 
 /* replay.c */
 int replay_journal(Context *ctx);

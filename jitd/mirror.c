@@ -11,12 +11,13 @@
 
 #include "duration.h"
 #include "jit-record.h"
+#include "jit-command.h"
 #include "jitd.h"
 #include "journal-record.h"
 #include "sanitize.h"
 #include "util.h"
 
-#define MIRROR_MAX_FIELDS 30
+#define MIRROR_MAX_FIELDS 34
 
 struct MirrorEntry {
         size_t n;
@@ -88,8 +89,9 @@ static int entry_message(MirrorEntry *e, RecordType type, const Request *r)
 
         switch (type) {
         case RECORD_REQUEST:
-                return entry_addf(e, "MESSAGE", "request %s: %s wants %s: %s", r->id, r->user, r->service,
-                                  r->command);
+                return entry_addf(e, "MESSAGE", "request %s: %s wants %s: %s (%s)", r->id, r->user,
+                                  r->service, request_command_shown(r),
+                                  command_kind_to_string(r->command_kind));
         case RECORD_APPROVE:
                 if (r->state == REQUEST_PENDING)
                         return entry_addf(e, "MESSAGE", "request %s: approval %zu of %u recorded", r->id,
@@ -97,17 +99,20 @@ static int entry_message(MirrorEntry *e, RecordType type, const Request *r)
                 if (r->break_glass)
                         return entry_addf(e, "MESSAGE", "BREAK-GLASS: %s approved their own request %s: %s",
                                           r->user, r->id, r->comment);
-                return entry_addf(e, "MESSAGE", "request %s approved by %s until %s", r->id, r->by,
-                                  r->until_usec ? jit_format_time(r->until_usec, until, sizeof(until))
-                                                : "now");
+                return entry_addf(
+                    e, "MESSAGE", "request %s approved by %s until %s%s", r->id, r->by,
+                    r->until_usec ? jit_format_time(r->until_usec, until, sizeof(until)) : "now",
+                    request_scope(r) == POLICY_SCOPE_SERVICE ? "; the grant covers " JIT_COMMAND_ANY_SHOWN
+                                                             : "");
         case RECORD_DENY:
                 return entry_addf(e, "MESSAGE", "request %s denied by %s%s%s", r->id, r->by,
                                   *r->comment ? ": " : "", r->comment);
         case RECORD_EXPIRE:
                 return entry_addf(e, "MESSAGE", "request %s expired", r->id);
         case RECORD_GRANT_USE:
-                return entry_addf(e, "MESSAGE", "request %s: %s used grant %s for %s: %s", r->id, r->user,
-                                  r->grant_id, r->service, r->command);
+                return entry_addf(e, "MESSAGE", "request %s: %s used grant %s for %s: %s (%s)", r->id,
+                                  r->user, r->grant_id, r->service, request_command_shown(r),
+                                  command_kind_to_string(r->command_kind));
         case RECORD_REVOKE:
                 return entry_addf(e, "MESSAGE", "grant %s revoked by %s%s%s", r->id, r->by,
                                   *r->comment ? ": " : "", r->comment);
@@ -169,7 +174,12 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
                 k |= entry_addf(e, "JIT_UID", "%u", (unsigned)r->uid);
                 k |= entry_add(e, "JIT_TARGET_USER", r->target);
                 k |= entry_add(e, "JIT_SERVICE", r->service);
-                k |= entry_add(e, "JIT_COMMAND", r->command);
+                k |= entry_add(e, "JIT_COMMAND", request_command_shown(r));
+                k |= entry_add(e, "JIT_COMMAND_KIND", command_kind_to_string(r->command_kind));
+                k |= entry_add(e, "JIT_COMMAND_EXACT", r->command_kind == COMMAND_EXACT ? "1" : "0");
+                k |= entry_add(e, "JIT_FRONT", r->plugin ? "sudo-plugin" : r->ahead ? "ahead" : "pam");
+                k |= entry_add(e, "JIT_CWD", r->cwd);
+                k |= entry_add(e, "JIT_RUNCWD", r->runcwd);
                 k |= entry_add(e, "JIT_TTY", r->tty);
                 k |= entry_add(e, "JIT_RHOST", r->rhost);
                 k |= entry_add(e, "JIT_REASON", r->reason);

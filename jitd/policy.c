@@ -1302,28 +1302,34 @@ static bool rule_matches_base_name(const PolicyRule *r)
         return r->action == POLICY_ACTION_DENY || (r->action == POLICY_ACTION_REQUIRE && !r->break_glass);
 }
 
-static bool command_matches(const PolicyRule *r, const PolicyInput *in)
+static bool command_matches_words(const PolicyRule *r, char *const *argv, size_t argc)
 {
         const char *prog, *base;
         bool by_base;
 
-        if (in->argc == 0 || !in->argv || !in->argv[0])
+        if (argc == 0 || !argv || !argv[0])
                 return false;
-        prog = in->argv[0];
+        prog = argv[0];
         base = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
         by_base = base != prog && rule_matches_base_name(r);
 
         for (size_t i = 0; i < r->commands.n; i++) {
                 const char *pat = r->commands.items[i];
 
-                if (glob_match(pat, cursor_make(in->argv, in->argc, prog), false) ||
+                if (glob_match(pat, cursor_make(argv, argc, prog), false) ||
                     glob_match_string(pat, prog, false))
                         return true;
-                if (by_base && (glob_match(pat, cursor_make(in->argv, in->argc, base), false) ||
+                if (by_base && (glob_match(pat, cursor_make(argv, argc, base), false) ||
                                 glob_match_string(pat, base, false)))
                         return true;
         }
         return false;
+}
+
+static bool command_matches(const PolicyRule *r, const PolicyInput *in)
+{
+        return command_matches_words(r, in->argv, in->argc) ||
+               command_matches_words(r, in->alias_argv, in->alias_argc);
 }
 
 static bool any_in_list(const PolicyList *l, char *const *names)

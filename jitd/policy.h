@@ -111,6 +111,10 @@ typedef struct PolicyInput {
         const char *service; /* the PAM service, e.g. "sudo" */
         char *const *argv;   /* the command that will run: argc words; may be NULL when argc is 0 */
         size_t argc;
+        /* The same command under another name that means the same program (an exact path in
+         * secure_path, under its bare name): a Command= glob matches if it matches either. */
+        char *const *alias_argv;
+        size_t alias_argc;
         const char *host; /* this machine's host name */
 } PolicyInput;
 

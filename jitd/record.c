@@ -22,7 +22,7 @@
 #include "log.h"
 #include "util.h"
 
-#define RECORD_MAX_FIELDS 28
+#define RECORD_MAX_FIELDS 32
 
 typedef struct FieldSet {
         JournalField f[RECORD_MAX_FIELDS];
@@ -56,6 +56,10 @@ static void fields_for_request(FieldSet *s, const Request *r)
         field_add(s, "target", r->target);
         field_add(s, "service", r->service);
         field_add(s, "command", r->command);
+        field_add(s, "command_kind", command_kind_to_string(r->command_kind));
+        if (r->plugin)
+                field_add(s, "front", "sudo-plugin");
+        field_add(s, "runcwd", r->runcwd);
         field_add(s, "tty", r->tty);
         field_add(s, "rhost", r->rhost);
         field_add(s, "ruser", r->ruser);

@@ -67,6 +67,12 @@ static int replay_request(Context *ctx, const JournalRecord *rec)
         r->ruser = dup_field(rec, "ruser");
         r->cwd = dup_field(rec, "cwd");
         r->reason = dup_field(rec, "reason");
+        r->command_kind = command_kind_from_string(field(rec, "command_kind"));
+        r->plugin = streq(field(rec, "front"), "sudo-plugin");
+        if (*field(rec, "runcwd") && !(r->runcwd = dup_field(rec, "runcwd"))) {
+                request_free(r);
+                return -ENOMEM;
+        }
         if (!r->user || !r->service || !r->command || !r->tty || !r->rhost || !r->ruser || !r->cwd ||
             !r->reason) {
                 request_free(r);

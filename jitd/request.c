@@ -8,6 +8,7 @@
 
 #include "duration.h"
 #include "id.h"
+#include "jit-command.h"
 #include "jitd.h"
 #include "log.h"
 #include "util.h"
@@ -165,9 +166,14 @@ int request_decide(Request *r, RequestState state, const char *by, const char *c
         return bus_emit_decided(ctx, r);
 }
 
+const char *request_command_shown(const Request *r)
+{
+        return r->command_kind == COMMAND_ANY ? JIT_COMMAND_ANY_SHOWN : r->command;
+}
+
 PolicyScope request_scope(const Request *r)
 {
-        if (r->any_command)
+        if (r->any_command || r->command_kind == COMMAND_ANY)
                 return POLICY_SCOPE_SERVICE;
         return r->rule ? r->rule->scope : POLICY_SCOPE_COMMAND;
 }
@@ -202,6 +208,7 @@ void request_free(Request *r)
         free(r->rhost);
         free(r->ruser);
         free(r->cwd);
+        free(r->runcwd);
         free(r->reason);
         free(r->by);
         free(r->comment);

@@ -39,8 +39,9 @@
  *  - -R/--chroot is -EINVAL: sudo looks the command up inside the new root, so the words would not
  *    name the program that runs. -D/--chdir is accepted: it only moves relative paths, which no
  *    sensible rule names, and a bare name is looked up in secure_path.
- *  - argv[0] must be "sudo" or "sudoedit", or a path ending in /sudo or /sudoedit. (sudo itself
- *    treats any other name as "sudo"; we refuse it.) */
+ *  - argv[0] is whatever the invoker chose (`exec -a NAME sudo ...`): it never decides whether the
+ *    words are parsed, nor which words are the command. Like sudo, we read its base name only to
+ *    tell sudoedit (base name exactly "sudoedit") from sudo (any other name, the empty one too). */
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
@@ -464,9 +465,6 @@ int sudo_parse_argv(char *const *argv, size_t argc, SudoCommand *ret)
                 if (!argv[i])
                         return -EINVAL;
         base = base_name(argv[0]);
-        if (!streq(base, "sudo") && !streq(base, "sudoedit"))
-                return -EINVAL;
-
         p.sudoedit = streq(base, "sudoedit");
         if (p.sudoedit) {
                 p.mode = MODE_EDIT;
@@ -511,6 +509,8 @@ int sudo_parse_argv(char *const *argv, size_t argc, SudoCommand *ret)
             .shell = p.flags & FLAG_SHELL,
             .n_env = p.n_env,
             .preserve_env = (p.flags & FLAG_PRESERVE_ENV) || p.env_list,
+            .chdir = p.chdir,
+            .sudoedit = p.mode == MODE_EDIT,
         };
         switch (p.mode) {
         case MODE_RUN:

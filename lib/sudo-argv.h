@@ -29,10 +29,14 @@ typedef struct SudoCommand {
          * program does: rules that auto-approve should refuse these. */
         size_t n_env;
         bool preserve_env;
+        /* -D/--chdir: sudo runs the command in this directory (a pointer into argv), or NULL. */
+        const char *chdir;
+        bool sudoedit; /* sudoedit, or sudo -e */
 } SudoCommand;
 
-/* Find what sudo will do with argv (as /proc/PID/cmdline of sudo holds it; argv[0] is "sudo" or
- * "sudoedit", or a path ending in /sudo or /sudoedit). Pure and bounded: reads argv[0..argc) and
+/* Find what sudo will do with argv (as /proc/PID/cmdline of sudo holds it). argv[0] only tells
+ * sudoedit (base name "sudoedit") from sudo (any other name), as in sudo; the caller must know from
+ * the kernel that the program is sudo. Pure and bounded: reads argv[0..argc) and
  * each word up to its NUL, nothing else; no allocation. The run-as pointers point into argv.
  *
  * Returns -EINVAL when argv is not something sudo would accept, and whenever this parser cannot be

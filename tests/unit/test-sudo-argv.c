@@ -195,11 +195,16 @@ static const Case cases[] = {
     {"-u without its value", {"sudo", "-u"}, FAIL},
     {"-nu without its value", {"sudo", "-nu"}, FAIL},
     {"--user without its value", {"sudo", "--user"}, FAIL},
-    {"argv[0] visudo", {"visudo", "ls"}, FAIL},
-    {"argv[0] sudox", {"sudox", "ls"}, FAIL},
-    {"argv[0] /usr/bin/sudo-rs", {"/usr/bin/sudo-rs", "ls"}, FAIL},
-    {"argv[0] with an empty base name", {"/usr/bin/", "ls"}, FAIL},
-    {"argv[0] empty", {"", "ls"}, FAIL},
+    /* argv[0] is the invoker's choice (exec -a): sudo's grammar all the same (A38). */
+    {"argv[0] visudo", {"visudo", "ls"}, RUN(1)},
+    {"argv[0] uptime (exec -a uptime sudo -n id)", {"uptime", "-n", "id"}, RUN(2)},
+    {"argv[0] with non-ASCII spaces", {"sudo\u00a0tail\u00a0-n\u00a050", "./error.log"}, RUN(1)},
+    {"argv[0] /usr/bin/sudo-rs", {"/usr/bin/sudo-rs", "ls"}, RUN(1)},
+    {"argv[0] with an empty base name", {"/usr/bin/", "ls"}, RUN(1)},
+    {"argv[0] empty", {"", "ls"}, RUN(1)},
+    {"argv[0] empty, an option", {"", "-u", "bob", "id"}, RUN(3), .user = "bob"},
+    {"argv[0] sudoedit by path", {"/tmp/x/sudoedit", "/etc/motd"}, EDIT(1)},
+    {"argv[0] 'sudoedit ' is not sudoedit", {"sudoedit ", "/etc/motd"}, RUN(1)},
 };
 
 static size_t count_words(const char *const *argv)
