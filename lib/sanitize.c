@@ -11,9 +11,13 @@
 typedef struct Buf {
         char *s;
         size_t len, max; /* max counts the NUL */
+        size_t cut;      /* where to cut: the end of the last whole piece that leaves room for "..." */
         bool full;
 } Buf;
 
+/* Append one piece (a character, an escape, a quote or a space), or, when it does not fit, cut after the
+ * last piece that leaves room for the marker: a cut never splits an escape or a UTF-8 sequence, and is
+ * always visible. */
 static void buf_put(Buf *b, const char *p, size_t n)
 {
         static const char marker[] = "...";
@@ -21,17 +25,16 @@ static void buf_put(Buf *b, const char *p, size_t n)
         if (b->full)
                 return;
         if (b->len + n + 1 > b->max) {
-                /* Leave room for the marker so a cut is always visible. */
-                size_t room = b->max > sizeof(marker) ? b->max - sizeof(marker) : 0;
-                if (b->len > room)
-                        b->len = room;
-                memcpy(b->s + b->len, marker, b->max > sizeof(marker) ? sizeof(marker) - 1 : 0);
-                b->len += b->max > sizeof(marker) ? sizeof(marker) - 1 : 0;
+                b->len = b->cut;
+                memcpy(b->s + b->len, marker, sizeof(marker) - 1);
+                b->len += sizeof(marker) - 1;
                 b->full = true;
                 return;
         }
         memcpy(b->s + b->len, p, n);
         b->len += n;
+        if (b->len + sizeof(marker) <= b->max)
+                b->cut = b->len;
 }
 
 /* Length of a valid UTF-8 sequence at p (1..4) and its code point, or 0 if invalid. */

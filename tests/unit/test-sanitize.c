@@ -185,6 +185,9 @@ int main(void)
         same(&t, "\x1b\x1b\x1b\x1b", 4, 12, "\\x1b\\x1b...", "a cut never splits an escape");
         same(&t, "ab\xf3\xa0\x81\xbf\xf3\xa0\x81\xbf", 10, 16, "ab\\u{e007f}...",
              "a cut never splits a \\u{...} escape");
+        same(&t, "a\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 13, 12, "a\xc3\xa9\xc3\xa9\xc3\xa9...",
+             "a cut never splits a UTF-8 sequence");
+        same(&t, "\xf3\xa0\x81\xbfxy0", 7, 12, "...", "a cut right after a long escape drops it whole");
         same(&t, "tag\xf3\xa0\x81\xbf", 7, 12, "tag...", "...an escape that does not fit is left out whole");
 
         {
