@@ -7,6 +7,8 @@ SYSCONFDIR  ?= /etc
 UNITDIR     ?= /lib/systemd/system
 DBUSPOLDIR  ?= /usr/share/dbus-1/system.d
 CATALOGDIR  ?= /usr/lib/systemd/catalog
+# Where Debian's sudo looks for plugins named without a path (dpkg -L sudo | grep '\.so').
+SUDOPLUGINDIR ?= /usr/libexec/sudo
 DESTDIR     ?=
 
 CC       ?= cc
@@ -18,6 +20,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-par
             $(shell pkg-config --cflags $(PKGS) pam)
 LDLIBS_D := $(shell pkg-config --libs libsystemd libsodium inih json-c)
 LDLIBS_P := $(shell pkg-config --libs libsystemd) -lpam
+LDLIBS_S := $(shell pkg-config --libs libsystemd)
 
 ifneq ($(SANITIZE),)
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -30,15 +33,16 @@ LIB_SRC  := $(sort $(wildcard lib/*.c))
 JITD_SRC := $(sort $(wildcard jitd/*.c))
 CTL_SRC  := $(sort $(wildcard jitctl/*.c))
 PAM_SRC  := $(sort $(wildcard pam_jit/*.c))
+SUDO_SRC := $(sort $(wildcard sudo_jit/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-HDRS     := $(wildcard include/*.h lib/*.h jitd/*.h jitctl/*.h pam_jit/*.h)
+HDRS     := $(wildcard include/*.h lib/*.h jitd/*.h jitctl/*.h pam_jit/*.h sudo_jit/*.h)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
 
-all: $(BUILD)/jitd $(BUILD)/jitctl $(BUILD)/pam_jit.so $(UNITS) $(HELPERS)
+all: $(BUILD)/jitd $(BUILD)/jitctl $(BUILD)/pam_jit.so $(BUILD)/sudo_jit.so $(UNITS) $(HELPERS)
 
 $(BUILD)/obj/%.o: %.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
@@ -59,7 +63,32 @@ $(BUILD)/pam_jit.so: $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) pam_jit/pam_jit.map
 	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jit/pam_jit.map -Wl,-z,defs -Wl,-z,now \
 	    -o $@ $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) $(LDLIBS_P)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a $(HDRS) $(PAM_SRC)
+# The sudo approval plugin: its own glue (sudo_jit/) on the module's client code, which is shared, not
+# copied: everything in pam_jit/ but the PAM glue and PAM gathering. libsystemd only.
+PLUGIN_SRC := $(SUDO_SRC) $(filter-out pam_jit/pam_jit.c pam_jit/pam-context.c,$(PAM_SRC)) \
+              lib/id.c lib/sanitize.c lib/duration.c
+$(BUILD)/obj/sudo_jit/%.o $(BUILD)/obj-plain/sudo_jit/%.o: CFLAGS += -Ipam_jit
+# setuid sudo cannot load a sanitizer-instrumented .so (the runtime would have to be loaded first, and
+# sudo ignores LD_PRELOAD), so a sanitizer build compiles the plugin alone without -fsanitize, from its
+# own objects (obj-plain): the end-to-end tests then drive the real sudo with the plugin in both builds,
+# and the client code it shares with pam_jit.so is still checked under the sanitizers through pamtester
+# and the unit tests. A plain build links the very objects pam_jit.so uses.
+ifneq ($(SANITIZE),)
+PLUGIN_OBJ := $(patsubst %.c,$(BUILD)/obj-plain/%.o,$(PLUGIN_SRC))
+PLUGIN_LDFLAGS := $(filter-out -fsanitize=%,$(LDFLAGS))
+else
+PLUGIN_OBJ := $(call obj,$(PLUGIN_SRC))
+PLUGIN_LDFLAGS := $(LDFLAGS)
+endif
+$(BUILD)/obj-plain/%.o: %.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) -c -o $@ $<
+
+$(BUILD)/sudo_jit.so: $(PLUGIN_OBJ) sudo_jit/sudo_jit.map
+	$(CC) $(PLUGIN_LDFLAGS) -shared -Wl,--version-script=sudo_jit/sudo_jit.map -Wl,-z,defs -Wl,-z,now \
+	    -o $@ $(PLUGIN_OBJ) $(LDLIBS_S)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a $(HDRS) $(PAM_SRC) $(SUDO_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
 
@@ -114,13 +143,14 @@ install: all
 	install -D -m 0755 $(BUILD)/jitd $(DESTDIR)$(SBINDIR)/jitd
 	install -D -m 0755 $(BUILD)/jitctl $(DESTDIR)$(BINDIR)/jitctl
 	install -D -m 0644 $(BUILD)/pam_jit.so $(DESTDIR)$(PAMDIR)/pam_jit.so
+	install -D -m 0644 $(BUILD)/sudo_jit.so $(DESTDIR)$(SUDOPLUGINDIR)/sudo_jit.so
 	install -D -m 0644 packaging/org.pamjit.jit1.conf $(DESTDIR)$(DBUSPOLDIR)/org.pamjit.jit1.conf
 	install -D -m 0644 packaging/jitd.service $(DESTDIR)$(UNITDIR)/jitd.service
 	install -D -m 0644 packaging/pam_jit.catalog $(DESTDIR)$(CATALOGDIR)/pam_jit.catalog
 	install -D -m 0644 packaging/jitd.conf $(DESTDIR)$(SYSCONFDIR)/jit/jitd.conf.example
 
 format:
-	clang-format -i $(LIB_SRC) $(JITD_SRC) $(CTL_SRC) $(PAM_SRC) $(UNIT_SRC) $(HDRS)
+	clang-format -i $(LIB_SRC) $(JITD_SRC) $(CTL_SRC) $(PAM_SRC) $(SUDO_SRC) $(UNIT_SRC) $(HDRS)
 
 clean:
 	rm -rf build build-san

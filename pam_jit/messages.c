@@ -6,7 +6,6 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
-#include <security/pam_ext.h>
 
 #include "duration.h"
 #include "jit-bus.h"
@@ -16,11 +15,9 @@
 #include "sanitize.h"
 #include "util.h"
 
-#define PREFIX "pam_jit: "
-/* How to give a reason when the module cannot ask for one (sudo -n, no terminal). */
+/* How to give a reason when the front end cannot ask for one (sudo -n, no terminal). */
 #define REASON_HINT                                                                                         \
-        PREFIX "this request needs a reason; give one ahead of time with: jitctl request --reason TEXT -- " \
-               "COMMAND"
+        "this request needs a reason; give one ahead of time with: jitctl request --reason TEXT -- COMMAND"
 
 /* A sanitised copy for showing; "?" when memory ran out, so a message is never lost. */
 static char *shown(const char *s)
@@ -29,23 +26,39 @@ static char *shown(const char *s)
         return r ? r : strdup("?");
 }
 
-/* Every line goes out as PAM_ERROR_MSG, approvals included: sudo and misc_conv print PAM_TEXT_INFO on
- * stdout when there is no terminal, where it would end up inside the output of the command being run
- * (sudo -n tar c / >backup.tar) or sit in a buffer until sudo exits; error messages go to the terminal
- * or to stderr at once. pam_error() also ignores PAM_SILENT, which sudo passes to the account phase. */
-static void say(pam_handle_t *pamh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(pam_handle_t *pamh, const char *fmt, ...)
+/* One line for the user, behind the front end's prefix. The PAM module sends every line as
+ * PAM_ERROR_MSG, approvals included: sudo and misc_conv print PAM_TEXT_INFO on stdout when there is no
+ * terminal, where it would end up inside the output of the command being run (sudo -n tar c /
+ * >backup.tar) or sit in a buffer until sudo exits; error messages go to the terminal or to stderr at
+ * once. pam_error() also ignores PAM_SILENT, which sudo passes to the account phase. */
+static void say(const JitSink *sink, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const JitSink *sink, const char *fmt, ...)
 {
         char buf[1024];
+        size_t n;
         va_list ap;
-        int r;
+
+        n = (size_t)snprintf(buf, sizeof(buf), "%s", sink->prefix);
+        if (n >= sizeof(buf))
+                n = 0;
+        va_start(ap, fmt);
+        vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+        va_end(ap);
+        sink->say(sink->userdata, buf);
+}
+
+/* One record for the system log (the front end adds its own tag). */
+static void record(const JitSink *sink, int priority, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void record(const JitSink *sink, int priority, const char *fmt, ...)
+{
+        char buf[2048];
+        va_list ap;
 
         va_start(ap, fmt);
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
-        r = pam_error(pamh, "%s", buf);
-        if (r != PAM_SUCCESS)
-                pam_syslog(pamh, LOG_DEBUG, "conversation failed (%s) for: %s", pam_strerror(pamh, r), buf);
+        sink->log(sink->userdata, priority, buf);
 }
 
 /* "until 14:32:05 UTC" today, with the date otherwise. */
@@ -77,7 +90,7 @@ static const char *signal_name(int signo)
         }
 }
 
-void jit_msg_pending(pam_handle_t *pamh, const JitContext *ctx, const char *id, uint64_t wait_usec)
+void jit_msg_pending(const JitSink *sink, const JitContext *ctx, const char *id, uint64_t wait_usec)
 {
         _cleanup_free_ char *service = shown(ctx->service), *user = shown(ctx->user);
         char wait[64];
@@ -85,35 +98,34 @@ void jit_msg_pending(pam_handle_t *pamh, const JitContext *ctx, const char *id, 
         /* Whole seconds, rounded up: jitd's deadline is a few milliseconds in the past already. */
         jit_format_duration((wait_usec + USEC_PER_SEC - 1) / USEC_PER_SEC * USEC_PER_SEC, wait,
                             sizeof(wait));
-        say(pamh, PREFIX "access to %s needs approval \u2014 request %s (waiting up to %s)", service, id,
-            wait);
-        say(pamh, PREFIX "  approve with: jitctl approve %s", id);
-        pam_syslog(pamh, LOG_NOTICE, "request %s: %s for %s is pending (waiting up to %s)", id, service,
-                   user, wait);
+        say(sink, "access to %s needs approval \u2014 request %s (waiting up to %s)", service, id, wait);
+        say(sink, "  approve with: jitctl approve %s", id);
+        record(sink, LOG_NOTICE, "request %s: %s for %s is pending (waiting up to %s)", id, service, user,
+               wait);
 }
 
-void jit_msg_reason_again(pam_handle_t *pamh)
+void jit_msg_reason_again(const JitSink *sink)
 {
-        say(pamh, PREFIX "a reason is required for this request");
+        say(sink, "a reason is required for this request");
 }
 
-static void msg_no_reason(pam_handle_t *pamh, const char *service, const char *user, const JitOutcome *o)
+static void msg_no_reason(const JitSink *sink, const char *service, const char *user, const JitOutcome *o)
 {
         char too_long[64];
         const char *why;
 
         switch (o->error) {
         case -EOPNOTSUPP:
-                say(pamh, REASON_HINT);
-                pam_syslog(pamh, LOG_NOTICE,
-                           "%s for %s denied: a reason is required and the conversation cannot ask for one",
-                           service, user);
+                say(sink, REASON_HINT);
+                record(sink, LOG_NOTICE,
+                       "%s for %s denied: a reason is required and the conversation cannot ask for one",
+                       service, user);
                 return;
         case -ENODATA:
-                say(pamh, PREFIX "no reason given; access denied");
-                say(pamh, REASON_HINT);
-                pam_syslog(pamh, LOG_NOTICE, "%s for %s denied: a reason is required, %d empty answers",
-                           service, user, JIT_REASON_PROMPTS);
+                say(sink, "no reason given; access denied");
+                say(sink, REASON_HINT);
+                record(sink, LOG_NOTICE, "%s for %s denied: a reason is required, %d empty answers", service,
+                       user, JIT_REASON_PROMPTS);
                 return;
         case -E2BIG:
                 snprintf(too_long, sizeof(too_long), "longer than %d bytes", JIT_MAX_FIELD - 1);
@@ -126,14 +138,14 @@ static void msg_no_reason(pam_handle_t *pamh, const char *service, const char *u
                 why = "holding control characters";
                 break;
         default:
-                jit_msg_internal(pamh, "asking for a reason", o->error);
+                jit_msg_internal(sink, "asking for a reason", o->error);
                 return;
         }
-        say(pamh, PREFIX "the reason is %s; access denied", why);
-        pam_syslog(pamh, LOG_NOTICE, "%s for %s denied: the reason given is %s", service, user, why);
+        say(sink, "the reason is %s; access denied", why);
+        record(sink, LOG_NOTICE, "%s for %s denied: the reason given is %s", service, user, why);
 }
 
-static void msg_unreachable(pam_handle_t *pamh, const JitOptions *opts, const char *user,
+static void msg_unreachable(const JitSink *sink, const JitOptions *opts, const char *user,
                             const JitOutcome *o)
 {
         _cleanup_free_ char *detail = o->detail ? shown(o->detail) : NULL;
@@ -147,22 +159,21 @@ static void msg_unreachable(pam_handle_t *pamh, const JitOptions *opts, const ch
                 snprintf(why, sizeof(why), "system bus: %s", strerror(o->error < 0 ? -o->error : EIO));
 
         if (opts->failmode_open) {
-                say(pamh, PREFIX "cannot reach jitd (%s); continuing WITHOUT approval (failmode=open)", why);
-                pam_syslog(pamh, LOG_CRIT,
-                           "cannot reach jitd (%s); %s let through WITHOUT approval (failmode=open)", why,
-                           user);
+                say(sink, "cannot reach jitd (%s); continuing WITHOUT approval (failmode=open)", why);
+                record(sink, LOG_CRIT,
+                       "cannot reach jitd (%s); %s let through WITHOUT approval (failmode=open)", why, user);
         } else {
-                say(pamh, PREFIX "cannot reach jitd (%s); access denied (failmode=closed)", why);
-                pam_syslog(pamh, LOG_ERR, "cannot reach jitd (%s); %s denied (failmode=closed)", why, user);
+                say(sink, "cannot reach jitd (%s); access denied (failmode=closed)", why);
+                record(sink, LOG_ERR, "cannot reach jitd (%s); %s denied (failmode=closed)", why, user);
         }
 }
 
-static void msg_decided(pam_handle_t *pamh, int flags, const JitOptions *opts, const char *service,
+static void msg_decided(const JitSink *sink, bool silent, const JitOptions *opts, const char *service,
                         const char *user, const JitOutcome *o)
 {
         _cleanup_free_ char *by = shown(o->by), *comment = shown(o->comment), *state = shown(o->state);
         const char *id = o->id[0] ? o->id : "-";
-        bool chatter = !opts->quiet && !(flags & PAM_SILENT);
+        bool chatter = !opts->quiet && !silent;
         char until[64] = "";
 
         if (o->until_usec)
@@ -170,45 +181,44 @@ static void msg_decided(pam_handle_t *pamh, int flags, const JitOptions *opts, c
 
         if (o->verdict == JIT_VERDICT_APPROVED) {
                 if (o->waited) {
-                        say(pamh, PREFIX "approved%s%s%s%s", *by ? " by " : "", by, *until ? " until " : "",
-                            until);
-                        pam_syslog(pamh, LOG_INFO, "request %s: %s for %s approved by %s%s%s", id, service,
-                                   user, *by ? by : "?", *until ? " until " : "", until);
+                        say(sink, "approved%s%s%s%s", *by ? " by " : "", by, *until ? " until " : "", until);
+                        record(sink, LOG_INFO, "request %s: %s for %s approved by %s%s%s", id, service, user,
+                               *by ? by : "?", *until ? " until " : "", until);
                 } else {
                         if (chatter && (*comment || *until))
-                                say(pamh, PREFIX "allowed%s%s%s%s", *until ? " until " : "", until,
+                                say(sink, "allowed%s%s%s%s", *until ? " until " : "", until,
                                     *comment ? ": " : "", comment);
-                        pam_syslog(pamh, LOG_INFO, "%s for %s allowed by jitd without waiting%s%s", service,
-                                   user, *comment ? ": " : "", comment);
+                        record(sink, LOG_INFO, "%s for %s allowed by jitd without waiting%s%s", service,
+                               user, *comment ? ": " : "", comment);
                 }
                 return;
         }
         if (o->verdict == JIT_VERDICT_IGNORED) {
                 if (opts->debug)
-                        pam_syslog(pamh, LOG_DEBUG, "%s for %s: no rule applies (ignored)", service, user);
+                        record(sink, LOG_DEBUG, "%s for %s: no rule applies (ignored)", service, user);
                 return;
         }
 
         if (!o->waited) {
-                say(pamh, PREFIX "access to %s denied%s%s", service, *comment ? ": " : "", comment);
-                pam_syslog(pamh, LOG_NOTICE, "%s for %s denied by jitd%s%s", service, user,
-                           *comment ? ": " : "", comment);
+                say(sink, "access to %s denied%s%s", service, *comment ? ": " : "", comment);
+                record(sink, LOG_NOTICE, "%s for %s denied by jitd%s%s", service, user, *comment ? ": " : "",
+                       comment);
                 return;
         }
         if (streq(state, JIT_STATE_DENIED))
-                say(pamh, PREFIX "request %s was denied%s%s%s%s", id, *by ? " by " : "", by,
-                    *comment ? ": " : "", comment);
+                say(sink, "request %s was denied%s%s%s%s", id, *by ? " by " : "", by, *comment ? ": " : "",
+                    comment);
         else if (streq(state, JIT_STATE_EXPIRED))
-                say(pamh, PREFIX "request %s expired without an answer; access denied", id);
+                say(sink, "request %s expired without an answer; access denied", id);
         else if (streq(state, JIT_STATE_CANCELLED) || streq(state, JIT_STATE_REVOKED))
-                say(pamh, PREFIX "request %s was %s%s%s; access denied", id, state, *by ? " by " : "", by);
+                say(sink, "request %s was %s%s%s; access denied", id, state, *by ? " by " : "", by);
         else
-                say(pamh, PREFIX "request %s ended as '%s'; access denied", id, state);
-        pam_syslog(pamh, LOG_NOTICE, "request %s: %s for %s %s%s%s%s%s", id, service, user, state,
-                   *by ? " by " : "", by, *comment ? ": " : "", comment);
+                say(sink, "request %s ended as '%s'; access denied", id, state);
+        record(sink, LOG_NOTICE, "request %s: %s for %s %s%s%s%s%s", id, service, user, state,
+               *by ? " by " : "", by, *comment ? ": " : "", comment);
 }
 
-void jit_msg_outcome(pam_handle_t *pamh, int flags, const JitOptions *opts, const JitContext *ctx,
+void jit_msg_outcome(const JitSink *sink, bool silent, const JitOptions *opts, const JitContext *ctx,
                      const JitOutcome *o)
 {
         _cleanup_free_ char *service = shown(ctx->service), *user = shown(ctx->user);
@@ -218,91 +228,87 @@ void jit_msg_outcome(pam_handle_t *pamh, int flags, const JitOptions *opts, cons
         char timeout[64];
 
         if (o->verdict == JIT_VERDICT_UNREACHABLE) {
-                msg_unreachable(pamh, opts, user, o);
+                msg_unreachable(sink, opts, user, o);
                 return;
         }
 
         switch (o->reason) {
         case JIT_REASON_DECIDED:
-                msg_decided(pamh, flags, opts, service, user, o);
+                msg_decided(sink, silent, opts, service, user, o);
                 return;
         case JIT_REASON_REFUSED:
-                say(pamh, PREFIX "jitd refused the request%s%s; access denied", *comment ? ": " : "",
-                    comment);
-                pam_syslog(pamh, LOG_NOTICE, "%s for %s: CreateRequest refused (%s); denied", service, user,
-                           detail);
+                say(sink, "jitd refused the request%s%s; access denied", *comment ? ": " : "", comment);
+                record(sink, LOG_NOTICE, "%s for %s: CreateRequest refused (%s); denied", service, user,
+                       detail);
                 return;
         case JIT_REASON_NO_ANSWER:
-                say(pamh, PREFIX "jitd did not answer; access denied");
-                pam_syslog(pamh, LOG_ERR, "%s for %s: jitd did not answer CreateRequest in time; denied",
-                           service, user);
+                say(sink, "jitd did not answer; access denied");
+                record(sink, LOG_ERR, "%s for %s: jitd did not answer CreateRequest in time; denied",
+                       service, user);
                 return;
         case JIT_REASON_OWNER_CHANGED:
-                say(pamh, PREFIX "jitd restarted or stopped while request %s was open; access denied", id);
-                pam_syslog(pamh, LOG_WARNING,
-                           "request %s: %s for %s denied: jitd changed owner while waiting", id, service,
-                           user);
+                say(sink, "jitd restarted or stopped while request %s was open; access denied", id);
+                record(sink, LOG_WARNING, "request %s: %s for %s denied: jitd changed owner while waiting",
+                       id, service, user);
                 return;
         case JIT_REASON_BUS_LOST:
-                say(pamh, PREFIX "lost the connection to jitd (%s); access denied",
+                say(sink, "lost the connection to jitd (%s); access denied",
                     strerror(o->error < 0 ? -o->error : EIO));
-                pam_syslog(pamh, LOG_ERR, "request %s: %s for %s denied: bus connection failed: %s", id,
-                           service, user, strerror(o->error < 0 ? -o->error : EIO));
+                record(sink, LOG_ERR, "request %s: %s for %s denied: bus connection failed: %s", id, service,
+                       user, strerror(o->error < 0 ? -o->error : EIO));
                 return;
         case JIT_REASON_NO_REASON:
-                msg_no_reason(pamh, service, user, o);
+                msg_no_reason(sink, service, user, o);
                 return;
         case JIT_REASON_SIGNAL:
                 if (!o->id[0]) {
                         /* Before any request existed (at the reason prompt): nothing to cancel. */
-                        say(pamh, PREFIX "interrupted by %s; access denied", signal_name(o->signo));
-                        pam_syslog(pamh, LOG_NOTICE, "%s for %s denied: %s before the request was made",
-                                   service, user, signal_name(o->signo));
+                        say(sink, "interrupted by %s; access denied", signal_name(o->signo));
+                        record(sink, LOG_NOTICE, "%s for %s denied: %s before the request was made", service,
+                               user, signal_name(o->signo));
                         return;
                 }
-                say(pamh, PREFIX "interrupted by %s; request %s %s, access denied", signal_name(o->signo),
-                    id, o->cancelled ? "cancelled" : "abandoned");
-                pam_syslog(pamh, LOG_NOTICE, "request %s: %s for %s denied: %s while waiting (%s)", id,
-                           service, user, signal_name(o->signo),
-                           o->cancelled ? "cancelled in jitd" : "Cancel failed");
+                say(sink, "interrupted by %s; request %s %s, access denied", signal_name(o->signo), id,
+                    o->cancelled ? "cancelled" : "abandoned");
+                record(sink, LOG_NOTICE, "request %s: %s for %s denied: %s while waiting (%s)", id, service,
+                       user, signal_name(o->signo), o->cancelled ? "cancelled in jitd" : "Cancel failed");
                 return;
         case JIT_REASON_TIMEOUT:
                 jit_format_duration(opts->timeout_usec, timeout, sizeof(timeout));
-                say(pamh, PREFIX "request %s got no answer within %s; access denied", id, timeout);
-                pam_syslog(pamh, LOG_NOTICE, "request %s: %s for %s denied: no decision within %s", id,
-                           service, user, timeout);
+                say(sink, "request %s got no answer within %s; access denied", id, timeout);
+                record(sink, LOG_NOTICE, "request %s: %s for %s denied: no decision within %s", id, service,
+                       user, timeout);
                 return;
         case JIT_REASON_UNCONFIRMED:
-                say(pamh, PREFIX "the approval of request %s could not be confirmed; access denied", id);
-                pam_syslog(
-                    pamh, LOG_WARNING,
-                    "request %s: %s for %s denied: RequestDecided said approved, GetRequest said '%s'", id,
-                    service, user, state);
+                say(sink, "the approval of request %s could not be confirmed; access denied", id);
+                record(sink, LOG_WARNING,
+                       "request %s: %s for %s denied: RequestDecided said approved, GetRequest said '%s'",
+                       id, service, user, state);
                 return;
         case JIT_REASON_PROTOCOL:
-                say(pamh, PREFIX "unexpected answer from jitd; access denied");
-                pam_syslog(pamh, LOG_ERR, "%s for %s denied: unexpected answer from jitd (%s)", service,
-                           user, strerror(o->error < 0 ? -o->error : EBADMSG));
+                say(sink, "unexpected answer from jitd; access denied");
+                record(sink, LOG_ERR, "%s for %s denied: unexpected answer from jitd (%s)", service, user,
+                       strerror(o->error < 0 ? -o->error : EBADMSG));
                 return;
         case JIT_REASON_NO_BUS:
         case JIT_REASON_NO_JITD:
         case JIT_REASON_INTERNAL:
         default:
-                jit_msg_internal(pamh, "asking jitd", o->error);
+                jit_msg_internal(sink, "asking jitd", o->error);
                 return;
         }
 }
 
-void jit_msg_bad_option(pam_handle_t *pamh, const char *arg, int error)
+void jit_msg_bad_option(const JitSink *sink, const char *arg, int error)
 {
         _cleanup_free_ char *a = shown(arg);
 
-        pam_syslog(pamh, LOG_ERR, "%s option '%s'; access denied",
-                   error == -ERANGE ? "out-of-range" : "unknown", a);
-        say(pamh, PREFIX "misconfigured (see the system log); access denied");
+        record(sink, LOG_ERR, "%s option '%s'; access denied", error == -ERANGE ? "out-of-range" : "unknown",
+               a);
+        say(sink, "misconfigured (see the system log); access denied");
 }
 
-void jit_msg_no_context(pam_handle_t *pamh, int error)
+void jit_msg_no_context(const JitSink *sink, int error)
 {
         const char *why;
 
@@ -323,14 +329,42 @@ void jit_msg_no_context(pam_handle_t *pamh, int error)
                 why = strerror(error < 0 ? -error : EIO);
                 break;
         }
-        say(pamh, PREFIX "cannot ask for approval: %s; access denied", why);
-        pam_syslog(pamh, LOG_NOTICE, "cannot ask for approval: %s; denied", why);
+        say(sink, "cannot ask for approval: %s; access denied", why);
+        record(sink, LOG_NOTICE, "cannot ask for approval: %s; denied", why);
 }
 
-void jit_msg_internal(pam_handle_t *pamh, const char *what, int error)
+void jit_msg_bad_item(const JitSink *sink, const char *item, int error)
+{
+        const char *why;
+
+        switch (error) {
+        case -ENXIO:
+                why = "is missing";
+                break;
+        case -ENAMETOOLONG:
+                why = "is too long";
+                break;
+        case -EILSEQ:
+                why = "is not valid UTF-8";
+                break;
+        case -E2BIG:
+                why = "is too long to be approved";
+                break;
+        case -EINVAL:
+                why = "is malformed";
+                break;
+        default:
+                jit_msg_internal(sink, "reading the request", error);
+                return;
+        }
+        say(sink, "cannot ask for approval: %s %s; access denied", item, why);
+        record(sink, LOG_NOTICE, "cannot ask for approval: %s %s; denied", item, why);
+}
+
+void jit_msg_internal(const JitSink *sink, const char *what, int error)
 {
         const char *why = strerror(error < 0 ? -error : EIO);
 
-        say(pamh, PREFIX "internal error (%s); access denied", why);
-        pam_syslog(pamh, LOG_ERR, "%s failed: %s; denied", what, why);
+        say(sink, "internal error (%s); access denied", why);
+        record(sink, LOG_ERR, "%s failed: %s; denied", what, why);
 }

@@ -1,4 +1,5 @@
 /* PAM glue: the pam_sm_* entry points, and the one place internal results become PAM codes. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <syslog.h>
@@ -18,20 +19,44 @@
 typedef struct Call {
         pam_handle_t *pamh;
         const JitContext *ctx;
+        const JitSink *sink;
 } Call;
+
+/* The sink: every line as PAM_ERROR_MSG (see messages.c), records through pam_syslog, questions
+ * through pam_prompt(), which ignores PAM_SILENT. */
+static void sink_say(void *userdata, const char *line)
+{
+        pam_handle_t *pamh = userdata;
+        int r;
+
+        r = pam_error(pamh, "%s", line);
+        if (r != PAM_SUCCESS)
+                pam_syslog(pamh, LOG_DEBUG, "conversation failed (%s) for: %s", pam_strerror(pamh, r), line);
+}
+
+static void sink_log(void *userdata, int priority, const char *line)
+{
+        pam_syslog(userdata, priority, "%s", line);
+}
+
+static int sink_ask(void *userdata, const char *prompt, char **ret)
+{
+        *ret = NULL;
+        return pam_prompt(userdata, PAM_PROMPT_ECHO_ON, ret, "%s", prompt) == PAM_SUCCESS ? 0 : -EOPNOTSUPP;
+}
 
 static void hook_pending(void *userdata, const char *id, uint64_t wait_usec)
 {
         Call *c = userdata;
 
-        jit_msg_pending(c->pamh, c->ctx, id, wait_usec);
+        jit_msg_pending(c->sink, c->ctx, id, wait_usec);
 }
 
 static int hook_ask_reason(void *userdata, bool required, char **ret)
 {
         Call *c = userdata;
 
-        return jit_reason_ask(c->pamh, c->ctx->service, required, ret);
+        return jit_reason_ask(c->sink, c->ctx->service, required, ret);
 }
 
 static void hook_debug(void *userdata, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -71,30 +96,32 @@ static int run(pam_handle_t *pamh, int flags, int argc, const char **argv)
         JitOptions opts;
         SigWatch sw;
         const char *bad;
-        Call call = {.pamh = pamh, .ctx = &ctx};
+        const JitSink sink = {
+            .prefix = "pam_jit: ", .say = sink_say, .log = sink_log, .ask = sink_ask, .userdata = pamh};
+        Call call = {.pamh = pamh, .ctx = &ctx, .sink = &sink};
         JitClientHooks hooks = {
             .pending = hook_pending, .ask_reason = hook_ask_reason, .debug = hook_debug, .userdata = &call};
         int r;
 
         r = jit_options_parse(argc, argv, &opts, &bad);
         if (r < 0) {
-                jit_msg_bad_option(pamh, bad, r);
+                jit_msg_bad_option(&sink, bad, r);
                 return to_pam_code(JIT_VERDICT_DENIED, false);
         }
         r = jit_context_gather(pamh, &ctx);
         if (r < 0) {
-                jit_msg_no_context(pamh, r);
+                jit_msg_no_context(&sink, r);
                 return to_pam_code(JIT_VERDICT_DENIED, false);
         }
         r = jit_sigwatch_begin(&sw);
         if (r < 0) {
-                jit_msg_internal(pamh, "blocking signals", r);
+                jit_msg_internal(&sink, "blocking signals", r);
                 return to_pam_code(JIT_VERDICT_DENIED, false);
         }
 
         jit_client_run(&ctx, &opts, &sw, &hooks, &outcome);
         /* Tell the user before the mask is restored: a pending SIGINT may end the host right then. */
-        jit_msg_outcome(pamh, flags, &opts, &ctx, &outcome);
+        jit_msg_outcome(&sink, flags & PAM_SILENT, &opts, &ctx, &outcome);
         jit_sigwatch_end(&sw);
 
         return to_pam_code(outcome.verdict, opts.failmode_open);

@@ -1,8 +1,9 @@
-/* Asking the user why they need this, and checking the answer before it goes to jitd. */
+/* Asking the user why they need this, and checking the answer before it goes to jitd. Knows no PAM and
+ * no sudo: the question goes through the front end's sink. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
-#include <security/pam_ext.h>
 
 #include "context.h"
 #include "jit-limits.h"
@@ -41,22 +42,25 @@ bool jit_reason_blank(const char *s)
         return s[strspn(s, " ")] == '\0';
 }
 
-int jit_reason_ask(pam_handle_t *pamh, const char *service, bool required, char **ret)
+int jit_reason_ask(const JitSink *sink, const char *service, bool required, char **ret)
 {
         _cleanup_free_ char *shown_service = jit_sanitize(service, strlen(service), JIT_MAX_FIELD);
+        char prompt[JIT_MAX_FIELD * 4 + 64];
         int r;
 
         if (!shown_service)
                 return -ENOMEM;
+        if (!sink->ask)
+                return -EOPNOTSUPP;
+        snprintf(prompt, sizeof(prompt), "%sreason for this %s request: ", sink->prefix, shown_service);
         for (unsigned i = 0; i < JIT_REASON_PROMPTS; i++) {
                 _cleanup_free_ char *answer = NULL, *reason = NULL;
 
-                /* pam_prompt() ignores PAM_SILENT, which sudo passes: the question must be seen. A
-                 * conversation that fails, or answers nothing at all (misc_conv at end of input),
-                 * cannot ask; an empty line is an answer. */
-                r = pam_prompt(pamh, PAM_PROMPT_ECHO_ON, &answer,
-                               "pam_jit: reason for this %s request: ", shown_service);
-                if (r != PAM_SUCCESS || !answer)
+                /* The question must be seen even under PAM_SILENT, which sudo passes. A conversation
+                 * that fails, or answers nothing at all (misc_conv at end of input), cannot ask; an
+                 * empty line is an answer. */
+                r = sink->ask(sink->userdata, prompt, &answer);
+                if (r < 0 || !answer)
                         return -EOPNOTSUPP;
                 r = jit_reason_check(answer, &reason);
                 if (r < 0)
@@ -66,7 +70,7 @@ int jit_reason_ask(pam_handle_t *pamh, const char *service, bool required, char 
                         return 0;
                 }
                 if (i + 1 < JIT_REASON_PROMPTS)
-                        jit_msg_reason_again(pamh);
+                        jit_msg_reason_again(sink);
         }
         return -ENODATA;
 }

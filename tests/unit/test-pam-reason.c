@@ -1,5 +1,5 @@
-/* The module's reason prompt: checking an answer (bounds, UTF-8, control characters, the trailing
- * newline), asking through a scripted fake conversation (re-asking on empty answers, giving up when
+/* The front ends' reason prompt: checking an answer (bounds, UTF-8, control characters, the trailing
+ * newline), asking through a scripted fake conversation (a sink) (re-asking on empty answers, giving up when
  * the conversation cannot ask), and the signal mask a prompt runs under. */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,23 +11,10 @@
 #include "../../pam_jit/sigwatch.c"
 #include "tap.h"
 
-/* context.c needs these; the tests here never gather a context. */
-int pam_get_user(pam_handle_t *pamh, const char **user, const char *prompt)
-{
-        return PAM_USER_UNKNOWN;
-}
-
-int pam_get_item(const pam_handle_t *pamh, int item_type, const void **item)
-{
-        *item = NULL;
-        return PAM_SUCCESS;
-}
-
-static char fake_handle;
-#define PAMH ((pam_handle_t *)&fake_handle)
-
-/* The fake conversation: each prompt takes the next scripted answer. NULL with PAM_SUCCESS is what
- * misc_conv gives at end of input; a non-zero code is a conversation that fails (sudo -n). */
+/* The fake conversation: each question takes the next scripted answer. NULL with code 0 is what
+ * misc_conv gives at end of input; a negative code is a conversation that fails (sudo -n). */
+#define CONV_OK 0
+#define CONV_ERR (-EIO)
 typedef struct Answer {
         int code;
         const char *text;
@@ -35,33 +22,38 @@ typedef struct Answer {
 
 static const Answer *script;
 static size_t script_len, prompts, agains;
-static int last_style;
 static char last_prompt[512];
 
-int pam_prompt(pam_handle_t *pamh, int style, char **response, const char *fmt, ...)
+static int fake_ask(void *userdata, const char *prompt, char **response)
 {
-        va_list ap;
         const Answer *a;
 
-        va_start(ap, fmt);
-        vsnprintf(last_prompt, sizeof(last_prompt), fmt, ap);
-        va_end(ap);
-        last_style = style;
+        snprintf(last_prompt, sizeof(last_prompt), "%s", prompt);
         *response = NULL;
         if (prompts >= script_len)
-                return PAM_CONV_ERR;
+                return CONV_ERR;
         a = &script[prompts++];
-        if (a->code != PAM_SUCCESS)
+        if (a->code != CONV_OK)
                 return a->code;
         if (a->text) {
                 *response = strdup(a->text);
                 if (!*response)
                         abort();
         }
-        return PAM_SUCCESS;
+        return 0;
 }
 
-void jit_msg_reason_again(pam_handle_t *pamh)
+static void fake_say(void *userdata, const char *line)
+{
+}
+
+static void fake_log(void *userdata, int priority, const char *line)
+{
+}
+
+static const JitSink sink = {.prefix = "pam_jit: ", .say = fake_say, .log = fake_log, .ask = fake_ask};
+
+void jit_msg_reason_again(const JitSink *s)
 {
         agains++;
 }
@@ -72,7 +64,7 @@ static int ask(const Answer *s, size_t n, bool required, char **ret)
         script_len = n;
         prompts = agains = 0;
         *ret = NULL;
-        return jit_reason_ask(PAMH, "sudo", required, ret);
+        return jit_reason_ask(&sink, "sudo", required, ret);
 }
 
 static int check(const char *in, char **ret)
@@ -181,36 +173,33 @@ static void test_ask(Tap *t)
         int k;
 
         {
-                static const Answer s[] = {{PAM_SUCCESS, "rotate the TLS key\n"}};
+                static const Answer s[] = {{CONV_OK, "rotate the TLS key\n"}};
                 k = ask(s, ELEMENTSOF(s), true, &r);
                 tap_ok(t, k == 0 && r && streq(r, "rotate the TLS key") && prompts == 1,
                        "ask: an answer is taken, without its newline");
-                tap_ok(t, last_style == PAM_PROMPT_ECHO_ON, "ask: the prompt echoes what is typed");
                 tap_ok(t, streq(last_prompt, "pam_jit: reason for this sudo request: "),
                        "ask: the prompt is '%s'", last_prompt);
                 free(r);
         }
         {
-                static const Answer s[] = {{PAM_CONV_ERR, NULL}};
+                static const Answer s[] = {{CONV_ERR, NULL}};
                 k = ask(s, ELEMENTSOF(s), true, &r);
                 tap_ok(t, k == -EOPNOTSUPP && !r && prompts == 1,
                        "ask: a conversation error (sudo -n) means the user cannot be asked");
         }
         {
-                static const Answer s[] = {{PAM_ABORT, NULL}};
+                static const Answer s[] = {{-EINTR, NULL}};
                 k = ask(s, ELEMENTSOF(s), false, &r);
-                tap_ok(t, k == -EOPNOTSUPP && !r, "ask: PAM_ABORT too");
+                tap_ok(t, k == -EOPNOTSUPP && !r, "ask: any other error (a signal) too");
         }
         {
-                static const Answer s[] = {{PAM_SUCCESS, NULL}};
+                static const Answer s[] = {{CONV_OK, NULL}};
                 k = ask(s, ELEMENTSOF(s), true, &r);
                 tap_ok(t, k == -EOPNOTSUPP && !r, "ask: no answer at all (end of input) too");
         }
         {
-                static const Answer s[] = {{PAM_SUCCESS, "\n"},
-                                           {PAM_SUCCESS, "   "},
-                                           {PAM_SUCCESS, ""},
-                                           {PAM_SUCCESS, "never asked"}};
+                static const Answer s[] = {
+                    {CONV_OK, "\n"}, {CONV_OK, "   "}, {CONV_OK, ""}, {CONV_OK, "never asked"}};
                 k = ask(s, ELEMENTSOF(s), true, &r);
                 tap_ok(t,
                        k == -ENODATA && !r && prompts == JIT_REASON_PROMPTS &&
@@ -219,51 +208,51 @@ static void test_ask(Tap *t)
                        prompts, agains);
         }
         {
-                static const Answer s[] = {{PAM_SUCCESS, ""}, {PAM_SUCCESS, "INC-4711\n"}};
+                static const Answer s[] = {{CONV_OK, ""}, {CONV_OK, "INC-4711\n"}};
                 k = ask(s, ELEMENTSOF(s), true, &r);
                 tap_ok(t, k == 0 && r && streq(r, "INC-4711") && prompts == 2 && agains == 1,
                        "ask: required, an empty answer and then a reason");
                 free(r);
         }
         {
-                static const Answer s[] = {{PAM_SUCCESS, ""}, {PAM_CONV_ERR, NULL}};
+                static const Answer s[] = {{CONV_OK, ""}, {CONV_ERR, NULL}};
                 k = ask(s, ELEMENTSOF(s), true, &r);
                 tap_ok(t, k == -EOPNOTSUPP && !r && prompts == 2,
                        "ask: required, an empty answer and then Ctrl-C (a conversation error)");
         }
         {
-                static const Answer s[] = {{PAM_SUCCESS, "\n"}};
+                static const Answer s[] = {{CONV_OK, "\n"}};
                 k = ask(s, ELEMENTSOF(s), false, &r);
                 tap_ok(t, k == 0 && r && streq(r, "") && prompts == 1 && agains == 0,
                        "ask: wanted, an empty answer is an answer");
                 free(r);
         }
         {
-                static const Answer s[] = {{PAM_SUCCESS, "caf\xe9"}, {PAM_SUCCESS, "fine"}};
+                static const Answer s[] = {{CONV_OK, "caf\xe9"}, {CONV_OK, "fine"}};
                 k = ask(s, ELEMENTSOF(s), true, &r);
                 tap_ok(t, k == -EILSEQ && !r && prompts == 1,
                        "ask: an invalid answer is refused, not asked again");
         }
         {
-                static const Answer s[] = {{PAM_SUCCESS, "\x1b]0;owned\x07"}};
+                static const Answer s[] = {{CONV_OK, "\x1b]0;owned\x07"}};
                 k = ask(s, ELEMENTSOF(s), false, &r);
                 tap_ok(t, k == -EINVAL && !r,
                        "ask: wanted, an answer with control characters is refused too");
         }
         {
                 char *big = repeat("y", 4096, "\n");
-                Answer s[] = {{PAM_SUCCESS, big}};
+                Answer s[] = {{CONV_OK, big}};
                 k = ask(s, ELEMENTSOF(s), true, &r);
                 tap_ok(t, k == -E2BIG && !r, "ask: an overlong answer is refused");
                 free(big);
         }
         {
-                static const Answer s[] = {{PAM_SUCCESS, "x"}};
+                static const Answer s[] = {{CONV_OK, "x"}};
                 script = s;
                 script_len = 1;
                 prompts = 0;
                 r = NULL;
-                k = jit_reason_ask(PAMH, "su\x1b[2J", true, &r);
+                k = jit_reason_ask(&sink, "su\x1b[2J", true, &r);
                 tap_ok(t, k == 0 && !strchr(last_prompt, '\x1b'),
                        "ask: the service name is shown sanitised (%s)", last_prompt);
                 free(r);
