@@ -1,6 +1,10 @@
 /* How a request names its command: the kinds every part shows and records (docs/dbus-api.md). */
 #pragma once
 
+/* The a{sv} key on every request (GetRequest, ListRequests, RequestCreated's summary) and grant
+ * (ListGrants) that carries one of the kinds below. */
+#define JIT_COMMAND_KIND_KEY "command_kind"
+
 /* sudo_jit.so sent what sudo resolved: the program's absolute path, exactly what runs. */
 #define JIT_COMMAND_KIND_EXACT "exact"
 /* pam_jit.so under sudo: as typed, the program path absolute (a relative one made absolute
@@ -14,6 +18,10 @@
 #define JIT_COMMAND_KIND_HOST "host"
 /* No command at all: a request or grant for anything through the service. */
 #define JIT_COMMAND_KIND_ANY "any"
+
+/* A grant's "scope": the one command it was given for, or any command through its service. */
+#define JIT_SCOPE_COMMAND "command"
+#define JIT_SCOPE_SERVICE "service"
 
 /* What people see for a request or grant that covers any command. */
 #define JIT_COMMAND_ANY_SHOWN "ANY COMMAND (whole service)"
