@@ -22,6 +22,7 @@
 #           jit_name_owned jit_busctl jit_call jit_ctl
 # PAM:      jit_pam_options jit_pam_stack jit_pamtester jit_have_real_sudo jit_why_no_real_sudo
 #           jit_sanitized jit_sanitizer_libs
+# plugin:   jit_use_sudo_plugin jit_have_sudo_plugin jit_why_no_sudo_plugin
 # journal:  jit_journal jit_journal_json jit_journal_sync
 
 # ---------------------------------------------------------------------------------------------
@@ -563,6 +564,70 @@ jit_why_no_real_sudo() {
     elif [[ ! -f $JIT_PAM_MODULE ]]; then
         echo "$JIT_PAM_MODULE has not been built"
     fi
+}
+
+# jit_have_sudo_plugin: true if tests may drive the real setuid sudo with the approval plugin
+# (sudo_jit.so). A sanitizer build compiles the plugin without instrumentation (see the Makefile),
+# so unlike jit_have_real_sudo this holds in both builds. Else skip, saying why:
+#   jit_have_sudo_plugin || skip_all "$(jit_why_no_sudo_plugin)"
+jit_have_sudo_plugin() { [[ -z $(jit_why_no_sudo_plugin) ]]; }
+jit_why_no_sudo_plugin() {
+    local sudo so=$JIT_BUILD/sudo_jit.so
+    sudo=$(command -v sudo)
+    if [[ ! -u $sudo ]]; then
+        echo "sudo (${sudo:-missing}) is not a setuid program here"
+    elif [[ ! -f $so ]]; then
+        echo "$so has not been built"
+    elif ldd "$so" 2>/dev/null | grep -Eq 'lib(asan|ubsan|tsan|lsan|hwasan)\.'; then
+        echo "$so is instrumented: setuid sudo cannot load it"
+    fi
+}
+
+# jit_use_sudo_plugin [OPTIONS...]: switch the sandbox's sudo from pam_jit.so to the approval plugin.
+# Writes a private sudo.conf (sudoers' three plugins, which any Plugin line would otherwise replace,
+# then `Plugin sudo_jit /abs/path/sudo_jit.so OPTIONS`), binds it over /etc/sudo.conf (inside the
+# sandbox's /etc overlay), and takes pam_jit's line out of the sudo and sudo-i stacks: one approval
+# per command. Calling it again rewrites the options. Sets JIT_SUDO_PLUGIN to the plugin's path.
+jit_use_sudo_plugin() {
+    local so=$JIT_BUILD/sudo_jit.so conf svc tmp mode
+    # It rewrites /etc: never anywhere but inside the sandbox.
+    jit_in_sandbox && [[ -n ${JIT_PAM_MODULE:-} && -d ${JIT_TMP:-} ]] || {
+        echo "jit_use_sudo_plugin: refusing to run outside the sandbox" >&2
+        return 1
+    }
+    conf=$JIT_SANDBOX_DIR/sudo.conf
+    [[ -f $so ]] || {
+        echo "jit_use_sudo_plugin: $so has not been built" >&2
+        return 1
+    }
+    # sudo loads a plugin only if root owns it and neither group nor others may write it; a build
+    # tree that does not qualify (a checkout owned by a user) gets a root-owned copy.
+    mode=$(stat -c %a "$so")
+    if [[ $(stat -c %u "$so") != 0 ]] || ((8#$mode & 8#022)); then
+        install -m 0644 -o root -g root "$so" "$JIT_SANDBOX_DIR/sudo_jit.so" || return 1
+        so=$JIT_SANDBOX_DIR/sudo_jit.so
+    fi
+    JIT_SUDO_PLUGIN=$so
+    {
+        echo "# sudo.conf of the pam_jit test sandbox (jit_use_sudo_plugin in tests/lib.sh)"
+        echo "Plugin sudoers_policy sudoers.so"
+        echo "Plugin sudoers_io sudoers.so"
+        echo "Plugin sudoers_audit sudoers.so"
+        echo "Plugin sudo_jit $so${*:+ $*}"
+    } >"$conf" || return 1
+    chmod 0644 "$conf"
+    if ! findmnt -rn /etc/sudo.conf >/dev/null 2>&1; then
+        [[ -e /etc/sudo.conf ]] || : >/etc/sudo.conf
+        mount --bind "$conf" /etc/sudo.conf || return 1
+    fi
+    for svc in sudo sudo-i; do
+        [[ -f /etc/pam.d/$svc ]] || continue
+        tmp=$(mktemp "$JIT_TMP/pam.XXXXXX") || return 1
+        grep -vF "$JIT_PAM_MODULE" "/etc/pam.d/$svc" >"$tmp"
+        cat "$tmp" >"/etc/pam.d/$svc"
+        rm -f "$tmp"
+        ! grep -qF "$JIT_PAM_MODULE" "/etc/pam.d/$svc" || return 1
+    done
 }
 
 # _jit_pamtester_prefix ARRAYNAME: the argv that runs pamtester, preloading the sanitizer
