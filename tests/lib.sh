@@ -21,7 +21,7 @@
 # jitd:     jit_start jit_stop jit_restart jit_reload jit_jitd_pid jit_config jit_config_set
 #           jit_name_owned jit_busctl jit_call jit_ctl
 # PAM:      jit_pam_options jit_pam_stack jit_pamtester jit_have_real_sudo jit_why_no_real_sudo
-#           jit_sanitized jit_sanitizer_libs
+#           jit_sanitized jit_sanitizer_libs jit_preload_prefix
 # plugin:   jit_use_sudo_plugin jit_have_sudo_plugin jit_why_no_sudo_plugin
 # journal:  jit_journal jit_journal_json jit_journal_sync
 
@@ -408,6 +408,11 @@ jit_start() {
         echo "jit_start: $JIT_BUS_NAME is already owned on the bus" >&2
         return 1
     fi
+    # A jitd killed without jit_stop (kill -KILL in a test): its supervisor writes jitd.status
+    # when it notices; wait for that, or the old status could appear after the rm below and
+    # describe the new jitd.
+    pid=$(cat "$d/jitd.pid" 2>/dev/null)
+    if [[ -n $pid ]] && _jit_pid_gone "$pid"; then wait_for 5 test -s "$d/jitd.status"; fi
     rm -f "$d/jitd.status"
     : >"$d/jitd.pid"
     echo "=== jit_start: $JIT_BUILD/jitd --config $JIT_CONF $* ($(date -u +%T.%N))" >>"$JIT_LOG_DIR/jitd.log"
@@ -566,6 +571,20 @@ jit_why_no_real_sudo() {
     fi
 }
 
+# jit_preload_prefix ARRAYNAME: the argv prefix that runs a PAM host started by root (pamtester,
+# login, sshd) with the sanitizer runtimes preloaded in a sanitizer build (setuid hosts cannot
+# preload; a program root starts can); empty in a plain build. A sanitizer finding makes the host
+# exit 99. E.g.  jit_preload_prefix pre; jit_bg l --pty -- "${pre[@]}" login alice
+jit_preload_prefix() {
+    local -n _jit_pre_ref=$1
+    local libs
+    libs=$(jit_sanitizer_libs | paste -sd:)
+    _jit_pre_ref=()
+    [[ -z $libs ]] || _jit_pre_ref=(env LD_PRELOAD="$libs"
+        ASAN_OPTIONS="${JIT_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}"
+        UBSAN_OPTIONS="${JIT_UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}")
+}
+
 # jit_have_sudo_plugin: true if tests may drive the real setuid sudo with the approval plugin
 # (sudo_jit.so). A sanitizer build compiles the plugin without instrumentation (see the Makefile),
 # so unlike jit_have_real_sudo this holds in both builds. Else skip, saying why:
@@ -630,20 +649,12 @@ jit_use_sudo_plugin() {
     done
 }
 
-# _jit_pamtester_prefix ARRAYNAME: the argv that runs pamtester, preloading the sanitizer
-# runtimes in a sanitizer build (setuid hosts cannot; pamtester, run by root, can).
+# _jit_pamtester_prefix ARRAYNAME: the argv that runs pamtester (jit_preload_prefix, then pamtester).
 _jit_pamtester_prefix() {
     local -n _pt=$1
-    local libs
-    libs=$(jit_sanitizer_libs | paste -sd:)
-    if [[ -n $libs ]]; then
-        _pt=(env LD_PRELOAD="$libs"
-            ASAN_OPTIONS="${JIT_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}"
-            UBSAN_OPTIONS="${JIT_UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}"
-            pamtester)
-    else
-        _pt=(pamtester)
-    fi
+    local _pre_pt
+    jit_preload_prefix _pre_pt
+    _pt=("${_pre_pt[@]}" pamtester)
 }
 
 # jit_pamtester SERVICE USER OPERATION...: run pamtester as root (as login or sshd would run the
