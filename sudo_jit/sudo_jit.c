@@ -230,8 +230,10 @@ static int plugin_check(char *const command_info[], char *const run_argv[], char
         }
 
         jit_client_run(&ctx, &p->opts, &sw, &hooks, &outcome);
-        /* Tell the user before the mask is restored: a pending SIGINT may end sudo right then. */
-        jit_msg_outcome(&sink, false, &p->opts, &ctx, &outcome);
+        /* Tell the user before the mask is restored: a pending SIGINT may end sudo right then. Silent
+         * as sudo makes the module (PAM_SILENT): no chatter on every use of a grant, while the id,
+         * the approve command, denials and approvals after a wait always show. */
+        jit_msg_outcome(&sink, true, &p->opts, &ctx, &outcome);
         jit_sigwatch_end(&sw);
         /* syslog(3) keeps its socket open until closelog(): no fd stays behind in sudo. */
         closelog();
