@@ -10,6 +10,7 @@
 #include "duration.h"
 #include "id.h"
 #include "jit-bus.h"
+#include "jit-command.h"
 #include "jit-limits.h"
 #include "jitctl.h"
 #include "sanitize.h"
@@ -110,6 +111,29 @@ static int read_request(sd_bus_message *m, json_object **ret)
         return 1;
 }
 
+/* Add a string or a time to a JSON object; -ENOMEM when memory ran out. */
+static int json_add_string(json_object *o, const char *key, const char *value)
+{
+        json_object *v = json_object_new_string(value);
+
+        if (!v || json_object_object_add(o, key, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int json_add_usec(json_object *o, const char *key, uint64_t usec)
+{
+        json_object *v = json_object_new_int64(usec > INT64_MAX ? INT64_MAX : (int64_t)usec);
+
+        if (!v || json_object_object_add(o, key, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 static const char *str(json_object *o, const char *key)
 {
         json_object *v;
@@ -120,6 +144,41 @@ static uint64_t num(json_object *o, const char *key)
 {
         json_object *v;
         return json_object_object_get_ex(o, key, &v) ? (uint64_t)json_object_get_int64(v) : 0;
+}
+
+/* The command of a request or grant as people see it: loud when it covers any command through its
+ * service (A40), whether jitd says so (command_kind "any", a grant of scope service) or an older jitd
+ * without command_kind sends an empty command; never an empty string. */
+static const char *command_shown(json_object *o)
+{
+        const char *kind = str(o, JIT_COMMAND_KIND_KEY), *command = str(o, "command");
+
+        if (streq(kind, JIT_COMMAND_KIND_ANY) || streq(str(o, "scope"), JIT_SCOPE_SERVICE) ||
+            (!*kind && !*command))
+                return JIT_COMMAND_ANY_SHOWN;
+        return *command ? command : "(no arguments)";
+}
+
+/* What the kind of a command means, in an approver's words; NULL for a kind this jitctl does not know
+ * (or none: an older jitd). */
+static const char *command_kind_described(const char *kind)
+{
+        static const struct {
+                const char *kind, *described;
+        } table[] = {
+            {JIT_COMMAND_KIND_EXACT, "exact: resolved by sudo, the program that runs"},
+            {JIT_COMMAND_KIND_TYPED, "as typed; the program path made absolute against the cwd"},
+            {JIT_COMMAND_KIND_BARE, "as typed; sudo resolves the bare name through secure_path"},
+            {JIT_COMMAND_KIND_UNPARSED,
+             "UNPARSED: sudo's arguments could not be read; this request matches no command rule"},
+            {JIT_COMMAND_KIND_HOST, "not sudo: the host program and its arguments"},
+            {JIT_COMMAND_KIND_ANY, "no command named: any command through the service"},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (streq(kind, table[i].kind))
+                        return table[i].described;
+        return NULL;
 }
 
 /* "4m12s left" for pending requests, "approved 2m ago" style for the rest. */
@@ -151,20 +210,32 @@ static void print_table(json_object *list)
         for (size_t i = 0; i < n; i++) {
                 json_object *o = json_object_array_get_idx(list, i);
                 printf("%-10s %-9s %-12s %-8s %-12s %s\n", str(o, "id"), str(o, "state"), str(o, "user"),
-                       str(o, "service"), when(o, w, sizeof(w)), str(o, "command"));
+                       str(o, "service"), when(o, w, sizeof(w)), command_shown(o));
         }
 }
 
 static void print_request(json_object *o)
 {
-        static const char *const keys[] = {"id",  "state", "user",  "target", "service", "command",
+        static const char *const keys[] = {"id",  "state", "user",  "target", "service", "command", "runcwd",
                                            "tty", "rhost", "ruser", "cwd",    "reason",  "by"};
         static const char *const times[] = {"created_usec", "deadline_usec", "decided_usec", "until_usec"};
         char buf[64];
 
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                if (*str(o, keys[i]))
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                if (streq(keys[i], "command")) {
+                        /* Always shown, with what kind of command it is: exact, as typed, unparsed... */
+                        const char *kind = str(o, JIT_COMMAND_KIND_KEY);
+                        const char *described = command_kind_described(kind);
+
+                        printf("%9s: %s", "command", command_shown(o));
+                        if (described)
+                                printf("  (%s)", described);
+                        else if (*kind)
+                                printf("  (kind: %s)", kind);
+                        putchar('\n');
+                } else if (*str(o, keys[i]))
                         printf("%9s: %s\n", keys[i], str(o, keys[i]));
+        }
         for (size_t i = 0; i < ELEMENTSOF(times); i++) {
                 uint64_t t = num(o, times[i]);
                 if (t) {
@@ -327,8 +398,7 @@ static void print_grants(json_object *list)
                 printf("%-10s %-12s %-8s %-8s %-24s %-5llu %s\n", str(o, "id"), str(o, "user"),
                        str(o, "service"), str(o, "scope"),
                        jit_format_time(num(o, "until_usec"), until, sizeof(until)),
-                       (unsigned long long)num(o, "uses"),
-                       streq(str(o, "scope"), "service") ? "(any command)" : str(o, "command"));
+                       (unsigned long long)num(o, "uses"), command_shown(o));
         }
 }
 
@@ -454,10 +524,13 @@ int verb_request(Ctl *ctl, int argc, char *argv[])
                 k = sd_bus_message_read(reply, "sst", &id, &state, &deadline);
         if (k < 0)
                 return refused("request", NULL, &error, k);
-        if (ctl->json)
-                printf("{\"id\":\"%s\",\"state\":\"%s\",\"deadline_usec\":%llu}\n", id, state,
-                       (unsigned long long)deadline);
-        else if (streq(state, "pending"))
+        if (ctl->json) {
+                _cleanup_(json_putp) json_object *o = json_object_new_object();
+                if (!o || json_add_string(o, "id", id) < 0 || json_add_string(o, "state", state) < 0 ||
+                    json_add_usec(o, "deadline_usec", deadline) < 0)
+                        return refused("request", NULL, &error, -ENOMEM);
+                print_json(o);
+        } else if (streq(state, "pending"))
                 printf("Request %s is pending until %s; an approver runs: jitctl approve %s\n", id,
                        jit_format_time(deadline, buf, sizeof(buf)), id);
         else
@@ -511,12 +584,12 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 if (k <= 0 || !jit_id_valid(id))
                         return 0;
                 if (ctl->json) {
-                        json_object_object_add(o, "event", json_object_new_string("created"));
-                        json_object_object_add(o, "id", json_object_new_string(id));
+                        if (json_add_string(o, "event", "created") < 0 || json_add_string(o, "id", id) < 0)
+                                return 0;
                         print_json(o);
                 } else
                         printf("created  %s  %s wants %s: %s\n", id, str(o, "user"), str(o, "service"),
-                               str(o, "command"));
+                               command_shown(o));
         } else if (sd_bus_message_is_signal(m, JIT_BUS_INTERFACE, "RequestDecided")) {
                 k = sd_bus_message_read(m, "ssts", &id, &state, &until, &by);
                 if (k < 0 || !jit_id_valid(id))
@@ -525,11 +598,14 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 _cleanup_free_ char *b = jit_sanitize_terminal(by, strlen(by), JIT_MAX_FIELD);
                 if (!s || !b)
                         return 0;
-                if (ctl->json)
-                        printf("{\"event\":\"decided\",\"id\":\"%s\",\"state\":\"%s\",\"by\":\"%s\",\"until_"
-                               "usec\":%llu}\n",
-                               id, s, b, (unsigned long long)until);
-                else
+                if (ctl->json) {
+                        _cleanup_(json_putp) json_object *o = json_object_new_object();
+                        if (!o || json_add_string(o, "event", "decided") < 0 ||
+                            json_add_string(o, "id", id) < 0 || json_add_string(o, "state", s) < 0 ||
+                            json_add_string(o, "by", b) < 0 || json_add_usec(o, "until_usec", until) < 0)
+                                return 0;
+                        print_json(o);
+                } else
                         printf("decided  %s  %s%s%s%s%s\n", id, s, *b ? " by " : "", b,
                                until ? " until " : "",
                                until ? jit_format_time(until, buf, sizeof(buf)) : "");
