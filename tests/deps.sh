@@ -10,8 +10,8 @@ packages=(
     util-linux bsdutils procps coreutils openssl libxml2-utils libglib2.0-bin perl
     python3 python3-dbus jq valgrind
     # OpenSSH's sshd and ssh: the end-to-end test of sshd with pam_jit in its account phase
-    # (tests/e2e/16-sshd.t), and jitctl -H.
-    openssh-server openssh-client
+    # (tests/e2e/16-sshd.t), and jitctl -H; ip brings up loopback in that test's network namespace.
+    openssh-server openssh-client iproute2
 )
 
 missing=()
