@@ -8,7 +8,10 @@ say() { printf '\n%s# %s%s\n' "$dim" "$*" "$off"; }
 show() { printf '%s%s$ %s%s\n' "$bold" "$1" "$2" "$off"; }
 
 say "A sandbox with its own users, system bus, journald and jitd is up. alice may run sudo (NOPASSWD),"
-say "but pam_jit sits in sudo's account phase: another person must approve first."
+say "but sudo loads the sudo_jit approval plugin: another person must approve the exact command first."
+jit_use_sudo_plugin timeout=300 || { echo "demo: cannot switch sudo to the plugin" >&2; exit 1; }
+show root "cat /etc/sudo.conf"
+grep '^Plugin' /etc/sudo.conf
 
 show alice "sudo sh -c 'echo restarting nginx; id -un'"
 jit_bg s --as alice --pty -- sudo sh -c 'echo restarting nginx; id -un'
@@ -39,7 +42,17 @@ jit_ctl alice approve "$id2"
 show carol "jitctl deny $id2 --comment 'use the runbook'"
 jit_ctl carol deny "$id2" --comment 'use the runbook'
 jit_bg_wait s2 10
-sed 's/\r$//' "$(jit_bg_out s2)" "$(jit_bg_err s2)" | grep pam_jit | tail -n 1
+sed 's/\r$//' "$(jit_bg_out s2)" "$(jit_bg_err s2)" | grep sudo_jit | tail -n 1
+
+say "su has no plugin API: there pam_jit.so sits in the account phase of /etc/pam.d/su."
+show alice "su -c 'id -un' root"
+jit_bg su --as alice --pty --keys -- su -c 'id -un' root
+wait_for_output su 'Password:' 10 && jit_bg_send su "$JIT_PASSWORD\n"
+id3=$(jit_wait_request su 10)
+show bob "jitctl approve $id3"
+jit_ctl bob approve "$id3"
+jit_bg_wait su 10
+tr -d '\000\r' <"$(jit_bg_out su)" | grep -v '^Password:' | grep -v '^$'
 
 say "What the admin sees:"
 show root "journalctl -t jitd JIT_REQUEST_ID=$id"
