@@ -15,7 +15,7 @@ ok "sudo is still waiting" jit_bg_running s
 
 list=$(jit_ctl bob list)
 like "$list" "$id +pending +alice +sudo" "bob's jitctl list shows it pending, for alice and sudo"
-like "$list" "sudo -n id -un" "with the command alice typed"
+like "$list" " id -un" "with the command sudo will run (id -un, without sudo's options)"
 json=$(jit_ctl bob show --json "$id")
 is "$(jq -r .user <<<"$json")" alice "show --json: the requester is alice"
 is "$(jq -r .uid <<<"$json")" "$(jit_uid alice)" "show --json: with alice's uid"
@@ -34,7 +34,7 @@ is "$(jit_ctl bob show --json "$id" | jq -r .state)" approved "jitd shows the re
 req=$(jit_journal_json -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=request)
 is "$(jq -r .JIT_USER <<<"$req")" alice "journalctl: the request record names alice"
 is "$(jq -r .JIT_SERVICE <<<"$req")" sudo "journalctl: ...the service"
-is "$(jq -r .JIT_COMMAND <<<"$req")" "sudo -n id -un" "journalctl: ...the command"
+is "$(jq -r .JIT_COMMAND <<<"$req")" "id -un" "journalctl: ...the command sudo will run"
 is "$(jq -r .MESSAGE_ID <<<"$req")" 5a1b0e2c9d4f4e6f8a7b3c2d1e0f9a01 "journalctl: ...with the request MESSAGE_ID"
 app=$(jit_journal_json -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve)
 is "$(jq -r .JIT_APPROVER <<<"$app")" bob "journalctl: the approval names bob"

@@ -67,17 +67,17 @@ if jit_have_real_sudo; then
     ok "as root" grep -qx root "$(jit_bg_out s)"
     is "$(pending_count)" 0 "nothing is pending"
 
-    jit_journal_wait 5 -t jitd JIT_RECORD=approve JIT_RULE=status JIT_COMMAND="sudo -n id -un"
-    app=$(jit_journal_json -t jitd JIT_RECORD=approve JIT_RULE=status JIT_COMMAND="sudo -n id -un" | head -n1)
+    jit_journal_wait 5 -t jitd JIT_RECORD=approve JIT_RULE=status JIT_COMMAND="id -un"
+    app=$(jit_journal_json -t jitd JIT_RECORD=approve JIT_RULE=status JIT_COMMAND="id -un" | head -n1)
     sid=$(jq -r .JIT_REQUEST_ID <<<"$app")
     like "$sid" "^$JIT_ID_RE\$" "journalctl: the use is recorded as an approval ($sid)"
     is "$(jq -r .JIT_DECIDED_BY <<<"$app")" "rule status" "journalctl: ...decided by 'rule status'"
     is "$(jq -r .JIT_USER <<<"$app")" alice "journalctl: ...for alice"
     is "$(jq -r .JIT_STATE <<<"$app")" approved "journalctl: ...state approved"
     req=$(jit_journal_json -t jitd JIT_RECORD=request JIT_REQUEST_ID="$sid")
-    is "$(jq -r .JIT_COMMAND <<<"$req")" "sudo -n id -un" "journalctl: the request record has the command"
+    is "$(jq -r .JIT_COMMAND <<<"$req")" "id -un" "journalctl: the request record has the command sudo runs, without sudo's options"
     ok "the journal file has the request and its approval by rule status" \
-        journal_file_has ".type == \"approve\" and .fields.request_id == \"$sid\" and .fields.by == \"rule status\" and .fields.command == \"sudo -n id -un\""
+        journal_file_has ".type == \"approve\" and .fields.request_id == \"$sid\" and .fields.by == \"rule status\" and .fields.command == \"id -un\""
     # The journal records before sudo runs: the approval precedes nothing else of this request.
     ok "the journal file's request record comes before its approval" \
         jq -e -s "[.[] | select(.fields.request_id == \"$sid\") | .type] == [\"request\", \"approve\"]" "$JOURNAL"

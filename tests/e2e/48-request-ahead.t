@@ -43,7 +43,7 @@ like "$out" "^Request $id is pending until .*; an approver runs: jitctl approve 
 json=$(jit_ctl bob show --json "$id")
 is "$(jq -r '.state + " " + .user + " " + (.uid | tostring) + " " + .service' <<<"$json")" "pending alice $(jit_uid alice) sudo" \
     "bob sees it: pending, for alice (uid from the bus), service sudo"
-is "$(jq -r .command <<<"$json")" "sudo id -un" "the command as sudo will get it"
+is "$(jq -r '.command + " " + .command_kind' <<<"$json")" "id -un bare" "the command as sudo will run it, a bare name"
 like "$(jit_ctl bob list)" "$id +pending +alice +sudo" "it is in bob's jitctl list"
 like "$(jit_ctl alice approve "$id" 2>&1)" "own request" "alice cannot approve it herself"
 out=$(jit_ctl bob approve "$id" 2>&1)

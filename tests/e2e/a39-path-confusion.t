@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 jit_have_real_sudo || skip_all "$(jit_why_no_real_sudo)"
-plan 21
+plan 22
 
 jit_config <<EOF
 [Daemon]
@@ -95,3 +95,4 @@ id=$(jit_wait_request u1)
 like "$id" "^$JIT_ID_RE\$" "sudo -u bob id -u is not covered by the grant for root ($id)"
 jit_ctl bob deny "$id" >/dev/null
 jit_bg_wait u1 10
+is "$?" 1 "denied: sudo -u bob exits 1"
