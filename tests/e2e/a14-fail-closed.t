@@ -5,7 +5,7 @@
 # the module steps aside (PAM_IGNORE) and never grants by itself under a `sufficient` line.
 source "$(dirname "$0")/../lib.sh"
 
-plan 39
+plan 40
 
 # PAMTESTER: pamtester, with the sanitizer runtimes preloaded in a sanitizer build (as jit_pamtester
 # does; jit_bg needs a command it can exec, not a function).
@@ -16,6 +16,22 @@ _libs=$(jit_sanitizer_libs | paste -sd:)
 
 # elapsed_below START SECONDS: fewer than SECONDS seconds passed since START ($EPOCHREALTIME).
 elapsed_below() { awk -v s="$1" -v now="$EPOCHREALTIME" -v lim="$2" 'BEGIN { exit !(now - s < lim) }'; }
+
+# stopped PID: true once PID is in the stopped state (a SIGSTOP takes effect asynchronously).
+stopped() { [[ $(sed -n 's/^.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null) == T ]]; }
+
+# bus_refuses: true once a connect to the system bus socket is refused (nobody listens on it any
+# more), as opposed to reaching a daemon that is still dying.
+bus_refuses() {
+    /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.connect(sys.argv[1])
+except ConnectionRefusedError:
+    sys.exit(0)
+sys.exit(1)' /run/dbus/system_bus_socket
+}
 
 # try NAME SERVICE: run pamtester SERVICE for alice in the background, wait (30 s at most), set rc and
 # t0 (its start time).
@@ -73,7 +89,8 @@ is "$rc" 1 "denied under failmode=open (status $rc)"
 
 # --- jitd owns its name but does not answer ----------------------------------------------------
 pid=$(jit_jitd_pid)
-ok "jitd is frozen (SIGSTOP)" kill -STOP "$pid"
+kill -STOP "$pid"
+ok "jitd is frozen (SIGSTOP)" wait_for 5 stopped "$pid"
 try hung jit-open
 is "$rc" 1 "a jitd that does not answer denies, even under failmode=open (status $rc)"
 ok "within the module's call timeout, not sd-bus's 25 s" elapsed_below "$t0" 10
@@ -93,7 +110,8 @@ ok "the socket is put back" mv /run/dbus/moved_socket /run/dbus/system_bus_socke
 
 # --- the bus is frozen ------------------------------------------------------------------------
 dbus=$(cat "$JIT_SANDBOX_DIR/dbus.pid")
-ok "dbus-daemon is frozen (SIGSTOP)" kill -STOP "$dbus"
+kill -STOP "$dbus"
+ok "dbus-daemon is frozen (SIGSTOP)" wait_for 5 stopped "$dbus"
 try frozen jit-test
 is "$rc" 1 "a frozen bus: denied (status $rc)"
 ok "without hanging" elapsed_below "$t0" 10
@@ -101,7 +119,11 @@ ok "saying why" jit_bg_has frozen 'pam_jit: cannot reach jitd \(system bus: .*\)
 ok "dbus-daemon thaws" kill -CONT "$dbus"
 
 # --- the bus is gone --------------------------------------------------------------------------
-ok "dbus-daemon is killed" kill -KILL "$dbus"
+kill -KILL "$dbus"
+# Check only once it is gone: a client that connects while it dies reaches a listening socket and
+# fails differently.
+ok "dbus-daemon is killed: its process is gone" wait_for 5 _jit_pid_gone "$dbus"
+ok "and its socket refuses connections" wait_for 5 bus_refuses
 try nobus jit-test
 is "$rc" 1 "no bus: denied (status $rc)"
 ok "quickly" elapsed_below "$t0" 5
