@@ -67,7 +67,6 @@ $(BUILD)/pam_jit.so: $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) pam_jit/pam_jit.map
 # copied: everything in pam_jit/ but the PAM glue and PAM gathering. libsystemd only.
 PLUGIN_SRC := $(SUDO_SRC) $(filter-out pam_jit/pam_jit.c pam_jit/pam-context.c,$(PAM_SRC)) \
               lib/id.c lib/sanitize.c lib/duration.c
-$(BUILD)/obj/sudo_jit/%.o $(BUILD)/obj-plain/sudo_jit/%.o: CFLAGS += -Ipam_jit
 # setuid sudo cannot load a sanitizer-instrumented .so (the runtime would have to be loaded first, and
 # sudo ignores LD_PRELOAD), so a sanitizer build compiles the plugin alone without -fsanitize, from its
 # own objects (obj-plain): the end-to-end tests then drive the real sudo with the plugin in both builds,

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "context.h"
+#include "../pam_jit/context.h"
 
 /* What open() learns about the invoking user; owned by the plugin's context until close(). */
 typedef struct SudoUser {

@@ -9,11 +9,11 @@
 #include <syslog.h>
 #include <sudo_plugin.h>
 
-#include "client.h"
-#include "messages.h"
-#include "options.h"
-#include "reason.h"
-#include "sigwatch.h"
+#include "../pam_jit/client.h"
+#include "../pam_jit/messages.h"
+#include "../pam_jit/options.h"
+#include "../pam_jit/reason.h"
+#include "../pam_jit/sigwatch.h"
 #include "sudo-context.h"
 #include "util.h"
 
