@@ -3,7 +3,9 @@
 # jitd never says so; and the request expires in jitd too.
 source "$(dirname "$0")/../lib.sh"
 
-plan 8
+plan 9
+# stopped PID: true once PID is in the stopped state (a SIGSTOP takes effect asynchronously).
+stopped() { [[ $(sed -n 's/^.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null) == T ]]; }
 took() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 # jitd answers: it expires the request at the module's timeout (smaller than RequestTimeout=60s).
@@ -22,6 +24,7 @@ jit_bg f --pamtester -- jit-test alice acct_mgmt
 id=$(jit_wait_request f)
 t0=$EPOCHREALTIME
 kill -STOP "$(jit_jitd_pid)"
+ok "jitd is frozen (SIGSTOP)" wait_for 5 stopped "$(jit_jitd_pid)"
 jit_bg_wait f 20
 isnt "$?" 0 "with jitd frozen, the module still gives up and denies"
 t=$(took "$t0")
