@@ -160,6 +160,8 @@ int request_decide(Request *r, RequestState state, const char *by, const char *c
 PolicyScope request_scope(const Request *r);
 /* The command as people see it: "ANY COMMAND (whole service)" for a request for no command. */
 const char *request_command_shown(const Request *r);
+/* Which front end asked: "pam", "sudo-plugin", or "ahead" (jitctl request). */
+const char *request_front(const Request *r);
 void request_free(Request *r);
 void request_free_all(Context *ctx);
 

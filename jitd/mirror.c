@@ -177,7 +177,7 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
                 k |= entry_add(e, "JIT_COMMAND", request_command_shown(r));
                 k |= entry_add(e, "JIT_COMMAND_KIND", command_kind_to_string(r->command_kind));
                 k |= entry_add(e, "JIT_COMMAND_EXACT", r->command_kind == COMMAND_EXACT ? "1" : "0");
-                k |= entry_add(e, "JIT_FRONT", r->plugin ? "sudo-plugin" : r->ahead ? "ahead" : "pam");
+                k |= entry_add(e, "JIT_FRONT", request_front(r));
                 k |= entry_add(e, "JIT_CWD", r->cwd);
                 k |= entry_add(e, "JIT_RUNCWD", r->runcwd);
                 k |= entry_add(e, "JIT_TTY", r->tty);

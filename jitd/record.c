@@ -57,8 +57,7 @@ static void fields_for_request(FieldSet *s, const Request *r)
         field_add(s, "service", r->service);
         field_add(s, "command", r->command);
         field_add(s, "command_kind", command_kind_to_string(r->command_kind));
-        if (r->plugin)
-                field_add(s, "front", "sudo-plugin");
+        field_add(s, "front", request_front(r));
         field_add(s, "runcwd", r->runcwd);
         field_add(s, "tty", r->tty);
         field_add(s, "rhost", r->rhost);

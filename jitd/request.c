@@ -171,6 +171,11 @@ const char *request_command_shown(const Request *r)
         return r->command_kind == COMMAND_ANY ? JIT_COMMAND_ANY_SHOWN : r->command;
 }
 
+const char *request_front(const Request *r)
+{
+        return r->plugin ? "sudo-plugin" : r->ahead ? "ahead" : "pam";
+}
+
 PolicyScope request_scope(const Request *r)
 {
         if (r->any_command || r->command_kind == COMMAND_ANY)
