@@ -309,19 +309,16 @@ static int append_request(sd_bus_message *reply, const Request *r)
         unsigned needed = r->rule ? r->rule->approvals : 1;
 
         return sd_bus_message_append(
-            reply, "a{sv}", 25, "front", "s",
-            r->plugin  ? "sudo-plugin"
-            : r->ahead ? "ahead"
-                       : "pam",
-            "command_kind", "s", command_kind_to_string(r->command_kind), "runcwd", "s",
-            r->runcwd ? r->runcwd : "", "id", "s", r->id, "state", "s", request_state_to_string(r->state),
-            "user", "s", r->user, "uid", "u", (uint32_t)r->uid, "target", "s", r->target ? r->target : "",
-            "service", "s", r->service, "command", "s", r->command, "tty", "s", r->tty, "rhost", "s",
-            r->rhost, "ruser", "s", r->ruser, "cwd", "s", r->cwd, "reason", "s", r->reason, "created_usec",
-            "t", r->created_usec, "deadline_usec", "t", r->deadline_usec, "decided_usec", "t",
-            r->decided_usec, "until_usec", "t", r->until_usec, "by", "s", r->by ? r->by : "", "comment", "s",
-            r->comment ? r->comment : "", "rule", "s", r->rule ? r->rule->name : "", "approvals", "u",
-            (uint32_t)r->n_approvals, "approvals_needed", "u", (uint32_t)needed, "grant", "s", r->grant_id);
+            reply, "a{sv}", 25, "front", "s", request_front(r), "command_kind", "s",
+            command_kind_to_string(r->command_kind), "runcwd", "s", r->runcwd ? r->runcwd : "", "id", "s",
+            r->id, "state", "s", request_state_to_string(r->state), "user", "s", r->user, "uid", "u",
+            (uint32_t)r->uid, "target", "s", r->target ? r->target : "", "service", "s", r->service,
+            "command", "s", r->command, "tty", "s", r->tty, "rhost", "s", r->rhost, "ruser", "s", r->ruser,
+            "cwd", "s", r->cwd, "reason", "s", r->reason, "created_usec", "t", r->created_usec,
+            "deadline_usec", "t", r->deadline_usec, "decided_usec", "t", r->decided_usec, "until_usec", "t",
+            r->until_usec, "by", "s", r->by ? r->by : "", "comment", "s", r->comment ? r->comment : "",
+            "rule", "s", r->rule ? r->rule->name : "", "approvals", "u", (uint32_t)r->n_approvals,
+            "approvals_needed", "u", (uint32_t)needed, "grant", "s", r->grant_id);
 }
 
 static int emit_created(Context *ctx, const Request *r)
