@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 jit_have_sudo_plugin || skip_all "$(jit_why_no_sudo_plugin)"
-plan 46
+plan 48
 
 jit_use_sudo_plugin timeout=20 || bail_out "jit_use_sudo_plugin failed"
 
@@ -100,6 +100,13 @@ ok "sudo -l lists alice's rights" jit_as alice sudo -n -l
 ok "sudo -v validates" jit_as alice sudo -n -v
 ok "sudo -k drops the timestamp" jit_as alice sudo -k
 is "$(requests)" "$before" "sudo -l, -v and -k created no request"
+
+# --- a bad option in sudo.conf: sudo refuses to run anything --------------------------------------
+jit_use_sudo_plugin timeout=20 bogus=1 || bail_out "jit_use_sudo_plugin failed"
+out=$(jit_as alice sudo -n echo ran 2>&1)
+is "$?" 1 "an unknown plugin option: sudo exits 1"
+like "$out" "sudo_jit: misconfigured \(see the system log\); access denied" "the plugin says it is misconfigured"
+jit_use_sudo_plugin timeout=20 || bail_out "jit_use_sudo_plugin failed"
 
 # --- jitd down: refused at once -------------------------------------------------------------------
 jit_stop TERM || true
