@@ -577,8 +577,14 @@ jit_why_no_real_sudo() {
 # exit 99. E.g.  jit_preload_prefix pre; jit_bg l --pty -- "${pre[@]}" login alice
 jit_preload_prefix() {
     local -n _jit_pre_ref=$1
-    local libs
+    local libs crypt
     libs=$(jit_sanitizer_libs | paste -sd:)
+    # ASan intercepts crypt(3) and looks the real one up at start: libcrypt, loaded later with
+    # pam_unix, would leave that pointer null and pam_unix would jump to 0. Preload it too.
+    if [[ $libs == *libasan* ]]; then
+        crypt=$(ldconfig -p | awk '$1 == "libcrypt.so.1" { print $NF; exit }')
+        [[ -z $crypt ]] || libs+=:$crypt
+    fi
     _jit_pre_ref=()
     [[ -z $libs ]] || _jit_pre_ref=(env LD_PRELOAD="$libs"
         ASAN_OPTIONS="${JIT_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}"

@@ -16,11 +16,18 @@ command -v ssh >/dev/null || skip_all "ssh is not installed (Debian package open
 command -v ip >/dev/null || skip_all "ip is not installed (Debian package iproute2)"
 [[ -f /etc/pam.d/sshd ]] && grep -qF "$JIT_PAM_MODULE" /etc/pam.d/sshd ||
     skip_all "the sandbox's /etc/pam.d/sshd does not carry pam_jit"
-plan 36
+plan 39
 
 T=$JIT_TMP
 NS=$JIT_SANDBOX_DIR/netns-sshd
-jit_preload_prefix PRE
+# A sanitizer build preloads the runtime into sshd (run by root here, as by init), so pam_jit.so
+# can load into its monitor. Without leak checking: LeakSanitizer's exit-time scan uses syscalls
+# that the seccomp sandbox of sshd's pre-authentication child kills it for (SIGSYS). pamtester and
+# valgrind check the module's leaks (14-login-pamtester.t, 50-valgrind-module.t, a20).
+# sshd's processes do not keep our stderr: their sanitizer reports go to files, checked at the end.
+JIT_ASAN_OPTIONS=${JIT_ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:exitcode=99:log_path=$T/sanitizer} \
+    JIT_UBSAN_OPTIONS=${JIT_UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=$T/sanitizer} \
+    jit_preload_prefix PRE
 
 # A network namespace with only loopback, kept by a bind mount so sshd and ssh can both enter it
 # (the mount goes with the sandbox's mount namespace).
@@ -91,6 +98,15 @@ is "$(jq -r .service <<<"$json")" sshd "the service is sshd"
 is "$(jq -r .rhost <<<"$json")" 127.0.0.1 "the request shows where she comes from"
 ok "no session before the approval: ssh still waits" jit_bg_running ok
 nok "and the remote command has not run" jit_bg_has ok 'remote:'
+# host_pid: the pid of the process that has pam_jit.so loaded (sshd's privileged monitor).
+host_pid() { grep -lF "$JIT_PAM_MODULE" /proc/[0-9]*/maps 2>/dev/null | head -n1 | cut -d/ -f3; }
+pid=$(host_pid)
+is "$(readlink "/proc/$pid/exe" 2>/dev/null)" $SSHD "the module waits inside sshd itself (pid ${pid:-none})"
+if jit_sanitized; then
+    ok "with the sanitizer runtime loaded there" grep -q 'libasan\|libubsan' "/proc/$pid/maps"
+else
+    skip "plain build: no sanitizer runtime to load"
+fi
 if jit_bg_has ok "$id"; then
     note "this sshd shows the request id while waiting"
 else
@@ -99,7 +115,8 @@ fi
 ok "bob approves" jit_ctl bob approve "$id"
 rc=0
 jit_bg_wait ok 20 || rc=$?
-is "$rc" 0 "ssh exits 0 (status $rc)"
+is "$rc" 0 "ssh exits 0 (status $rc)" ||
+    diag "ssh wrote:" "$(jit_bg_output ok)" "the end of sshd's log:" "$(tail -n 20 "$T/sshd.log")"
 ok "the remote command ran, as alice" jit_bg_has ok '^remote:alice$'
 ok "sshd's log: alice's key was accepted" grep -q 'Accepted publickey for alice from 127.0.0.1' "$T/sshd.log"
 ok "the ssh client shows the module's request line (as a banner)" jit_bg_has ok "pam_jit: access to sshd needs approval .* request $id"
@@ -148,3 +165,5 @@ ok "jitd cancels $id: the module's bus connection went with sshd's process" wait
 nok "and $id can no longer be approved" jit_ctl bob approve "$id"
 stop_sshd
 is "$?" 0 "sshd stops on SIGTERM"
+reports=$(cat "$T"/sanitizer.* 2>/dev/null)
+is "$reports" "" "no sanitizer report from sshd's processes (a sanitizer build preloads the runtime)"
