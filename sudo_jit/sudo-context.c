@@ -3,6 +3,7 @@
  * never altered: the approver must see exactly what will run. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,7 +141,7 @@ int jit_sudo_context_build(const SudoUser *u, char *const command_info[], char *
         c.ruid = u->uid;
 
         *ret_item = "command=";
-        r = copy_exact(jit_sudo_lookup(command_info, "command"), JIT_MAX_PATH, true, &c.command);
+        r = copy_exact(jit_sudo_lookup(command_info, "command"), JIT_MAX_PATH, false, &c.command);
         if (r < 0)
                 return r;
         *ret_item = "runas_user=";
@@ -166,6 +167,30 @@ int jit_sudo_context_build(const SudoUser *u, char *const command_info[], char *
                 r = copy_exact(v, JIT_MAX_PATH, true, &c.runcwd);
                 if (r < 0)
                         return r;
+        }
+        /* Without a directory of its own (cwd= comes only with -D/--chdir or sudoers' runcwd) the
+         * command runs where the user is. */
+        if (!c.runcwd && u->cwd && !(c.runcwd = strdup(u->cwd)))
+                return -ENOMEM;
+        /* sudo 1.9.13 leaves a relative command ("./run.sh") as typed and runs it in that
+         * directory: the directory makes it absolute. Without one, or with "..", we cannot name the
+         * program: refuse. */
+        *ret_item = "command=";
+        if (c.command[0] != '/') {
+                _cleanup_free_ char *abs = NULL;
+                const char *rel = c.command;
+
+                while (rel[0] == '.' && rel[1] == '/')
+                        rel += 2;
+                /* sudo resolves a bare name to a path or refuses: "command=id" is malformed. */
+                if (!strchr(c.command, '/') || !c.runcwd || !*rel || strstr(rel, ".."))
+                        return -EINVAL;
+                if (asprintf(&abs, "%s%s%s", c.runcwd, streq(c.runcwd, "/") ? "" : "/", rel) < 0)
+                        return -ENOMEM;
+                if (strlen(abs) >= JIT_MAX_PATH)
+                        return -ENAMETOOLONG;
+                free(c.command);
+                c.command = TAKE_PTR(abs);
         }
         v = jit_sudo_lookup(command_info, "sudoedit");
         c.sudoedit = v && streq(v, "true");

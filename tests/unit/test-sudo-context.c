@@ -96,8 +96,9 @@ static void test_context(Tap *t)
 
         r = jit_sudo_context_build(&u, V("command=/bin/true", "runas_user=root"), V("true", "a b", ""), &c,
                                    &item);
-        tap_ok(t, r == 0 && c.argc == 3 && c.argv_len == 10 && !c.runcwd,
-               "run_argv: blanks and empty words are kept exactly");
+        tap_ok(t, r == 0 && c.argc == 3 && c.argv_len == 10 && streq(c.runcwd, "/home/alice"),
+               "run_argv: blanks and empty words are kept exactly; without cwd= the command runs in the "
+               "user's");
         jit_context_done(&c);
 
         static const struct {
@@ -107,7 +108,8 @@ static void test_context(Tap *t)
         } bad[] = {
             {NULL, "runas_user=root", NULL, -ENXIO, "command=", "no command="},
             {"command=", "runas_user=root", NULL, -ENXIO, "command=", "an empty command="},
-            {"command=id", "runas_user=root", NULL, -EINVAL, "command=", "a relative command="},
+            {"command=id", "runas_user=root", NULL, -EINVAL,
+             "command=", "a bare command= (sudo gives a path)"},
             {"command=/usr/bin/\xff", "runas_user=root", NULL, -EILSEQ, "command=", "a command= not UTF-8"},
             {"command=/usr/bin/id", NULL, NULL, -ENXIO, "runas_user=", "no runas_user="},
             {"command=/usr/bin/id", "runas_user=r\xc3", NULL, -EILSEQ,
@@ -116,6 +118,8 @@ static void test_context(Tap *t)
              "runcwd=", "a relative runcwd="},
             {"command=/usr/bin/id", "runas_user=root", "runas_group=\xed\xa0\x80", -EILSEQ,
              "runas_group=", "a surrogate in runas_group="},
+            {"command=../x", "runas_user=root", "runcwd=/srv", -EINVAL,
+             "command=", "a command= with '..' under runcwd"},
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 char *ci[4] = {NULL};
@@ -131,6 +135,12 @@ static void test_context(Tap *t)
                 tap_ok(t, r == bad[i].error && item && streq(item, bad[i].item) && !c.command,
                        "command_info: %s is refused (%s)", bad[i].name, strerror(-r));
         }
+
+        r = jit_sudo_context_build(&u, V("command=./run.sh", "runas_user=root", "runcwd=/srv/b"),
+                                   V("run.sh"), &c, &item);
+        tap_ok(t, r == 0 && c.command && streq(c.command, "/srv/b/run.sh"),
+               "command_info: a relative command= under -D is made absolute against runcwd=");
+        jit_context_done(&c);
 
         r = jit_sudo_context_build(&u, V("command=/bin/echo", "runas_user=root"), V("echo", "caf\xe9"), &c,
                                    &item);
