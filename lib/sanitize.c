@@ -117,8 +117,8 @@ bool jit_codepoint_escaped(uint32_t c)
 {
         size_t lo = 0, hi = ELEMENTSOF(escaped_ranges);
 
-        if (c < 0x20 || c == 0x7f)
-                return true;
+        if (c < 0x80) /* ASCII, the common case: only its controls */
+                return c < 0x20 || c == 0x7f;
         /* Noncharacters U+FFFE and U+FFFF of every plane (sd-bus refuses them too). */
         if ((c & 0xfffe) == 0xfffe)
                 return true;
