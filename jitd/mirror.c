@@ -42,7 +42,9 @@ static const struct {
     [RECORD_CHECKPOINT] = {JIT_MESSAGE_CHECKPOINT, LOG_DEBUG},
 };
 
-/* Add KEY=value; the value is sanitised again (it may come from a caller) and bounded (A37). */
+/* Add KEY=value, bounded (A37). Values were sanitised when they arrived (their backslashes
+ * doubled); this pass escapes anything unsafe that is left without doubling those again, so journald
+ * shows what jitctl shows. */
 static int entry_add(MirrorEntry *e, const char *key, const char *value)
 {
         _cleanup_free_ char *v = NULL;
@@ -51,7 +53,7 @@ static int entry_add(MirrorEntry *e, const char *key, const char *value)
                 return 0;
         if (e->n >= MIRROR_MAX_FIELDS)
                 return -E2BIG;
-        v = jit_sanitize(value, strlen(value), JIT_MAX_COMMAND);
+        v = jit_sanitize_terminal(value, strlen(value), JIT_MAX_COMMAND);
         if (!v || asprintf(&e->fields[e->n], "%s=%s", key, v) < 0)
                 return -ENOMEM;
         e->n++;

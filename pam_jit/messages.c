@@ -19,10 +19,12 @@
 #define REASON_HINT                                                                                         \
         "this request needs a reason; give one ahead of time with: jitctl request --reason TEXT -- COMMAND"
 
-/* A sanitised copy for showing; "?" when memory ran out, so a message is never lost. */
+/* A sanitised copy for showing; "?" when memory ran out, so a message is never lost. What jitd sends
+ * was sanitised there (backslashes doubled): only what is still unsafe is escaped here, so the user
+ * sees the same text as the approver. */
 static char *shown(const char *s)
 {
-        char *r = jit_sanitize(s ? s : "", s ? strlen(s) : 0, JIT_MAX_FIELD);
+        char *r = jit_sanitize_terminal(s ? s : "", s ? strlen(s) : 0, JIT_MAX_FIELD);
         return r ? r : strdup("?");
 }
 
