@@ -233,6 +233,10 @@ static void print_request(json_object *o)
                         else if (*kind)
                                 printf("  (kind: %s)", kind);
                         putchar('\n');
+                        /* A Scope=service rule: approving this one command opens a grant for all. */
+                        if (streq(str(o, "grant_scope"), JIT_SCOPE_SERVICE) &&
+                            !streq(kind, JIT_COMMAND_KIND_ANY))
+                                printf("%9s: %s once approved\n", "grant", JIT_COMMAND_ANY_SHOWN);
                 } else if (*str(o, keys[i]))
                         printf("%9s: %s\n", keys[i], str(o, keys[i]));
         }

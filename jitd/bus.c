@@ -309,7 +309,8 @@ static int append_request(sd_bus_message *reply, const Request *r)
         unsigned needed = r->rule ? r->rule->approvals : 1;
 
         return sd_bus_message_append(
-            reply, "a{sv}", 25, "front", "s", request_front(r), "command_kind", "s",
+            reply, "a{sv}", 26, "front", "s", request_front(r), "grant_scope", "s",
+            policy_scope_to_string(request_scope(r)), "command_kind", "s",
             command_kind_to_string(r->command_kind), "runcwd", "s", r->runcwd ? r->runcwd : "", "id", "s",
             r->id, "state", "s", request_state_to_string(r->state), "user", "s", r->user, "uid", "u",
             (uint32_t)r->uid, "target", "s", r->target ? r->target : "", "service", "s", r->service,

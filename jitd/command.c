@@ -217,9 +217,15 @@ int command_identify(const CommandInput *in, Command *ret)
                         k = -EINVAL;
         } else if (in->exe && *in->exe) {
                 /* su, login, sshd: the program the kernel runs, then the arguments it was given. */
+                size_t n = in->argc;
+
+                /* sshd rewrites its process title ("sshd: alice [priv]" and empty words): trailing
+                 * empty words say nothing. */
+                while (n > 1 && !*in->argv[n - 1])
+                        n--;
                 c.kind = COMMAND_HOST;
                 k = words_add_str(&l, in->exe);
-                for (size_t i = 1; k >= 0 && i < in->argc; i++)
+                for (size_t i = 1; k >= 0 && i < n; i++)
                         k = words_add_str(&l, in->argv[i]);
         }
         /* A sudo request with no run-as user runs as root (sudo's default target). */

@@ -16,7 +16,7 @@ command -v ssh >/dev/null || skip_all "ssh is not installed (Debian package open
 command -v ip >/dev/null || skip_all "ip is not installed (Debian package iproute2)"
 [[ -f /etc/pam.d/sshd ]] && grep -qF "$JIT_PAM_MODULE" /etc/pam.d/sshd ||
     skip_all "the sandbox's /etc/pam.d/sshd does not carry pam_jit"
-plan 39
+plan 40
 
 T=$JIT_TMP
 NS=$JIT_SANDBOX_DIR/netns-sshd
@@ -96,6 +96,8 @@ json=$(jit_ctl bob show --json "$id")
 is "$(jq -r .user <<<"$json")" alice "the requester is alice"
 is "$(jq -r .service <<<"$json")" sshd "the service is sshd"
 is "$(jq -r .rhost <<<"$json")" 127.0.0.1 "the request shows where she comes from"
+is "$(jq -r '.command + " " + .command_kind' <<<"$json")" "/usr/sbin/sshd host" \
+    "the command is the host program, not sshd's rewritten process title"
 ok "no session before the approval: ssh still waits" jit_bg_running ok
 nok "and the remote command has not run" jit_bg_has ok 'remote:'
 # host_pid: the pid of the process that has pam_jit.so loaded (sshd's privileged monitor).
