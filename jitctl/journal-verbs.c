@@ -22,7 +22,7 @@
 #include "util.h"
 
 #define DEFAULT_JOURNAL "/var/lib/jit/journal.jsonl"
-#define DEFAULT_PUBKEY "/etc/jit/journal.pub"
+#define DEFAULT_PUBKEY "/var/lib/jit/journal.pub"
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
 #define RECEIPT_MAX (4 * JOURNAL_MAX_LINE)

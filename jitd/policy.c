@@ -19,7 +19,7 @@
 #define DEFAULT_APPROVER_GROUP "jit-approvers"
 #define DEFAULT_STATE_DIRECTORY "/var/lib/jit"
 #define DEFAULT_JOURNAL_NAME "journal.jsonl"
-#define DEFAULT_PUBLIC_KEY_FILE "/etc/jit/journal.pub"
+#define DEFAULT_PUBLIC_KEY_NAME "journal.pub"
 #define MAX_ERROR_MESSAGE 2048
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -1172,6 +1172,12 @@ static int resolve(Parser *p)
                 d->journal_file = NULL;
                 return fail_at(p, -ENOMEM, NULL, 0, "out of memory");
         }
+        /* The key is published from the state directory: jitd never writes under /etc (A45). */
+        if (!d->public_key_file &&
+            asprintf(&d->public_key_file, "%s/%s", d->state_directory, DEFAULT_PUBLIC_KEY_NAME) < 0) {
+                d->public_key_file = NULL;
+                return fail_at(p, -ENOMEM, NULL, 0, "out of memory");
+        }
 
         for (size_t i = 0; i < pol->n_rules; i++) {
                 PolicyRule *rule = &pol->rules[i];
@@ -1264,10 +1270,9 @@ int policy_load(const char *main_path, const char *dropin_dir, Policy **ret, Pol
             .max_grant_usec = 8 * 3600 * USEC_PER_SEC,
             .epoch_length_usec = 3600 * USEC_PER_SEC,
             .state_directory = strdup(DEFAULT_STATE_DIRECTORY),
-            .public_key_file = strdup(DEFAULT_PUBLIC_KEY_FILE),
         };
         p.policy = pol;
-        if (!pol->daemon.approver_group || !pol->daemon.state_directory || !pol->daemon.public_key_file)
+        if (!pol->daemon.approver_group || !pol->daemon.state_directory)
                 r = fail_at(&p, -ENOMEM, NULL, 0, "out of memory");
         else
                 r = parse_file(&p, AT_FDCWD, main_path, main_path);

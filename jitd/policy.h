@@ -82,7 +82,7 @@ typedef struct PolicyDaemon {
         uint64_t epoch_length_usec;    /* EpochLength=, default 1 h */
         char *state_directory;         /* StateDirectory=, default /var/lib/jit */
         char *journal_file;            /* JournalFile=, default <StateDirectory>/journal.jsonl */
-        char *public_key_file;         /* PublicKeyFile=, default /etc/jit/journal.pub */
+        char *public_key_file;         /* PublicKeyFile=, default <StateDirectory>/journal.pub */
 } PolicyDaemon;
 
 typedef struct Policy {

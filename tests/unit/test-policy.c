@@ -847,7 +847,7 @@ static void test_grants(Tap *t)
                p->daemon.request_timeout_usec == 5 * m && p->daemon.epoch_length_usec == 60 * m &&
                    streq(p->daemon.state_directory, "/var/lib/jit") &&
                    streq(p->daemon.journal_file, "/var/lib/jit/journal.jsonl") &&
-                   streq(p->daemon.public_key_file, "/etc/jit/journal.pub") &&
+                   streq(p->daemon.public_key_file, "/var/lib/jit/journal.pub") &&
                    streq(p->daemon.approver_group, "jit-approvers"),
                "[Daemon] defaults");
 }
