@@ -1,6 +1,6 @@
 /* jitctl verbs that read the signed journal offline: log, verify, checkpoint, prove, verify-proof.
  * argv[0] is the verb's name; each parses its own options. Exit status: 0 ok, 1 failed or tampered,
- * 2 bad usage. Defaults: --journal /var/lib/jit/journal.jsonl, --key /etc/jit/journal.pub, or
+ * 2 bad usage. Defaults: --journal /var/lib/jit/journal.jsonl, --key /var/lib/jit/journal.pub, or
  * $JIT_JOURNAL and $JIT_JOURNAL_PUB. */
 #pragma once
 

@@ -22,7 +22,7 @@ typedef struct JournalOptions {
         const char *path;      /* the journal file, e.g. /var/lib/jit/journal */
         const char *state_dir; /* epoch keys, e.g. /var/lib/jit/keys (created 0700) */
         const char
-            *pubkey_path;    /* where the identity verifier key is published, e.g. /etc/jit/journal.pub */
+            *pubkey_path;    /* where the identity verifier key is published, e.g. /var/lib/jit/journal.pub */
         const char *origin;  /* checkpoint origin and key name, e.g. "host.example/jit" */
         uint64_t epoch_usec; /* key epoch length for new epochs; 0 = JOURNAL_DEFAULT_EPOCH_USEC */
         uint64_t now_usec;   /* CLOCK_REALTIME; tests pass fake times */
