@@ -558,8 +558,8 @@ static int section_open(Parser *p, const char *s, size_t len)
 /* ---- Keys ------------------------------------------------------------------------------------ */
 
 static const char *const daemon_keys[] = {
-    "ApproverGroup", "RequestTimeout", "DefaultGrant",  "MaxGrant",
-    "JournalFile",   "StateDirectory", "PublicKeyFile", "EpochLength",
+    "ApproverGroup",  "RequestTimeout", "DefaultGrant", "MaxGrant",    "JournalFile",
+    "StateDirectory", "PublicKeyFile",  "EpochLength",  "MirrorQueue",
 };
 
 static const char *const rule_keys[] = {
@@ -644,6 +644,18 @@ static int daemon_key(Parser *p, const char *key, const char *value)
                 p->max_grant_file = p->path;
                 p->max_grant_line = p->line;
                 return r;
+        }
+        if (streq(key, "MirrorQueue")) {
+                char *end;
+                unsigned long long n;
+
+                errno = 0;
+                n = strtoull(value, &end, 10);
+                if (errno || *end || value[0] < '0' || value[0] > '9' || n > POLICY_MAX_MIRROR_QUEUE)
+                        return fail(p, -EINVAL, "MirrorQueue=%s: expected a number of entries from 0 to %d",
+                                    value, POLICY_MAX_MIRROR_QUEUE);
+                d->mirror_queue = (size_t)n;
+                return 0;
         }
         /* The remaining keys are paths. */
         if (value[0] != '/')
@@ -1269,6 +1281,7 @@ int policy_load(const char *main_path, const char *dropin_dir, Policy **ret, Pol
             .default_grant_usec = 15 * 60 * USEC_PER_SEC,
             .max_grant_usec = 8 * 3600 * USEC_PER_SEC,
             .epoch_length_usec = 3600 * USEC_PER_SEC,
+            .mirror_queue = POLICY_DEFAULT_MIRROR_QUEUE,
             .state_directory = strdup(DEFAULT_STATE_DIRECTORY),
         };
         p.policy = pol;

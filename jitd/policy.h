@@ -18,6 +18,10 @@
 #define POLICY_MAX_DROPINS 64         /* *.conf files in the drop-in directory */
 #define POLICY_MAX_RULE_NAME 64
 #define POLICY_MAX_APPROVALS 16
+/* journald entries jitd holds while journald does not take them (A37); the queue also stops at
+ * 8 MiB whatever this says. */
+#define POLICY_DEFAULT_MIRROR_QUEUE 4096
+#define POLICY_MAX_MIRROR_QUEUE 65536
 
 /* The rule that applies when no [Rule] matches. Parentheses cannot occur in a rule's own name. */
 #define POLICY_DEFAULT_RULE_NAME "(default)"
@@ -83,6 +87,7 @@ typedef struct PolicyDaemon {
         char *state_directory;         /* StateDirectory=, default /var/lib/jit */
         char *journal_file;            /* JournalFile=, default <StateDirectory>/journal.jsonl */
         char *public_key_file;         /* PublicKeyFile=, default <StateDirectory>/journal.pub */
+        size_t mirror_queue;           /* MirrorQueue=, default 4096 journald entries */
 } PolicyDaemon;
 
 typedef struct Policy {
