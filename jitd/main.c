@@ -12,6 +12,7 @@
 #include "duration.h"
 #include "jitd.h"
 #include "log.h"
+#include "state-check.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG "/etc/jit/jitd.conf"
@@ -94,6 +95,12 @@ static int journal_open(Context *ctx)
         k = journal_writer_open(&o, &ctx->journal);
         if (k == -EBUSY)
                 log_error("Refusing to start: another jitd holds %s", d->journal_file);
+        else if (k == -EPERM || k == -ELOOP)
+                /* state_check() passed a moment ago: something changed the files since. */
+                log_error(
+                    "Refusing to start: the owner, mode or kind of %s or %s changed while jitd started; "
+                    "run jitd again to see which",
+                    d->journal_file, keys);
         else if (k < 0)
                 log_error_errno(k, "Refusing to start: cannot open the journal %s", d->journal_file);
         return k;
@@ -130,6 +137,7 @@ static int run(int argc, char *argv[])
             {},
         };
         _cleanup_(context_done) Context ctx = {.config_path = DEFAULT_CONFIG};
+        _cleanup_free_ char *problem = NULL;
         bool check = false;
         sigset_t mask;
         int c, k;
@@ -173,6 +181,15 @@ static int run(int argc, char *argv[])
                     "The approver group %s does not exist: only rules that name approvers can be approved.",
                     settings(&ctx)->approver_group);
 
+        /* Before anything is opened for use: state others can write is state they control (A43). */
+        k = state_check(settings(&ctx), &problem);
+        if (k < 0) {
+                if (problem)
+                        log_error("Refusing to start: %s", problem);
+                else
+                        log_error_errno(k, "Refusing to start: cannot check the state files");
+                return k;
+        }
         k = journal_open(&ctx);
         if (k < 0)
                 return k;
@@ -201,7 +218,7 @@ static int run(int argc, char *argv[])
                 k = record_commit(&ctx);
         if (k < 0)
                 return log_error_errno(k, "Refusing to start: cannot write the journal");
-        /* Auditors find the identity key in journald too, beside /etc/jit/journal.pub. */
+        /* Auditors find the identity key in journald too, beside /var/lib/jit/journal.pub. */
         MirrorEntry *e =
             mirror_entry_new_text(RECORD_KEY, "JIT_JOURNAL_KEY", journal_writer_identity(ctx.journal));
         if (e)

@@ -48,6 +48,10 @@ struct JournalWriter {
         bool needs_truncate; /* a failed commit could not cut the file back yet */
         bool stale_key;      /* an old epoch key could not be erased yet */
         uint64_t stale_epoch;
+        /* Key IDs of every epoch so far: a new epoch key must not reuse one (a note names its key by
+         * name and ID only, and every epoch key has the journal's name). */
+        uint32_t *key_ids;
+        size_t n_key_ids;
 };
 
 static uint64_t epoch_end(const JournalEpochKey *k)
@@ -57,6 +61,25 @@ static uint64_t epoch_end(const JournalEpochKey *k)
         if (__builtin_add_overflow(k->start_usec, k->epoch_usec, &end))
                 return UINT64_MAX;
         return end;
+}
+
+static bool key_id_used(const JournalWriter *w, uint32_t id)
+{
+        for (size_t i = 0; i < w->n_key_ids; i++)
+                if (w->key_ids[i] == id)
+                        return true;
+        return false;
+}
+
+static int remember_key_id(JournalWriter *w, uint32_t id)
+{
+        uint32_t *ids = reallocarray(w->key_ids, w->n_key_ids + 1, sizeof(*ids));
+
+        if (!ids)
+                return -ENOMEM;
+        w->key_ids = ids;
+        w->key_ids[w->n_key_ids++] = id;
+        return 0;
 }
 
 /* Format a record into the pending buffer and fold it into the live chain. */
@@ -262,6 +285,16 @@ static int commit_step(JournalWriter *w, uint64_t now_usec, bool seal)
                 if (r < 0)
                         goto fail;
                 r = keys_create(w->dir_fd, k.epoch, w->origin, &next);
+                /* 32-bit key IDs collide by chance (about 1 in 100 over a year of hourly epochs), and
+                 * verifiers refuse a journal whose epochs share one: draw again. */
+                for (int tries = 0; r >= 0 && key_id_used(w, next->verifier.key_id); tries++) {
+                        note_signer_free(TAKE_PTR(next));
+                        r = tries < 8 ? keys_erase(w->dir_fd, k.epoch) : -EEXIST;
+                        if (r >= 0)
+                                r = keys_create(w->dir_fd, k.epoch, w->origin, &next);
+                }
+                if (r >= 0)
+                        r = remember_key_id(w, next->verifier.key_id);
                 if (r < 0)
                         goto fail;
                 k.key = next->verifier;
@@ -305,8 +338,11 @@ fail:
         drop_pending(w);
         if (cut_back(w) < 0)
                 w->needs_truncate = true;
-        if (next)
+        if (next) {
                 (void)keys_erase(w->dir_fd, k.epoch);
+                if (w->n_key_ids > 0 && w->key_ids[w->n_key_ids - 1] == next->verifier.key_id)
+                        w->n_key_ids--; /* that key was never certified */
+        }
         return r;
 }
 
@@ -350,6 +386,7 @@ void journal_writer_free(JournalWriter *w)
         free(w->buf);
         free(w->last_checkpoint);
         free(w->pubkey_path);
+        free(w->key_ids);
         if (w->fd >= 0)
                 close(w->fd); /* releases the OFD lock */
         if (w->dir_fd >= 0)
@@ -392,6 +429,9 @@ static int start_new_journal(JournalWriter *w, uint64_t now_usec)
             .epoch_usec = w->epoch_usec,
             .key = w->signer->verifier,
         };
+        r = remember_key_id(w, w->cur.key.key_id);
+        if (r < 0)
+                return r;
         snprintf(len, sizeof(len), "%" PRIu64, w->epoch_usec);
         snprintf(start, sizeof(start), "%" PRIu64, now_usec);
         JournalField f[] = {
@@ -530,6 +570,12 @@ static int recover_journal(JournalWriter *w, uint64_t file_size, uint64_t now_us
                 w->live = w->durable;
                 memcpy(w->origin, walk.origin, sizeof(w->origin)); /* the journal's own origin wins */
                 w->cur = walk.cur;
+                r = 0;
+                for (size_t i = 0; i <= walk.n_keys && r >= 0; i++)
+                        r = remember_key_id(w,
+                                            i < walk.n_keys ? walk.keys[i].key.key_id : walk.cur.key.key_id);
+                if (r < 0)
+                        goto out;
                 w->last_checkpoint = TAKE_PTR(walk.last_checkpoint);
                 w->last_is_checkpoint = walk.last_is_checkpoint;
                 note_verifier_format(walk.n_keys > 0 ? &walk.keys[0].key : &walk.cur.key, w->identity);
@@ -612,6 +658,10 @@ int journal_writer_open(const JournalOptions *o, JournalWriter **ret)
                 return -errno;
         if (!S_ISREG(st.st_mode))
                 return -EBADF;
+        /* Whoever could write the journal could rewrite history behind the lock (A43); checked on
+         * this fd, so it holds for the file actually in use. */
+        if ((st.st_mode & 022) || (st.st_uid != 0 && st.st_uid != geteuid()))
+                return -EPERM;
 
         if (st.st_size == 0)
                 r = start_new_journal(w, o->now_usec);

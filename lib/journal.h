@@ -22,8 +22,8 @@ typedef struct JournalOptions {
         const char *path;      /* the journal file, e.g. /var/lib/jit/journal */
         const char *state_dir; /* epoch keys, e.g. /var/lib/jit/keys (created 0700) */
         const char
-            *pubkey_path;    /* where the identity verifier key is published, e.g. /var/lib/jit/journal.pub */
-        const char *origin;  /* checkpoint origin and key name, e.g. "host.example/jit" */
+            *pubkey_path;   /* where the identity verifier key is published, e.g. /var/lib/jit/journal.pub */
+        const char *origin; /* checkpoint origin and key name, e.g. "host.example/jit" */
         uint64_t epoch_usec; /* key epoch length for new epochs; 0 = JOURNAL_DEFAULT_EPOCH_USEC */
         uint64_t now_usec;   /* CLOCK_REALTIME; tests pass fake times */
 } JournalOptions;
@@ -36,7 +36,10 @@ typedef struct JournalWriter JournalWriter;
  * complete records are kept and covered by a new checkpoint; epochs that ended are sealed.
  * -EBUSY if another writer holds the lock (A36); -EBADMSG if the file is damaged before its
  * last checkpoint (run jitctl verify); -ENOKEY if the current epoch's key is missing;
- * -EEXIST if pubkey_path already holds a different key when creating a journal. */
+ * -EEXIST if pubkey_path already holds a different key when creating a journal; -ELOOP if the
+ * journal, the key directory or a key file is a symlink; -EPERM if one of them has a wrong owner
+ * (neither root nor the caller's euid) or mode (journal or key directory group- or world-writable,
+ * a key file accessible to group or others). */
 int journal_writer_open(const JournalOptions *o, JournalWriter **ret);
 
 /* Buffer one record; not durable until journal_writer_commit() returns 0. The record's seq and leaf

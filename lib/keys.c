@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,12 +15,11 @@
 #include "keys.h"
 #include "util.h"
 
-#define KEY_PREFIX "journal-key."
 #define KEY_FILE_MAX 512
 
 static void key_file_name(uint64_t epoch, char buf[64])
 {
-        snprintf(buf, 64, KEY_PREFIX "%" PRIu64, epoch);
+        snprintf(buf, 64, KEYS_FILE_PREFIX "%" PRIu64, epoch);
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -37,6 +37,12 @@ static int write_all(int fd, const char *p, size_t n)
         return 0;
 }
 
+/* State belongs to root, or to the unprivileged user a test or a developer runs the writer as. */
+static bool owner_trusted(uid_t uid)
+{
+        return uid == 0 || uid == geteuid();
+}
+
 int keys_open_dir(const char *path, int *ret_fd)
 {
         _cleanup_close_ int fd = -1;
@@ -49,7 +55,8 @@ int keys_open_dir(const char *path, int *ret_fd)
                 return -errno;
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (st.st_mode & 022)
+        /* Checked on the fd in use, so nothing can be swapped in after jitd's start-up check. */
+        if ((st.st_mode & 022) || !owner_trusted(st.st_uid))
                 return -EPERM;
         *ret_fd = TAKE_FD(fd);
         return 0;
@@ -97,14 +104,23 @@ int keys_load(int dir_fd, uint64_t epoch, const char *name, NoteSigner **ret)
 {
         _cleanup_(note_signer_freep) NoteSigner *s = NULL;
         _cleanup_close_ int fd = -1;
+        struct stat st;
         char fn[64], *text;
         size_t n = 0;
         int r = 0;
 
         key_file_name(epoch, fn);
-        fd = openat(dir_fd, fn, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        /* O_NONBLOCK: a FIFO planted in place of a key must not hang the open. */
+        fd = openat(dir_fd, fn, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        /* A key another user could read is no secret; one they could write is not ours. */
+        if ((st.st_mode & 077) || !owner_trusted(st.st_uid))
+                return -EPERM;
         text = sodium_malloc(KEY_FILE_MAX);
         if (!text)
                 return -ENOMEM;
@@ -182,10 +198,10 @@ int keys_list(int dir_fd, uint64_t *ret, size_t max, size_t *ret_n)
                 return -errno;
         TAKE_FD(fd);
         while ((errno = 0, de = readdir(d))) {
-                size_t plen = strlen(KEY_PREFIX);
+                size_t plen = strlen(KEYS_FILE_PREFIX);
                 uint64_t e;
 
-                if (strncmp(de->d_name, KEY_PREFIX, plen) != 0)
+                if (strncmp(de->d_name, KEYS_FILE_PREFIX, plen) != 0)
                         continue;
                 if (jit_parse_u64_strict(de->d_name + plen, strlen(de->d_name + plen), INT64_MAX, &e) < 0)
                         continue;

@@ -6,11 +6,16 @@
 
 #include "note.h"
 
-/* Open (creating it 0700 if missing) the key directory; refuses one writable by group or others. */
+/* Key files are named KEYS_FILE_PREFIX<epoch> inside the key directory. */
+#define KEYS_FILE_PREFIX "journal-key."
+
+/* Open (creating it 0700 if missing) the key directory, never through a symlink (-ELOOP); -EPERM if
+ * it is writable by group or others or owned by anyone but root or the caller's euid. */
 int keys_open_dir(const char *path, int *ret_fd);
 /* Generate the key for an epoch and store it O_EXCL, 0600, fsync'ed with its directory. */
 int keys_create(int dir_fd, uint64_t epoch, const char *name, NoteSigner **ret);
-/* -ENOENT if the epoch has no key file. */
+/* -ENOENT if the epoch has no key file; -ELOOP if it is a symlink, -EBADF if not a regular file,
+ * -EPERM if anyone but its owner may read or write it or its owner is not root or the caller's euid. */
 int keys_load(int dir_fd, uint64_t epoch, const char *name, NoteSigner **ret);
 /* Overwrite the key file with zeros, sync, unlink, sync the directory. Missing is not an error.
  * (On copy-on-write or journalling file systems the overwrite is best effort; the unlink is not.) */
