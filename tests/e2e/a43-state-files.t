@@ -15,28 +15,19 @@ jit_stop >/dev/null
 key=$(find $STATE/keys -maxdepth 1 -name 'journal-key.*' | head -n 1)
 [[ -n $key && -f $J && -f $STATE/journal.pub ]] || bail_out "no journal, key or journal.pub after the first start"
 
-# _last_start_log: jitd's log since the last jit_start (earlier refusals must not answer for it).
-_last_start_log() {
-    awk '/^=== jit_start/ { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$JIT_LOG_DIR/jitd.log"
-}
-
 # refused CASE ERE: jitd must refuse to start, with a non-zero status, and its one "Refusing to
 # start" line must match ERE; the journal must be byte for byte what it was. Sets $message.
+# (jitd runs directly, as in a36: jit_start would only learn of the refusal at its deadline.)
 refused() {
-    local what=$1 want=$2 before rc
+    local what=$1 want=$2 before out rc=0
     before=$(sha256sum <"$J")
-    if jit_start >/dev/null 2>&1; then
-        fail "$what: jitd refuses to start" "it started"
-        jit_stop >/dev/null
+    out=$(timeout 20 "$JIT_BUILD/jitd" --config "$JIT_CONF" 2>&1) || rc=$?
+    if ((rc != 0 && rc != 124)); then
+        pass "$what: jitd refuses to start (exit status $rc)"
     else
-        rc=$(cat "$JIT_SANDBOX_DIR/jitd.status" 2>/dev/null)
-        if [[ -n $rc && $rc != 0 ]]; then
-            pass "$what: jitd refuses to start (exit status $rc)"
-        else
-            fail "$what: jitd refuses to start with a non-zero status" "status: '${rc:-none}'"
-        fi
+        fail "$what: jitd refuses to start with a non-zero status" "status: $rc" "$out"
     fi
-    message=$(_last_start_log | grep 'Refusing to start:')
+    message=$(grep 'Refusing to start:' <<<"$out")
     is "$(grep -c . <<<"$message")" 1 "$what: one message says why"
     like "$message" "$want" "$what: the message names the path, what is wrong and the fix"
     is "$(sha256sum <"$J")" "$before" "$what: the refused start wrote nothing to the journal"
