@@ -3,14 +3,33 @@
 # `make deps`, `make demo` and `make check` call it; .ci/run calls it on a fresh machine.
 set -euo pipefail
 
+# What each package is for:
+#   build-essential pkg-config          gcc (with libasan/libubsan for SANITIZE=), make
+#   clang libclang-rt-14-dev            the libFuzzer harnesses (make fuzz-build)
+#   libpam0g-dev libsystemd-dev libsodium-dev libinih-dev libjson-c-dev libdbus-1-dev
+#                                       the libraries pam_jit.so, sudo_jit.so, jitd and jitctl link
+#   systemd                             systemd-journald, journalctl, busctl, systemd-cat (sandbox)
+#   dbus dbus-daemon dbus-bin           the sandbox's system bus (dbus-daemon --system)
+#   sudo pamtester                      the real hosts the end-to-end tests drive (sudo also ships
+#                                       sudo_plugin.h, which sudo_jit.so is built against)
+#   libpam-modules libpam-runtime       pam_unix, pam_permit and the distribution's stacks
+#   login passwd                        su, login, and the distribution's login stack
+#   util-linux bsdutils procps coreutils  unshare, setpriv, findmnt, script, logger, pgrep, mkfifo
+#   openssl                             `openssl passwd -6` hashes the sandbox users' password
+#   libxml2-utils                       xmllint: the D-Bus policy lint (A12)
+#   libglib2.0-bin                      gdbus: calls that report the D-Bus error *name* (A12)
+#   perl                                prove, the TAP harness of `make check`
+#   python3 python3-dbus                test clients that own names or send raw signals
+#   jq valgrind                         JSON checks of journal output; leak checks
+#   openssh-server openssh-client iproute2
+#                                       sshd with pam_jit in its account phase (16-sshd.t), ssh and
+#                                       jitctl -H; ip brings up loopback in that test's namespace
 packages=(
     build-essential pkg-config clang libclang-rt-14-dev
     libpam0g-dev libsystemd-dev libsodium-dev libinih-dev libjson-c-dev libdbus-1-dev
     systemd dbus dbus-daemon dbus-bin sudo pamtester libpam-modules libpam-runtime login passwd
     util-linux bsdutils procps coreutils openssl libxml2-utils libglib2.0-bin perl
     python3 python3-dbus jq valgrind
-    # OpenSSH's sshd and ssh: the end-to-end test of sshd with pam_jit in its account phase
-    # (tests/e2e/16-sshd.t), and jitctl -H; ip brings up loopback in that test's network namespace.
     openssh-server openssh-client iproute2
 )
 
