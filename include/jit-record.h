@@ -14,6 +14,7 @@ typedef enum RecordType {
         RECORD_STOP,
         RECORD_REPAIR,
         RECORD_CHECKPOINT,
+        RECORD_MIRROR_GAP, /* journald missed mirror entries; the journal itself has every record */
         _RECORD_TYPE_MAX,
 } RecordType;
 
@@ -30,3 +31,4 @@ typedef enum RecordType {
 #define JIT_MESSAGE_STOP "5a1b0e2c9d4f4e6f8a7b3c2d1e0f9a0a"
 #define JIT_MESSAGE_REPAIR "5a1b0e2c9d4f4e6f8a7b3c2d1e0f9a0b"
 #define JIT_MESSAGE_CHECKPOINT "5a1b0e2c9d4f4e6f8a7b3c2d1e0f9a0c"
+#define JIT_MESSAGE_MIRROR_GAP "5a1b0e2c9d4f4e6f8a7b3c2d1e0f9a0d"

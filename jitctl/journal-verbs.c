@@ -223,14 +223,16 @@ int verb_log(int argc, char *argv[])
 /* ---- verify ---- */
 
 /* The journald cross-check (--journald): every mirrored JIT_SEQ and JIT_LEAF_HASH must be in the
- * file, the file must not be shorter than the mirror, and every mirrored checkpoint must be the
- * file's tree at its size. A mismatch marks the result bad, with the reason. */
-static int cross_check_journald(JournalVerifyResult *res)
+ * file, the file must not be shorter than the mirror, every mirrored checkpoint must be the
+ * file's tree at its size, and a record journald lacks must lie in a mirror-gap record's range.
+ * A mismatch marks the result bad, with the reason. */
+static int cross_check_journald(const char *path, JournalVerifyResult *res)
 {
         uint64_t n_checked = 0;
         int r;
 
-        r = journald_cross_check(res->leaves, res->n_leaves, &n_checked, res->reason, sizeof(res->reason));
+        r = journald_cross_check(path, res->leaves, res->n_leaves, &n_checked, res->reason,
+                                 sizeof(res->reason));
         if (r == -EBADMSG) {
                 res->ok = false;
                 res->bad_line = 0;
@@ -384,7 +386,7 @@ int verb_verify(int argc, char *argv[])
                 return EXIT_FAILED;
         }
         if (r == 0 && journald) {
-                r = cross_check_journald(&res);
+                r = cross_check_journald(path, &res);
                 if (r < 0 && r != -EBADMSG) {
                         journal_verify_result_done(&res);
                         return EXIT_FAILED;

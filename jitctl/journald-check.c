@@ -7,10 +7,25 @@
 #include <string.h>
 #include <systemd/sd-journal.h>
 
+#include "journal.h"
 #include "journald-check.h"
 #include "util.h"
 
 #define MAX_CHECKPOINTS (1U << 20)
+#define MAX_GAPS (1U << 16)
+/* Gaps named one by one; past this, only counted. */
+#define MAX_GAPS_SHOWN 16
+
+/* What the file says about each seq. */
+enum {
+        SEQ_MIRRORED_TYPE = 1 << 0, /* jitd sends this record to journald */
+        SEQ_IN_JOURNALD = 1 << 1,   /* and journald has it */
+};
+
+/* A mirror-gap record: journald missed records first..last, and jitd said so at seq. */
+typedef struct Gap {
+        uint64_t seq, dropped, first, last;
+} Gap;
 
 typedef struct Mirrored {
         uint64_t size;
@@ -63,20 +78,145 @@ static int parse_checkpoint(const char *note, size_t len, Mirrored *ret)
         return 0;
 }
 
+/* Records jitd mirrors with their JIT_SEQ. Key and checkpoint records are the writer's own (their
+ * text goes to journald without a seq), and a repair record is written before jitd runs. */
+static bool type_mirrored(RecordType t)
+{
+        return t != RECORD_KEY && t != RECORD_CHECKPOINT && t != RECORD_REPAIR;
+}
+
+static const char *record_field(const JournalRecord *rec, const char *key)
+{
+        for (size_t i = 0; i < rec->n_fields; i++)
+                if (streq(rec->fields[i].key, key))
+                        return rec->fields[i].value;
+        return NULL;
+}
+
+static int parse_u64(const char *s, uint64_t *ret)
+{
+        char *end;
+
+        if (!s || *s < '0' || *s > '9')
+                return -EBADMSG;
+        errno = 0;
+        *ret = strtoull(s, &end, 10);
+        return errno || *end ? -EBADMSG : 0;
+}
+
+/* One pass over the (verified) file: which records are mirrored, and the gaps jitd recorded. */
+static int read_file_facts(const char *path, uint64_t n_leaves, uint8_t *flags, Gap **ret_gaps,
+                           size_t *ret_n)
+{
+        _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
+        _cleanup_free_ Gap *gaps = NULL;
+        size_t n = 0, cap = 0;
+        JournalRecord rec;
+        int k;
+
+        k = journal_reader_open(path, &rd);
+        if (k < 0)
+                return k;
+        while ((k = journal_reader_next(rd, &rec)) > 0 && rec.seq < n_leaves) {
+                Gap g = {.seq = rec.seq};
+
+                if (type_mirrored(rec.type))
+                        flags[rec.seq] |= SEQ_MIRRORED_TYPE;
+                if (rec.type != RECORD_MIRROR_GAP)
+                        continue;
+                /* A gap of checkpoint entries only names no records: nothing to explain. */
+                if (parse_u64(record_field(&rec, "dropped"), &g.dropped) < 0 ||
+                    parse_u64(record_field(&rec, "first_seq"), &g.first) < 0 ||
+                    parse_u64(record_field(&rec, "last_seq"), &g.last) < 0 || g.first > g.last)
+                        continue;
+                if (n == cap) {
+                        Gap *m;
+                        if (cap >= MAX_GAPS)
+                                return -E2BIG;
+                        cap = cap ? cap * 2 : 16;
+                        m = realloc(gaps, cap * sizeof(*gaps));
+                        if (!m)
+                                return -ENOMEM;
+                        gaps = m;
+                }
+                gaps[n++] = g;
+        }
+        if (k < 0)
+                return k;
+        *ret_gaps = TAKE_PTR(gaps);
+        *ret_n = n;
+        return 0;
+}
+
+/* Records jitd mirrors that journald lacks, between its first and its last one, must each lie in a
+ * recorded gap; each gap that explains a missing record is reported as such. */
+static int check_missing(const uint8_t *flags, uint64_t lo, uint64_t hi, const Gap *gaps, size_t n_gaps,
+                         char *reason, size_t reason_len)
+{
+        size_t shown = 0, not_shown = 0;
+
+        for (uint64_t s = lo; s <= hi; s++) {
+                bool explained = false;
+
+                if ((flags[s] & SEQ_MIRRORED_TYPE) == 0 || (flags[s] & SEQ_IN_JOURNALD))
+                        continue;
+                for (size_t i = 0; i < n_gaps && !explained; i++)
+                        explained = s >= gaps[i].first && s <= gaps[i].last;
+                if (!explained) {
+                        snprintf(reason, reason_len,
+                                 "record %" PRIu64
+                                 " is missing from journald and no mirror-gap record explains it: journald "
+                                 "entries were removed, or journald discarded them itself (its rate limit)",
+                                 s);
+                        return -EBADMSG;
+                }
+        }
+        for (size_t i = 0; i < n_gaps; i++) {
+                uint64_t missing = 0;
+
+                for (uint64_t s = gaps[i].first; s <= gaps[i].last && s <= hi; s++)
+                        if ((flags[s] & SEQ_MIRRORED_TYPE) && !(flags[s] & SEQ_IN_JOURNALD))
+                                missing++;
+                if (missing == 0)
+                        continue;
+                if (shown++ >= MAX_GAPS_SHOWN) {
+                        not_shown++;
+                        continue;
+                }
+                fprintf(stderr,
+                        "jitctl verify: journald missed records %" PRIu64 "..%" PRIu64
+                        "; jitd recorded the gap (record %" PRIu64 ": %" PRIu64 " entries dropped, %" PRIu64
+                        " of these records absent from journald)\n",
+                        gaps[i].first, gaps[i].last, gaps[i].seq, gaps[i].dropped, missing);
+        }
+        if (not_shown > 0)
+                fprintf(stderr, "jitctl verify: and %zu more recorded gaps\n", not_shown);
+        return 0;
+}
+
 static int cmp_size(const void *a, const void *b)
 {
         const Mirrored *x = a, *y = b;
         return x->size < y->size ? -1 : x->size > y->size;
 }
 
-int journald_cross_check(const MerkleHash *leaves, uint64_t n_leaves, uint64_t *ret_n_checked, char *reason,
-                         size_t reason_len)
+int journald_cross_check(const char *path, const MerkleHash *leaves, uint64_t n_leaves,
+                         uint64_t *ret_n_checked, char *reason, size_t reason_len)
 {
         _cleanup_(journal_closep) sd_journal *j = NULL;
         _cleanup_free_ Mirrored *cps = NULL;
-        size_t n_cps = 0, cap = 0;
-        uint64_t checked = 0;
+        _cleanup_free_ uint8_t *flags = NULL;
+        _cleanup_free_ Gap *gaps = NULL;
+        size_t n_cps = 0, cap = 0, n_gaps = 0;
+        uint64_t checked = 0, lo = UINT64_MAX, hi = 0;
         int k;
+
+        flags = calloc(n_leaves ? n_leaves : 1, 1);
+        if (!flags)
+                return -ENOMEM;
+        k = read_file_facts(path, n_leaves, flags, &gaps, &n_gaps);
+        if (k < 0)
+                return k;
 
         k = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
         if (k < 0)
@@ -133,6 +273,14 @@ int journald_cross_check(const MerkleHash *leaves, uint64_t n_leaves, uint64_t *
                                  seq);
                         return -EBADMSG;
                 }
+                flags[seq] |= SEQ_IN_JOURNALD;
+                lo = seq < lo ? seq : lo;
+                hi = seq > hi ? seq : hi;
+        }
+        if (lo <= hi) {
+                k = check_missing(flags, lo, hi, gaps, n_gaps, reason, reason_len);
+                if (k < 0)
+                        return k;
         }
 
         /* Every mirrored checkpoint must be this file's tree at that size: one pass over the leaves. */

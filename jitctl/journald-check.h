@@ -8,7 +8,11 @@
 
 /* Every mirrored JIT_SEQ/JIT_LEAF_HASH must be that record of the file, the file must not be
  * shorter than the mirror, and every mirrored checkpoint must be the file's tree at that size
- * (catches truncation, rollback and rewritten history: A30, A33). 0 if consistent, -EBADMSG with
- * reason set, other negative errno if journald cannot be read. *ret_n_checked counts entries. */
-int journald_cross_check(const MerkleHash *leaves, uint64_t n_leaves, uint64_t *ret_n_checked, char *reason,
-                         size_t reason_len);
+ * (catches truncation, rollback and rewritten history: A30, A33). Between the first and the last
+ * record journald has, every record jitd mirrors must be there too, unless a mirror-gap record of
+ * the file (path, already verified) names it: journald was stopped or slow and jitd recorded
+ * what it dropped (A37). Each such gap is reported on stderr as a gap. 0 if consistent, -EBADMSG
+ * with reason set, other negative errno if journald or the file cannot be read. *ret_n_checked
+ * counts entries. */
+int journald_cross_check(const char *path, const MerkleHash *leaves, uint64_t n_leaves,
+                         uint64_t *ret_n_checked, char *reason, size_t reason_len);

@@ -128,7 +128,9 @@ struct Context {
         const char *config_path;
         char host[256];
         JournalWriter *journal;
-        sd_event_source *epoch_source; /* seals the journal's key epoch on time */
+        struct Mirror *mirror;                /* journald, never waited for (A37) */
+        sd_event_source *mirror_retry_source; /* retries what journald did not take */
+        sd_event_source *epoch_source;        /* seals the journal's key epoch on time */
         sd_event *event;
         sd_bus *bus;
         Request *requests, *requests_oldest; /* newest first; the oldest, for trimming */
@@ -173,12 +175,36 @@ void record_fail_closed(Context *ctx, RecordType type, const char *request_id);
 int record_commit(Context *ctx); /* the group commit; normally run by the event loop */
 void record_flush_all(Context *ctx);
 
-/* mirror.c */
+/* mirror.c: entries for journald, sent on a socket that never blocks, queued within bounds. */
+#define MIRROR_JOURNALD_SOCKET "/run/systemd/journal/socket"
 typedef struct MirrorEntry MirrorEntry;
+typedef struct Mirror Mirror;
+/* Entries journald never got: how many, and the range of records among them (checkpoint entries
+ * carry no seq, so have_seq is false when only those were dropped). */
+typedef struct MirrorGap {
+        uint64_t dropped;
+        uint64_t first_seq, last_seq;
+        bool have_seq;
+} MirrorGap;
 MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, const uint8_t leaf_hash[32]);
+MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, uint64_t seq, const uint8_t leaf_hash[32]);
 MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char *value);
-void mirror_entry_send(const MirrorEntry *e);
+void mirror_entry_send(MirrorEntry *e); /* at once or never, outside the queue (start-up) */
 void mirror_entry_free(MirrorEntry *e);
+int mirror_new(const char *socket_path, Mirror **ret);
+void mirror_free(Mirror *m);
+/* Send e now if nothing waits before it, else queue it; drop it (and count it) if the queue holds
+ * max_queued entries or its byte bound. Takes ownership of e. Never blocks. */
+void mirror_push(Mirror *m, MirrorEntry *e, size_t max_queued);
+/* Send what is queued, as far as journald takes it; returns how many entries still wait. */
+size_t mirror_flush(Mirror *m);
+size_t mirror_queued(const Mirror *m);
+/* The entries dropped so far, once journald takes entries again and no earlier gap awaits its
+ * record; resets the count. Then mirror_gap_done() says whether the record was committed. */
+bool mirror_take_gap(Mirror *m, MirrorGap *ret);
+void mirror_gap_done(Mirror *m, bool recorded);
+/* The entries dropped so far, whether or not journald works again. */
+void mirror_peek_gap(const Mirror *m, MirrorGap *ret);
 
 /* grant.c */
 int grant_open(Context *ctx, const Request *r);

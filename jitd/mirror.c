@@ -1,13 +1,23 @@
-/* The journald mirror: one structured entry per record, so admins can use journalctl. */
+/* The journald mirror: one structured entry per record, so admins can use journalctl.
+ *
+ * journald is a neighbour jitd must not wait for (A37): stopped (SIGSTOP), killed, restarting or
+ * slow, it must never delay or change a decision. So entries go out on a non-blocking datagram
+ * socket jitd owns, in journald's native protocol (systemd.io/JOURNAL_NATIVE_PROTOCOL), instead
+ * of sd_journal_sendv(), which blocks once journald's socket queue is full. What cannot be sent
+ * waits in a bounded queue; what does not fit is dropped and counted, and the record layer writes
+ * one mirror-gap record naming the dropped range once journald takes entries again. The signed
+ * journal itself always has every record. */
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
-#include <sys/uio.h>
-#include <systemd/sd-journal.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "duration.h"
 #include "jit-record.h"
@@ -18,10 +28,37 @@
 #include "util.h"
 
 #define MIRROR_MAX_FIELDS 34
+/* One entry is one datagram: well under the socket's send buffer even at its default size, so a
+ * send never fails for size alone. Fields past this are cut, and the entry says so. */
+#define MIRROR_MAX_DATAGRAM (64U * 1024)
+#define MIRROR_TRUNCATED_FIELD "JIT_MIRROR_TRUNCATED=1\n"
+/* Bytes the queue may hold whatever MirrorQueue= says (entries are at most MIRROR_MAX_DATAGRAM). */
+#define MIRROR_MAX_QUEUE_BYTES (8U * 1024 * 1024)
+/* Asked for, not required: more room in the kernel for a burst while journald is busy. */
+#define MIRROR_SNDBUF (8 * 1024 * 1024)
+/* After a failed connect, wait this long before the next try, so a dead journald costs jitd one
+ * socket() per interval rather than one per record. */
+#define MIRROR_RECONNECT_USEC (100 * USEC_PER_MSEC)
 
 struct MirrorEntry {
+        struct MirrorEntry *next;
+        bool has_seq;
+        uint64_t seq;
         size_t n;
         char *fields[MIRROR_MAX_FIELDS];
+        char *datagram; /* the native-protocol form, built once the entry is complete */
+        size_t len;
+};
+
+struct Mirror {
+        char *socket_path;
+        int fd; /* connected to journald's socket, or -1 */
+        uint64_t next_connect_usec;
+        MirrorEntry *head, **tail;
+        size_t n_queued, bytes_queued;
+        MirrorGap gap;        /* entries dropped and not yet reported */
+        MirrorGap reporting;  /* taken for a mirror-gap record not yet committed */
+        bool sent_since_drop; /* journald took an entry after the last drop */
 };
 
 static const struct {
@@ -40,6 +77,7 @@ static const struct {
     [RECORD_STOP] = {JIT_MESSAGE_STOP, LOG_INFO},
     [RECORD_REPAIR] = {JIT_MESSAGE_REPAIR, LOG_CRIT},
     [RECORD_CHECKPOINT] = {JIT_MESSAGE_CHECKPOINT, LOG_DEBUG},
+    [RECORD_MIRROR_GAP] = {JIT_MESSAGE_MIRROR_GAP, LOG_WARNING},
 };
 
 /* Add KEY=value, bounded (A37). Values were sanitised when they arrived (their backslashes
@@ -158,6 +196,8 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
         e = calloc(1, sizeof(*e));
         if (!e)
                 return NULL;
+        e->has_seq = true;
+        e->seq = seq;
 
         k |= entry_message(e, type, r);
         k |= entry_add(e, "MESSAGE_ID", record_info[type].message_id);
@@ -202,14 +242,42 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
         return e;
 }
 
-/* journald down or rate-limiting must never change a decision: the result is ignored on purpose. */
-void mirror_entry_send(const MirrorEntry *e)
+MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, uint64_t seq, const uint8_t leaf_hash[32])
 {
-        struct iovec iov[MIRROR_MAX_FIELDS];
+        MirrorEntry *e = mirror_entry_new(RECORD_MIRROR_GAP, NULL, seq, leaf_hash);
+        int k = 0;
 
-        for (size_t i = 0; i < e->n; i++)
-                iov[i] = (struct iovec){.iov_base = e->fields[i], .iov_len = strlen(e->fields[i])};
-        (void)sd_journal_sendv(iov, (int)e->n);
+        if (!e)
+                return NULL;
+        /* Replace the generic message with one that says what happened and what it means. */
+        free(e->fields[0]);
+        e->fields[0] = NULL;
+        if (gap->have_seq)
+                k = asprintf(&e->fields[0],
+                             "MESSAGE=journald missed %llu jitd entries (records %llu..%llu); the signed "
+                             "journal has every record",
+                             (unsigned long long)gap->dropped, (unsigned long long)gap->first_seq,
+                             (unsigned long long)gap->last_seq);
+        else
+                k = asprintf(&e->fields[0],
+                             "MESSAGE=journald missed %llu jitd entries (checkpoints only); the signed "
+                             "journal has every record",
+                             (unsigned long long)gap->dropped);
+        if (k < 0) {
+                e->fields[0] = NULL;
+                mirror_entry_free(e);
+                return NULL;
+        }
+        k = entry_addf(e, "JIT_MIRROR_DROPPED", "%llu", (unsigned long long)gap->dropped);
+        if (gap->have_seq) {
+                k |= entry_addf(e, "JIT_MIRROR_FIRST_SEQ", "%llu", (unsigned long long)gap->first_seq);
+                k |= entry_addf(e, "JIT_MIRROR_LAST_SEQ", "%llu", (unsigned long long)gap->last_seq);
+        }
+        if (k != 0) {
+                mirror_entry_free(e);
+                return NULL;
+        }
+        return e;
 }
 
 void mirror_entry_free(MirrorEntry *e)
@@ -218,5 +286,298 @@ void mirror_entry_free(MirrorEntry *e)
                 return;
         for (size_t i = 0; i < e->n; i++)
                 free(e->fields[i]);
+        free(e->datagram);
         free(e);
+}
+
+/* ---- the native protocol ---- */
+
+static void put(char *buf, size_t *o, const void *p, size_t n)
+{
+        memcpy(buf + *o, p, n);
+        *o += n;
+}
+
+/* A value's length, cut to fit room without splitting a UTF-8 sequence. */
+static size_t cut_utf8(const char *v, size_t len, size_t room)
+{
+        if (len <= room)
+                return len;
+        while (room > 0 && ((unsigned char)v[room] & 0xC0) == 0x80)
+                room--;
+        return room;
+}
+
+/* KEY=value\n, or KEY\n<64-bit LE length><value>\n for a value holding a newline (a checkpoint
+ * note). Fields come in order of importance (MESSAGE_ID, JIT_RECORD, JIT_SEQ and JIT_LEAF_HASH
+ * first), so when the entry would outgrow one datagram the later, free-text fields are cut and
+ * JIT_MIRROR_TRUNCATED=1 says so. */
+static int entry_serialize(MirrorEntry *e)
+{
+        const size_t reserve = sizeof(MIRROR_TRUNCATED_FIELD) - 1;
+        size_t o = 0;
+        bool truncated = false;
+        char *buf;
+
+        assert(!e->datagram);
+        buf = malloc(MIRROR_MAX_DATAGRAM);
+        if (!buf)
+                return -ENOMEM;
+        for (size_t i = 0; i < e->n; i++) {
+                const char *f = e->fields[i], *eq = strchr(f, '=');
+                size_t klen, vlen, room, overhead;
+                bool binary;
+
+                assert(eq);
+                klen = (size_t)(eq - f);
+                vlen = strlen(eq + 1);
+                binary = memchr(eq + 1, '\n', vlen) != NULL;
+                overhead = klen + 2 + (binary ? 8 : 0);
+                room = MIRROR_MAX_DATAGRAM - reserve - o;
+                if (overhead >= room) {
+                        truncated = true;
+                        continue;
+                }
+                if (vlen > room - overhead) {
+                        vlen = cut_utf8(eq + 1, vlen, room - overhead);
+                        truncated = true;
+                }
+                put(buf, &o, f, klen);
+                if (binary) {
+                        uint8_t le[8];
+                        for (size_t b = 0; b < 8; b++)
+                                le[b] = (uint8_t)((uint64_t)vlen >> (8 * b));
+                        put(buf, &o, "\n", 1);
+                        put(buf, &o, le, 8);
+                } else
+                        put(buf, &o, "=", 1);
+                put(buf, &o, eq + 1, vlen);
+                put(buf, &o, "\n", 1);
+        }
+        if (truncated)
+                put(buf, &o, MIRROR_TRUNCATED_FIELD, reserve);
+        e->datagram = buf;
+        e->len = o;
+        for (size_t i = 0; i < e->n; i++)
+                free(e->fields[i]);
+        e->n = 0;
+        return 0;
+}
+
+/* ---- the socket ---- */
+
+static int socket_connect(const char *path)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        int fd, sndbuf = MIRROR_SNDBUF;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        memcpy(sa.sun_path, path, strlen(path));
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
+                (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                int k = -errno;
+                close(fd);
+                return k;
+        }
+        return fd;
+}
+
+static void mirror_disconnect(Mirror *m)
+{
+        if (m->fd >= 0)
+                close(m->fd);
+        m->fd = -1;
+}
+
+/* 1 if journald took the datagram, 0 if it must wait (journald stopped, busy or gone), -EMSGSIZE if
+ * it never can be sent. Never blocks. A socket whose journald went away (a restart replaces the
+ * socket file) is reconnected once per call. */
+static int send_datagram(Mirror *m, const MirrorEntry *e)
+{
+        for (unsigned attempt = 0; attempt < 2; attempt++) {
+                if (m->fd < 0) {
+                        uint64_t now = jit_now_usec(CLOCK_MONOTONIC);
+                        int fd;
+
+                        if (now < m->next_connect_usec)
+                                return 0;
+                        fd = socket_connect(m->socket_path);
+                        if (fd < 0) {
+                                m->next_connect_usec = now + MIRROR_RECONNECT_USEC;
+                                return 0;
+                        }
+                        m->fd = fd;
+                }
+                if (send(m->fd, e->datagram, e->len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+                        return 1;
+                switch (errno) {
+                case EINTR:
+                case EAGAIN:
+                case ENOBUFS:
+                        return 0;
+                case EMSGSIZE:
+                        return -EMSGSIZE;
+                default:
+                        /* ECONNREFUSED, ENOTCONN, ECONNRESET, EPIPE: the journald we were connected to
+                         * is gone. Connect to whoever owns the socket path now. */
+                        mirror_disconnect(m);
+                }
+        }
+        return 0;
+}
+
+int mirror_new(const char *socket_path, Mirror **ret)
+{
+        Mirror *m = calloc(1, sizeof(*m));
+
+        if (!m)
+                return -ENOMEM;
+        m->socket_path = strdup(socket_path);
+        if (!m->socket_path) {
+                free(m);
+                return -ENOMEM;
+        }
+        m->fd = -1;
+        m->tail = &m->head;
+        *ret = m;
+        return 0;
+}
+
+void mirror_free(Mirror *m)
+{
+        MirrorEntry *e;
+
+        if (!m)
+                return;
+        while ((e = m->head)) {
+                m->head = e->next;
+                mirror_entry_free(e);
+        }
+        mirror_disconnect(m);
+        free(m->socket_path);
+        free(m);
+}
+
+static void drop(Mirror *m, MirrorEntry *e)
+{
+        if (e->has_seq) {
+                if (!m->gap.have_seq || e->seq < m->gap.first_seq)
+                        m->gap.first_seq = e->seq;
+                if (!m->gap.have_seq || e->seq > m->gap.last_seq)
+                        m->gap.last_seq = e->seq;
+                m->gap.have_seq = true;
+        }
+        m->gap.dropped++;
+        m->sent_since_drop = false;
+        mirror_entry_free(e);
+}
+
+size_t mirror_flush(Mirror *m)
+{
+        MirrorEntry *e;
+
+        while ((e = m->head)) {
+                int k = send_datagram(m, e);
+                if (k == 0)
+                        break;
+                m->head = e->next;
+                if (!m->head)
+                        m->tail = &m->head;
+                m->n_queued--;
+                m->bytes_queued -= e->len;
+                if (k > 0) {
+                        m->sent_since_drop = true;
+                        mirror_entry_free(e);
+                } else
+                        drop(m, e);
+        }
+        return m->n_queued;
+}
+
+void mirror_push(Mirror *m, MirrorEntry *e, size_t max_queued)
+{
+        int k;
+
+        if (!e)
+                return;
+        if (entry_serialize(e) < 0) {
+                drop(m, e);
+                return;
+        }
+        /* Older entries go first, so journald sees records in order. */
+        if (mirror_flush(m) == 0) {
+                k = send_datagram(m, e);
+                if (k != 0) {
+                        if (k > 0)
+                                m->sent_since_drop = true;
+                        if (k > 0)
+                                mirror_entry_free(e);
+                        else
+                                drop(m, e);
+                        return;
+                }
+        }
+        if (m->n_queued >= max_queued || e->len > MIRROR_MAX_QUEUE_BYTES - m->bytes_queued) {
+                drop(m, e);
+                return;
+        }
+        e->next = NULL;
+        *m->tail = e;
+        m->tail = &e->next;
+        m->n_queued++;
+        m->bytes_queued += e->len;
+}
+
+size_t mirror_queued(const Mirror *m)
+{
+        return m->n_queued;
+}
+
+bool mirror_take_gap(Mirror *m, MirrorGap *ret)
+{
+        if (m->gap.dropped == 0 || !m->sent_since_drop || m->reporting.dropped > 0)
+                return false;
+        *ret = m->reporting = m->gap;
+        m->gap = (MirrorGap){};
+        return true;
+}
+
+void mirror_gap_done(Mirror *m, bool recorded)
+{
+        const MirrorGap *r = &m->reporting;
+
+        /* Not recorded (the commit failed): those drops are reported with the next gap instead. */
+        if (!recorded && r->dropped > 0) {
+                if (r->have_seq) {
+                        if (!m->gap.have_seq || r->first_seq < m->gap.first_seq)
+                                m->gap.first_seq = r->first_seq;
+                        if (!m->gap.have_seq || r->last_seq > m->gap.last_seq)
+                                m->gap.last_seq = r->last_seq;
+                        m->gap.have_seq = true;
+                }
+                m->gap.dropped += r->dropped;
+        }
+        m->reporting = (MirrorGap){};
+}
+
+void mirror_peek_gap(const Mirror *m, MirrorGap *ret)
+{
+        *ret = m->gap;
+}
+
+/* One entry, sent at once or never, on a socket of its own: for the start-up announcement, before
+ * anything is queued. Never blocks. */
+void mirror_entry_send(MirrorEntry *e)
+{
+        Mirror m = {.fd = -1, .socket_path = (char *)MIRROR_JOURNALD_SOCKET};
+
+        if (!e || (!e->datagram && entry_serialize(e) < 0))
+                return;
+        (void)send_datagram(&m, e);
+        mirror_disconnect(&m);
 }

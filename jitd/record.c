@@ -5,7 +5,11 @@
  * fdatasync, one signed checkpoint for everything handled in one turn of the event loop): a
  * decision is never announced before its record exists. If the journal cannot be written
  * (ENOSPC, EIO, a read-only file system), every decision in the failed group is turned into a
- * denial, the callers get JournalUnavailable, and the next commit tries again (A35). */
+ * denial, the callers get JournalUnavailable, and the next commit tries again (A35).
+ *
+ * The journald mirror follows each commit. It never waits for journald (A37): what journald does
+ * not take at once is retried from a timer, and entries dropped meanwhile are named by one
+ * mirror-gap record once journald takes entries again. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,6 +27,9 @@
 #include "util.h"
 
 #define RECORD_MAX_FIELDS 32
+/* How soon jitd offers journald what it could not take: a stopped journald costs one failed
+ * send (or one connect) per interval, never a busy loop. */
+#define MIRROR_RETRY_USEC (100 * USEC_PER_MSEC)
 
 typedef struct FieldSet {
         JournalField f[RECORD_MAX_FIELDS];
@@ -136,6 +143,71 @@ int record_emit(Context *ctx, RecordType type, const Request *r)
         return outbound_push(ctx, type, r ? r->id : NULL, e, NULL, NULL);
 }
 
+/* The signed record of a mirror gap: the journal says which records journald missed. */
+static int record_emit_gap(Context *ctx, const MirrorGap *gap)
+{
+        FieldSet s = {};
+        MerkleHash leaf = {};
+        uint64_t seq = 0;
+        MirrorEntry *e;
+        int k;
+
+        field_add_u64(&s, "dropped", gap->dropped, true);
+        if (gap->have_seq) {
+                field_add_u64(&s, "first_seq", gap->first_seq, true);
+                field_add_u64(&s, "last_seq", gap->last_seq, true);
+        }
+        k = journal_writer_append(ctx->journal, RECORD_MIRROR_GAP, s.f, s.n, jit_now_usec(CLOCK_REALTIME),
+                                  &seq, leaf);
+        if (k < 0)
+                return k;
+        e = mirror_entry_new_gap(gap, seq, leaf);
+        if (!e)
+                return -ENOMEM; /* the record is in the journal; journald lacks only this entry */
+        return outbound_push(ctx, RECORD_MIRROR_GAP, NULL, e, NULL, NULL);
+}
+
+static size_t mirror_queue_bound(Context *ctx)
+{
+        return ctx->config ? settings(ctx)->mirror_queue : POLICY_DEFAULT_MIRROR_QUEUE;
+}
+
+/* After entries went to journald (or did not): record a gap that has ended, and come back later for
+ * whatever still waits. */
+static void mirror_follow_up(Context *ctx)
+{
+        MirrorGap gap;
+        int enabled = SD_EVENT_OFF;
+
+        if (mirror_take_gap(ctx->mirror, &gap)) {
+                if (gap.have_seq)
+                        log_warning("journald missed %" PRIu64 " entries (records %" PRIu64 "..%" PRIu64
+                                    ") while it was not taking them; recording the gap",
+                                    gap.dropped, gap.first_seq, gap.last_seq);
+                else
+                        log_warning("journald missed %" PRIu64 " checkpoint entries; recording the gap",
+                                    gap.dropped);
+                if (record_emit_gap(ctx, &gap) < 0)
+                        mirror_gap_done(ctx->mirror, false);
+        }
+        if (mirror_queued(ctx->mirror) == 0 || !ctx->mirror_retry_source)
+                return;
+        (void)sd_event_source_get_enabled(ctx->mirror_retry_source, &enabled);
+        if (enabled != SD_EVENT_OFF)
+                return;
+        (void)sd_event_source_set_time_relative(ctx->mirror_retry_source, MIRROR_RETRY_USEC);
+        (void)sd_event_source_set_enabled(ctx->mirror_retry_source, SD_EVENT_ONESHOT);
+}
+
+static int on_mirror_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Context *ctx = userdata;
+
+        (void)mirror_flush(ctx->mirror);
+        mirror_follow_up(ctx);
+        return 0;
+}
+
 int record_send_after_commit(Context *ctx, sd_bus_message *call, sd_bus_message *reply)
 {
         return outbound_push(ctx, _RECORD_TYPE_MAX, NULL, NULL, call, reply);
@@ -189,9 +261,7 @@ static void mirror_checkpoint(Context *ctx)
         if (journal_writer_last_checkpoint(ctx->journal, &note) < 0)
                 return;
         e = mirror_entry_new_text(RECORD_CHECKPOINT, "JIT_CHECKPOINT", note);
-        if (e)
-                mirror_entry_send(e);
-        mirror_entry_free(e);
+        mirror_push(ctx->mirror, e, mirror_queue_bound(ctx));
 }
 
 static int arm_epoch_timer(Context *ctx)
@@ -216,6 +286,8 @@ int record_commit(Context *ctx)
 
         while ((o = ctx->outbound)) {
                 ctx->outbound = o->next;
+                if (o->type == RECORD_MIRROR_GAP)
+                        mirror_gap_done(ctx->mirror, k >= 0);
                 if (k < 0) {
                         if (o->type != _RECORD_TYPE_MAX)
                                 record_fail_closed(ctx, o->type, o->request_id);
@@ -225,7 +297,7 @@ int record_commit(Context *ctx)
                                                                  strerror(-k));
                 } else {
                         if (o->mirror)
-                                mirror_entry_send(o->mirror);
+                                mirror_push(ctx->mirror, TAKE_PTR(o->mirror), mirror_queue_bound(ctx));
                         if (o->reply)
                                 send_or_warn(ctx->bus, o->reply);
                 }
@@ -234,6 +306,7 @@ int record_commit(Context *ctx)
         ctx->outbound_tail = &ctx->outbound;
         if (k >= 0)
                 mirror_checkpoint(ctx);
+        mirror_follow_up(ctx);
         (void)arm_epoch_timer(ctx);
         return k;
 }
@@ -257,6 +330,16 @@ int record_setup(Context *ctx)
         int k;
 
         ctx->outbound_tail = &ctx->outbound;
+        k = mirror_new(MIRROR_JOURNALD_SOCKET, &ctx->mirror);
+        if (k < 0)
+                return k;
+        k = sd_event_add_time_relative(ctx->event, &ctx->mirror_retry_source, CLOCK_MONOTONIC,
+                                       MIRROR_RETRY_USEC, 10 * USEC_PER_MSEC, on_mirror_retry, ctx);
+        if (k < 0)
+                return k;
+        k = sd_event_source_set_enabled(ctx->mirror_retry_source, SD_EVENT_OFF);
+        if (k < 0)
+                return k;
         k = sd_event_add_defer(ctx->event, &ctx->commit_source, on_commit, ctx);
         if (k < 0)
                 return k;
@@ -272,8 +355,22 @@ int record_setup(Context *ctx)
 
 void record_flush_all(Context *ctx)
 {
-        if (ctx->outbound && ctx->journal)
+        if (ctx->outbound && ctx->journal && ctx->mirror)
                 (void)record_commit(ctx);
         ctx->commit_source = sd_event_source_disable_unref(ctx->commit_source);
         ctx->epoch_source = sd_event_source_disable_unref(ctx->epoch_source);
+        ctx->mirror_retry_source = sd_event_source_disable_unref(ctx->mirror_retry_source);
+        if (ctx->mirror) {
+                MirrorGap gap;
+                size_t left = mirror_flush(ctx->mirror);
+
+                /* Nobody is left to record it: say so where an admin looks, once. */
+                mirror_peek_gap(ctx->mirror, &gap);
+                if (left > 0 || gap.dropped > 0)
+                        log_warning(
+                            "journald did not take %zu entries before jitd stopped and missed %" PRIu64
+                            " earlier ones; the signed journal has every record",
+                            left, gap.dropped);
+                mirror_free(TAKE_PTR(ctx->mirror));
+        }
 }
