@@ -87,6 +87,23 @@ int journal_walk_finish(JournalWalk *w);
 int journal_walk_fail(JournalWalk *w, uint64_t seq, uint64_t offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Is a checkpoint of this size one that epoch idx's key may sign? keys[] holds consecutive epochs,
+ * keys[0] first; the last one is open-ended. A checkpoint at seq n covers n records and is written in
+ * the epoch of seq n, so epoch e's key signs sizes first_seq(e) .. first_seq(e+1) - 1
+ * (docs/journal-format.md §5.3). */
+bool journal_epoch_covers(const JournalEpochKey *keys, size_t n_keys, size_t idx, uint64_t size);
+
+/* Check a key record (docs/journal-format.md §4.2-4.3) on its own, as the walk and receipts both do.
+ * Seq 0 is the genesis record: its key must equal trusted (unless NULL); the origin it names is copied
+ * to ret_origin (NOTE_MAX_NAME + 1 bytes) if not NULL. Any other seq seals epoch cur: it must certify
+ * epoch cur->epoch + 1 for this origin with cur's key, under a key ID no earlier epoch (earlier[],
+ * then cur) had. scratch holds the decoded fields (JOURNAL_MAX_LINE bytes). 0 and *ret the key the
+ * record names; -EBADMSG and a reason; -ENOMEM. */
+int journal_key_record_check(const JournalRecordView *v, const NoteVerifier *trusted, const char *origin,
+                             const JournalEpochKey *cur, const JournalEpochKey *earlier, size_t n_earlier,
+                             char *scratch, size_t scratch_size, JournalEpochKey *ret, char *ret_origin,
+                             char *reason, size_t reason_size);
+
 /* The key certificate text a key record's "cert" note signs. */
 int journal_key_cert_text(const char *origin, const JournalEpochKey *k, const MerkleHash prev, char **ret);
 

@@ -39,25 +39,29 @@ static int fail(JournalVerifyResult *ret, uint64_t seq, uint64_t offset, const c
         return -EBADMSG;
 }
 
-/* The saved checkpoint must be signed by a key of this journal's chain, and the journal must hold
- * a tree of that size with that root: then it extends the saved state (a consistency check with
- * every leaf at hand). */
+/* The saved checkpoint must be signed by a key of this journal's chain, for a size within that key's
+ * epoch, and the journal must hold a tree of that size with that root: then it extends the saved state
+ * (a consistency check with every leaf at hand). */
 static int check_saved(JournalWalk *w, const char *saved, const Checkpoint *c, JournalVerifyResult *ret)
 {
-        NoteVerifier *keys;
+        _cleanup_free_ JournalEpochKey *epochs = NULL;
+        _cleanup_free_ NoteVerifier *keys = NULL;
         size_t n = w->n_keys + 1, idx;
         const char *why = NULL;
+        MerkleHash root;
         Checkpoint checked;
         int r;
 
+        epochs = calloc(n, sizeof(*epochs));
         keys = calloc(n, sizeof(*keys));
-        if (!keys)
+        if (!epochs || !keys)
                 return -ENOMEM;
         for (size_t i = 0; i < w->n_keys; i++)
-                keys[i] = w->keys[i].key;
-        keys[n - 1] = w->cur.key;
+                epochs[i] = w->keys[i];
+        epochs[n - 1] = w->cur;
+        for (size_t i = 0; i < n; i++)
+                keys[i] = epochs[i].key;
         r = checkpoint_open(saved, strlen(saved), w->origin, keys, n, &checked, &idx, &why);
-        free(keys);
         if (r == -ENOMEM)
                 return r;
         if (r == -ENOKEY)
@@ -67,16 +71,29 @@ static int check_saved(JournalWalk *w, const char *saved, const Checkpoint *c, J
                             c->size);
         if (r < 0)
                 return fail(ret, UINT64_MAX, 0, "saved checkpoint: %s", why);
+        /* The same rule as for receipts: a key vouches only for trees that end in its own epoch, so a
+         * later key cannot stand in for an earlier one (A31). */
+        if (!journal_epoch_covers(epochs, n, idx, c->size))
+                return fail(ret, UINT64_MAX, 0,
+                            "saved checkpoint (size %" PRIu64 ") is signed by epoch %" PRIu64
+                            "'s key, which does not cover that size",
+                            c->size, epochs[idx].epoch);
         if (c->size > w->last_checkpoint_seq)
                 return fail(ret, UINT64_MAX, w->end_offset,
                             "journal is shorter than the saved checkpoint (%" PRIu64 " < %" PRIu64
                             " records): truncated or rolled back",
                             w->last_checkpoint_seq, c->size);
-        if (c->size > 0 && (!w->have_want_root || memcmp(w->want_root, c->root, MERKLE_HASH_SIZE) != 0))
-                return fail(ret, c->size - 1, 0,
-                            "journal does not extend the saved checkpoint (size %" PRIu64
-                            "): history was rewritten or rolled back",
-                            c->size);
+        /* RFC 6962: the tree of no leaves has the root SHA-256(""). A size-0 checkpoint is compared too,
+         * or any root would pass with it. */
+        if (c->size == 0)
+                merkle_empty_root(root);
+        else if (w->have_want_root)
+                memcpy(root, w->want_root, MERKLE_HASH_SIZE);
+        if ((c->size > 0 && !w->have_want_root) || memcmp(root, c->root, MERKLE_HASH_SIZE) != 0)
+                return fail(ret, c->size > 0 ? c->size - 1 : UINT64_MAX, 0,
+                            "journal does not extend the saved checkpoint (size %" PRIu64 "): %s", c->size,
+                            c->size == 0 ? "its root is not that of the empty tree, SHA-256(\"\")"
+                                         : "history was rewritten or rolled back");
         return 0;
 }
 

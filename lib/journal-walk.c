@@ -1,4 +1,5 @@
 /* The record walk: every rule a journal must follow, applied line by line (docs/journal-format.md §6). */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -152,6 +153,12 @@ int journal_walk_fail(JournalWalk *w, uint64_t seq, uint64_t offset, const char 
 
 #define FAIL(w, seq, off, ...) journal_walk_fail(w, seq, off, __VA_ARGS__)
 
+bool journal_epoch_covers(const JournalEpochKey *keys, size_t n_keys, size_t idx, uint64_t size)
+{
+        assert(idx < n_keys);
+        return size >= keys[idx].first_seq && (idx + 1 >= n_keys || size < keys[idx + 1].first_seq);
+}
+
 int journal_key_cert_text(const char *origin, const JournalEpochKey *k, const MerkleHash prev, char **ret)
 {
         char vkey[NOTE_VERIFIER_MAX], hex[2 * MERKLE_HASH_SIZE + 1];
@@ -172,51 +179,67 @@ static bool field_u64(const JournalField *f, const char *key, uint64_t *ret)
                jit_parse_u64_strict(f->value, strlen(f->value), JOURNAL_MAX_NUMBER, ret) >= 0;
 }
 
-/* Key records: "key" record at seq 0 (genesis, no cert) or the seal of an epoch (with cert). */
-static int walk_key(JournalWalk *w, const JournalRecordView *v, char *scratch, size_t scratch_size,
-                    uint64_t offset)
+static int key_fail(char *reason, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int key_fail(char *reason, size_t n, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(reason, n, fmt, ap);
+        va_end(ap);
+        return -EBADMSG;
+}
+
+#define KEY_FAIL(...) key_fail(reason, reason_size, __VA_ARGS__)
+
+int journal_key_record_check(const JournalRecordView *v, const NoteVerifier *trusted, const char *origin,
+                             const JournalEpochKey *cur, const JournalEpochKey *earlier, size_t n_earlier,
+                             char *scratch, size_t scratch_size, JournalEpochKey *ret, char *ret_origin,
+                             char *reason, size_t reason_size)
 {
         JournalField f[JOURNAL_MAX_FIELDS];
         JournalEpochKey k = {};
         bool genesis = v->seq == 0;
         size_t want = genesis ? 6 : 7, i = 0;
-        const char *cert = NULL, *origin;
+        const char *cert = NULL, *rec_origin;
         uint64_t len;
         int r;
 
+        if (v->type != RECORD_KEY)
+                return KEY_FAIL("not a key record");
         if (v->n_fields != want)
-                return FAIL(w, v->seq, offset, "key record has %zu fields, expected %zu", v->n_fields, want);
+                return KEY_FAIL("key record has %zu fields, expected %zu", v->n_fields, want);
         r = journal_record_decode_fields(v, scratch, scratch_size, f, ELEMENTSOF(f));
         if (r < 0)
                 return r;
         /* Fields are sorted: [cert] epoch epoch_usec first_seq key origin start_usec. */
         if (!genesis) {
                 if (!streq(f[i].key, "cert"))
-                        return FAIL(w, v->seq, offset, "key record lacks its certificate");
+                        return KEY_FAIL("key record lacks its certificate");
                 cert = f[i++].value;
         }
         if (!field_u64(&f[i], "epoch", &k.epoch) || !field_u64(&f[i + 1], "epoch_usec", &k.epoch_usec) ||
             !field_u64(&f[i + 2], "first_seq", &k.first_seq) || !streq(f[i + 3].key, "key") ||
             !streq(f[i + 4].key, "origin") || !field_u64(&f[i + 5], "start_usec", &k.start_usec))
-                return FAIL(w, v->seq, offset, "key record fields are malformed");
-        origin = f[i + 4].value;
-        if (!note_name_valid(origin, strlen(origin)))
-                return FAIL(w, v->seq, offset, "invalid origin in key record");
+                return KEY_FAIL("key record fields are malformed");
+        rec_origin = f[i + 4].value;
+        if (!note_name_valid(rec_origin, strlen(rec_origin)))
+                return KEY_FAIL("invalid origin in key record");
         if (note_verifier_parse(f[i + 3].value, strlen(f[i + 3].value), &k.key) < 0 ||
-            !streq(k.key.name, origin))
-                return FAIL(w, v->seq, offset, "key record holds an invalid verifier key");
+            !streq(k.key.name, rec_origin))
+                return KEY_FAIL("key record holds an invalid verifier key");
         if (k.epoch_usec < JOURNAL_MIN_EPOCH_USEC || k.epoch_usec > JOURNAL_MAX_EPOCH_USEC)
-                return FAIL(w, v->seq, offset, "epoch length out of range");
+                return KEY_FAIL("epoch length out of range");
 
         if (genesis) {
-                if (k.epoch != 0 || k.first_seq != 0 || k.start_usec != v->time_usec)
-                        return FAIL(w, 0, offset, "genesis key record does not start epoch 0 at seq 0");
-                if (w->trusted && !note_verifier_equal(&k.key, w->trusted))
-                        return FAIL(
-                            w, 0, offset,
+                if (k.epoch != 0 || k.first_seq != 0 || k.start_usec != v->time_usec || v->epoch != 0)
+                        return KEY_FAIL("genesis key record does not start epoch 0 at seq 0");
+                if (trusted && !note_verifier_equal(&k.key, trusted))
+                        return KEY_FAIL(
                             "journal identity key is not the trusted key (foreign key or foreign journal)");
-                memcpy(w->origin, origin, strlen(origin) + 1);
-                w->cur = k;
+                if (ret_origin)
+                        memcpy(ret_origin, rec_origin, strlen(rec_origin) + 1);
+                *ret = k;
                 return 0;
         }
 
@@ -224,39 +247,75 @@ static int walk_key(JournalWalk *w, const JournalRecordView *v, char *scratch, s
         size_t text_len, n_sigs;
         const char *why = NULL;
 
-        if (!streq(origin, w->origin))
-                return FAIL(w, v->seq, offset, "key record names another origin");
-        if (k.epoch != w->cur.epoch + 1)
-                return FAIL(w, v->seq, offset,
-                            "key record for epoch %" PRIu64 " in epoch %" PRIu64 " (epoch skipped)", k.epoch,
-                            w->cur.epoch);
+        if (!streq(rec_origin, origin))
+                return KEY_FAIL("key record names another origin");
+        if (v->epoch != cur->epoch)
+                return KEY_FAIL("key record in epoch %" PRIu64 " where epoch %" PRIu64 " was expected",
+                                v->epoch, cur->epoch);
+        if (k.epoch != cur->epoch + 1)
+                return KEY_FAIL("key record for epoch %" PRIu64 " in epoch %" PRIu64 " (epoch skipped)",
+                                k.epoch, cur->epoch);
         if (k.first_seq != v->seq + 2)
-                return FAIL(w, v->seq, offset, "key record's first seq is %" PRIu64 ", expected %" PRIu64,
-                            k.first_seq, v->seq + 2);
-        if (__builtin_add_overflow(w->cur.start_usec, w->cur.epoch_usec, &len) || k.start_usec != len)
-                return FAIL(w, v->seq, offset,
-                            "epoch %" PRIu64 " does not start where epoch %" PRIu64 " ends", k.epoch,
-                            w->cur.epoch);
+                return KEY_FAIL("key record's first seq is %" PRIu64 ", expected %" PRIu64, k.first_seq,
+                                v->seq + 2);
+        if (v->seq < cur->first_seq)
+                return KEY_FAIL("key record at seq %" PRIu64 " before epoch %" PRIu64 " began (seq %" PRIu64
+                                ")",
+                                v->seq, cur->epoch, cur->first_seq);
+        if (__builtin_add_overflow(cur->start_usec, cur->epoch_usec, &len) || k.start_usec != len)
+                return KEY_FAIL("epoch %" PRIu64 " does not start where epoch %" PRIu64 " ends", k.epoch,
+                                cur->epoch);
         if (v->time_usec < k.start_usec)
-                return FAIL(w, v->seq, offset, "epoch %" PRIu64 " sealed before it ended", w->cur.epoch);
-        if (memcmp(k.key.public_key, w->cur.key.public_key, NOTE_ED25519_KEY_SIZE) == 0)
-                return FAIL(w, v->seq, offset, "key record reuses the current key");
+                return KEY_FAIL("epoch %" PRIu64 " sealed before it ended", cur->epoch);
+        if (memcmp(k.key.public_key, cur->key.public_key, NOTE_ED25519_KEY_SIZE) == 0)
+                return KEY_FAIL("key record reuses the current key");
+        /* A note names its key by name and key ID only, and every epoch key has the same name: a saved
+         * checkpoint or a receipt must name exactly one epoch's key (Go's note.VerifierList refuses
+         * ambiguous keys outright), so no two epochs may share a key ID. */
+        for (size_t j = 0; j <= n_earlier; j++) {
+                const JournalEpochKey *old = j < n_earlier ? &earlier[j] : cur;
+                if (old->key.key_id == k.key.key_id)
+                        return KEY_FAIL("key record for epoch %" PRIu64 " reuses key ID %08" PRIx32
+                                        " of epoch %" PRIu64,
+                                        k.epoch, k.key.key_id, old->epoch);
+        }
 
-        r = journal_key_cert_text(w->origin, &k, v->prev, &text);
+        r = journal_key_cert_text(origin, &k, v->prev, &text);
         if (r < 0)
                 return r;
-        r = note_verify(cert, strlen(cert), &w->cur.key, 1, &text_len, NULL, &why);
+        r = note_verify(cert, strlen(cert), &cur->key, 1, &text_len, NULL, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return FAIL(w, v->seq, offset,
-                            "certificate for epoch %" PRIu64 " is not signed by epoch %" PRIu64 "'s key: %s",
-                            k.epoch, w->cur.epoch, why);
-        w->n_signatures++;
+                return KEY_FAIL("certificate for epoch %" PRIu64 " is not signed by epoch %" PRIu64
+                                "'s key: %s",
+                                k.epoch, cur->epoch, why);
         if (note_parse(cert, strlen(cert), &text_len, &n_sigs, NULL) < 0 || n_sigs != 1 ||
             text_len != strlen(text) || memcmp(cert, text, text_len) != 0)
-                return FAIL(w, v->seq, offset, "certificate does not match the key record");
+                return KEY_FAIL("certificate does not match the key record");
+        *ret = k;
+        return 0;
+}
 
+/* Key records: "key" record at seq 0 (genesis, no cert) or the seal of an epoch (with cert). */
+static int walk_key(JournalWalk *w, const JournalRecordView *v, char *scratch, size_t scratch_size,
+                    uint64_t offset)
+{
+        JournalEpochKey k;
+        char reason[sizeof(w->reason)];
+        int r;
+
+        r = journal_key_record_check(v, w->trusted, w->origin, &w->cur, w->keys, w->n_keys, scratch,
+                                     scratch_size, &k, w->origin, reason, sizeof(reason));
+        if (r == -EBADMSG)
+                return FAIL(w, v->seq, offset, "%s", reason);
+        if (r < 0)
+                return r;
+        if (v->seq == 0) {
+                w->cur = k;
+                return 0;
+        }
+        w->n_signatures++;
         w->next = k;
         w->in_seal = true;
         w->key_record_offset = offset;
@@ -312,15 +371,16 @@ static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scr
         if (r == -ENOKEY)
                 return FAIL(w, v->seq, offset, "checkpoint is not signed by epoch %" PRIu64 "'s key",
                             w->cur.epoch);
-        /* Roots are checked where a signature is: the seals, the last checkpoint (in
-         * journal_walk_finish()), or all of them. An intermediate root vouches for nothing more: its
-         * record is covered by the hash chain and by the next signed root. */
-        if (w->in_seal || w->all_signatures) {
-                merkle_frontier_root(&w->tree, root);
-                if (memcmp(root, c.root, MERKLE_HASH_SIZE) != 0)
-                        return FAIL(w, v->seq, offset,
-                                    "checkpoint root does not match the records before it");
-        }
+        /* Every root is checked, signed or not: the tree is at hand, so it costs a few hashes, and an
+         * outside verifier that checks every root must never disagree with us about a journal. Only
+         * the signatures of intermediate checkpoints are left to --all-signatures (one Ed25519
+         * verification each, most of a full check's time). */
+        merkle_frontier_root(&w->tree, root);
+        if (memcmp(root, c.root, MERKLE_HASH_SIZE) != 0)
+                return FAIL(w, v->seq, offset,
+                            "checkpoint at seq %" PRIu64 " (epoch %" PRIu64
+                            "): root does not match the records before it",
+                            v->seq, w->cur.epoch);
         memcpy(w->last_checkpoint_root, c.root, MERKLE_HASH_SIZE);
 
         w->last_checkpoint_verified = false;
@@ -471,16 +531,7 @@ int journal_walk_finish(JournalWalk *w)
                             "unsealed records after the last checkpoint (seq %" PRIu64 "..%" PRIu64 ")",
                             w->last_checkpoint_seq + 1, w->n - 1);
         if (!w->last_checkpoint_verified) {
-                /* The tree before the last checkpoint is the current one without its last leaf, which is
-                 * that checkpoint (dropping the size undoes an append, see merkle.c). */
-                MerkleFrontier before = w->tree;
-                MerkleHash root;
-
-                before.size--;
-                merkle_frontier_root(&before, root);
-                if (memcmp(root, w->last_checkpoint_root, MERKLE_HASH_SIZE) != 0)
-                        return FAIL(w, w->last_checkpoint_seq, w->last_checkpoint_offset,
-                                    "checkpoint root does not match the records before it");
+                /* Its root was compared when it was walked; its signature is what covers the tail. */
                 r = note_verify(w->last_checkpoint, strlen(w->last_checkpoint), &w->last_checkpoint_key, 1,
                                 NULL, NULL, &why);
                 if (r < 0)
