@@ -91,10 +91,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a $(HDRS) $(PAM_SRC) $(SUDO_SRC
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
 
-# Test programs that act as PAM hosts (tests/e2e use them).
+# Test programs that act as PAM hosts or bus clients (tests/e2e use them). Only the bus client
+# links libsystemd: the PAM hosts measure what pam_jit.so alone brings into a process.
+$(BUILD)/helpers/bus-client: HELPER_LIBS := $(LDLIBS_S)
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $< -lpam
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $< -lpam $(HELPER_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libjit.a
 	@mkdir -p $(dir $@)
@@ -108,6 +110,8 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOUR
 # A harness for code outside lib/ names it here: the config parser lives in jitd/.
 FUZZ_EXTRA_fuzz-policy := jitd/policy.c
 $(BUILD)/fuzz/fuzz-policy: $(FUZZ_EXTRA_fuzz-policy)
+FUZZ_EXTRA_fuzz-bus-args := jitd/bus-args.c
+$(BUILD)/fuzz/fuzz-bus-args: $(FUZZ_EXTRA_fuzz-bus-args)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HDRS) Makefile
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -Ijitd -o $@ $< $(FUZZ_EXTRA_$*) $(LIB_SRC) $(LDLIBS_D)

@@ -11,3 +11,23 @@
 #define JIT_MAX_PENDING 10000         /* pending requests in all */
 #define JIT_MAX_DONE_KEPT 1024        /* decided requests kept in memory for show/list */
 #define JIT_MAX_DURATION_USEC (7ULL * 24 * 3600 * 1000000) /* longest grant or timeout: 7 days */
+
+/* Work one uid may cause (jitd/ratelimit.c; uid 0 is exempt: it is the PAM module and the admin).
+ * Churn: calls that write records (RequestAccess, Cancel, and CreateRequest for a user who typed
+ * sudo or su when it leaves a request pending): a burst of 32, then one every 3 s, so one account
+ * adds at most ~32 + 1200 records an hour (~6 MiB at the 4 KiB command bound). */
+#define JIT_RATE_UIDS 256 /* accounts tracked at once; a full bucket is forgotten first */
+#define JIT_RATE_CHURN_BURST 32
+#define JIT_RATE_CHURN_INTERVAL_USEC (3ULL * 1000000)
+/* Reads (ListRequests, GetRequest, ListGrants): one unit per call plus one per 64 KiB of reply;
+ * a burst of 256 units (16 MiB of replies), then 50 units a second. */
+#define JIT_RATE_READ_BURST 256
+#define JIT_RATE_READ_INTERVAL_USEC (20ULL * 1000)
+#define JIT_RATE_READ_UNIT_BYTES (64 * 1024)
+/* ListRequests pages: at most this many records and about this many bytes per reply. */
+#define JIT_LIST_PAGE_DEFAULT 100
+#define JIT_LIST_PAGE_MAX 1000
+#define JIT_LIST_REPLY_BYTES (256 * 1024)
+/* Messages jitd may have queued towards dbus-daemon before it refuses new reads from non-root
+ * callers: a reply waits behind every one, so this bounds how long a decision's reply waits. */
+#define JIT_MAX_QUEUED_WRITES 64

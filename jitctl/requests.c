@@ -307,27 +307,67 @@ static int parse_verb(Ctl *ctl, int argc, char *argv[], int n_pos, VerbArgs *a)
         return 0;
 }
 
-int verb_list(Ctl *ctl, int argc, char *argv[])
+/* One page of ListRequests: its records go into list; *ret_next is where the next page starts
+ * ("" when this was the last). jitd bounds each reply, so a long list comes in several calls. */
+static int list_page(Ctl *ctl, bool all, const char *after, json_object *list, char **ret_next,
+                     sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *key, *next = "";
+        json_object *o;
+        int truncated = 0, k;
+
+        k = call(ctl, "ListRequests", &reply, error, "a{sv}", 2, "state", "s", all ? "all" : "pending",
+                 "after", "s", after);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+        while (k >= 0 && (k = read_request(reply, &o)) > 0)
+                json_object_array_add(list, o);
+        if (k >= 0)
+                k = sd_bus_message_exit_container(reply);
+        if (k >= 0)
+                k = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (k >= 0 && (k = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                k = sd_bus_message_read_basic(reply, 's', &key);
+                if (k >= 0 && streq(key, "truncated"))
+                        k = sd_bus_message_read(reply, "v", "b", &truncated);
+                else if (k >= 0 && streq(key, "next"))
+                        k = sd_bus_message_read(reply, "v", "s", &next);
+                else if (k >= 0)
+                        k = sd_bus_message_skip(reply, "v");
+                if (k >= 0)
+                        k = sd_bus_message_exit_container(reply);
+        }
+        if (k < 0)
+                return k;
+        /* A page that says there is more but names no place to go on from would loop forever. */
+        if (truncated && !*next)
+                return -EBADMSG;
+        *ret_next = strdup(truncated ? next : "");
+        return *ret_next ? 0 : -ENOMEM;
+}
+
+int verb_list(Ctl *ctl, int argc, char *argv[])
+{
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(json_putp) json_object *list = json_object_new_array();
+        _cleanup_free_ char *after = strdup("");
         VerbArgs a = {};
-        json_object *o;
         int k;
 
         if (parse_verb(ctl, argc, argv, 0, &a) < 0)
                 return EXIT_USAGE;
-        if (!list)
+        if (!list || !after)
                 return EXIT_REFUSED;
-        k = call(ctl, "ListRequests", &reply, &error, "a{sv}", 1, "state", "s", a.all ? "all" : "pending");
-        if (k < 0)
-                return refused("list", NULL, &error, k);
-        k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
-        while (k >= 0 && (k = read_request(reply, &o)) > 0)
-                json_object_array_add(list, o);
-        if (k < 0)
-                return refused("list", NULL, &error, k);
+        do {
+                char *next = NULL;
+                k = list_page(ctl, a.all, after, list, &next, &error);
+                if (k < 0)
+                        return refused("list", NULL, &error, k);
+                free(after);
+                after = next;
+        } while (*after);
         if (ctl->json)
                 print_json(list);
         else

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bus-args.h"
 #include "duration.h"
 #include "id.h"
 #include "jit-bus.h"
@@ -64,17 +65,60 @@ static int caller_get_uid(sd_bus_message *m, uid_t *ret, sd_bus_error *error)
         return 0;
 }
 
-/* The caller's uid, and their account and groups for the approver checks. */
-static int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error *error)
+/* Budgets per uid (ratelimit.c; A41, A42). uid 0 is exempt: it is the PAM module inside sudo, su,
+ * login and sshd on behalf of everyone, and the administrator; another account's churn never
+ * touches its calls, since every account has its own bucket. */
+static int rate_check(Context *ctx, RateLimit *rl, uid_t uid, sd_bus_error *error)
 {
-        uid_t uid;
+        uint64_t wait = 0;
+
+        if (uid == 0 || ratelimit_check(rl, uid, jit_now_usec(CLOCK_MONOTONIC), &wait) >= 0)
+                return 0;
+        return sd_bus_error_setf(error, JIT_ERROR_LIMIT_EXCEEDED,
+                                 "Too many requests from uid %u; try again in %llu s.", (unsigned)uid,
+                                 (unsigned long long)((wait + USEC_PER_SEC - 1) / USEC_PER_SEC));
+}
+
+/* Check, then spend one unit. */
+static int rate_spend(Context *ctx, RateLimit *rl, uid_t uid, sd_bus_error *error)
+{
+        int k = rate_check(ctx, rl, uid, error);
+
+        if (k >= 0 && uid != 0)
+                ratelimit_charge(rl, uid, jit_now_usec(CLOCK_MONOTONIC), 1);
+        return k;
+}
+
+/* Before building a reply to a read: the caller's read budget, and room in jitd's own queue to
+ * dbus-daemon. Every reply jitd sends, a decision's too, waits behind what is queued there, so a
+ * reader that makes jitd queue faster than dbus-daemon takes (its clients never read) is refused
+ * here instead of delaying everyone (A42). uid 0 (the module's GetRequest) always passes. */
+static int read_gate(Context *ctx, uid_t uid, sd_bus_error *error)
+{
+        uint64_t queued = 0;
+
+        if (uid == 0)
+                return 0;
+        if (sd_bus_get_n_queued_write(ctx->bus, &queued) >= 0 && queued >= JIT_MAX_QUEUED_WRITES)
+                return sd_bus_error_set(error, JIT_ERROR_LIMIT_EXCEEDED,
+                                        "jitd is busy sending earlier replies; try again in 1 s.");
+        return rate_check(ctx, &ctx->reads, uid, error);
+}
+
+/* A read costs one unit plus one per JIT_RATE_READ_UNIT_BYTES of reply. */
+static void read_charge(Context *ctx, uid_t uid, size_t bytes)
+{
+        if (uid != 0)
+                ratelimit_charge(&ctx->reads, uid, jit_now_usec(CLOCK_MONOTONIC),
+                                 1 + bytes / JIT_RATE_READ_UNIT_BYTES);
+}
+
+/* The caller's uid, and their account and groups for the approver checks. */
+static int caller_fill(Context *ctx, uid_t uid, Caller *ret, sd_bus_error *error)
+{
         int k;
 
-        *ret = (Caller){.uid = (uid_t)-1};
-        k = caller_get_uid(m, &uid, error);
-        if (k < 0)
-                return k;
-        ret->uid = uid;
+        *ret = (Caller){.uid = uid};
         k = user_name_from_uid(uid, &ret->name);
         if (k < 0)
                 return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "The caller has no account.");
@@ -89,6 +133,35 @@ static int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error
                                         "Cannot look up the caller's groups.");
         }
         return 0;
+}
+
+static int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error *error)
+{
+        uid_t uid;
+        int k;
+
+        *ret = (Caller){.uid = (uid_t)-1};
+        k = caller_get_uid(m, &uid, error);
+        if (k < 0)
+                return k;
+        return caller_fill(ctx, uid, ret, error);
+}
+
+/* For calls that are budgeted: the uid first, so a caller over budget is refused before jitd
+ * spends account and group lookups on them. */
+static int caller_get_budgeted(Context *ctx, sd_bus_message *m, bool read, Caller *ret, sd_bus_error *error)
+{
+        uid_t uid;
+        int k;
+
+        *ret = (Caller){.uid = (uid_t)-1};
+        k = caller_get_uid(m, &uid, error);
+        if (k < 0)
+                return k;
+        k = read ? read_gate(ctx, uid, error) : rate_spend(ctx, &ctx->churn, uid, error);
+        if (k < 0)
+                return k;
+        return caller_fill(ctx, uid, ret, error);
 }
 
 /* May c approve r? The rule's Approvers= decide; the daemon's group stands in for the default rule. */
@@ -163,145 +236,6 @@ static int record_error(sd_bus_error *error, int k)
 static char *field_dup(const char *s, size_t max)
 {
         return jit_sanitize(s, strlen(s), max);
-}
-
-typedef struct Argv {
-        char *buf;    /* the words, each with its NUL */
-        char **words; /* pointers into buf, NULL-terminated */
-        size_t n;
-} Argv;
-
-static void argv_done(Argv *a)
-{
-        free(a->buf);
-        free(a->words);
-}
-
-typedef struct CreateArgs {
-        const char *user, *service, *tty, *rhost, *ruser, *cwd, *reason;
-        /* Who asked (front "pam" or "sudo-plugin"); the PAM host's program (exe); for the plugin,
-         * what sudo resolved: the program's path (command), run-as user and group, runcwd. */
-        const char *front, *exe, *command, *runas_user, *runas_group, *runcwd;
-        int sudoedit;
-        uint32_t ruid;
-        bool have_ruid, have_reason, have_argv;
-        uint64_t timeout_usec, duration_usec;
-        Argv argv;
-} CreateArgs;
-
-/* argv arrives as separate words, kept as words; command.c decides what they name. */
-static int read_argv(sd_bus_message *m, Argv *ret)
-{
-        Argv a = {};
-        const char *word;
-        size_t len = 0, n = 0;
-        int k;
-
-        a.buf = malloc(JIT_MAX_ARGV_READ);
-        if (!a.buf)
-                return -ENOMEM;
-        k = sd_bus_message_enter_container(m, 'a', "s");
-        while (k >= 0 && (k = sd_bus_message_read_basic(m, 's', &word)) > 0) {
-                size_t l = strlen(word) + 1;
-                /* Too long to be approved as it is: the module refuses such argv; so do we. */
-                if (len + l > JIT_MAX_ARGV_READ) {
-                        k = -E2BIG;
-                        break;
-                }
-                memcpy(a.buf + len, word, l);
-                len += l;
-                n++;
-        }
-        if (k >= 0)
-                k = sd_bus_message_exit_container(m);
-        if (k >= 0 && !(a.words = calloc(n + 1, sizeof(char *))))
-                k = -ENOMEM;
-        if (k < 0) {
-                argv_done(&a);
-                return k;
-        }
-        for (size_t i = 0, o = 0; i < n; i++) {
-                a.words[i] = a.buf + o;
-                o += strlen(a.buf + o) + 1;
-        }
-        a.n = n;
-        *ret = a;
-        return 0;
-}
-
-static int read_context(sd_bus_message *m, CreateArgs *a, sd_bus_error *error)
-{
-        static const struct {
-                const char *key;
-                size_t offset;
-        } strings[] = {
-            {"user", offsetof(CreateArgs, user)},
-            {"service", offsetof(CreateArgs, service)},
-            {"tty", offsetof(CreateArgs, tty)},
-            {"rhost", offsetof(CreateArgs, rhost)},
-            {"ruser", offsetof(CreateArgs, ruser)},
-            {"cwd", offsetof(CreateArgs, cwd)},
-            {"reason", offsetof(CreateArgs, reason)},
-            {"front", offsetof(CreateArgs, front)},
-            {"exe", offsetof(CreateArgs, exe)},
-            {"command", offsetof(CreateArgs, command)},
-            {"runas_user", offsetof(CreateArgs, runas_user)},
-            {"runas_group", offsetof(CreateArgs, runas_group)},
-            {"runcwd", offsetof(CreateArgs, runcwd)},
-        };
-        bool known;
-        const char *key;
-        int k;
-
-        k = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (k < 0)
-                return k;
-        while ((k = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                known = false;
-                k = sd_bus_message_read_basic(m, 's', &key);
-                if (k < 0)
-                        return k;
-                if (streq(key, "reason"))
-                        a->have_reason = true;
-                for (size_t i = 0; i < ELEMENTSOF(strings); i++)
-                        if (streq(key, strings[i].key)) {
-                                k = sd_bus_message_read(m, "v", "s",
-                                                        (const char **)((char *)a + strings[i].offset));
-                                known = true;
-                        }
-                if (streq(key, "ruid")) {
-                        k = sd_bus_message_read(m, "v", "u", &a->ruid);
-                        a->have_ruid = known = true;
-                } else if (streq(key, "sudoedit")) {
-                        k = sd_bus_message_read(m, "v", "b", &a->sudoedit);
-                        known = true;
-                } else if (streq(key, "timeout_usec")) {
-                        k = sd_bus_message_read(m, "v", "t", &a->timeout_usec);
-                        known = true;
-                } else if (streq(key, "duration")) {
-                        k = sd_bus_message_read(m, "v", "t", &a->duration_usec);
-                        known = true;
-                } else if (streq(key, "argv")) {
-                        if (a->have_argv)
-                                return -EINVAL;
-                        k = sd_bus_message_enter_container(m, 'v', "as");
-                        if (k >= 0)
-                                k = read_argv(m, &a->argv);
-                        if (k >= 0)
-                                k = sd_bus_message_exit_container(m);
-                        a->have_argv = known = true;
-                }
-                if (!known)
-                        return sd_bus_error_setf(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown context key.");
-                if (k < 0)
-                        return k;
-                k = sd_bus_message_exit_container(m);
-                if (k < 0)
-                        return k;
-        }
-        if (k < 0)
-                return k;
-        return sd_bus_message_exit_container(m);
 }
 
 static int append_request(sd_bus_message *reply, const Request *r)
@@ -413,15 +347,10 @@ static CommandInput command_input(const CreateArgs *a, bool ahead)
         };
 }
 
-static void create_args_done(CreateArgs *a)
-{
-        argv_done(&a->argv);
-}
-
 /* A new request, from the module (CreateRequest) or ahead of time (RequestAccess): policy and
  * grants decide; a pending one waits for approvers. The reply leaves after the records. */
 static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t uid, char *name, bool ahead,
-                          sd_bus_error *error)
+                          bool charge_pending, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *owned_name = name;
@@ -478,6 +407,8 @@ static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t 
                 return k < 0 ? k : sd_bus_send(NULL, reply, NULL);
         }
         if (r->state == REQUEST_PENDING) {
+                if (charge_pending)
+                        ratelimit_charge(&ctx->churn, uid, jit_now_usec(CLOCK_MONOTONIC), 1);
                 k = request_arm_expiry(r);
                 /* The module's connection is tracked: when it goes, nobody waits, so nobody may approve. */
                 if (k >= 0 && !ahead) {
@@ -518,6 +449,7 @@ static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error
                                                     .front = "pam"};
         char *name = NULL;
         uid_t uid, caller;
+        bool limit;
         int k;
 
         /* Only root (the module inside sudo, su, login, sshd) may ask on someone's behalf. */
@@ -526,11 +458,9 @@ static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error
                 return k;
         if (caller != 0)
                 return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Not allowed.");
-        k = read_context(m, &a, error);
-        if (k < 0 || sd_bus_error_is_set(error))
-                return sd_bus_error_is_set(error) ? k
-                                                  : sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT,
-                                                                     "Malformed request context.");
+        k = bus_read_create_context(m, &a, error);
+        if (k < 0)
+                return k;
 
         /* sudo and su run with the real uid of the person who typed the command; login and sshd
          * run as root, and there the account being entered is the requester. */
@@ -542,7 +472,20 @@ static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error
                 if (user_uid_from_name(a.user, &uid) < 0 || !(name = strdup(a.user)))
                         return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown user.");
         }
-        return request_create(ctx, m, &a, uid, name, false, error);
+        /* The person who typed sudo or su pays for the requests they leave pending, from the same
+         * budget as their RequestAccess and Cancel calls: su in a loop cannot grow the journal
+         * faster than jitctl can. Requests decided at once (rules, grant uses) are not charged:
+         * they are the normal traffic, and each already costs the user a setuid process.
+         * login and sshd (no ruid) are not limited here: the requester there is only claimed. */
+        limit = a.have_ruid && a.ruid != 0;
+        if (limit) {
+                k = rate_check(ctx, &ctx->churn, uid, error);
+                if (k < 0) {
+                        free(name);
+                        return k;
+                }
+        }
+        return request_create(ctx, m, &a, uid, name, false, limit, error);
 }
 
 /* jitctl request: the caller asks for themself, ahead of time; identity from the bus only. */
@@ -558,76 +501,21 @@ static int method_request_access(sd_bus_message *m, void *userdata, sd_bus_error
                                                     .cwd = "",
                                                     .reason = "",
                                                     .front = "pam"};
-        const char *key;
         char *name;
         int k;
 
-        k = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (k >= 0 && (k = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                k = sd_bus_message_read_basic(m, 's', &key);
-                if (k < 0)
-                        break;
-                if (streq(key, "duration"))
-                        k = sd_bus_message_read(m, "v", "t", &a.duration_usec);
-                else if (streq(key, "reason")) {
-                        k = sd_bus_message_read(m, "v", "s", &a.reason);
-                        a.have_reason = true;
-                } else if (streq(key, "service"))
-                        k = sd_bus_message_read(m, "v", "s", &a.service);
-                else if (streq(key, "argv") && !a.have_argv) {
-                        k = sd_bus_message_enter_container(m, 'v', "as");
-                        if (k >= 0)
-                                k = read_argv(m, &a.argv);
-                        if (k >= 0)
-                                k = sd_bus_message_exit_container(m);
-                        a.have_argv = true;
-                } else
-                        return sd_bus_error_setf(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown option.");
-                if (k >= 0)
-                        k = sd_bus_message_exit_container(m);
-        }
-        if (k >= 0)
-                k = sd_bus_message_exit_container(m);
+        k = bus_read_access_options(m, &a, error);
         if (k < 0)
-                return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Malformed options.");
-        if (strlen(a.reason) > JIT_MAX_FIELD || strlen(a.service) > JIT_MAX_FIELD)
-                return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Reason or service too long.");
-        if (a.duration_usec > JIT_MAX_DURATION_USEC)
-                return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Duration too long.");
-
-        k = caller_get(ctx, m, &caller, error);
+                return k;
+        /* Every request made ahead writes at least one record, and a Cancel another (A41). */
+        k = caller_get_budgeted(ctx, m, false, &caller, error);
         if (k < 0)
                 return k;
         a.user = caller.name;
         name = strdup(caller.name);
         if (!name)
                 return -ENOMEM;
-        return request_create(ctx, m, &a, caller.uid, name, true, error);
-}
-
-static int read_approve_options(sd_bus_message *m, uint64_t *duration, const char **comment,
-                                sd_bus_error *error)
-{
-        const char *key;
-        int k;
-
-        k = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (k >= 0 && (k = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                k = sd_bus_message_read_basic(m, 's', &key);
-                if (k < 0)
-                        return k;
-                if (streq(key, "duration"))
-                        k = sd_bus_message_read(m, "v", "t", duration);
-                else if (streq(key, "comment"))
-                        k = sd_bus_message_read(m, "v", "s", comment);
-                else
-                        return sd_bus_error_setf(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown option.");
-                if (k >= 0)
-                        k = sd_bus_message_exit_container(m);
-        }
-        if (k >= 0)
-                k = sd_bus_message_exit_container(m);
-        return k;
+        return request_create(ctx, m, &a, caller.uid, name, true, false, error);
 }
 
 /* "bob" or, for N-of-M, "bob,carol": everyone whose approval counted. */
@@ -660,19 +548,20 @@ static int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error
         _cleanup_(caller_done) Caller caller = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *note = NULL;
-        const char *id, *comment = "";
-        uint64_t duration = 0;
+        ApproveArgs o = {.comment = ""};
+        const char *id;
+        uint64_t duration;
         unsigned needed;
         Request *r;
         int k;
 
         k = sd_bus_message_read(m, "s", &id);
-        if (k >= 0)
-                k = read_approve_options(m, &duration, &comment, error);
-        if (k < 0 || sd_bus_error_is_set(error))
+        if (k < 0)
                 return k;
-        if (duration > JIT_MAX_DURATION_USEC)
-                return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Duration too long.");
+        k = bus_read_approve_options(m, &o, error);
+        if (k < 0)
+                return k;
+        duration = o.duration_usec;
 
         k = caller_get(ctx, m, &caller, error);
         if (k < 0)
@@ -680,7 +569,7 @@ static int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error
         k = request_lookup(ctx, id, &caller, &r, error);
         if (k < 0)
                 return k;
-        note = field_dup(comment, JIT_MAX_FIELD);
+        note = field_dup(o.comment, JIT_MAX_FIELD);
         if (!note)
                 return -ENOMEM;
 
@@ -770,6 +659,12 @@ static int decide_simple(sd_bus_message *m, Context *ctx, Access access, Request
         k = request_check_pending(r, error);
         if (k < 0)
                 return k;
+        /* A Cancel writes a record: it spends the requester's budget like RequestAccess (A41). */
+        if (state == REQUEST_CANCELLED) {
+                k = rate_spend(ctx, &ctx->churn, caller.uid, error);
+                if (k < 0)
+                        return k;
+        }
         note = field_dup(comment, JIT_MAX_FIELD);
         if (!note)
                 return -ENOMEM;
@@ -804,62 +699,75 @@ static int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return decide_simple(m, userdata, ACCESS_REQUESTER, REQUEST_CANCELLED, id, "", error);
 }
 
+/* What a record costs on the wire, near enough to bound a reply and charge its reader. */
+static size_t request_wire_size(const Request *r)
+{
+        const char *const fields[] = {r->user,  r->target, r->service, r->command, r->tty, r->rhost,
+                                      r->ruser, r->cwd,    r->runcwd,  r->reason,  r->by,  r->comment};
+        size_t n = 640; /* 26 keys, their signatures, padding and the fixed-size values */
+
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                n += fields[i] ? strlen(fields[i]) + 1 : 1;
+        return n;
+}
+
 static int method_list_requests(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *ctx = userdata;
         _cleanup_(caller_done) Caller caller = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *key, *state = "pending";
-        bool all;
+        ListFilter f = {.state = "pending", .limit = JIT_LIST_PAGE_DEFAULT, .after = ""};
+        const Request *start = ctx->requests, *last = NULL;
+        size_t bytes = 0, n = 0;
+        bool all, truncated = false;
         int k;
 
-        k = sd_bus_message_enter_container(m, 'a', "{sv}");
+        k = bus_read_list_filter(m, &f, error);
         if (k < 0)
                 return k;
-        while ((k = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                k = sd_bus_message_read_basic(m, 's', &key);
+        all = streq(f.state, "all");
+        k = caller_get_budgeted(ctx, m, true, &caller, error);
+        if (k < 0)
+                return k;
+        if (*f.after) {
+                Request *from;
+                /* The same answer for an unknown id and one the caller may not see (A06). */
+                k = request_lookup(ctx, f.after, &caller, &from, error);
                 if (k < 0)
                         return k;
-                if (!streq(key, "state"))
-                        return sd_bus_error_setf(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown filter.");
-                k = sd_bus_message_read(m, "v", "s", &state);
-                if (k < 0)
-                        return k;
-                k = sd_bus_message_exit_container(m);
-                if (k < 0)
-                        return k;
+                start = from->next;
         }
-        if (k < 0)
-                return k;
-        k = sd_bus_message_exit_container(m);
-        if (k < 0)
-                return k;
-        if (!streq(state, "pending") && !streq(state, "all"))
-                return sd_bus_error_setf(error, JIT_ERROR_INVALID_ARGUMENT,
-                                         "Filter state must be pending or all.");
-        all = streq(state, "all");
 
-        k = caller_get(ctx, m, &caller, error);
-        if (k < 0)
-                return k;
-
+        /* A page holds at most f.limit records and about JIT_LIST_REPLY_BYTES: however many records
+         * there are, no single call makes jitd build (and dbus-daemon queue) a huge reply (A42). */
         k = sd_bus_message_new_method_return(m, &reply);
         if (k < 0)
                 return k;
         k = sd_bus_message_open_container(reply, 'a', "a{sv}");
         if (k < 0)
                 return k;
-        for (Request *r = ctx->requests; r; r = r->next) {
+        for (const Request *r = start; r; r = r->next) {
                 if ((!all && r->state != REQUEST_PENDING) || !caller_may_see(&caller, r))
                         continue;
+                if (n >= f.limit || bytes >= JIT_LIST_REPLY_BYTES) {
+                        truncated = true;
+                        break;
+                }
                 k = append_request(reply, r);
                 if (k < 0)
                         return k;
+                bytes += request_wire_size(r);
+                n++;
+                last = r;
         }
         k = sd_bus_message_close_container(reply);
-        if (k < 0)
-                return k;
-        return sd_bus_send(NULL, reply, NULL);
+        if (k >= 0)
+                k = sd_bus_message_append(reply, "a{sv}", 2, "truncated", "b", truncated, "next", "s",
+                                          truncated ? last->id : "");
+        if (k >= 0)
+                k = sd_bus_send(NULL, reply, NULL);
+        read_charge(ctx, caller.uid, bytes);
+        return k;
 }
 
 static int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -874,7 +782,7 @@ static int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *e
         k = sd_bus_message_read(m, "s", &id);
         if (k < 0)
                 return k;
-        k = caller_get(ctx, m, &caller, error);
+        k = caller_get_budgeted(ctx, m, true, &caller, error);
         if (k < 0)
                 return k;
         k = request_lookup(ctx, id, &caller, &r, error);
@@ -885,6 +793,7 @@ static int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *e
                 k = append_request(reply, r);
         if (k < 0)
                 return k;
+        read_charge(ctx, caller.uid, request_wire_size(r));
         return sd_bus_send(NULL, reply, NULL);
 }
 
@@ -894,9 +803,10 @@ static int method_list_grants(sd_bus_message *m, void *userdata, sd_bus_error *e
         _cleanup_(caller_done) Caller caller = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         uint64_t now = jit_now_usec(CLOCK_REALTIME);
+        size_t bytes = 0;
         int k;
 
-        k = caller_get(ctx, m, &caller, error);
+        k = caller_get_budgeted(ctx, m, true, &caller, error);
         if (k < 0)
                 return k;
         k = sd_bus_message_new_method_return(m, &reply);
@@ -910,7 +820,9 @@ static int method_list_grants(sd_bus_message *m, void *userdata, sd_bus_error *e
                     "service", "s", g->service, "command", "s", g->command, "command_kind", "s",
                     command_kind_to_string(g->command_kind), "scope", "s", policy_scope_to_string(g->scope),
                     "until_usec", "t", g->until_usec, "by", "s", g->by, "uses", "u", (uint32_t)g->uses);
+                bytes += 400 + strlen(g->user) + strlen(g->service) + strlen(g->command) + strlen(g->by);
         }
+        read_charge(ctx, caller.uid, bytes);
         if (k >= 0)
                 k = sd_bus_message_close_container(reply);
         return k < 0 ? k : sd_bus_send(NULL, reply, NULL);
@@ -997,8 +909,9 @@ static const sd_bus_vtable manager_vtable[] = {
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT, method_cancel,
                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_ARGS("ListRequests", SD_BUS_ARGS("a{sv}", filter), SD_BUS_RESULT("aa{sv}", requests),
-                            method_list_requests, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("ListRequests", SD_BUS_ARGS("a{sv}", filter),
+                            SD_BUS_RESULT("aa{sv}", requests, "a{sv}", page), method_list_requests,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetRequest", SD_BUS_ARGS("s", id), SD_BUS_RESULT("a{sv}", request),
                             method_get_request, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("RequestAccess", SD_BUS_ARGS("a{sv}", options),
@@ -1013,11 +926,40 @@ static const sd_bus_vtable manager_vtable[] = {
     SD_BUS_VTABLE_END,
 };
 
+/* The system bus, as sd_bus_open_system() would connect, but refusing file descriptors: no method
+ * takes one, so dbus-daemon answers a sender that attaches any with an error and jitd never holds
+ * a descriptor a client chose (A10). */
+static int bus_open_system_nofd(sd_bus **ret)
+{
+        _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
+        const char *address = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
+        int k;
+
+        k = sd_bus_new(&bus);
+        if (k >= 0)
+                k = sd_bus_set_address(bus, address ? address : "unix:path=/run/dbus/system_bus_socket");
+        if (k >= 0)
+                k = sd_bus_set_bus_client(bus, true);
+        if (k >= 0)
+                k = sd_bus_set_trusted(bus, false);
+        if (k >= 0)
+                k = sd_bus_negotiate_fds(bus, false);
+        if (k >= 0)
+                k = sd_bus_start(bus);
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
 int bus_setup(Context *ctx)
 {
         int k;
 
-        k = sd_bus_open_system(&ctx->bus);
+        ctx->churn =
+            (RateLimit){.interval_usec = JIT_RATE_CHURN_INTERVAL_USEC, .burst = JIT_RATE_CHURN_BURST};
+        ctx->reads = (RateLimit){.interval_usec = JIT_RATE_READ_INTERVAL_USEC, .burst = JIT_RATE_READ_BURST};
+        k = bus_open_system_nofd(&ctx->bus);
         if (k < 0)
                 return log_error_errno(k, "Failed to connect to the system bus");
         k = sd_bus_add_object_vtable(ctx->bus, NULL, JIT_BUS_PATH, JIT_BUS_INTERFACE, manager_vtable, ctx);

@@ -123,6 +123,19 @@ typedef struct Outbound {
         sd_bus_message *reply;      /* and the reply or signal to send */
 } Outbound;
 
+/* One account's token bucket (ratelimit.c): tat is when it is full again (CLOCK_MONOTONIC). */
+typedef struct RateBucket {
+        uid_t uid;
+        uint64_t tat;
+} RateBucket;
+
+typedef struct RateLimit {
+        uint64_t interval_usec; /* one unit refills in this time */
+        uint64_t burst;         /* units a full bucket holds */
+        RateBucket b[JIT_RATE_UIDS];
+        size_t n;
+} RateLimit;
+
 struct Context {
         Config *config; /* jitd.conf and its drop-ins; swapped whole on SIGHUP */
         const char *config_path;
@@ -138,6 +151,7 @@ struct Context {
         Grant *grants;
         sd_event_source *commit_source; /* deferred group commit */
         Outbound *outbound, **outbound_tail;
+        RateLimit churn, reads; /* per-uid budgets for records written and replies built */
 };
 
 /* config (main.c) */
@@ -234,6 +248,11 @@ int user_uid_from_name(const char *name, uid_t *ret);
 int user_in_group(uid_t uid, const char *group); /* 1 member, 0 not, <0 lookup failed */
 int user_group_names(uid_t uid, char ***ret);    /* NULL-terminated names of every group of uid */
 void strv_free(char **l);
+
+/* ratelimit.c: 0 if uid may spend now, else -EBUSY and how long until it may. Never logs. */
+int ratelimit_check(RateLimit *rl, uid_t uid, uint64_t now_usec, uint64_t *ret_wait_usec);
+/* Spend cost units of uid's budget (may run into a bounded debt). */
+void ratelimit_charge(RateLimit *rl, uid_t uid, uint64_t now_usec, uint64_t cost);
 
 /* bus.c */
 int bus_setup(Context *ctx);

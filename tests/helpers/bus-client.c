@@ -1,0 +1,249 @@
+/* A small jitd bus client for attack tests: many calls over one connection, no process per call.
+ *
+ *   bus-client churn SECONDS ARGV_BYTES
+ *       RequestAccess (argv of about ARGV_BYTES) then Cancel, in a loop for SECONDS (A41).
+ *       Prints "pairs N", "limited N" (LimitExceeded answers), "other N" (any other error).
+ *   bus-client slow-reader CALLS
+ *       Sends CALLS ListRequests{state: all} calls, never reads a reply, prints "sent N", and
+ *       waits until killed (A42).
+ *   bus-client approve-burst ID COUNT MAX_DELAY_USEC
+ *       COUNT times: a new connection sends Approve(ID) and closes after a delay that cycles from
+ *       0 to MAX_DELAY_USEC without reading the answer (A01, polkit CVE-2021-3560). Prints "sent N".
+ *   bus-client list-pages
+ *       ListRequests{state: all} page by page; prints "pages N records M" (A42).
+ *
+ * Exit status 0 when it ran, 1 on a setup error, 2 on bad usage. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NAME "org.pamjit.jit1"
+#define PATH "/org/pamjit/jit1"
+#define IFACE "org.pamjit.jit1.Manager"
+#define LIMIT_EXCEEDED "org.pamjit.jit1.Error.LimitExceeded"
+
+static uint64_t now_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int fail(const char *what, int k)
+{
+        fprintf(stderr, "bus-client: %s: %s\n", what, strerror(-k));
+        return 1;
+}
+
+/* A RequestAccess call whose argv holds about `bytes` bytes in 64-byte words. */
+static int request_access(sd_bus *bus, size_t bytes, char **ret_id, sd_bus_error *error)
+{
+        sd_bus_message *m = NULL, *reply = NULL;
+        char word[65];
+        const char *id;
+        int k;
+
+        memset(word, 'x', 64);
+        word[64] = '\0';
+        k = sd_bus_message_new_method_call(bus, &m, NAME, PATH, IFACE, "RequestAccess");
+        if (k >= 0)
+                k = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (k >= 0)
+                k = sd_bus_message_append(m, "{sv}", "reason", "s", "churn");
+        if (k >= 0)
+                k = sd_bus_message_open_container(m, 'e', "sv");
+        if (k >= 0)
+                k = sd_bus_message_append(m, "s", "argv");
+        if (k >= 0)
+                k = sd_bus_message_open_container(m, 'v', "as");
+        if (k >= 0)
+                k = sd_bus_message_open_container(m, 'a', "s");
+        if (k >= 0)
+                k = sd_bus_message_append(m, "s", "/bin/true");
+        for (size_t n = 0; k >= 0 && n < bytes / 65; n++)
+                k = sd_bus_message_append(m, "s", word);
+        for (int i = 0; k >= 0 && i < 4; i++)
+                k = sd_bus_message_close_container(m);
+        if (k >= 0)
+                k = sd_bus_call(bus, m, 10 * 1000000, error, &reply);
+        if (k >= 0)
+                k = sd_bus_message_read(reply, "s", &id);
+        if (k >= 0)
+                *ret_id = strdup(id);
+        sd_bus_message_unref(m);
+        sd_bus_message_unref(reply);
+        return k;
+}
+
+static int churn(sd_bus *bus, unsigned seconds, size_t bytes)
+{
+        uint64_t end = now_usec() + (uint64_t)seconds * 1000000;
+        unsigned long pairs = 0, limited = 0, other = 0;
+
+        while (now_usec() < end) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                char *id = NULL;
+                int k = request_access(bus, bytes, &id, &error);
+
+                if (k >= 0) {
+                        sd_bus_error_free(&error);
+                        k = sd_bus_call_method(bus, NAME, PATH, IFACE, "Cancel", &error, NULL, "s", id);
+                        free(id);
+                        if (k >= 0)
+                                pairs++;
+                }
+                if (k < 0) {
+                        if (sd_bus_error_has_name(&error, LIMIT_EXCEEDED)) {
+                                if (!limited)
+                                        printf("message %s\n", error.message);
+                                limited++;
+                        } else {
+                                if (!other)
+                                        printf("first-other %s\n", error.message ? error.message : strerror(-k));
+                                other++;
+                        }
+                }
+                sd_bus_error_free(&error);
+        }
+        printf("pairs %lu\nlimited %lu\nother %lu\n", pairs, limited, other);
+        return 0;
+}
+
+static int slow_reader(sd_bus *bus, unsigned calls)
+{
+        unsigned sent = 0;
+        int k = 0;
+
+        for (; sent < calls; sent++) {
+                sd_bus_message *m = NULL;
+                k = sd_bus_message_new_method_call(bus, &m, NAME, PATH, IFACE, "ListRequests");
+                if (k >= 0)
+                        k = sd_bus_message_append(m, "a{sv}", 1, "state", "s", "all");
+                if (k >= 0)
+                        k = sd_bus_send(bus, m, NULL);
+                sd_bus_message_unref(m);
+                if (k < 0)
+                        break;
+        }
+        if (k >= 0)
+                k = sd_bus_flush(bus);
+        printf("sent %u\n", sent);
+        fflush(stdout);
+        if (k < 0)
+                return fail("sending", k);
+        /* Never read: the replies pile up in dbus-daemon's queue for this connection. */
+        for (;;)
+                pause();
+}
+
+static int approve_burst(const char *id, unsigned count, unsigned max_delay)
+{
+        unsigned sent = 0;
+
+        for (unsigned i = 0; i < count; i++) {
+                sd_bus *bus = NULL;
+                sd_bus_message *m = NULL;
+                int k = sd_bus_open_system(&bus);
+
+                if (k < 0)
+                        return fail("connecting", k);
+                k = sd_bus_message_new_method_call(bus, &m, NAME, PATH, IFACE, "Approve");
+                if (k >= 0)
+                        k = sd_bus_message_append(m, "sa{sv}", id, 1, "comment", "s", "burst");
+                if (k >= 0)
+                        k = sd_bus_send(bus, m, NULL);
+                if (k >= 0)
+                        k = sd_bus_flush(bus);
+                sd_bus_message_unref(m);
+                if (k >= 0)
+                        sent++;
+                /* Delays cycle through 0..max, so some leave before jitd asks who sent it, some
+                 * while it asks, and some after. */
+                if (max_delay > 0)
+                        usleep((i * 37) % (max_delay + 1));
+                sd_bus_close(bus);
+                sd_bus_unref(bus);
+        }
+        printf("sent %u\n", sent);
+        return 0;
+}
+
+static int list_pages(sd_bus *bus)
+{
+        char *after = strdup("");
+        unsigned pages = 0, records = 0;
+        int k = 0;
+
+        while (after) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                sd_bus_message *reply = NULL;
+                const char *key, *next = "";
+                int truncated = 0;
+
+                k = sd_bus_call_method(bus, NAME, PATH, IFACE, "ListRequests", &error, &reply, "a{sv}", 2,
+                                       "state", "s", "all", "after", "s", after);
+                if (k < 0) {
+                        fprintf(stderr, "bus-client: ListRequests: %s\n", error.message);
+                        sd_bus_error_free(&error);
+                        break;
+                }
+                k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+                while (k >= 0 && (k = sd_bus_message_skip(reply, "a{sv}")) > 0)
+                        records++;
+                if (k >= 0)
+                        k = sd_bus_message_exit_container(reply);
+                if (k >= 0)
+                        k = sd_bus_message_enter_container(reply, 'a', "{sv}");
+                while (k >= 0 && (k = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                        k = sd_bus_message_read(reply, "s", &key);
+                        if (k >= 0 && strcmp(key, "truncated") == 0)
+                                k = sd_bus_message_read(reply, "v", "b", &truncated);
+                        else if (k >= 0 && strcmp(key, "next") == 0)
+                                k = sd_bus_message_read(reply, "v", "s", &next);
+                        else if (k >= 0)
+                                k = sd_bus_message_skip(reply, "v");
+                        if (k >= 0)
+                                k = sd_bus_message_exit_container(reply);
+                }
+                pages++;
+                free(after);
+                after = k >= 0 && truncated ? strdup(next) : NULL;
+                sd_bus_message_unref(reply);
+                if (k < 0)
+                        break;
+        }
+        printf("pages %u records %u\n", pages, records);
+        return k < 0 ? 1 : 0;
+}
+
+int main(int argc, char *argv[])
+{
+        sd_bus *bus = NULL;
+        int k, rc;
+
+        if (argc == 5 && strcmp(argv[1], "approve-burst") == 0)
+                return approve_burst(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
+                                     (unsigned)strtoul(argv[4], NULL, 10));
+        k = sd_bus_open_system(&bus);
+        if (k < 0)
+                return fail("connecting", k);
+        if (argc == 4 && strcmp(argv[1], "churn") == 0)
+                rc = churn(bus, (unsigned)strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10));
+        else if (argc == 3 && strcmp(argv[1], "slow-reader") == 0)
+                rc = slow_reader(bus, (unsigned)strtoul(argv[2], NULL, 10));
+        else if (argc == 2 && strcmp(argv[1], "list-pages") == 0)
+                rc = list_pages(bus);
+        else {
+                fprintf(stderr, "usage: bus-client churn SECONDS ARGV_BYTES | slow-reader CALLS | "
+                                "approve-burst ID COUNT MAX_DELAY_USEC | list-pages\n");
+                rc = 2;
+        }
+        sd_bus_flush_close_unref(bus);
+        return rc;
+}
