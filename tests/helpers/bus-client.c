@@ -11,6 +11,9 @@
  *       0 to MAX_DELAY_USEC without reading the answer (A01, polkit CVE-2021-3560). Prints "sent N".
  *   bus-client list-pages
  *       ListRequests{state: all} page by page; prints "pages N records M" (A42).
+ *   bus-client create COUNT ARGV_BYTES USER SERVICE
+ *       As root: COUNT CreateRequest calls for USER through SERVICE with an argv of about
+ *       ARGV_BYTES, over one connection (to fill jitd with large records). Prints "created N".
  *
  * Exit status 0 when it ran, 1 on a setup error, 2 on bad usage. */
 #include <errno.h>
@@ -81,6 +84,61 @@ static int request_access(sd_bus *bus, size_t bytes, char **ret_id, sd_bus_error
         return k;
 }
 
+/* An argv of about `bytes` bytes in 64-byte words, as the a{sv} entry "argv". */
+static int append_argv_entry(sd_bus_message *m, size_t bytes)
+{
+        char word[65];
+        int k;
+
+        memset(word, 'x', 64);
+        word[64] = '\0';
+        k = sd_bus_message_open_container(m, 'e', "sv");
+        if (k >= 0)
+                k = sd_bus_message_append(m, "s", "argv");
+        if (k >= 0)
+                k = sd_bus_message_open_container(m, 'v', "as");
+        if (k >= 0)
+                k = sd_bus_message_open_container(m, 'a', "s");
+        if (k >= 0)
+                k = sd_bus_message_append(m, "s", "/bin/true");
+        for (size_t n = 0; k >= 0 && n < bytes / 65; n++)
+                k = sd_bus_message_append(m, "s", word);
+        for (int i = 0; k >= 0 && i < 3; i++)
+                k = sd_bus_message_close_container(m);
+        return k;
+}
+
+static int create(sd_bus *bus, unsigned count, size_t bytes, const char *user, const char *service)
+{
+        unsigned created = 0;
+
+        for (unsigned i = 0; i < count; i++) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                sd_bus_message *m = NULL, *reply = NULL;
+                int k = sd_bus_message_new_method_call(bus, &m, NAME, PATH, IFACE, "CreateRequest");
+                if (k >= 0)
+                        k = sd_bus_message_open_container(m, 'a', "{sv}");
+                if (k >= 0)
+                        k = sd_bus_message_append(m, "{sv}{sv}", "user", "s", user, "service", "s", service);
+                if (k >= 0)
+                        k = append_argv_entry(m, bytes);
+                if (k >= 0)
+                        k = sd_bus_message_close_container(m);
+                if (k >= 0)
+                        k = sd_bus_call(bus, m, 10 * 1000000, &error, &reply);
+                if (k >= 0)
+                        created++;
+                else if (created == 0)
+                        fprintf(stderr, "bus-client: CreateRequest: %s\n",
+                                error.message ? error.message : strerror(-k));
+                sd_bus_error_free(&error);
+                sd_bus_message_unref(m);
+                sd_bus_message_unref(reply);
+        }
+        printf("created %u\n", created);
+        return created == count ? 0 : 1;
+}
+
 static int churn(sd_bus *bus, unsigned seconds, size_t bytes)
 {
         uint64_t end = now_usec() + (uint64_t)seconds * 1000000;
@@ -105,7 +163,8 @@ static int churn(sd_bus *bus, unsigned seconds, size_t bytes)
                                 limited++;
                         } else {
                                 if (!other)
-                                        printf("first-other %s\n", error.message ? error.message : strerror(-k));
+                                        printf("first-other %s\n",
+                                               error.message ? error.message : strerror(-k));
                                 other++;
                         }
                 }
@@ -239,9 +298,13 @@ int main(int argc, char *argv[])
                 rc = slow_reader(bus, (unsigned)strtoul(argv[2], NULL, 10));
         else if (argc == 2 && strcmp(argv[1], "list-pages") == 0)
                 rc = list_pages(bus);
+        else if (argc == 6 && strcmp(argv[1], "create") == 0)
+                rc = create(bus, (unsigned)strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10), argv[4],
+                            argv[5]);
         else {
                 fprintf(stderr, "usage: bus-client churn SECONDS ARGV_BYTES | slow-reader CALLS | "
-                                "approve-burst ID COUNT MAX_DELAY_USEC | list-pages\n");
+                                "approve-burst ID COUNT MAX_DELAY_USEC | list-pages | create COUNT BYTES "
+                                "USER SERVICE\n");
                 rc = 2;
         }
         sd_bus_flush_close_unref(bus);
