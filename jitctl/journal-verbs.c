@@ -25,7 +25,7 @@
 #define DEFAULT_PUBKEY "/var/lib/jit/journal.pub"
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
-#define RECEIPT_MAX (4 * JOURNAL_MAX_LINE)
+#define RECEIPT_MAX JOURNAL_MAX_RECEIPT
 
 static const char *default_journal(void)
 {
@@ -479,13 +479,10 @@ int verb_prove(int argc, char *argv[])
             {"help", no_argument, NULL, 'h'},
             {},
         };
-        _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
-        _cleanup_free_ char *proof = NULL, *line = NULL;
+        _cleanup_free_ char *proof = NULL;
         const char *path = default_journal(), *key = default_pubkey();
         JournalVerifyResult res;
-        JournalRecord rec;
         uint64_t seq;
-        size_t line_len = 0;
         int c, r;
 
         optind = 0;
@@ -500,8 +497,11 @@ int verb_prove(int argc, char *argv[])
                 case 'h':
                         printf("Usage: jitctl prove SEQ [--journal FILE] [--key FILE]\n"
                                "Print an inclusion receipt (c2sp.org/tlog-proof@v1) for record SEQ against "
-                               "the\n"
-                               "latest checkpoint; check it with jitctl verify-proof.\n");
+                               "the first\n"
+                               "checkpoint that covers it, with the key certificates from the identity key "
+                               "to that\n"
+                               "checkpoint's epoch: jitctl verify-proof checks it with the identity key "
+                               "alone.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -522,21 +522,10 @@ int verb_prove(int argc, char *argv[])
                 r = -ERANGE;
                 goto out;
         }
-        r = journal_reader_open(path, &rd);
-        while (r >= 0 && (r = journal_reader_next(rd, &rec)) > 0)
-                if (rec.seq == seq) {
-                        line = strndup(rec.line, rec.line_len);
-                        line_len = rec.line_len;
-                        break;
-                }
-        if (!line) {
-                fprintf(stderr, "jitctl prove: cannot read record %" PRIu64 " from %s\n", seq, path);
-                r = -EIO;
-                goto out;
-        }
-        r = journal_proof_format(seq, line, line_len, res.leaves, res.n_leaves, res.last_checkpoint, &proof);
+        r = journal_prove(path, res.leaves, res.n_leaves, seq, &proof);
         if (r < 0) {
-                fprintf(stderr, "jitctl prove: %s\n", strerror(-r));
+                fprintf(stderr, "jitctl prove: cannot make a receipt for seq %" PRIu64 " from %s: %s\n", seq,
+                        path, strerror(-r));
                 goto out;
         }
         fputs(proof, stdout);
@@ -573,10 +562,11 @@ int verb_verify_proof(int argc, char *argv[])
                         break;
                 case 'h':
                         printf("Usage: jitctl verify-proof [--key FILE] [--journal FILE] [RECEIPT|-]\n"
-                               "Check an inclusion receipt made by jitctl prove. A receipt signed in epoch "
-                               "0 needs only\n"
-                               "the identity key; for later epochs pass --journal so the epoch keys can be "
-                               "checked.\n");
+                               "Check an inclusion receipt made by jitctl prove with the identity key alone "
+                               "(the receipt\n"
+                               "carries the key certificates of later epochs). With --journal, the journal "
+                               "is verified\n"
+                               "too and the receipt's keys must be its keys.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -609,9 +599,7 @@ int verb_verify_proof(int argc, char *argv[])
         if (r < 0) {
                 printf("receipt: FAILED: ");
                 print_sanitized(stdout, why ? why : strerror(-r), 256);
-                printf("%s\n", r == -EBADMSG && !journal && strstr(why ? why : "", "known key")
-                                   ? " (signed in a later epoch? pass --journal)"
-                                   : "");
+                printf("\n");
         } else {
                 printf("receipt: OK: record %" PRIu64 " is in the journal\n  ", seq);
                 {

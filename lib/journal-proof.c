@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal-internal.h"
 #include "journal-util.h"
 #include "journal.h"
 #include "util.h"
@@ -17,12 +18,13 @@ static void set_reason(const char **ret_reason, const char *reason)
                 *ret_reason = reason;
 }
 
-int journal_proof_format(uint64_t seq, const char *record_line, size_t record_len, const MerkleHash *leaves,
+int journal_proof_format(uint64_t seq, const char *record_line, size_t record_len, const char *const *chain,
+                         const size_t *chain_len, size_t n_chain, const MerkleHash *leaves,
                          uint64_t n_leaves, const char *checkpoint_note, char **ret)
 {
         MerkleHash path[MERKLE_MAX_PROOF];
-        size_t path_len, text_len, n_sigs, size = 0;
-        _cleanup_free_ char *extra = NULL;
+        size_t path_len, text_len, n_sigs, size = 0, extra_len, o;
+        _cleanup_free_ char *extra = NULL, *raw = NULL;
         Checkpoint c;
         char *out = NULL;
         FILE *f;
@@ -40,10 +42,27 @@ int journal_proof_format(uint64_t seq, const char *record_line, size_t record_le
         if (r < 0)
                 return r;
 
-        extra = malloc(JIT_BASE64_LEN(record_len) + 1);
-        if (!extra)
+        /* The extra data: the record, then each certificate record on a line of its own. */
+        extra_len = record_len;
+        for (size_t i = 0; i < n_chain; i++) {
+                if (chain_len[i] >= JOURNAL_MAX_LINE || memchr(chain[i], '\n', chain_len[i]))
+                        return -EINVAL;
+                extra_len += 1 + chain_len[i];
+        }
+        if (JIT_BASE64_LEN(extra_len) > JOURNAL_MAX_RECEIPT - JOURNAL_MAX_LINE)
+                return -E2BIG;
+        raw = malloc(extra_len ? extra_len : 1);
+        extra = malloc(JIT_BASE64_LEN(extra_len) + 1);
+        if (!raw || !extra)
                 return -ENOMEM;
-        jit_base64_encode((const uint8_t *)record_line, record_len, extra);
+        memcpy(raw, record_line, record_len);
+        o = record_len;
+        for (size_t i = 0; i < n_chain; i++) {
+                raw[o++] = '\n';
+                memcpy(raw + o, chain[i], chain_len[i]);
+                o += chain_len[i];
+        }
+        jit_base64_encode((const uint8_t *)raw, extra_len, extra);
 
         f = open_memstream(&out, &size);
         if (!f)
@@ -63,6 +82,100 @@ int journal_proof_format(uint64_t seq, const char *record_line, size_t record_le
         return 0;
 }
 
+typedef struct Lines {
+        char **line;
+        size_t *len;
+        size_t n, alloc;
+} Lines;
+
+static int lines_add(Lines *l, const char *s, size_t len)
+{
+        if (l->n == l->alloc) {
+                size_t n = l->alloc ? 2 * l->alloc : 16;
+                char **a = reallocarray(l->line, n, sizeof(char *));
+                size_t *b;
+
+                if (!a)
+                        return -ENOMEM;
+                l->line = a;
+                b = reallocarray(l->len, n, sizeof(size_t));
+                if (!b)
+                        return -ENOMEM;
+                l->len = b;
+                l->alloc = n;
+        }
+        l->line[l->n] = strndup(s, len);
+        if (!l->line[l->n])
+                return -ENOMEM;
+        l->len[l->n++] = len;
+        return 0;
+}
+
+static void lines_done(Lines *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                free(l->line[i]);
+        free(l->line);
+        free(l->len);
+        *l = (Lines){};
+}
+
+int journal_prove(const char *path, const MerkleHash *leaves, uint64_t n_leaves, uint64_t seq, char **ret)
+{
+        _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
+        _cleanup_free_ char *record = NULL, *note = NULL;
+        Lines chain = {};
+        JournalRecord rec;
+        uint64_t cp_epoch = 0;
+        size_t record_len = 0;
+        int r;
+
+        r = journal_reader_open(path, &rd);
+        if (r < 0)
+                return r;
+        /* The first checkpoint after the record is the one that made it durable: it is signed in the
+         * record's own epoch (the next one for a seal checkpoint itself), by a key erased when that epoch
+         * ended, so nobody who steals a later key can forge the receipt. Every key record before it is
+         * the certificate chain from the identity key to that epoch. */
+        while ((r = journal_reader_next(rd, &rec)) > 0) {
+                if (rec.seq == seq) {
+                        record = strndup(rec.line, rec.line_len);
+                        if (!record) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        record_len = rec.line_len;
+                } else if (record && rec.type == RECORD_CHECKPOINT) {
+                        if (rec.n_fields != 1 || !streq(rec.fields[0].key, "note")) {
+                                r = -EBADMSG;
+                                break;
+                        }
+                        note = strdup(rec.fields[0].value);
+                        if (!note)
+                                r = -ENOMEM;
+                        cp_epoch = rec.epoch;
+                        break;
+                }
+                if (rec.type == RECORD_KEY && (r = lines_add(&chain, rec.line, rec.line_len)) < 0)
+                        break;
+        }
+        if (r >= 0 && !note)
+                r = -ERANGE; /* no such record, or no checkpoint covers it yet */
+        /* A seal checkpoint follows the key record of the next epoch, which its own epoch's key signed:
+         * the chain ends at the checkpoint's epoch. */
+        if (r >= 0 && chain.n > cp_epoch + 1) {
+                for (size_t i = cp_epoch + 1; i < chain.n; i++)
+                        free(chain.line[i]);
+                chain.n = cp_epoch + 1;
+        }
+        if (r >= 0)
+                /* An epoch-0 receipt needs only the identity key: leave the chain out. */
+                r = journal_proof_format(seq, record, record_len, (const char *const *)chain.line, chain.len,
+                                         cp_epoch > 0 ? chain.n : 0, leaves, n_leaves, note, ret);
+        lines_done(&chain);
+        return r;
+}
+
 /* Next line of [*p, end): without its newline; NULL if there is no complete line. */
 static const char *next_line(const char **p, const char *end, size_t *ret_len)
 {
@@ -78,20 +191,84 @@ static const char *next_line(const char **p, const char *end, size_t *ret_len)
         return s;
 }
 
+/* Check the certificate chain carried by a receipt: the genesis record with the trusted identity key,
+ * then one key record per epoch. On success *ret_epochs (malloc'd) holds epochs 0..n-1. */
+static int check_chain(const char *extra, size_t extra_len, size_t record_len, const NoteVerifier *identity,
+                       JournalEpochKey **ret_epochs, size_t *ret_n, const char **ret_reason)
+{
+        _cleanup_free_ char *scratch = NULL, *origin = NULL;
+        _cleanup_free_ JournalEpochKey *epochs = NULL;
+        const char *p = extra + record_len + 1, *end = extra + extra_len;
+        size_t n = 0, alloc = 0;
+        static const char *const fixed[] = {
+            "receipt's key chain: a certificate record is malformed",
+            "receipt's key chain does not start with the genesis record of the trusted identity key",
+            "receipt's key chain: a certificate does not follow from the one before it (missing, altered "
+            "or out of order)",
+        };
+        int r;
+
+        scratch = malloc(JOURNAL_MAX_LINE);
+        origin = malloc(NOTE_MAX_NAME + 1);
+        if (!scratch || !origin)
+                return -ENOMEM;
+        while (p <= end) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+                JournalRecordView v;
+                char reason[320];
+
+                /* The genesis record first, then key records: journal_key_record_check() tells them
+                 * apart by seq. */
+                if (journal_record_parse(p, len, &v, NULL) < 0 || (n == 0) != (v.seq == 0)) {
+                        set_reason(ret_reason, n == 0 ? fixed[1] : fixed[0]);
+                        return -EBADMSG;
+                }
+                if (n == alloc) {
+                        size_t a = alloc ? 2 * alloc : 16;
+                        JournalEpochKey *e = reallocarray(epochs, a, sizeof(*e));
+                        if (!e)
+                                return -ENOMEM;
+                        epochs = e;
+                        alloc = a;
+                }
+                r = journal_key_record_check(&v, identity, origin, n > 0 ? &epochs[n - 1] : NULL, epochs,
+                                             n > 0 ? n - 1 : 0, scratch, JOURNAL_MAX_LINE, &epochs[n],
+                                             n == 0 ? origin : NULL, reason, sizeof(reason));
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        set_reason(ret_reason, n == 0 ? fixed[1] : fixed[2]);
+                        return -EBADMSG;
+                }
+                n++;
+                if (!nl)
+                        break;
+                p = nl + 1;
+        }
+        *ret_epochs = TAKE_PTR(epochs);
+        *ret_n = n;
+        return 0;
+}
+
 int journal_proof_verify(const char *proof, size_t len, const JournalEpochKey *keys, size_t n_keys,
                          char **ret_record, uint64_t *ret_seq, const char **ret_reason)
 {
-        const char *p = proof, *end = proof + len, *line, *why = NULL;
+        const char *p = proof, *end = proof + len, *line, *why = NULL, *nl;
         MerkleHash path[MERKLE_MAX_PROOF], leaf;
-        _cleanup_free_ char *record = NULL;
+        _cleanup_free_ char *extra = NULL;
         _cleanup_free_ NoteVerifier *vk = NULL;
+        _cleanup_free_ JournalEpochKey *chain = NULL;
+        const JournalEpochKey *epochs = keys;
         JournalRecordView v;
-        size_t line_len, path_len = 0, rec_len, idx;
-        uint64_t index;
+        size_t line_len, path_len = 0, extra_len, rec_len, idx, n_epochs = n_keys, n_chain = 0;
+        uint64_t index, signed_epoch;
         Checkpoint c;
         int r;
 
-        if (len > JOURNAL_MAX_LINE * 2) {
+        if (n_keys == 0 || keys[0].epoch != 0)
+                return -EINVAL;
+        if (len > JOURNAL_MAX_RECEIPT) {
                 set_reason(ret_reason, "receipt too large");
                 return -EBADMSG;
         }
@@ -105,16 +282,22 @@ int journal_proof_verify(const char *proof, size_t len, const JournalEpochKey *k
                 set_reason(ret_reason, "receipt lacks the record (its \"extra\" line)");
                 return -EBADMSG;
         }
-        record = malloc(line_len);
-        if (!record)
+        extra = malloc(line_len);
+        if (!extra)
                 return -ENOMEM;
-        if (jit_base64_decode_strict(line + 6, line_len - 6, (uint8_t *)record, line_len - 1, &rec_len) <
-                0 ||
-            rec_len >= JOURNAL_MAX_LINE) {
+        if (jit_base64_decode_strict(line + 6, line_len - 6, (uint8_t *)extra, line_len - 1, &extra_len) <
+            0) {
                 set_reason(ret_reason, "receipt's extra line is not canonical base64");
                 return -EBADMSG;
         }
-        record[rec_len] = '\0';
+        extra[extra_len] = '\0';
+        /* The record, then (after epoch 0) the certificate chain, one record per line. */
+        nl = memchr(extra, '\n', extra_len);
+        rec_len = nl ? (size_t)(nl - extra) : extra_len;
+        if (rec_len >= JOURNAL_MAX_LINE) {
+                set_reason(ret_reason, "receipt's record is too long");
+                return -EBADMSG;
+        }
         line = next_line(&p, end, &line_len);
         if (!line || line_len < 7 || memcmp(line, "index ", 6) != 0 ||
             jit_parse_u64_strict(line + 6, line_len - 6, JOURNAL_MAX_NUMBER, &index) < 0) {
@@ -134,34 +317,61 @@ int journal_proof_verify(const char *proof, size_t len, const JournalEpochKey *k
                 if (path_len >= MERKLE_MAX_PROOF ||
                     jit_base64_decode_strict(line, line_len, path[path_len], MERKLE_HASH_SIZE, &n) < 0 ||
                     n != MERKLE_HASH_SIZE) {
-                        set_reason(ret_reason, "receipt's proof lines are not base64 hashes");
+                        set_reason(ret_reason, "receipt's proof lines are not canonical base64 hashes");
                         return -EBADMSG;
                 }
                 path_len++;
         }
 
-        vk = calloc(n_keys ? n_keys : 1, sizeof(*vk));
+        if (nl) {
+                r = check_chain(extra, extra_len, rec_len, &keys[0].key, &chain, &n_chain, ret_reason);
+                if (r < 0)
+                        return r;
+                /* Keys taken from a verified journal must be the same keys. */
+                for (size_t i = 1; i < n_keys && i < n_chain; i++)
+                        if (!note_verifier_equal(&keys[i].key, &chain[i].key) ||
+                            keys[i].first_seq != chain[i].first_seq) {
+                                set_reason(ret_reason, "receipt's key chain differs from the journal's");
+                                return -EBADMSG;
+                        }
+                epochs = chain;
+                n_epochs = n_chain;
+        }
+        extra[rec_len] = '\0';
+
+        vk = calloc(n_epochs, sizeof(*vk));
         if (!vk)
                 return -ENOMEM;
-        for (size_t i = 0; i < n_keys; i++)
-                vk[i] = keys[i].key;
-        r = checkpoint_open(p, (size_t)(end - p), NULL, vk, n_keys, &c, &idx, &why);
+        for (size_t i = 0; i < n_epochs; i++)
+                vk[i] = epochs[i].key;
+        r = checkpoint_open(p, (size_t)(end - p), NULL, vk, n_epochs, &c, &idx, &why);
         if (r == -ENOMEM)
                 return r;
+        if (r == -ENOKEY && !nl && n_keys == 1) {
+                set_reason(ret_reason,
+                           "checkpoint is not signed by the identity key, and the receipt carries "
+                           "no key certificates");
+                return -EBADMSG;
+        }
         if (r < 0) {
                 set_reason(ret_reason, why);
                 return -EBADMSG;
         }
-        if (!streq(c.origin, keys[idx].key.name)) {
+        if (!streq(c.origin, epochs[idx].key.name)) {
                 set_reason(ret_reason, "checkpoint origin does not match the key's name");
                 return -EBADMSG;
         }
+        /* A chain ends at the epoch that signed: it certifies nothing more. */
+        if (nl && idx + 1 != n_epochs) {
+                set_reason(ret_reason, "receipt's key chain goes past the epoch that signed its checkpoint");
+                return -EBADMSG;
+        }
         /* An epoch key only vouches for trees that end within its epoch (A31). */
-        if (c.size < keys[idx].first_seq || (idx + 1 < n_keys && c.size >= keys[idx + 1].first_seq)) {
+        if (!journal_epoch_covers(epochs, n_epochs, idx, c.size)) {
                 set_reason(ret_reason, "checkpoint signed by a key outside its epoch");
                 return -EBADMSG;
         }
-        if (journal_record_parse(record, rec_len, &v, &why) < 0) {
+        if (journal_record_parse(extra, rec_len, &v, &why) < 0) {
                 set_reason(ret_reason, "receipt's record is malformed");
                 return -EBADMSG;
         }
@@ -169,7 +379,14 @@ int journal_proof_verify(const char *proof, size_t len, const JournalEpochKey *k
                 set_reason(ret_reason, "receipt's record has another seq than its index");
                 return -EBADMSG;
         }
-        merkle_leaf_hash(record, rec_len, leaf);
+        /* Forward security: the record's own epoch key (or, for a seal checkpoint, the next one) must
+         * have signed, never a later key that an intruder might hold today. */
+        signed_epoch = epochs[idx].epoch;
+        if (signed_epoch != v.epoch && !(v.type == RECORD_CHECKPOINT && signed_epoch == v.epoch + 1)) {
+                set_reason(ret_reason, "receipt's checkpoint is not signed in the record's own epoch");
+                return -EBADMSG;
+        }
+        merkle_leaf_hash(extra, rec_len, leaf);
         if (merkle_verify_inclusion(index, c.size, leaf, path, path_len, c.root) < 0) {
                 set_reason(ret_reason, "inclusion proof does not lead to the checkpoint's root");
                 return -EBADMSG;
@@ -177,6 +394,6 @@ int journal_proof_verify(const char *proof, size_t len, const JournalEpochKey *k
         if (ret_seq)
                 *ret_seq = index;
         if (ret_record)
-                *ret_record = TAKE_PTR(record);
+                *ret_record = TAKE_PTR(extra);
         return 0;
 }

@@ -159,12 +159,29 @@ void journal_verify_result_done(JournalVerifyResult *r);
 
 /* ---- receipts (c2sp.org/tlog-proof) ---- */
 
+/* The largest receipt: its certificate chain grows by about 1 KiB (base64) per epoch, so this holds
+ * some 60 000 epochs, seven years of hourly ones. */
+#define JOURNAL_MAX_RECEIPT (64U * 1024 * 1024)
+
 /* Build a receipt for record seq against checkpoint_note (which must cover it), using all leaf
- * hashes; record_line is put in the "extra" line so the receipt shows what it proves. */
-int journal_proof_format(uint64_t seq, const char *record_line, size_t record_len, const MerkleHash *leaves,
+ * hashes. The "extra" data is record_line, then each of chain[] (the genesis record and the key
+ * records up to the checkpoint's epoch; none for epoch 0) after a newline, so the receipt shows what it
+ * proves and carries what it takes to check it. -ERANGE if the checkpoint does not cover seq, -E2BIG
+ * over JOURNAL_MAX_RECEIPT, -EINVAL for a malformed checkpoint or line. */
+int journal_proof_format(uint64_t seq, const char *record_line, size_t record_len, const char *const *chain,
+                         const size_t *chain_len, size_t n_chain, const MerkleHash *leaves,
                          uint64_t n_leaves, const char *checkpoint_note, char **ret);
-/* Check a receipt: the checkpoint must be signed by one of keys (with the journal's origin),
- * the extra line must hold a record with that seq, and the inclusion proof must lead to the root.
- * Returns 0 and the record line (malloc'd) or -EBADMSG with a reason. */
+/* A receipt for record seq of the journal at path, whose leaves[] a verification returned: against the
+ * first checkpoint after the record (signed in the record's own epoch), with the certificate chain from
+ * the identity key to that epoch. -ERANGE if no checkpoint covers seq yet; reader errors otherwise. */
+int journal_prove(const char *path, const MerkleHash *leaves, uint64_t n_leaves, uint64_t seq, char **ret);
+/* Check a receipt. keys[0] is the trusted identity key (epoch 0); further keys, if any, are the epoch
+ * keys of a verified journal. A receipt that carries a certificate chain needs only keys[0]: the chain
+ * must start at the genesis record of that key and certify each epoch in turn up to the one that
+ * signed the checkpoint (and agree with any further keys[]). The checkpoint must be signed by that
+ * epoch's key for a size within its epoch, and in the record's own epoch (the next one for a seal
+ * checkpoint); the extra data must start with a record with that seq, and the inclusion proof must
+ * lead to the root. Returns 0 and the record line (malloc'd), -EBADMSG with a reason, -EINVAL if
+ * keys[0] is not an epoch-0 key, -ENOMEM. */
 int journal_proof_verify(const char *proof, size_t len, const JournalEpochKey *keys, size_t n_keys,
                          char **ret_record, uint64_t *ret_seq, const char **ret_reason);
