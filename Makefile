@@ -147,6 +147,8 @@ bench: all $(BUILD)/bench/approve-latency $(BUILD)/bench/decision-cost $(BUILD)/
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-decision-cost
 	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-startup
+	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
+	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-bus-abuse
 	bench/journal
 
 install: all
