@@ -1,6 +1,6 @@
 #!/bin/bash
 # ATTACKS.md A04: no decision rests on a pid (polkit CVE-2013-4288, CVE-2019-6133). dave sends a
-# call and at once exec()s setuid su, keeping his bus connection open across the exec: by the time
+# call and at once exec()s setuid passwd, keeping his bus connection open across the exec: by the time
 # jitd reads the call (it is frozen meanwhile, so the race is won every time), the pid the bus
 # reports for the sender is a process with euid 0. jitd must still judge the call by the uid the
 # connection was made with (dave): root may cancel anyone's request and call CreateRequest, dave
@@ -13,7 +13,9 @@ DAVE=$(jit_uid dave)
 client=$JIT_TMP/a04-client.py
 cat >"$client" <<'PY'
 # a04-client.py KIND [ARG]: send one jitd call on the system bus without waiting for its reply, make
-# the bus socket survive exec, print our unique name, then become setuid su (waiting for a password).
+# the bus socket survive exec, print our unique name, then become setuid passwd (it waits for
+# the current password). passwd, not su: su's stack would load pam_jit.so, which a sanitizer
+# build cannot load into a setuid program.
 import os
 import sys
 
@@ -38,17 +40,17 @@ for fd in os.listdir("/proc/self/fd"):
     except OSError:
         pass
 print(bus.get_unique_name(), flush=True)
-os.execv("/usr/bin/su", ["su", "root", "-c", "true"])
+os.execv("/usr/bin/passwd", ["passwd"])
 PY
 chmod 0644 "$client"
 
 jitd_pid=$(jit_jitd_pid)
 stopped() { [[ $(sed -n 's/^.*) \(.\).*/\1/p' /proc/"$jitd_pid"/stat) == T ]]; }
 euid_of() { awk '/^Uid:/ { print $3 }' /proc/"$1"/status 2>/dev/null; }
-# is_su_as_root PID: PID now runs su with euid 0 (the exec happened, su waits for a password).
-is_su_as_root() { [[ $(readlink /proc/"$1"/exe) == /usr/bin/su && $(euid_of "$1") == 0 ]]; }
+# is_setuid_root PID: PID now runs passwd with euid 0 (the exec happened; it waits for a password).
+is_setuid_root() { [[ $(readlink /proc/"$1"/exe) == /usr/bin/passwd && $(euid_of "$1") == 0 ]]; }
 
-# race NAME KIND [ARG]: freeze jitd, let dave send KIND and exec su, check that the bus now reports
+# race NAME KIND [ARG]: freeze jitd, let dave send KIND and exec passwd, check that the bus now reports
 # a euid-0 process as the sender, thaw jitd, and wait until it has read the call (a later call of
 # ours is answered after it: jitd reads its bus connection in order).
 race() {
@@ -58,10 +60,10 @@ race() {
     wait_for 5 stopped || fail "$name: jitd is frozen"
     jit_bg "$name" --as dave --keys -- /usr/bin/python3 "$client" "$@"
     pid=$(jit_bg_pid "$name")
-    if wait_for 10 is_su_as_root "$pid"; then
-        pass "$name: dave's process sent the call and became setuid su (euid 0)"
+    if wait_for 10 is_setuid_root "$pid"; then
+        pass "$name: dave's process sent the call and became setuid passwd (euid 0)"
     else
-        fail "$name: dave's process sent the call and became setuid su (euid 0)" "$(jit_bg_output "$name")"
+        fail "$name: dave's process sent the call and became setuid passwd (euid 0)" "$(jit_bg_output "$name")"
     fi
     sender=$(head -n 1 "$(jit_bg_out "$name")")
     is "$(busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
@@ -71,8 +73,8 @@ race() {
     ok "$name: jitd answers the next call (so it has read dave's)" jit_call ListGrants
 }
 
-# end_su NAME: kill the waiting su and reap it (quietly: bash would report "Killed").
-end_su() {
+# end_passwd NAME: kill the waiting passwd and reap it (quietly: bash would report "Killed").
+end_passwd() {
     jit_bg_kill "$1" KILL
     wait "$(jit_bg_pid "$1")" 2>/dev/null
 }
@@ -88,7 +90,7 @@ field() {
 # --- Cancel: root may cancel any request; dave, whatever his pid has become, may not --------------
 race cancel cancel "$id"
 is "$(field "$id" state)" pending "Cancel from dave's connection, now a root pid: alice's request is still pending"
-end_su cancel
+end_passwd cancel
 
 # --- RequestAccess: the request is in the connection's name, not the pid's -------------------------
 race access access
@@ -99,7 +101,7 @@ else
     pass "RequestAccess from a root pid: refused (no request at all, so none in root's name)"
 fi
 nok "no request is in root's name" eval "jit_ctl bob list --all --json | jq -e '.[] | select(.user == \"root\")'"
-end_su access
+end_passwd access
 
 # --- CreateRequest (root only): with the bus policy opened wide, jitd itself must refuse ------------
 cat >/etc/dbus-1/system.d/zz-wide-open.conf <<'X'
@@ -112,7 +114,7 @@ ok "the bus reloads a wide-open policy" busctl --system call org.freedesktop.DBu
 race create create
 is "$(jit_ctl bob list --all --json | jq '[.[] | select(.service == "a04-create")] | length')" 0 \
     "CreateRequest from dave's connection, now a root pid: refused, no request created"
-end_su create
+end_passwd create
 rm /etc/dbus-1/system.d/zz-wide-open.conf
 busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig >/dev/null
 
