@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../jitd/command.c"
+#include "fuzz-words.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -17,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         Command c = {}, again = {};
         CommandInput in = {};
         char *buf, **argv;
-        size_t argc = 0, k = 0;
+        size_t argc = 0;
         uint8_t flags;
         int r, r2;
 
@@ -25,21 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         flags = data[0];
         data++, size--;
-        buf = malloc(size + 1);
-        if (!buf)
-                abort();
-        memcpy(buf, data, size);
-        buf[size] = '\0';
-        for (size_t i = 0; i < size; i++)
-                if (buf[i] == '\0' || i == size - 1)
-                        argc++;
-        argv = malloc(argc ? argc * sizeof(char *) : 1);
-        if (!argv)
-                abort();
-        for (size_t i = 0; k < argc; i++) {
-                argv[k++] = buf + i;
-                i += strlen(buf + i);
-        }
+        argv = fuzz_words(data, size, &buf, &argc);
 
         in.plugin = flags & 1;
         in.ahead = !in.plugin && (flags & 2);

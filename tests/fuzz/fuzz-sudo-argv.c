@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-words.h"
 #include "sudo-argv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,28 +21,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         SudoCommand c, again;
         char *buf, **argv;
-        size_t argc = 0, k = 0;
+        size_t argc = 0;
         int r;
 
         if (size > MAX_INPUT)
                 return 0;
-        /* A NUL after the last word, as in cmdline; a trailing NUL in the input ends the last word. */
-        buf = malloc(size + 1);
-        if (!buf)
-                abort();
-        memcpy(buf, data, size);
-        buf[size] = '\0';
-        for (size_t i = 0; i < size; i++)
-                if (buf[i] == '\0' || i == size - 1)
-                        argc++;
-        /* An array of exactly argc words, so that AddressSanitizer catches a read of argv[argc]. */
-        argv = malloc(argc ? argc * sizeof(char *) : 1);
-        if (!argv)
-                abort();
-        for (size_t i = 0; k < argc; i++) {
-                argv[k++] = buf + i;
-                i += strlen(buf + i);
-        }
+        argv = fuzz_words(data, size, &buf, &argc);
 
         r = sudo_parse_argv(argv, argc, &c);
         if (r != 0 && r != -EINVAL)
