@@ -432,7 +432,9 @@ jit_start() {
         return 1
     }
     pid=$(<"$d/jitd.pid")
-    if ! wait_for "$limit" _jit_started "$pid"; then
+    # Stop waiting as soon as jitd is up, or gone (a refusal to start is reported at once).
+    wait_for "$limit" _jit_started_or_gone "$pid"
+    if ! _jit_started "$pid"; then
         if _jit_pid_gone "$pid"; then
             wait_for 5 test -s "$d/jitd.status"
             echo "jit_start: jitd exited (status $(cat "$d/jitd.status" 2>/dev/null)) before it owned $JIT_BUS_NAME; its log:" >&2
@@ -445,6 +447,8 @@ jit_start() {
         return 1
     fi
 }
+
+_jit_started_or_gone() { _jit_pid_gone "$1" || _jit_started "$1"; }
 
 # _jit_started PID: jitd PID is alive and org.pamjit.jit1 is owned (by it: checked, since a
 # stray owner would make every test meaningless).
