@@ -133,6 +133,57 @@ static char *rechain(const char *buf, const Line *lines, const size_t *idx, size
         return out;
 }
 
+/* Rewrite lines[from..n) with a fresh chain from there on; checkpoints from `from` on are signed by
+ * signer over the rebuilt tree, the one at bad_root with one bit of its root flipped. Lines before
+ * `from` are copied as they are. What a thief of the current key could produce. */
+static char *rechain_from(const char *buf, const Line *lines, size_t n, size_t from, NoteSigner *signer,
+                          size_t bad_root, size_t *ret_len)
+{
+        static char line[JOURNAL_MAX_LINE], dec[JOURNAL_MAX_LINE];
+        MerkleHash prev = {};
+        MerkleFrontier tree;
+        char *out = malloc(lines[n - 1].start + (n - from) * JOURNAL_MAX_LINE / 16 + 65536);
+        size_t o = 0;
+
+        merkle_frontier_init(&tree);
+        for (size_t i = 0; i < n; i++) {
+                JournalRecordView v;
+                JournalField f[JOURNAL_MAX_FIELDS];
+                _cleanup_free_ char *note = NULL;
+                size_t len;
+
+                if (i < from) {
+                        memcpy(out + o, buf + lines[i].start, lines[i].len + 1);
+                        o += lines[i].len + 1;
+                        merkle_leaf_hash(buf + lines[i].start, lines[i].len, prev);
+                        merkle_frontier_append(&tree, prev);
+                        continue;
+                }
+                if (journal_record_parse(buf + lines[i].start, lines[i].len, &v, NULL) < 0 ||
+                    journal_record_decode_fields(&v, dec, sizeof(dec), f, ELEMENTSOF(f)) < 0)
+                        abort();
+                if (v.type == RECORD_CHECKPOINT) {
+                        char body[CHECKPOINT_MAX_BODY];
+                        MerkleHash root;
+                        merkle_frontier_root(&tree, root);
+                        if (i == bad_root)
+                                root[7] ^= 0x10;
+                        checkpoint_format(ORIGIN, i, root, body);
+                        note_sign(signer, body, strlen(body), &note);
+                        f[0].value = note;
+                }
+                if (journal_record_format(i, v.time_usec, v.epoch, v.type, prev, f, v.n_fields, line, &len) <
+                    0)
+                        abort();
+                memcpy(out + o, line, len);
+                o += len;
+                merkle_leaf_hash(line, len - 1, prev);
+                merkle_frontier_append(&tree, prev);
+        }
+        *ret_len = o;
+        return out;
+}
+
 static JournalWriter *open_writer(const char *tmp, const char *name, uint64_t now)
 {
         char path[512], keys[512], pub[512];
@@ -185,6 +236,7 @@ static int regenerate(const char *dir)
         char tmp[] = "/tmp/jit-fixtures-XXXXXX", path[512];
         JournalWriter *w;
         _cleanup_free_ char *good = NULL, *cp_early = NULL, *cp_late = NULL, *pub = NULL;
+        _cleanup_(note_signer_freep) NoteSigner *k0 = NULL;
         char *out;
         size_t len, n, olen;
         Line lines[512];
@@ -197,6 +249,15 @@ static int regenerate(const char *dir)
 
         /* The good journal: 3 epochs of a minute, requests and approvals, one restart. */
         w = open_writer(tmp, "good", T0);
+        {
+                /* Keep epoch 0's key (the writer erases its file when the epoch is sealed) to sign saved
+                 * checkpoints of size 0 below. */
+                int dfd;
+                snprintf(path, sizeof(path), "%s/good.keys", tmp);
+                if (keys_open_dir(path, &dfd) < 0 || keys_load(dfd, 0, ORIGIN, &k0) < 0)
+                        abort();
+                close(dfd);
+        }
         now = fill(w, T0, 6, "alice");
         journal_writer_last_checkpoint(w, &cp_early);
         journal_writer_free(w);
@@ -209,6 +270,13 @@ static int regenerate(const char *dir)
         journal_writer_append(w, RECORD_START, (JournalField[]){{"version", "0.1"}}, 1, now, NULL, NULL);
         now = fill(w, now, 10, "bob");
         journal_writer_last_checkpoint(w, &cp_late);
+        /* Two more commit groups within the last epoch, so that it has an intermediate checkpoint. */
+        for (int i = 0; i < 2; i++) {
+                JournalField f[] = {{"id", i ? "K7Q2-0011" : "K7Q2-0010"}, {"user", "carol"}};
+                if (journal_writer_append(w, RECORD_CANCEL, f, ELEMENTSOF(f), now, NULL, NULL) < 0 ||
+                    journal_writer_commit(w, now) < 0)
+                        abort();
+        }
         journal_writer_free(w);
 
         good = read_all(path, &len);
@@ -326,7 +394,89 @@ static int regenerate(const char *dir)
                         free(out);
                         free(note);
                 }
+
+                /* Item 7 of issue 8: an intermediate checkpoint of the last epoch with a wrong root,
+                 * correctly signed by that epoch's key; the later ones re-signed with right roots. */
+                {
+                        size_t bad = SIZE_MAX, from = SIZE_MAX, last_key = 0;
+                        JournalRecordView v;
+
+                        for (size_t i = 0; i < n; i++) {
+                                journal_record_parse(good + lines[i].start, lines[i].len, &v, NULL);
+                                if (v.type == RECORD_KEY)
+                                        last_key = i;
+                        }
+                        /* The seal checkpoint follows the key record; the next checkpoint is the first
+                         * intermediate one of the last epoch. */
+                        for (size_t i = last_key + 2; i + 1 < n && bad == SIZE_MAX; i++) {
+                                journal_record_parse(good + lines[i].start, lines[i].len, &v, NULL);
+                                if (v.type == RECORD_CHECKPOINT)
+                                        bad = i;
+                        }
+                        if (bad == SIZE_MAX)
+                                abort();
+                        from = bad;
+                        out = rechain_from(good, lines, n, from, k, bad, &olen);
+                        write_all(dir, "forged-intermediate-root.jsonl", out, olen);
+                        fprintf(exp, "forged-intermediate-root.jsonl | - | %zu | root does not match\n",
+                                bad + 1);
+                        free(out);
+                }
                 note_signer_free(k);
+        }
+
+        /* Saved checkpoints of size 0, signed by the identity (epoch 0) key: only the root SHA-256("")
+         * is the tree of no records. */
+        {
+                char body[CHECKPOINT_MAX_BODY], *note = NULL;
+                MerkleHash root;
+
+                merkle_empty_root(root);
+                checkpoint_format(ORIGIN, 0, root, body);
+                note_sign(k0, body, strlen(body), &note);
+                write_all(dir, "checkpoint-size0.txt", note, strlen(note));
+                free(note);
+                root[0] ^= 0x01;
+                checkpoint_format(ORIGIN, 0, root, body);
+                note_sign(k0, body, strlen(body), &note);
+                write_all(dir, "checkpoint-size0-wrong-root.txt", note, strlen(note));
+                free(note);
+                fprintf(exp, "good.jsonl | checkpoint-size0.txt | 0 |\n"
+                             "good.jsonl | checkpoint-size0-wrong-root.txt | 0 | empty tree\n");
+        }
+
+        /* A key record whose epoch is spelled with a leading zero ("01"): outside the number grammar,
+         * refused at that line before its certificate is looked at. */
+        {
+                static char line[JOURNAL_MAX_LINE], dec[JOURNAL_MAX_LINE];
+                JournalField f[JOURNAL_MAX_FIELDS];
+                JournalRecordView v;
+                size_t key_at = 0, ll;
+                char value[32];
+
+                for (size_t i = 1; i < n && key_at == 0; i++)
+                        if (journal_record_parse(good + lines[i].start, lines[i].len, &v, NULL) == 0 &&
+                            v.type == RECORD_KEY)
+                                key_at = i;
+                journal_record_parse(good + lines[key_at].start, lines[key_at].len, &v, NULL);
+                journal_record_decode_fields(&v, dec, sizeof(dec), f, ELEMENTSOF(f));
+                for (size_t i = 0; i < v.n_fields; i++)
+                        if (streq(f[i].key, "epoch")) {
+                                snprintf(value, sizeof(value), "0%s", f[i].value);
+                                f[i].value = value;
+                        }
+                journal_record_format(v.seq, v.time_usec, v.epoch, RECORD_KEY, v.prev, f, v.n_fields, line,
+                                      &ll);
+                out = malloc(len + 8);
+                memcpy(out, good, lines[key_at].start);
+                memcpy(out + lines[key_at].start, line, ll);
+                memcpy(out + lines[key_at].start + ll, good + lines[key_at + 1].start,
+                       len - lines[key_at + 1].start);
+                olen = lines[key_at].start + ll + (len - lines[key_at + 1].start);
+                write_all(dir, "forged-key-number.jsonl", out, olen);
+                fprintf(exp, "forged-key-number.jsonl | - | %zu | key record fields are malformed\n",
+                        key_at + 1);
+                free(out);
         }
 
         /* A32: a journal of another identity. */
