@@ -357,7 +357,12 @@ int verb_verify(int argc, char *argv[])
                             "the\n"
                             "identity key; with --checkpoint, also that the journal extends a checkpoint "
                             "saved\n"
-                            "earlier (catches truncation and rollback). Exit 0 if intact, 1 otherwise.\n");
+                            "earlier (catches truncation and rollback). Every checkpoint's root is "
+                            "compared; "
+                            "signatures\n"
+                            "are verified for seals, key certificates and the last checkpoint, and with "
+                            "--all-signatures\n"
+                            "for every checkpoint (several times slower). Exit 0 if intact, 1 otherwise.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
