@@ -17,6 +17,7 @@
         })
 #define log_debug(...) log_full(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_full(LOG_INFO, __VA_ARGS__)
+#define log_notice(...) log_full(LOG_NOTICE, __VA_ARGS__)
 #define log_warning(...) log_full(LOG_WARNING, __VA_ARGS__)
 #define log_error(...) log_full(LOG_ERR, __VA_ARGS__)
 #define log_crit(...) log_full(LOG_CRIT, __VA_ARGS__)

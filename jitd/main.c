@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <grp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "duration.h"
@@ -16,6 +17,10 @@
 #include "util.h"
 
 #define DEFAULT_CONFIG "/etc/jit/jitd.conf"
+/* The Makefile passes the release; a build outside it still says something true. */
+#ifndef JIT_VERSION
+#define JIT_VERSION "unknown"
+#endif
 
 Config *config_ref(Config *c)
 {
@@ -32,29 +37,44 @@ void config_unref(Config *c)
         }
 }
 
-/* Drop-ins live beside the main file: /etc/jit/jitd.conf -> /etc/jit/jitd.conf.d/ */
-static int load_config(const char *path, Config **ret)
+/* Drop-ins live beside the main file: /etc/jit/jitd.conf -> /etc/jit/jitd.conf.d/
+ * With allow_missing, a main file that does not exist means the documented defaults (plus any
+ * drop-ins), as DESIGN §3 asks: a fresh install runs before anyone wrote a policy. Anything else
+ * wrong with the file (unreadable, a link, bad text) still refuses. ret_missing says which it was. */
+static int load_config(const char *path, bool allow_missing, Config **ret, bool *ret_missing)
 {
         _cleanup_free_ char *dropins = NULL;
         PolicyError error = {};
+        struct stat st;
+        bool missing;
         Config *c;
         int k;
 
+        /* lstat, not stat: a dangling symbolic link is not "no file", and policy_load refuses links. */
+        missing = allow_missing && lstat(path, &st) < 0 && errno == ENOENT;
         if (asprintf(&dropins, "%s.d", path) < 0)
                 return -ENOMEM;
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        k = policy_load(path, dropins, &c->p, &error);
+        k = policy_load(missing ? NULL : path, dropins, &c->p, &error);
         if (k < 0) {
                 log_error("%s", error.message ? error.message : strerror(-k));
                 free(c);
         } else {
                 c->n_ref = 1;
                 *ret = c;
+                if (ret_missing)
+                        *ret_missing = missing;
         }
         policy_error_done(&error);
         return k;
+}
+
+/* Did c come from a main file at path (or from the defaults because there was none)? */
+static bool config_read_main(const Config *c, const char *path)
+{
+        return c->p->n_files > 0 && streq(c->p->files[0], path);
 }
 
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -62,9 +82,11 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
         Context *ctx = userdata;
         Config *c = NULL;
 
-        /* A bad new config keeps the old one: never drop to defaults because of a typo. Requests
-         * already pending keep the rules they were decided under. */
-        if (load_config(ctx->config_path, &c) < 0) {
+        /* A bad new config keeps the old one: never drop to defaults because of a typo. Nor because
+         * the file went away: the defaults apply only if jitd already runs on them (no file at
+         * start), since a file that vanishes may have held the deny rules. Requests already
+         * pending keep the rules they were decided under. */
+        if (load_config(ctx->config_path, !config_read_main(ctx->config, ctx->config_path), &c, NULL) < 0) {
                 log_error("Keeping the old configuration.");
                 return 0;
         }
@@ -108,11 +130,18 @@ static int journal_open(Context *ctx)
 
 static void help(void)
 {
-        printf("Usage: jitd [--config FILE] [--check-config [FILE]]\n"
+        printf("Usage: jitd [--config FILE] [--check-config[=FILE]]\n"
                "The pam_jit approval daemon (org.pamjit.jit1 on the system bus).\n\n"
-               "  -c, --config FILE   settings (default " DEFAULT_CONFIG "; drop-ins in FILE.d/*.conf)\n"
-               "      --check-config  validate the configuration, explain any error, and exit\n"
-               "  -h, --help          show this help\n");
+               "  -c, --config FILE          settings (default " DEFAULT_CONFIG
+               "; drop-ins in FILE.d/*.conf);\n"
+               "                             no file means the defaults (jitd.conf(5))\n"
+               "      --check-config[=FILE]  validate the configuration (FILE, or --config's), explain\n"
+               "                             any error, and exit; --check-config FILE works too\n"
+               "  -h, --help                 show this help\n"
+               "      --version              show the version\n\n"
+               "Signals: SIGHUP re-reads the configuration (systemctl reload jitd); a broken file\n"
+               "keeps the old one and logs why. SIGTERM and SIGINT stop jitd.\n"
+               "See jitd(8) and jitd.conf(5).\n");
 }
 
 static void context_done(Context *ctx)
@@ -129,16 +158,17 @@ static void context_done(Context *ctx)
 
 static int run(int argc, char *argv[])
 {
-        enum { ARG_CHECK = 0x100 };
+        enum { ARG_CHECK = 0x100, ARG_VERSION };
         static const struct option options[] = {
             {"config", required_argument, NULL, 'c'},
-            {"check-config", no_argument, NULL, ARG_CHECK},
+            {"check-config", optional_argument, NULL, ARG_CHECK},
             {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, ARG_VERSION},
             {},
         };
         _cleanup_(context_done) Context ctx = {.config_path = DEFAULT_CONFIG};
         _cleanup_free_ char *problem = NULL;
-        bool check = false;
+        bool check = false, missing = false;
         sigset_t mask;
         int c, k;
 
@@ -149,9 +179,14 @@ static int run(int argc, char *argv[])
                         break;
                 case ARG_CHECK:
                         check = true;
+                        if (optarg)
+                                ctx.config_path = optarg;
                         break;
                 case 'h':
                         help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("jitd " JIT_VERSION "\n");
                         return 0;
                 default:
                         return -EINVAL;
@@ -162,17 +197,22 @@ static int run(int argc, char *argv[])
                 ctx.config_path = argv[optind];
         }
 
-        k = load_config(ctx.config_path, &ctx.config);
+        k = load_config(ctx.config_path, true, &ctx.config, &missing);
         if (k < 0) {
                 if (!check)
                         log_error("Refusing to start: the configuration is invalid.");
                 return k == -EINVAL ? -EBADMSG : k;
         }
         if (check) {
-                printf("%s: OK (%zu rule%s)\n", ctx.config_path, ctx.config->p->n_rules,
+                /* The same answer jitd would act on at start, so a missing file is not an error. */
+                printf("%s: %s (%zu rule%s)\n", ctx.config_path,
+                       missing ? "does not exist: OK, the defaults apply" : "OK", ctx.config->p->n_rules,
                        ctx.config->p->n_rules == 1 ? "" : "s");
                 return 0;
         }
+        if (missing)
+                log_notice("%s does not exist: using the defaults (jitd.conf(5)), %zu rule%s from drop-ins",
+                           ctx.config_path, ctx.config->p->n_rules, ctx.config->p->n_rules == 1 ? "" : "s");
 
         if (gethostname(ctx.host, sizeof(ctx.host) - 1) < 0)
                 snprintf(ctx.host, sizeof(ctx.host), "localhost");

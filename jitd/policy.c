@@ -1261,9 +1261,8 @@ int policy_load(const char *main_path, const char *dropin_dir, Policy **ret, Pol
 {
         _cleanup_(policy_freep) Policy *pol = NULL;
         Parser p = {};
-        int r;
+        int r = 0;
 
-        assert(main_path);
         assert(ret);
 
         if (ret_error)
@@ -1287,7 +1286,7 @@ int policy_load(const char *main_path, const char *dropin_dir, Policy **ret, Pol
         p.policy = pol;
         if (!pol->daemon.approver_group || !pol->daemon.state_directory)
                 r = fail_at(&p, -ENOMEM, NULL, 0, "out of memory");
-        else
+        else if (main_path)
                 r = parse_file(&p, AT_FDCWD, main_path, main_path);
         if (r >= 0 && dropin_dir)
                 r = parse_dropins(&p, dropin_dir);

@@ -124,6 +124,8 @@ typedef struct PolicyInput {
 } PolicyInput;
 
 /* Read main_path, then dropin_dir/[!.]*.conf in strcmp() order (dropin_dir may be NULL or absent).
+ * main_path may be NULL: no main file, so the defaults and the drop-ins (jitd passes NULL when
+ * jitd.conf does not exist, DESIGN §3).
  * Every file, and the drop-in directory, must be owned by root (or by the calling euid, so that tests
  * run unprivileged) and not be group- or world-writable; symbolic links are refused.
  * ret_error may be NULL; otherwise it is overwritten (free an earlier one with policy_error_done()

@@ -153,8 +153,20 @@ Approvals=2"
 bad relative-path 3 'absolute path' "a relative path" <<<"$HEAD
 StateDirectory=var/lib/jit"
 
-# Whole files: missing, unreadable, not a regular file, a link, writable by others, not root's.
-bad_file "$D/missing.conf" 'cannot open' "a missing file"
+# A missing main file is not an error (DESIGN §3): jitd would run on the defaults, and says so.
+out=$("$JIT_BUILD/jitd" --check-config "$D/missing.conf" 2>&1)
+is "$?:$out" "0:$D/missing.conf: does not exist: OK, the defaults apply (0 rules)" \
+    "a missing main file checks out as the defaults, and the check says the file does not exist"
+out=$("$JIT_BUILD/jitd" --check-config="$D/good.conf" 2>&1)
+is "$?:$out" "0:$D/good.conf: OK (1 rule)" "--check-config=FILE works as --check-config FILE does"
+out=$("$JIT_BUILD/jitd" --config "$D/good.conf" --check-config 2>&1)
+is "$?:$out" "0:$D/good.conf: OK (1 rule)" "--check-config alone checks the file --config names"
+out=$("$JIT_BUILD/jitd" --version 2>&1)
+like "$?:$out" '^0:jitd [0-9]+\.[0-9]+' "jitd --version names the release"
+out=$("$JIT_BUILD/jitd" --help 2>&1)
+like "$?:$out" '^0:Usage: jitd .*SIGHUP re-reads the configuration' "jitd --help explains SIGHUP reload"
+
+# Whole files: unreadable, not a regular file, a link, writable by others, not root's.
 install -m 0600 "$D/good.conf" "$D/private.conf"
 bad_file "$D/private.conf" 'cannot open: Permission denied' "an unreadable file (checked by dave)" dave
 out=$(jit_as dave "$JIT_BUILD/jitd" --check-config "$D/good.conf" 2>&1)
@@ -326,11 +338,22 @@ if jit_have_real_sudo; then
 else
     skip "$(jit_why_no_real_sudo)" 3
 fi
+# No main file at all: the documented defaults, logged at notice (not as an error), and the module
+# is answered again (one approval from the default approver group).
 mv "$JIT_CONF" "$JIT_CONF.moved"
+n=$(log_lines)
+ok "with the main file missing, jitd starts on the defaults" jit_start
+ok "...logging that at notice level, not as an error" \
+    log_since "$n" "^(<5>)?$JIT_CONF does not exist: using the defaults"
+nok "...and does not call the configuration invalid" log_since "$n" 'invalid|Refusing'
+jit_bg nofile --pamtester -- jit-test alice acct_mgmt
+nid=$(jit_wait_request nofile)
+like "$nid" "^$JIT_ID_RE\$" "...a request waits for an approver ($nid)"
+ok "bob (in $JIT_APPROVER_GROUP, the default ApproverGroup=) approves it" jit_ctl bob approve "$nid"
 rc=0
-out=$(timeout 10 "$JIT_BUILD/jitd" --config "$JIT_CONF" 2>&1) || rc=$?
-is "$rc" 1 "with the main file missing, jitd refuses to start"
-like "$out" "$JIT_CONF: cannot open" "...saying so"
+jit_bg_wait nofile 10 || rc=$?
+is "$rc" 0 "pamtester is allowed"
+jit_stop
 mv "$JIT_CONF.moved" "$JIT_CONF"
 printf '%s\nRequestTimeout=60s\n' "$HEAD" | jit_config
 ok "with the configuration fixed, jitd starts" jit_start
