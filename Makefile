@@ -2,29 +2,56 @@
 PREFIX      ?= /usr
 SBINDIR     ?= $(PREFIX)/sbin
 BINDIR      ?= $(PREFIX)/bin
-PAMDIR      ?= /lib/x86_64-linux-gnu/security
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+DOCDIR      ?= $(DATADIR)/doc/pam_jit
+# PAM modules live in the multiarch directory libpam-modules uses (dpkg -L libpam-modules | grep
+# pam_unix): /lib/x86_64-linux-gnu/security on Debian 12 amd64. The triplet comes from
+# dpkg-architecture (cross builds set DEB_HOST_MULTIARCH), else from the compiler.
+MULTIARCH   ?= $(or $(DEB_HOST_MULTIARCH),$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null),$(shell $(CC) -print-multiarch 2>/dev/null))
+PAMDIR      ?= /lib/$(MULTIARCH)/security
 SYSCONFDIR  ?= /etc
 UNITDIR     ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 DBUSPOLDIR  ?= /usr/share/dbus-1/system.d
+DBUSSVCDIR  ?= /usr/share/dbus-1/system-services
 CATALOGDIR  ?= /usr/lib/systemd/catalog
 # Where Debian's sudo looks for plugins named without a path (dpkg -L sudo | grep '\.so').
 SUDOPLUGINDIR ?= /usr/libexec/sudo
 DESTDIR     ?=
 
+# The release, shown by --version; debian/changelog carries the same number (its first line).
+VERSION  := 0.1.0
+
 CC       ?= cc
 PKGS     := libsystemd libsodium inih json-c
-CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
+# Hardening by default, so a developer's build is the build that ships: fortified libc calls (they
+# need optimisation, hence -O2 here), a stack protector, and full RELRO with immediate binding.
+# dpkg-buildflags (debian/rules) or the caller may replace any of these three; whatever they say,
+# the warnings below still apply. FORTIFY is left out of sanitizer builds, whose runtime replaces
+# the same functions.
+CPPFLAGS ?= $(if $(SANITIZE),,-D_FORTIFY_SOURCE=2)
+CFLAGS   ?= -O2 -g -fstack-protector-strong
+LDFLAGS  ?= -Wl,-z,relro -Wl,-z,now
+# Warnings are errors for developers and CI. The Debian package build turns this off (WERROR=):
+# a newer compiler's new warning must not make the distribution's rebuild fail.
+WERROR   ?= -Werror
+override CFLAGS += -std=gnu11 -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wno-unused-parameter \
             -Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing \
-            -fvisibility=hidden -fPIC -D_GNU_SOURCE -Iinclude -Ilib \
+            -fvisibility=hidden -fPIC -D_GNU_SOURCE -DJIT_VERSION='"$(VERSION)"' -Iinclude -Ilib $(CPPFLAGS) \
             $(shell pkg-config --cflags $(PKGS) pam)
+# Unit tests, helpers and benchmarks damage files on purpose (truncate, pwrite) and do not check
+# every such call; FORTIFY's warn_unused_result would make that an error. They are never installed.
+TEST_CFLAGS := -Wno-unused-result
+# Executables are position-independent (Debian's gcc does this by default; other compilers may not).
+EXE_LDFLAGS := -pie
 LDLIBS_D := $(shell pkg-config --libs libsystemd libsodium inih json-c)
 LDLIBS_P := $(shell pkg-config --libs libsystemd) -lpam
 LDLIBS_S := $(shell pkg-config --libs libsystemd)
 
 ifneq ($(SANITIZE),)
-CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=$(SANITIZE)
+override CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 # A sanitizer build lives in its own tree, so switching never mixes objects.
@@ -52,10 +79,10 @@ $(BUILD)/libjit.a: $(call obj,$(LIB_SRC))
 	$(AR) rcs $@ $^
 
 $(BUILD)/jitd: $(call obj,$(JITD_SRC)) $(BUILD)/libjit.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_D)
+	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(LDLIBS_D)
 
 $(BUILD)/jitctl: $(call obj,$(CTL_SRC)) $(BUILD)/libjit.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_D)
+	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(LDLIBS_D)
 
 # The PAM module links only what it needs from lib/ (no libsodium, no json-c).
 PAM_LIB_OBJ := $(call obj,lib/id.c lib/sanitize.c lib/duration.c)
@@ -89,18 +116,18 @@ $(BUILD)/sudo_jit.so: $(PLUGIN_OBJ) sudo_jit/sudo_jit.map
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a $(HDRS) $(PAM_SRC) $(SUDO_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
 
 # Test programs that act as PAM hosts or bus clients (tests/e2e use them). Only the bus client
 # links libsystemd: the PAM hosts measure what pam_jit.so alone brings into a process.
 $(BUILD)/helpers/bus-client: HELPER_LIBS := $(LDLIBS_S)
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $< -lpam $(HELPER_LIBS)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $< -lpam $(HELPER_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libjit.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
 
 # Fuzz harnesses need clang's libFuzzer; they are built in their own tree.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
@@ -151,15 +178,88 @@ bench: all $(BUILD)/bench/approve-latency $(BUILD)/bench/decision-cost $(BUILD)/
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-bus-abuse
 	bench/journal
 
-install: all
+# Manual pages, one Markdown source each, made with pandoc (the same tool for all five: jitd.conf(5)
+# is docs/jitd.conf.5.md, which is also read as a document). docs/man/man.lua keeps tables inside
+# an 80-column terminal (man --warnings). The date comes from SOURCE_DATE_EPOCH (set by
+# dpkg-buildpackage from debian/changelog) or the last commit, so rebuilds are reproducible.
+MAN_SRC  := docs/man/jitd.8.md docs/man/jitctl.1.md docs/man/pam_jit.8.md docs/man/sudo_jit.8.md \
+            docs/jitd.conf.5.md
+MANS     := $(patsubst %.md,$(BUILD)/man/%,$(notdir $(MAN_SRC)))
+MAN_DATE ?= $(shell date -u -d "@$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)}" +%Y-%m-%d)
+PANDOC_MAN = pandoc --standalone --from markdown-smart --to man --lua-filter=docs/man/man.lua \
+             --shift-heading-level-by=-1 \
+             -M title=$(basename $*) -M section=$(subst .,,$(suffix $*)) -M date=$(MAN_DATE) \
+             -M footer="pam_jit $(VERSION)" -M header="pam_jit" -o $@ $<
+$(BUILD)/man/%: docs/man/%.md docs/man/man.lua Makefile
+	@mkdir -p $(dir $@)
+	$(PANDOC_MAN)
+$(BUILD)/man/%: docs/%.md docs/man/man.lua Makefile
+	@mkdir -p $(dir $@)
+	$(PANDOC_MAN)
+man: $(MANS)
+
+# The unit with the paths this build installs to (packaging/jitd.service names the defaults, so the
+# file in the tree is itself a valid unit that tests can check).
+$(BUILD)/jitd.service: packaging/jitd.service Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|/usr/sbin/jitd|$(SBINDIR)/jitd|g' -e 's|/etc/jit/|$(SYSCONFDIR)/jit/|g' $< >$@
+
+INSTALL_BIN := $(BUILD)/jitd $(BUILD)/jitctl $(BUILD)/pam_jit.so $(BUILD)/sudo_jit.so
+# Every file `make install` writes, for `make uninstall` (jitd.conf is the admin's: kept, like a
+# dpkg conffile on remove).
+INSTALLED := $(SBINDIR)/jitd $(BINDIR)/jitctl $(PAMDIR)/pam_jit.so $(SUDOPLUGINDIR)/sudo_jit.so \
+             $(DBUSPOLDIR)/org.pamjit.jit1.conf $(DBUSSVCDIR)/org.pamjit.jit1.service \
+             $(UNITDIR)/jitd.service $(SYSUSERSDIR)/jitd.conf $(CATALOGDIR)/pam_jit.catalog \
+             $(MANDIR)/man8/jitd.8 $(MANDIR)/man1/jitctl.1 $(MANDIR)/man8/pam_jit.8 \
+             $(MANDIR)/man8/sudo_jit.8 $(MANDIR)/man5/jitd.conf.5 \
+             $(DOCDIR)/README.md $(DOCDIR)/approving.md $(DOCDIR)/auditing.md \
+             $(DOCDIR)/dbus-api.md $(DOCDIR)/journal-format.md \
+             $(DOCDIR)/examples/pam-sudo.snippet $(DOCDIR)/examples/sudo.conf.snippet \
+             $(DOCDIR)/examples/jitd.conf
+
+# Only the programs, not the unit tests and helpers `all` also builds.
+programs: $(INSTALL_BIN)
+
+# Nothing here edits /etc/pam.d or /etc/sudo.conf: the snippets in $(DOCDIR)/examples say what to add.
+# An existing /etc/jit/jitd.conf is never replaced.
+install: programs man $(BUILD)/jitd.service
 	install -D -m 0755 $(BUILD)/jitd $(DESTDIR)$(SBINDIR)/jitd
 	install -D -m 0755 $(BUILD)/jitctl $(DESTDIR)$(BINDIR)/jitctl
 	install -D -m 0644 $(BUILD)/pam_jit.so $(DESTDIR)$(PAMDIR)/pam_jit.so
 	install -D -m 0644 $(BUILD)/sudo_jit.so $(DESTDIR)$(SUDOPLUGINDIR)/sudo_jit.so
 	install -D -m 0644 packaging/org.pamjit.jit1.conf $(DESTDIR)$(DBUSPOLDIR)/org.pamjit.jit1.conf
-	install -D -m 0644 packaging/jitd.service $(DESTDIR)$(UNITDIR)/jitd.service
+	install -D -m 0644 packaging/org.pamjit.jit1.service $(DESTDIR)$(DBUSSVCDIR)/org.pamjit.jit1.service
+	install -D -m 0644 $(BUILD)/jitd.service $(DESTDIR)$(UNITDIR)/jitd.service
+	install -D -m 0644 packaging/jitd.sysusers $(DESTDIR)$(SYSUSERSDIR)/jitd.conf
 	install -D -m 0644 packaging/pam_jit.catalog $(DESTDIR)$(CATALOGDIR)/pam_jit.catalog
-	install -D -m 0644 packaging/jitd.conf $(DESTDIR)$(SYSCONFDIR)/jit/jitd.conf.example
+	install -D -m 0644 $(BUILD)/man/jitd.8 $(DESTDIR)$(MANDIR)/man8/jitd.8
+	install -D -m 0644 $(BUILD)/man/pam_jit.8 $(DESTDIR)$(MANDIR)/man8/pam_jit.8
+	install -D -m 0644 $(BUILD)/man/sudo_jit.8 $(DESTDIR)$(MANDIR)/man8/sudo_jit.8
+	install -D -m 0644 $(BUILD)/man/jitctl.1 $(DESTDIR)$(MANDIR)/man1/jitctl.1
+	install -D -m 0644 $(BUILD)/man/jitd.conf.5 $(DESTDIR)$(MANDIR)/man5/jitd.conf.5
+	install -D -m 0644 -t $(DESTDIR)$(DOCDIR) README.md docs/approving.md docs/auditing.md \
+	    docs/dbus-api.md docs/journal-format.md
+	install -D -m 0644 -t $(DESTDIR)$(DOCDIR)/examples packaging/pam-sudo.snippet \
+	    packaging/sudo.conf.snippet packaging/jitd.conf
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/jit
+	[ -e $(DESTDIR)$(SYSCONFDIR)/jit/jitd.conf ] || \
+	    install -m 0644 packaging/jitd.conf $(DESTDIR)$(SYSCONFDIR)/jit/jitd.conf
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# The Debian packages, built by dpkg-buildpackage in a copy of the tree under $(BUILD)/deb (the
+# source tree stays as it is; the .debs, .buildinfo and .changes land in $(BUILD)/deb). The copy
+# holds the files git knows plus new ones it does not ignore, so uncommitted edits are packaged.
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/pam-jit
+	git ls-files -z --cached --others --exclude-standard | \
+	    xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+	    tar --null -T - -cf - | tar -xf - -C $(BUILD)/deb/pam-jit
+	cd $(BUILD)/deb/pam-jit && dpkg-buildpackage -us -uc -b $(DEB_BUILD_FLAGS)
+	rm -rf $(BUILD)/deb/pam-jit
+	ls $(BUILD)/deb/*.deb
 
 format:
 	clang-format -i $(LIB_SRC) $(JITD_SRC) $(CTL_SRC) $(PAM_SRC) $(SUDO_SRC) $(UNIT_SRC) $(HDRS)
@@ -167,5 +267,5 @@ format:
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps check demo bench install format clean fuzz fuzz-build
+.PHONY: all deps check demo bench install uninstall programs man deb format clean fuzz fuzz-build
 .DELETE_ON_ERROR:
