@@ -24,6 +24,12 @@ set -euo pipefail
 #   openssh-server openssh-client iproute2
 #                                       sshd with pam_jit in its account phase (16-sshd.t), ssh and
 #                                       jitctl -H; ip brings up loopback in that test's namespace
+#   dpkg-dev debhelper fakeroot         dpkg-buildpackage and dh: `make deb` and 70-deb-install.t
+#                                       (fakeroot for builders that still ask for it)
+#   pandoc                              the manual pages, from Markdown (make man, make install)
+#   lintian                             the packages' checks in 70-deb-install.t
+#   git                                 make deb copies the files git knows into its build tree
+#   binutils                            readelf and nm: 70-deb-install.t checks the hardening flags
 packages=(
     build-essential pkg-config clang libclang-rt-14-dev
     libpam0g-dev libsystemd-dev libsodium-dev libinih-dev libjson-c-dev libdbus-1-dev
@@ -31,6 +37,7 @@ packages=(
     util-linux bsdutils procps coreutils openssl libxml2-utils libglib2.0-bin perl
     python3 python3-dbus jq valgrind
     openssh-server openssh-client iproute2
+    dpkg-dev debhelper fakeroot pandoc lintian git binutils
 )
 
 missing=()
