@@ -198,12 +198,6 @@ $(BUILD)/man/%: docs/%.md docs/man/man.lua Makefile
 	$(PANDOC_MAN)
 man: $(MANS)
 
-# The unit with the paths this build installs to (packaging/jitd.service names the defaults, so the
-# file in the tree is itself a valid unit that tests can check).
-$(BUILD)/jitd.service: packaging/jitd.service Makefile
-	@mkdir -p $(dir $@)
-	sed -e 's|/usr/sbin/jitd|$(SBINDIR)/jitd|g' -e 's|/etc/jit/|$(SYSCONFDIR)/jit/|g' $< >$@
-
 INSTALL_BIN := $(BUILD)/jitd $(BUILD)/jitctl $(BUILD)/pam_jit.so $(BUILD)/sudo_jit.so
 # Every file `make install` writes, for `make uninstall` (jitd.conf is the admin's: kept, like a
 # dpkg conffile on remove).
@@ -221,15 +215,21 @@ INSTALLED := $(SBINDIR)/jitd $(BINDIR)/jitctl $(PAMDIR)/pam_jit.so $(SUDOPLUGIND
 programs: $(INSTALL_BIN)
 
 # Nothing here edits /etc/pam.d or /etc/sudo.conf: the snippets in $(DOCDIR)/examples say what to add.
-# An existing /etc/jit/jitd.conf is never replaced.
-install: programs man $(BUILD)/jitd.service
+# An existing /etc/jit/jitd.conf is never replaced. The unit gets the paths of this install
+# (packaging/jitd.service names the defaults, so the file in the tree is itself a valid unit that
+# tests can check); it is made in the recipe, not as a target, so that another SBINDIR= is never
+# answered with a unit made for the last one.
+install: programs man
 	install -D -m 0755 $(BUILD)/jitd $(DESTDIR)$(SBINDIR)/jitd
 	install -D -m 0755 $(BUILD)/jitctl $(DESTDIR)$(BINDIR)/jitctl
 	install -D -m 0644 $(BUILD)/pam_jit.so $(DESTDIR)$(PAMDIR)/pam_jit.so
 	install -D -m 0644 $(BUILD)/sudo_jit.so $(DESTDIR)$(SUDOPLUGINDIR)/sudo_jit.so
 	install -D -m 0644 packaging/org.pamjit.jit1.conf $(DESTDIR)$(DBUSPOLDIR)/org.pamjit.jit1.conf
 	install -D -m 0644 packaging/org.pamjit.jit1.service $(DESTDIR)$(DBUSSVCDIR)/org.pamjit.jit1.service
-	install -D -m 0644 $(BUILD)/jitd.service $(DESTDIR)$(UNITDIR)/jitd.service
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed -e 's|/usr/sbin/jitd|$(SBINDIR)/jitd|g' -e 's|/etc/jit/|$(SYSCONFDIR)/jit/|g' \
+	    packaging/jitd.service >$(DESTDIR)$(UNITDIR)/jitd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/jitd.service
 	install -D -m 0644 packaging/jitd.sysusers $(DESTDIR)$(SYSUSERSDIR)/jitd.conf
 	install -D -m 0644 packaging/pam_jit.catalog $(DESTDIR)$(CATALOGDIR)/pam_jit.catalog
 	install -D -m 0644 $(BUILD)/man/jitd.8 $(DESTDIR)$(MANDIR)/man8/jitd.8
