@@ -141,9 +141,8 @@ struct Context {
         const char *config_path;
         char host[256];
         JournalWriter *journal;
-        struct Mirror *mirror;                /* journald, never waited for (A37) */
-        sd_event_source *mirror_retry_source; /* retries what journald did not take */
-        sd_event_source *epoch_source;        /* seals the journal's key epoch on time */
+        struct Mirror *mirror;         /* journald, never waited for (A37) */
+        sd_event_source *epoch_source; /* seals the journal's key epoch on time */
         sd_event *event;
         sd_bus *bus;
         Request *requests, *requests_oldest; /* newest first; the oldest, for trimming */
@@ -205,7 +204,9 @@ MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, uint64_t seq, const uint
 MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char *value);
 void mirror_entry_send(MirrorEntry *e); /* at once or never, outside the queue (start-up) */
 void mirror_entry_free(MirrorEntry *e);
-int mirror_new(const char *socket_path, Mirror **ret);
+/* Called after entries that waited were sent or dropped by a retry from the event loop. */
+typedef void (*MirrorNotify)(void *userdata);
+int mirror_new(sd_event *event, const char *socket_path, MirrorNotify notify, void *userdata, Mirror **ret);
 void mirror_free(Mirror *m);
 /* Send e now if nothing waits before it, else queue it; drop it (and count it) if the queue holds
  * max_queued entries or its byte bound. Takes ownership of e. Never blocks. */

@@ -13,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <systemd/sd-event.h>
 
 #include "duration.h"
 #include "jit-record.h"
@@ -39,6 +41,9 @@
 /* After a failed connect, wait this long before the next try, so a dead journald costs jitd one
  * socket() per interval rather than one per record. */
 #define MIRROR_RECONNECT_USEC (100 * USEC_PER_MSEC)
+/* While entries wait on a connected socket, the kernel wakes jitd when journald's queue has room
+ * (EPOLLOUT); this timer is the fallback for what poll does not report (ENOBUFS). */
+#define MIRROR_RETRY_USEC (250 * USEC_PER_MSEC)
 
 struct MirrorEntry {
         struct MirrorEntry *next;
@@ -54,6 +59,11 @@ struct Mirror {
         char *socket_path;
         int fd; /* connected to journald's socket, or -1 */
         uint64_t next_connect_usec;
+        sd_event *event;             /* NULL: send once or never, no retries */
+        sd_event_source *io, *timer; /* wake-ups while entries wait */
+        int io_fd;                   /* the fd io watches */
+        MirrorNotify notify;         /* told after a retry sent or dropped entries */
+        void *userdata;
         MirrorEntry *head, **tail;
         size_t n_queued, bytes_queued;
         MirrorGap gap;        /* entries dropped and not yet reported */
@@ -431,12 +441,15 @@ static int send_datagram(Mirror *m, const MirrorEntry *e)
         return 0;
 }
 
-int mirror_new(const char *socket_path, Mirror **ret)
+int mirror_new(sd_event *event, const char *socket_path, MirrorNotify notify, void *userdata, Mirror **ret)
 {
         Mirror *m = calloc(1, sizeof(*m));
 
         if (!m)
                 return -ENOMEM;
+        m->event = event ? sd_event_ref(event) : NULL;
+        m->notify = notify;
+        m->userdata = userdata;
         m->socket_path = strdup(socket_path);
         if (!m->socket_path) {
                 free(m);
@@ -458,6 +471,9 @@ void mirror_free(Mirror *m)
                 m->head = e->next;
                 mirror_entry_free(e);
         }
+        m->io = sd_event_source_disable_unref(m->io);
+        m->timer = sd_event_source_disable_unref(m->timer);
+        sd_event_unref(m->event);
         mirror_disconnect(m);
         free(m->socket_path);
         free(m);
@@ -477,7 +493,7 @@ static void drop(Mirror *m, MirrorEntry *e)
         mirror_entry_free(e);
 }
 
-size_t mirror_flush(Mirror *m)
+static size_t flush_queue(Mirror *m)
 {
         MirrorEntry *e;
 
@@ -499,6 +515,81 @@ size_t mirror_flush(Mirror *m)
         return m->n_queued;
 }
 
+static int on_wake_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+static int on_wake_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* Wake up when journald may take entries again: EPOLLOUT on the connected socket (the kernel
+ * reports it once journald's queue has room; never while journald is stopped, so no busy loop),
+ * and a timer for reconnecting and as a fallback. Nothing while the queue is empty. */
+static void arm_wakeups_full(Mirror *m, bool use_io)
+{
+        uint64_t at;
+
+        if (!m->event)
+                return;
+        if (m->io && (m->n_queued == 0 || m->io_fd != m->fd))
+                m->io = sd_event_source_disable_unref(m->io);
+        if (m->n_queued == 0) {
+                if (m->timer)
+                        (void)sd_event_source_set_enabled(m->timer, SD_EVENT_OFF);
+                return;
+        }
+        if (use_io && m->fd >= 0 && !m->io &&
+            sd_event_add_io(m->event, &m->io, m->fd, EPOLLOUT, on_wake_io, m) >= 0)
+                m->io_fd = m->fd;
+        if (m->io)
+                (void)sd_event_source_set_enabled(m->io, use_io ? SD_EVENT_ONESHOT : SD_EVENT_OFF);
+        at = jit_now_usec(CLOCK_MONOTONIC) + (m->fd >= 0 ? MIRROR_RETRY_USEC : MIRROR_RECONNECT_USEC);
+        if (!m->timer) {
+                if (sd_event_add_time(m->event, &m->timer, CLOCK_MONOTONIC, at, 10 * USEC_PER_MSEC,
+                                      on_wake_timer, m) < 0)
+                        return;
+        } else {
+                int enabled = SD_EVENT_OFF;
+                (void)sd_event_source_get_enabled(m->timer, &enabled);
+                if (enabled != SD_EVENT_OFF)
+                        return; /* already due: do not push it back with every new entry */
+                (void)sd_event_source_set_time(m->timer, at);
+        }
+        (void)sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
+}
+
+static void arm_wakeups(Mirror *m)
+{
+        arm_wakeups_full(m, true);
+}
+
+size_t mirror_flush(Mirror *m)
+{
+        size_t left = flush_queue(m);
+
+        arm_wakeups(m);
+        return left;
+}
+
+static void retry(Mirror *m, bool from_io)
+{
+        size_t before = m->n_queued;
+
+        (void)flush_queue(m);
+        /* Writable but nothing went (ENOBUFS): wait for the timer, or poll would wake us at once. */
+        arm_wakeups_full(m, !from_io || m->n_queued < before);
+        if (m->notify)
+                m->notify(m->userdata);
+}
+
+static int on_wake_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        retry(userdata, true);
+        return 0;
+}
+
+static int on_wake_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        retry(userdata, false);
+        return 0;
+}
+
 void mirror_push(Mirror *m, MirrorEntry *e, size_t max_queued)
 {
         int k;
@@ -510,27 +601,39 @@ void mirror_push(Mirror *m, MirrorEntry *e, size_t max_queued)
                 return;
         }
         /* Older entries go first, so journald sees records in order. */
-        if (mirror_flush(m) == 0) {
+        if (flush_queue(m) == 0) {
                 k = send_datagram(m, e);
                 if (k != 0) {
-                        if (k > 0)
+                        if (k > 0) {
                                 m->sent_since_drop = true;
-                        if (k > 0)
                                 mirror_entry_free(e);
-                        else
+                        } else
                                 drop(m, e);
+                        arm_wakeups(m);
                         return;
                 }
         }
-        if (m->n_queued >= max_queued || e->len > MIRROR_MAX_QUEUE_BYTES - m->bytes_queued) {
+        if (max_queued == 0) {
                 drop(m, e);
+                arm_wakeups(m);
                 return;
+        }
+        /* Full: the oldest entry goes, so journald gets the newest events as soon as it is back. */
+        while (m->head && (m->n_queued >= max_queued || e->len > MIRROR_MAX_QUEUE_BYTES - m->bytes_queued)) {
+                MirrorEntry *old = m->head;
+                m->head = old->next;
+                if (!m->head)
+                        m->tail = &m->head;
+                m->n_queued--;
+                m->bytes_queued -= old->len;
+                drop(m, old);
         }
         e->next = NULL;
         *m->tail = e;
         m->tail = &e->next;
         m->n_queued++;
         m->bytes_queued += e->len;
+        arm_wakeups(m);
 }
 
 size_t mirror_queued(const Mirror *m)

@@ -27,9 +27,6 @@
 #include "util.h"
 
 #define RECORD_MAX_FIELDS 32
-/* How soon jitd offers journald what it could not take: a stopped journald costs one failed
- * send (or one connect) per interval, never a busy loop. */
-#define MIRROR_RETRY_USEC (100 * USEC_PER_MSEC)
 
 typedef struct FieldSet {
         JournalField f[RECORD_MAX_FIELDS];
@@ -172,40 +169,28 @@ static size_t mirror_queue_bound(Context *ctx)
         return ctx->config ? settings(ctx)->mirror_queue : POLICY_DEFAULT_MIRROR_QUEUE;
 }
 
-/* After entries went to journald (or did not): record a gap that has ended, and come back later for
- * whatever still waits. */
+/* After entries went to journald (or did not): record a gap that has ended. The mirror itself comes
+ * back for what still waits. */
 static void mirror_follow_up(Context *ctx)
 {
         MirrorGap gap;
-        int enabled = SD_EVENT_OFF;
 
-        if (mirror_take_gap(ctx->mirror, &gap)) {
-                if (gap.have_seq)
-                        log_warning("journald missed %" PRIu64 " entries (records %" PRIu64 "..%" PRIu64
-                                    ") while it was not taking them; recording the gap",
-                                    gap.dropped, gap.first_seq, gap.last_seq);
-                else
-                        log_warning("journald missed %" PRIu64 " checkpoint entries; recording the gap",
-                                    gap.dropped);
-                if (record_emit_gap(ctx, &gap) < 0)
-                        mirror_gap_done(ctx->mirror, false);
-        }
-        if (mirror_queued(ctx->mirror) == 0 || !ctx->mirror_retry_source)
+        if (!mirror_take_gap(ctx->mirror, &gap))
                 return;
-        (void)sd_event_source_get_enabled(ctx->mirror_retry_source, &enabled);
-        if (enabled != SD_EVENT_OFF)
-                return;
-        (void)sd_event_source_set_time_relative(ctx->mirror_retry_source, MIRROR_RETRY_USEC);
-        (void)sd_event_source_set_enabled(ctx->mirror_retry_source, SD_EVENT_ONESHOT);
+        if (gap.have_seq)
+                log_warning("journald missed %" PRIu64 " entries (records %" PRIu64 "..%" PRIu64
+                            ") while it was not taking them; recording the gap",
+                            gap.dropped, gap.first_seq, gap.last_seq);
+        else
+                log_warning("journald missed %" PRIu64 " checkpoint entries; recording the gap",
+                            gap.dropped);
+        if (record_emit_gap(ctx, &gap) < 0)
+                mirror_gap_done(ctx->mirror, false);
 }
 
-static int on_mirror_retry(sd_event_source *s, uint64_t usec, void *userdata)
+static void on_mirror_retried(void *userdata)
 {
-        Context *ctx = userdata;
-
-        (void)mirror_flush(ctx->mirror);
-        mirror_follow_up(ctx);
-        return 0;
+        mirror_follow_up(userdata);
 }
 
 int record_send_after_commit(Context *ctx, sd_bus_message *call, sd_bus_message *reply)
@@ -330,14 +315,7 @@ int record_setup(Context *ctx)
         int k;
 
         ctx->outbound_tail = &ctx->outbound;
-        k = mirror_new(MIRROR_JOURNALD_SOCKET, &ctx->mirror);
-        if (k < 0)
-                return k;
-        k = sd_event_add_time_relative(ctx->event, &ctx->mirror_retry_source, CLOCK_MONOTONIC,
-                                       MIRROR_RETRY_USEC, 10 * USEC_PER_MSEC, on_mirror_retry, ctx);
-        if (k < 0)
-                return k;
-        k = sd_event_source_set_enabled(ctx->mirror_retry_source, SD_EVENT_OFF);
+        k = mirror_new(ctx->event, MIRROR_JOURNALD_SOCKET, on_mirror_retried, ctx, &ctx->mirror);
         if (k < 0)
                 return k;
         k = sd_event_add_defer(ctx->event, &ctx->commit_source, on_commit, ctx);
@@ -359,7 +337,6 @@ void record_flush_all(Context *ctx)
                 (void)record_commit(ctx);
         ctx->commit_source = sd_event_source_disable_unref(ctx->commit_source);
         ctx->epoch_source = sd_event_source_disable_unref(ctx->epoch_source);
-        ctx->mirror_retry_source = sd_event_source_disable_unref(ctx->mirror_retry_source);
         if (ctx->mirror) {
                 MirrorGap gap;
                 size_t left = mirror_flush(ctx->mirror);
