@@ -221,7 +221,11 @@ int journald_cross_check(const char *path, const MerkleHash *leaves, uint64_t n_
         k = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
         if (k < 0)
                 return k;
+        /* Decisions come as jitd, checkpoints as jitd-checkpoint (so that `journalctl -t jitd` reads as
+         * a list of decisions): two matches on one field, which journald ORs. */
         k = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=jitd", 0);
+        if (k >= 0)
+                k = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=jitd-checkpoint", 0);
         if (k < 0)
                 return k;
         SD_JOURNAL_FOREACH(j)
@@ -309,6 +313,14 @@ int journald_cross_check(const char *path, const MerkleHash *leaves, uint64_t n_
                         return -EBADMSG;
                 }
                 checked++;
+        }
+        /* Nothing compared proves nothing: journald never saw this journal (another host's copy, a
+         * journald that lost everything, or a jitd that never ran here). */
+        if (checked == 0) {
+                snprintf(reason, reason_len,
+                         "journald holds no record or checkpoint of this journal, so nothing was compared "
+                         "(a copy from another host, or journald lost its entries)");
+                return -EBADMSG;
         }
         *ret_n_checked = checked;
         return 0;

@@ -12,7 +12,8 @@
  * record journald has, every record jitd mirrors must be there too, unless a mirror-gap record of
  * the file (path, already verified) names it: journald was stopped or slow and jitd recorded
  * what it dropped (A37). Each such gap is reported on stderr as a gap. 0 if consistent, -EBADMSG
- * with reason set, other negative errno if journald or the file cannot be read. *ret_n_checked
- * counts entries. */
+ * with reason set (also when journald holds nothing of this journal: nothing compared proves
+ * nothing), other negative errno if journald or the file cannot be read. *ret_n_checked counts
+ * entries. */
 int journald_cross_check(const char *path, const MerkleHash *leaves, uint64_t n_leaves,
                          uint64_t *ret_n_checked, char *reason, size_t reason_len);

@@ -185,7 +185,9 @@ MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char 
         k |= entry_addf(e, "MESSAGE", "%s", journal_record_type_to_string(type));
         k |= entry_add(e, "MESSAGE_ID", record_info[type].message_id);
         k |= entry_addf(e, "PRIORITY", "%d", record_info[type].priority);
-        k |= entry_add(e, "SYSLOG_IDENTIFIER", "jitd");
+        /* Checkpoints come every few seconds: under an identifier of their own, `journalctl -t jitd`
+         * reads as the list of decisions (jitctl verify --journald reads both). */
+        k |= entry_add(e, "SYSLOG_IDENTIFIER", type == RECORD_CHECKPOINT ? "jitd-checkpoint" : "jitd");
         k |= entry_add(e, "JIT_RECORD", journal_record_type_to_string(type));
         k |= entry_add_raw(e, key, value);
         if (k != 0) {
