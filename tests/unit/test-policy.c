@@ -1,4 +1,7 @@
 /* Policy: jitd.conf and drop-ins, every config error (A15), rule matching, approvers, grant clamping. */
+#include "../../jitd/glob.c"
+#include "../../jitd/policy-keys.c"
+#include "../../jitd/policy-load.c"
 #include "../../jitd/policy.c"
 
 #include <ftw.h>
