@@ -1,12 +1,18 @@
-/* jitctl's context and the verbs each file provides. */
+/* jitctl's context, its command-line manners (cli.c) and the verbs each file provides. */
 #pragma once
 
+#include <getopt.h>
+#include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 
 typedef struct Ctl {
         const char *host; /* -H [USER@]HOST: reach jitd over SSH */
         bool json;
+        bool utc;    /* times in UTC, not the local time zone */
+        bool color;  /* stdout is a terminal and NO_COLOR is not set */
+        bool pretty; /* JSON indented for people: stdout is a terminal */
         sd_bus *bus;
 } Ctl;
 
@@ -14,15 +20,44 @@ typedef struct Ctl {
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
 
+/* What one verb's command line said; main.c parses it with that verb's own option table. */
+typedef struct VerbArgs {
+        const char *verb;
+        const char *comment;
+        const char *reason;
+        const char *service;
+        const char *duration_text; /* --for as typed, for messages */
+        uint64_t duration;         /* --for in µs; 0: not given */
+        bool all;
+        int n_args;
+        char **args; /* positional arguments (request: the command) */
+} VerbArgs;
+
 int ctl_bus(Ctl *ctl, sd_bus **ret);
 
+/* cli.c: every error jitctl prints starts with "jitctl: " */
+void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* getopt_long for one verb: its own messages ("jitctl: VERB: unknown option --X"), not getopt's. */
+int ctl_getopt(int argc, char *argv[], const char *shortopts, const struct option *longopts);
+/* Why a bus call failed, in an operator's words: a jitd that is not there says so. */
+const char *ctl_bus_error_message(const Ctl *ctl, const sd_bus_error *error, int k);
+/* "2024-05-01 14:03:07 CEST" (local time) or "... UTC" with --utc. */
+char *ctl_format_time(const Ctl *ctl, uint64_t usec, char *buf, size_t n);
+/* "in 4m", "2m ago", "now": a time relative to now, for tables. */
+char *ctl_format_relative(uint64_t usec, uint64_t now, char *buf, size_t n);
+/* A state name in its colour when colour is on; width pads it as printf's %-*s would. */
+void ctl_print_state(const Ctl *ctl, const char *state, int width);
+/* One JSON value on stdout with json-c: valid for any input, no escaped slashes; indented if pretty. */
+void ctl_print_json(json_object *o, bool pretty);
+void ctl_detect_terminal(Ctl *ctl);
+
 /* requests.c: verbs that talk to jitd */
-int verb_list(Ctl *ctl, int argc, char *argv[]);
-int verb_show(Ctl *ctl, int argc, char *argv[]);
-int verb_approve(Ctl *ctl, int argc, char *argv[]);
-int verb_deny(Ctl *ctl, int argc, char *argv[]);
-int verb_cancel(Ctl *ctl, int argc, char *argv[]);
-int verb_grants(Ctl *ctl, int argc, char *argv[]);
-int verb_revoke(Ctl *ctl, int argc, char *argv[]);
-int verb_request(Ctl *ctl, int argc, char *argv[]);
-int verb_watch(Ctl *ctl, int argc, char *argv[]);
+int verb_list(Ctl *ctl, const VerbArgs *a);
+int verb_show(Ctl *ctl, const VerbArgs *a);
+int verb_approve(Ctl *ctl, const VerbArgs *a);
+int verb_deny(Ctl *ctl, const VerbArgs *a);
+int verb_cancel(Ctl *ctl, const VerbArgs *a);
+int verb_grants(Ctl *ctl, const VerbArgs *a);
+int verb_revoke(Ctl *ctl, const VerbArgs *a);
+int verb_request(Ctl *ctl, const VerbArgs *a);
+int verb_watch(Ctl *ctl, const VerbArgs *a);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "duration.h"
+#include "jitctl.h"
 #include "journal-util.h"
 #include "journal-verbs.h"
 #include "journald-check.h"
@@ -93,11 +94,11 @@ static void print_sanitized(FILE *f, const char *s, size_t max)
 
 /* ---- log ---- */
 
-static void print_record(const JournalRecord *rec)
+static void print_record(const Ctl *ctl, const JournalRecord *rec)
 {
         char when[64];
 
-        jit_format_time(rec->time_usec, when, sizeof(when));
+        ctl_format_time(ctl, rec->time_usec, when, sizeof(when));
         printf("%-6" PRIu64 " %s  e%-3" PRIu64 " %-10s", rec->seq, when, rec->epoch, rec->type_name);
         if (rec->type == RECORD_CHECKPOINT && rec->n_fields == 1) {
                 /* The note in brief: tree size and root. */
@@ -137,21 +138,20 @@ static int wait_for_change(int ifd)
 int verb_log(int argc, char *argv[])
 {
         static const struct option options[] = {
-            {"json", no_argument, NULL, 'j'},
-            {"follow", no_argument, NULL, 'f'},
-            {"journal", required_argument, NULL, 'J'},
-            {"help", no_argument, NULL, 'h'},
-            {},
+            {"json", no_argument, NULL, 'j'},          {"follow", no_argument, NULL, 'f'},
+            {"journal", required_argument, NULL, 'J'}, {"utc", no_argument, NULL, 'u'},
+            {"help", no_argument, NULL, 'h'},          {},
         };
         _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
         _cleanup_close_ int ifd = -1;
         const char *path = default_journal();
         bool json = false, follow = false;
+        Ctl ctl = {}; /* only its --utc: this verb needs no bus */
         JournalRecord rec;
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "jfJ:h", options, NULL)) >= 0)
+        while ((c = ctl_getopt(argc, argv, "jfJ:h", options)) >= 0)
                 switch (c) {
                 case 'j':
                         json = true;
@@ -162,9 +162,12 @@ int verb_log(int argc, char *argv[])
                 case 'J':
                         path = optarg;
                         break;
+                case 'u':
+                        ctl.utc = true;
+                        break;
                 case 'h':
                         printf(
-                            "Usage: jitctl log [--json] [--follow] [--journal FILE]\n"
+                            "Usage: jitctl log [--json] [--follow] [--journal FILE] [--utc]\n"
                             "Show the journal's records (--json: the raw JSON lines). Not a verification:\n"
                             "use jitctl verify for that.\n");
                         return 0;
@@ -172,18 +175,18 @@ int verb_log(int argc, char *argv[])
                         return EXIT_USAGE;
                 }
         if (optind != argc) {
-                fprintf(stderr, "jitctl log: unexpected argument '%s'\n", argv[optind]);
+                fprintf(stderr, "jitctl: log: unexpected argument '%s'\n", argv[optind]);
                 return EXIT_USAGE;
         }
         r = journal_reader_open(path, &rd);
         if (r < 0) {
-                fprintf(stderr, "jitctl log: cannot open %s: %s\n", path, strerror(-r));
+                fprintf(stderr, "jitctl: log: cannot open %s: %s\n", path, strerror(-r));
                 return EXIT_FAILED;
         }
         if (follow) {
                 ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
                 if (ifd < 0 || inotify_add_watch(ifd, path, IN_MODIFY) < 0) {
-                        fprintf(stderr, "jitctl log: cannot watch %s: %m\n", path);
+                        fprintf(stderr, "jitctl: log: cannot watch %s: %m\n", path);
                         return EXIT_FAILED;
                 }
         }
@@ -191,18 +194,18 @@ int verb_log(int argc, char *argv[])
                 r = journal_reader_next(rd, &rec);
                 if (r == -EBADMSG) {
                         fflush(stdout);
-                        fprintf(stderr, "jitctl log: %s: %s\n", path, journal_reader_error(rd));
+                        fprintf(stderr, "jitctl: log: %s: %s\n", path, journal_reader_error(rd));
                         return EXIT_FAILED;
                 }
                 if (r < 0) {
-                        fprintf(stderr, "jitctl log: reading %s: %s\n", path, strerror(-r));
+                        fprintf(stderr, "jitctl: log: reading %s: %s\n", path, strerror(-r));
                         return EXIT_FAILED;
                 }
                 if (r > 0) {
                         if (json)
                                 printf("%.*s\n", (int)rec.line_len, rec.line);
                         else
-                                print_record(&rec);
+                                print_record(&ctl, &rec);
                         continue;
                 }
                 if (!follow)
@@ -214,7 +217,7 @@ int verb_log(int argc, char *argv[])
         }
         if (journal_reader_partial_bytes(rd) > 0)
                 fprintf(stderr,
-                        "jitctl log: %s ends inside a record (%" PRIu64
+                        "jitctl: log: %s ends inside a record (%" PRIu64
                         " bytes): a torn tail, or a write in progress\n",
                         path, journal_reader_partial_bytes(rd));
         return 0;
@@ -240,11 +243,11 @@ static int cross_check_journald(const char *path, JournalVerifyResult *res)
                 return -EBADMSG;
         }
         if (r < 0) {
-                fprintf(stderr, "jitctl verify: cannot read journald: %s\n", strerror(-r));
+                fprintf(stderr, "jitctl: verify: cannot read journald: %s\n", strerror(-r));
                 return r;
         }
         fprintf(stderr,
-                "jitctl verify: consistent with journald (%" PRIu64 " mirrored records and checkpoints)\n",
+                "jitctl: verify: consistent with journald (%" PRIu64 " mirrored records and checkpoints)\n",
                 n_checked);
         return 0;
 }
@@ -271,11 +274,12 @@ static void print_result_json(const char *path, const JournalVerifyResult *res)
                         json_object_object_add(o, "bad_seq", json_object_new_int64((int64_t)res->bad_seq));
                 json_object_object_add(o, "reason", json_object_new_string(res->reason));
         }
-        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        ctl_print_json(o, false);
         json_object_put(o);
 }
 
-static void print_result(const char *path, const JournalVerifyResult *res, bool with_checkpoint)
+static void print_result(const Ctl *ctl, const char *path, const JournalVerifyResult *res,
+                         bool with_checkpoint)
 {
         char b64[JIT_BASE64_LEN(MERKLE_HASH_SIZE) + 1], when[64];
         uint64_t now = jit_now_usec(CLOCK_REALTIME);
@@ -300,7 +304,7 @@ static void print_result(const char *path, const JournalVerifyResult *res, bool 
         if (res->epoch_end_usec < now) {
                 /* Every epoch is sealed while jitd runs; a journal that stops early was cut, or its writer
                  * stopped. Only a saved checkpoint or the journald mirror can tell which. */
-                jit_format_time(res->epoch_end_usec, when, sizeof(when));
+                ctl_format_time(ctl, res->epoch_end_usec, when, sizeof(when));
                 printf("  note: the last epoch (%" PRIu64
                        ") ended %s and was not sealed since: jitd is not\n"
                        "        running, or this is an old or cut copy (check with --checkpoint)\n",
@@ -317,18 +321,20 @@ int verb_verify(int argc, char *argv[])
             {"all-signatures", no_argument, NULL, 'a'},
             {"json", no_argument, NULL, 'j'},
             {"journald", no_argument, NULL, 'D'},
+            {"utc", no_argument, NULL, 'u'},
             {"help", no_argument, NULL, 'h'},
             {},
         };
         _cleanup_free_ char *pub = NULL, *saved = NULL;
         const char *path = default_journal(), *key = default_pubkey(), *cp = NULL;
         bool json = false, journald = false;
+        Ctl ctl = {}; /* only its --utc: this verb needs no bus */
         JournalVerifyOptions o = {};
         JournalVerifyResult res;
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "J:k:c:ajh", options, NULL)) >= 0)
+        while ((c = ctl_getopt(argc, argv, "J:k:c:ajh", options)) >= 0)
                 switch (c) {
                 case 'J':
                         path = optarg;
@@ -348,11 +354,14 @@ int verb_verify(int argc, char *argv[])
                 case 'D':
                         journald = true;
                         break;
+                case 'u':
+                        ctl.utc = true;
+                        break;
                 case 'h':
                         printf(
                             "Usage: jitctl verify [--journal FILE] [--key FILE] [--checkpoint FILE] "
                             "[--all-signatures]\n"
-                            "                     [--json] [--journald]\n"
+                            "                     [--json] [--journald] [--utc]\n"
                             "Check every record, hash link, epoch key and checkpoint of a journal against "
                             "the\n"
                             "identity key; with --checkpoint, also that the journal extends a checkpoint "
@@ -368,7 +377,7 @@ int verb_verify(int argc, char *argv[])
                         return EXIT_USAGE;
                 }
         if (optind != argc) {
-                fprintf(stderr, "jitctl verify: unexpected argument '%s'\n", argv[optind]);
+                fprintf(stderr, "jitctl: verify: unexpected argument '%s'\n", argv[optind]);
                 return EXIT_USAGE;
         }
         if (load_pubkey(key, &pub) < 0)
@@ -376,7 +385,7 @@ int verb_verify(int argc, char *argv[])
         if (cp) {
                 r = read_text(cp, NOTE_MAX_SIZE, &saved);
                 if (r < 0) {
-                        fprintf(stderr, "jitctl verify: cannot read the checkpoint %s: %s\n", cp,
+                        fprintf(stderr, "jitctl: verify: cannot read the checkpoint %s: %s\n", cp,
                                 strerror(-r));
                         return EXIT_FAILED;
                 }
@@ -386,7 +395,7 @@ int verb_verify(int argc, char *argv[])
         o.keep_leaves = journald;
         r = journal_verify_full(path, &o, &res);
         if (r < 0 && r != -EBADMSG) {
-                fprintf(stderr, "jitctl verify: cannot read %s: %s\n", path, strerror(-r));
+                fprintf(stderr, "jitctl: verify: cannot read %s: %s\n", path, strerror(-r));
                 journal_verify_result_done(&res);
                 return EXIT_FAILED;
         }
@@ -400,7 +409,7 @@ int verb_verify(int argc, char *argv[])
         if (json)
                 print_result_json(path, &res);
         else
-                print_result(path, &res, saved != NULL);
+                print_result(&ctl, path, &res, saved != NULL);
         journal_verify_result_done(&res);
         return r == 0 ? 0 : EXIT_FAILED;
 }
@@ -422,14 +431,14 @@ static int verified(const char *verb, const char *path, const char *key, bool ke
         o.pubkey_text = pub;
         r = journal_verify_full(path, &o, res);
         if (r == -EBADMSG) {
-                fprintf(stderr, "jitctl %s: %s does not verify", verb, path);
+                fprintf(stderr, "jitctl: %s: %s does not verify", verb, path);
                 if (res->bad_line)
                         fprintf(stderr, " at line %" PRIu64, res->bad_line);
                 fprintf(stderr, ": ");
                 print_sanitized(stderr, res->reason, sizeof(res->reason));
                 fprintf(stderr, "\n");
         } else if (r < 0)
-                fprintf(stderr, "jitctl %s: cannot read %s: %s\n", verb, path, strerror(-r));
+                fprintf(stderr, "jitctl: %s: cannot read %s: %s\n", verb, path, strerror(-r));
         return r;
 }
 
@@ -446,7 +455,7 @@ int verb_checkpoint(int argc, char *argv[])
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "J:k:h", options, NULL)) >= 0)
+        while ((c = ctl_getopt(argc, argv, "J:k:h", options)) >= 0)
                 switch (c) {
                 case 'J':
                         path = optarg;
@@ -464,7 +473,7 @@ int verb_checkpoint(int argc, char *argv[])
                         return EXIT_USAGE;
                 }
         if (optind != argc) {
-                fprintf(stderr, "jitctl checkpoint: unexpected argument '%s'\n", argv[optind]);
+                fprintf(stderr, "jitctl: checkpoint: unexpected argument '%s'\n", argv[optind]);
                 return EXIT_USAGE;
         }
         r = verified("checkpoint", path, key, false, &res);
@@ -491,7 +500,7 @@ int verb_prove(int argc, char *argv[])
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "J:k:h", options, NULL)) >= 0)
+        while ((c = ctl_getopt(argc, argv, "J:k:h", options)) >= 0)
                 switch (c) {
                 case 'J':
                         path = optarg;
@@ -513,7 +522,7 @@ int verb_prove(int argc, char *argv[])
                 }
         if (optind + 1 != argc ||
             jit_parse_u64_strict(argv[optind], strlen(argv[optind]), JOURNAL_MAX_NUMBER, &seq) < 0) {
-                fprintf(stderr, "jitctl prove: expected one record number (SEQ)\n");
+                fprintf(stderr, "jitctl: prove: expected one record number (SEQ)\n");
                 return EXIT_USAGE;
         }
         r = verified("prove", path, key, true, &res);
@@ -521,7 +530,7 @@ int verb_prove(int argc, char *argv[])
                 goto out;
         if (seq >= res.tree_size) {
                 fprintf(stderr,
-                        "jitctl prove: seq %" PRIu64
+                        "jitctl: prove: seq %" PRIu64
                         " is not covered by the latest checkpoint (size %" PRIu64 ")\n",
                         seq, res.tree_size);
                 r = -ERANGE;
@@ -529,8 +538,8 @@ int verb_prove(int argc, char *argv[])
         }
         r = journal_prove(path, res.leaves, res.n_leaves, seq, &proof);
         if (r < 0) {
-                fprintf(stderr, "jitctl prove: cannot make a receipt for seq %" PRIu64 " from %s: %s\n", seq,
-                        path, strerror(-r));
+                fprintf(stderr, "jitctl: prove: cannot make a receipt for seq %" PRIu64 " from %s: %s\n",
+                        seq, path, strerror(-r));
                 goto out;
         }
         fputs(proof, stdout);
@@ -557,7 +566,7 @@ int verb_verify_proof(int argc, char *argv[])
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "k:J:h", options, NULL)) >= 0)
+        while ((c = ctl_getopt(argc, argv, "k:J:h", options)) >= 0)
                 switch (c) {
                 case 'k':
                         key = optarg;
@@ -577,14 +586,14 @@ int verb_verify_proof(int argc, char *argv[])
                         return EXIT_USAGE;
                 }
         if (optind + 1 < argc) {
-                fprintf(stderr, "jitctl verify-proof: at most one receipt\n");
+                fprintf(stderr, "jitctl: verify-proof: at most one receipt\n");
                 return EXIT_USAGE;
         }
         if (optind < argc)
                 in = argv[optind];
         r = read_text(in, RECEIPT_MAX, &receipt);
         if (r < 0) {
-                fprintf(stderr, "jitctl verify-proof: cannot read %s: %s\n", in, strerror(-r));
+                fprintf(stderr, "jitctl: verify-proof: cannot read %s: %s\n", in, strerror(-r));
                 return EXIT_FAILED;
         }
         if (journal) {

@@ -1,41 +1,132 @@
-/* jitctl: the command line for approvers, requesters and auditors. */
+/* jitctl: the command line for approvers, requesters and auditors; verbs and their option tables. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "duration.h"
 #include "jit-bus.h"
+#include "jit-limits.h"
 #include "jitctl.h"
 #include "journal-verbs.h"
 #include "util.h"
 
+/* Every option a verb that talks to jitd may take. Each verb's own table is the subset its letters
+ * name (Verb.options), so `cancel --for 2h` is refused instead of silently ignored. */
+static const struct VerbOption {
+        struct option opt;
+        const char *arg, *help;
+} verb_options[] = {
+    {{"all", no_argument, NULL, 'a'}, NULL, "decided requests too, not only pending ones"},
+    {{"for", required_argument, NULL, 'f'}, "D", "grant length, like 30m or 2h (capped by MaxGrant=)"},
+    {{"comment", required_argument, NULL, 'm'}, "T", "a comment, recorded with the decision"},
+    {{"reason", required_argument, NULL, 'r'}, "T", "why you need it (shown to approvers, recorded)"},
+    {{"service", required_argument, NULL, 's'}, "S", "the PAM service the grant is for (default sudo)"},
+    {{"json", no_argument, NULL, 'j'}, NULL, "machine-readable output (JSON)"},
+    {{"utc", no_argument, NULL, 'u'}, NULL, "times in UTC, not the local time zone"},
+    {{"help", no_argument, NULL, 'h'}, NULL, "this help"},
+};
+
+typedef struct Verb {
+        const char *name, *synopsis, *summary, *description;
+        /* Verbs that talk to jitd: the letters of verb_options they take (--help always), how many
+         * positional arguments (max -1: any; they end the options), and what runs them. */
+        const char *options;
+        int min_args, max_args;
+        int (*run)(Ctl *ctl, const VerbArgs *a);
+        /* Verbs that read the journal offline parse their own options; whether they take the
+         * global --json and --utc. */
+        int (*run_offline)(int argc, char *argv[]);
+        bool offline_json, offline_utc;
+} Verb;
+
+static const Verb verbs[] = {
+    {"list", "[--all]", "pending requests (--all: decided ones too)",
+     "List requests: id, state, user, service, when (time left, or since the decision) and the command.\n",
+     "aju", 0, 0, verb_list, NULL, false, false},
+    {"show", "ID", "one request in full",
+     "Everything an approver should read before deciding: who, as whom, the command and whether it is\n"
+     "exact or as typed, the rule, what an approval grants (scope and length), approvals so far.\n",
+     "ju", 1, 1, verb_show, NULL, false, false},
+    {"approve", "ID [--for D] [--comment T]", "approve; D like 30m or 2h",
+     "Approve a pending request. The grant lasts --for, else the rule's DefaultGrant=, never more than\n"
+     "its MaxGrant= (jitctl says so when --for was cut).\n",
+     "fmju", 1, 1, verb_approve, NULL, false, false},
+    {"deny", "ID [--comment T]", "deny", "Deny a pending request.\n", "mju", 1, 1, verb_deny, NULL, false,
+     false},
+    {"cancel", "ID", "withdraw your own request", "Withdraw your own pending request.\n", "ju", 1, 1,
+     verb_cancel, NULL, false, false},
+    {"request", "[--for D] [--reason T] [--service S] [-- CMD...]",
+     "ask ahead of time; once approved, a grant",
+     "Ask for access ahead of time, for yourself; once approved it is a grant that your later\n"
+     "`sudo CMD...` uses at once. Without CMD the grant covers any command of the service.\n",
+     "frsju", 0, -1, verb_request, NULL, false, false},
+    {"grants", "", "live grants", "List the live grants: id, user, service, scope, until when, uses.\n",
+     "ju", 0, 0, verb_grants, NULL, false, false},
+    {"revoke", "ID [--comment T]", "end a grant early", "End a live grant early.\n", "mju", 1, 1,
+     verb_revoke, NULL, false, false},
+    {"watch", "", "requests and decisions as they happen",
+     "Print requests and decisions as they happen, until Ctrl-C (--json: one object a line).\n", "ju", 0, 0,
+     verb_watch, NULL, false, false},
+    {"log", "[--follow] [--journal FILE]", "the signed journal's records", NULL, NULL, 0, 0, NULL, verb_log,
+     true, true},
+    {"verify", "[--checkpoint FILE] [--journald]", "check every record, signature and seal", NULL, NULL, 0,
+     0, NULL, verb_verify, true, true},
+    {"checkpoint", "", "the latest signed checkpoint, to keep elsewhere", NULL, NULL, 0, 0, NULL,
+     verb_checkpoint, false, false},
+    {"prove", "SEQ", "an inclusion receipt for one record", NULL, NULL, 0, 0, NULL, verb_prove, false,
+     false},
+    {"verify-proof", "[RECEIPT|-]", "check a receipt", NULL, NULL, 0, 0, NULL, verb_verify_proof, false,
+     false},
+    {"help", "[VERB]", "this overview, or one verb's help", NULL, "", 0, 1, NULL, NULL, false, false},
+};
+
 static void help(void)
 {
-        printf("Usage: jitctl [-H [USER@]HOST] [--json] VERB [ARGS...]\n\n"
-               "Requests:\n"
-               "  list [--all]                       pending requests (--all: decided ones too)\n"
-               "  show ID                            one request in full\n"
-               "  approve ID [--for D] [--comment T] approve; D like 30m or 2h\n"
-               "  deny ID [--comment T]              deny\n"
-               "  cancel ID                          withdraw your own request\n"
-               "  request [--for D] [--reason T] [--service S] [-- CMD...]\n"
-               "                                     ask ahead of time; once approved, a grant\n"
-               "  grants                             live grants\n"
-               "  revoke ID [--comment T]            end a grant early\n"
-               "  watch                              requests and decisions as they happen\n\n"
-               "The signed journal (offline; --journal FILE, --key FILE):\n"
-               "  log [--json] [--follow]            the records\n"
-               "  verify [--checkpoint FILE] [--journald]\n"
-               "                                     check every record, signature and seal\n"
-               "  checkpoint                         the latest signed checkpoint, to keep elsewhere\n"
-               "  prove SEQ                          an inclusion receipt for one record\n"
-               "  verify-proof [RECEIPT|-]           check a receipt\n\n"
-               "Options:\n"
+        printf("Usage: jitctl [-H [USER@]HOST] [--json] [--utc] VERB [ARGS...]\n"
+               "       jitctl help [VERB] | --version\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                char line[80];
+
+                if (i == 0)
+                        printf("\nRequests (through jitd):\n");
+                else if (verbs[i].run_offline && !verbs[i - 1].run_offline)
+                        printf("\nThe signed journal (offline; --journal FILE, --key FILE):\n");
+                else if (streq(verbs[i].name, "help"))
+                        printf("\n");
+                snprintf(line, sizeof(line), "%s %s", verbs[i].name, verbs[i].synopsis);
+                if (strlen(line) > 34)
+                        printf("  %s\n  %-34s %s\n", line, "", verbs[i].summary);
+                else
+                        printf("  %-34s %s\n", line, verbs[i].summary);
+        }
+        printf("\nOptions:\n"
                "  -H, --host [USER@]HOST  talk to jitd on HOST over SSH\n"
-               "  -j, --json              machine-readable output for read verbs\n"
-               "  -h, --help              this help\n\n"
+               "  -j, --json              machine-readable output (every verb that has output)\n"
+               "      --utc               times in UTC, not the local time zone\n"
+               "  -h, --help              this help (VERB --help: that verb's)\n"
+               "      --version           jitctl's version\n\n"
                "Exit status: 0 done, 1 refused or failed, 2 bad usage.\n");
 }
 
+static void verb_help(const Verb *v)
+{
+        printf("Usage: jitctl %s%s%s\n%s\nOptions:\n", v->name, *v->synopsis ? " " : "", v->synopsis,
+               v->description);
+        for (size_t i = 0; i < ELEMENTSOF(verb_options); i++) {
+                const struct VerbOption *o = &verb_options[i];
+                char name[32];
+
+                if (o->opt.val != 'h' && !strchr(v->options, o->opt.val))
+                        continue;
+                snprintf(name, sizeof(name), "--%s%s%s", o->opt.name, o->arg ? " " : "",
+                         o->arg ? o->arg : "");
+                printf("  %-14s %s\n", name, o->help);
+        }
+}
+
+/* The bus, opened on first use. A failure is reported by the caller, which knows the verb. */
 int ctl_bus(Ctl *ctl, sd_bus **ret)
 {
         int k;
@@ -43,49 +134,172 @@ int ctl_bus(Ctl *ctl, sd_bus **ret)
         if (!ctl->bus) {
                 k = ctl->host ? sd_bus_open_system_remote(&ctl->bus, ctl->host)
                               : sd_bus_open_system(&ctl->bus);
-                if (k < 0) {
-                        fprintf(stderr, "jitctl: cannot connect to the system bus: %s\n", strerror(-k));
+                if (k < 0)
                         return k;
-                }
         }
         *ret = ctl->bus;
         return 0;
 }
 
-/* Verbs that read the journal file offline need no bus and no context. */
-static const struct {
-        const char *name;
-        int (*run)(int argc, char *argv[]);
-} offline_verbs[] = {
-    {"log", verb_log},
-    {"verify", verb_verify},
-    {"checkpoint", verb_checkpoint},
-    {"prove", verb_prove},
-    {"verify-proof", verb_verify_proof},
-};
+static const Verb *verb_find(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(name, verbs[i].name))
+                        return &verbs[i];
+        return NULL;
+}
 
-static const struct {
-        const char *name;
-        int (*run)(Ctl *ctl, int argc, char *argv[]);
-} verbs[] = {
-    {"list", verb_list},     {"show", verb_show},       {"approve", verb_approve},
-    {"deny", verb_deny},     {"cancel", verb_cancel},   {"grants", verb_grants},
-    {"revoke", verb_revoke}, {"request", verb_request}, {"watch", verb_watch},
-};
+/* Parse a verb's command line (argv[0] is the verb) with that verb's own option table. Returns 1 when
+ * --help was answered, 0 to run, -EINVAL after saying what was wrong. */
+static int parse_verb(const Verb *v, int argc, char *argv[], Ctl *ctl, VerbArgs *a)
+{
+        struct option table[ELEMENTSOF(verb_options) + 1] = {};
+        char shortopts[2 * ELEMENTSOF(verb_options) + 2] = "";
+        size_t n = 0, o = 0;
+        int c;
+
+        /* A command after the options is the request's own: its options are not ours. */
+        if (v->max_args < 0)
+                shortopts[o++] = '+';
+        for (size_t i = 0; i < ELEMENTSOF(verb_options); i++) {
+                const struct option *opt = &verb_options[i].opt;
+
+                if (opt->val != 'h' && !strchr(v->options, opt->val))
+                        continue;
+                table[n++] = *opt;
+                shortopts[o++] = (char)opt->val;
+                if (opt->has_arg == required_argument)
+                        shortopts[o++] = ':';
+        }
+
+        a->verb = v->name;
+        optind = 0; /* reinitialise getopt for the verb's own argv */
+        while ((c = ctl_getopt(argc, argv, shortopts, table)) >= 0)
+                switch (c) {
+                case 'a':
+                        a->all = true;
+                        break;
+                case 'f':
+                        if (jit_parse_duration(optarg, &a->duration) < 0 || a->duration == 0) {
+                                ctl_error("%s: --for %s: not a duration (e.g. 30m, 2h)", v->name, optarg);
+                                return -EINVAL;
+                        }
+                        a->duration_text = optarg;
+                        break;
+                case 'm':
+                        a->comment = optarg;
+                        break;
+                case 'r':
+                        a->reason = optarg;
+                        break;
+                case 's':
+                        a->service = optarg;
+                        break;
+                case 'j':
+                        ctl->json = true;
+                        break;
+                case 'u':
+                        ctl->utc = true;
+                        break;
+                case 'h':
+                        if (v->run)
+                                verb_help(v);
+                        else
+                                help();
+                        return 1;
+                default:
+                        return -EINVAL;
+                }
+        if ((a->comment && strlen(a->comment) > JIT_MAX_FIELD) ||
+            (a->reason && strlen(a->reason) > JIT_MAX_FIELD) ||
+            (a->service && strlen(a->service) > JIT_MAX_FIELD)) {
+                ctl_error("%s: --comment, --reason and --service are limited to %d bytes", v->name,
+                          JIT_MAX_FIELD);
+                return -EINVAL;
+        }
+        a->args = argv + optind;
+        a->n_args = argc - optind;
+        if (a->n_args < v->min_args) {
+                ctl_error("%s needs %s (see jitctl help %s)", v->name,
+                          v->max_args == 1 ? "a request ID" : "arguments", v->name);
+                return -EINVAL;
+        }
+        if (v->max_args >= 0 && a->n_args > v->max_args) {
+                ctl_error("%s: unexpected argument '%s' (see jitctl help %s)", v->name, a->args[v->max_args],
+                          v->name);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* jitctl help [VERB]: the overview, or one verb's help (an offline verb answers its own --help). */
+static int run_help(const VerbArgs *a)
+{
+        const Verb *v;
+
+        if (a->n_args == 0) {
+                help();
+                return 0;
+        }
+        v = verb_find(a->args[0]);
+        if (!v) {
+                ctl_error("help: no verb '%s' (see jitctl help)", a->args[0]);
+                return EXIT_USAGE;
+        }
+        if (v->run_offline) {
+                char *argv[] = {(char *)v->name, (char *)"--help", NULL};
+                optind = 0;
+                return v->run_offline(2, argv);
+        }
+        if (v->run)
+                verb_help(v);
+        else
+                help();
+        return 0;
+}
+
+/* An offline verb gets the global --json and --utc as its own options, or refuses --json. */
+static int run_offline(const Ctl *ctl, const Verb *v, int argc, char *argv[])
+{
+        _cleanup_free_ char **args = NULL;
+        int n = 0;
+
+        if (ctl->json && !v->offline_json) {
+                ctl_error("%s has no --json output (see jitctl help %s)", v->name, v->name);
+                return EXIT_USAGE;
+        }
+        args = calloc((size_t)argc + 3, sizeof(char *));
+        if (!args) {
+                ctl_error("%s", strerror(ENOMEM));
+                return EXIT_REFUSED;
+        }
+        args[n++] = argv[0];
+        if (ctl->json)
+                args[n++] = (char *)"--json";
+        if (ctl->utc && v->offline_utc)
+                args[n++] = (char *)"--utc";
+        for (int i = 1; i < argc; i++)
+                args[n++] = argv[i];
+        optind = 0;
+        return v->run_offline(n, args);
+}
 
 int main(int argc, char *argv[])
 {
         static const struct option options[] = {
-            {"host", required_argument, NULL, 'H'},
-            {"json", no_argument, NULL, 'j'},
-            {"help", no_argument, NULL, 'h'},
-            {},
+            {"host", required_argument, NULL, 'H'}, {"json", no_argument, NULL, 'j'},
+            {"utc", no_argument, NULL, 'u'},        {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, 'V'},    {},
         };
         Ctl ctl = {};
-        int c, r = EXIT_USAGE;
+        VerbArgs a = {};
+        const Verb *v;
+        int c, k, r = EXIT_USAGE;
 
+        ctl_detect_terminal(&ctl);
         /* '+': stop at the verb, so each verb parses its own options. */
-        while ((c = getopt_long(argc, argv, "+H:jh", options, NULL)) >= 0)
+        argv[0] = (char *)"jitctl";
+        while ((c = ctl_getopt(argc, argv, "+H:jh", options)) >= 0)
                 switch (c) {
                 case 'H':
                         ctl.host = optarg;
@@ -93,8 +307,14 @@ int main(int argc, char *argv[])
                 case 'j':
                         ctl.json = true;
                         break;
+                case 'u':
+                        ctl.utc = true;
+                        break;
                 case 'h':
                         help();
+                        return 0;
+                case 'V':
+                        printf("jitctl %s\n", JIT_VERSION);
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -103,20 +323,27 @@ int main(int argc, char *argv[])
                 help();
                 return EXIT_USAGE;
         }
-        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (streq(argv[optind], verbs[i].name)) {
-                        optind++; /* verbs see argv[0] = the verb, as getopt expects */
-                        r = verbs[i].run(&ctl, argc - optind + 1, argv + optind - 1);
-                        goto done;
+        v = verb_find(argv[optind]);
+        if (!v) {
+                ctl_error("unknown verb '%s' (see jitctl help)", argv[optind]);
+                return EXIT_USAGE;
+        }
+        /* Verbs see argv[0] = the verb, as getopt expects. */
+        argc -= optind;
+        argv += optind;
+        if (v->run_offline)
+                return run_offline(&ctl, v, argc, argv);
+        k = parse_verb(v, argc, argv, &ctl, &a);
+        if (k != 0)
+                return k > 0 ? 0 : EXIT_USAGE;
+        if (!v->run) {
+                if (ctl.json) {
+                        ctl_error("help has no --json output");
+                        return EXIT_USAGE;
                 }
-        for (size_t i = 0; i < ELEMENTSOF(offline_verbs); i++)
-                if (streq(argv[optind], offline_verbs[i].name)) {
-                        optind++;
-                        r = offline_verbs[i].run(argc - optind + 1, argv + optind - 1);
-                        goto done;
-                }
-        fprintf(stderr, "jitctl: unknown verb '%s' (see jitctl --help)\n", argv[optind]);
-done:
+                return run_help(&a);
+        }
+        r = v->run(&ctl, &a);
         sd_bus_flush_close_unref(ctl.bus);
         return r;
 }

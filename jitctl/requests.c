@@ -1,7 +1,6 @@
-/* Verbs that talk to jitd: list, show, approve, deny, cancel. */
+/* Verbs that talk to jitd: list, show, approve, deny, cancel, grants, revoke, request, watch. */
 #include <errno.h>
 #include <stdarg.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,13 +22,14 @@ static void json_putp(json_object **j)
         json_object_put(*j);
 }
 
-/* Report a refused call with jitd's own words; they are sanitised like everything shown. */
-static int refused(const char *verb, const char *id, const sd_bus_error *error, int k)
+/* Report a refused call with jitd's own words (sanitised like everything shown), or say that jitd is
+ * not there at all. */
+static int refused(const Ctl *ctl, const char *verb, const char *id, const sd_bus_error *error, int k)
 {
-        const char *msg = sd_bus_error_is_set(error) ? error->message : strerror(-k);
+        const char *msg = ctl_bus_error_message(ctl, error, k);
         _cleanup_free_ char *safe = jit_sanitize_terminal(msg, strlen(msg), JIT_MAX_FIELD);
 
-        fprintf(stderr, "jitctl: %s%s%s: %s\n", verb, id ? " " : "", id ? id : "", safe ? safe : "error");
+        ctl_error("%s%s%s: %s", verb, id ? " " : "", id ? id : "", safe ? safe : "error");
         return EXIT_REFUSED;
 }
 
@@ -181,23 +181,17 @@ static const char *command_kind_described(const char *kind)
         return NULL;
 }
 
-/* "4m12s left" for pending requests, "approved 2m ago" style for the rest. */
+/* When it expires ("in 4m") for a pending request, when it was decided ("2m ago") for the rest. */
 static char *when(json_object *o, char *buf, size_t n)
 {
-        uint64_t now = jit_now_usec(CLOCK_REALTIME), deadline = num(o, "deadline_usec");
-        char d[32];
+        uint64_t now = jit_now_usec(CLOCK_REALTIME);
 
-        if (streq(str(o, "state"), "pending"))
-                snprintf(buf, n, "%s left",
-                         jit_format_duration(deadline > now ? deadline - now : 0, d, sizeof(d)));
-        else {
-                uint64_t at = num(o, "decided_usec");
-                snprintf(buf, n, "%s ago", jit_format_duration(now > at ? now - at : 0, d, sizeof(d)));
-        }
-        return buf;
+        return ctl_format_relative(
+            num(o, streq(str(o, "state"), JIT_STATE_PENDING) ? "deadline_usec" : "decided_usec"), now, buf,
+            n);
 }
 
-static void print_table(json_object *list)
+static void print_table(const Ctl *ctl, json_object *list)
 {
         size_t n = json_object_array_length(list);
         char w[48];
@@ -209,20 +203,59 @@ static void print_table(json_object *list)
         printf("%-10s %-9s %-12s %-8s %-12s %s\n", "ID", "STATE", "USER", "SERVICE", "WHEN", "COMMAND");
         for (size_t i = 0; i < n; i++) {
                 json_object *o = json_object_array_get_idx(list, i);
-                printf("%-10s %-9s %-12s %-8s %-12s %s\n", str(o, "id"), str(o, "state"), str(o, "user"),
-                       str(o, "service"), when(o, w, sizeof(w)), command_shown(o));
+                printf("%-10s ", str(o, "id"));
+                ctl_print_state(ctl, str(o, "state"), 9);
+                printf(" %-12s %-8s %-12s %s\n", str(o, "user"), str(o, "service"), when(o, w, sizeof(w)),
+                       command_shown(o));
         }
 }
 
-static void print_request(json_object *o)
+/* What an approval of o grants, and for how long: an approver decides on this, not only on the
+ * command. jitd sends the rule's lengths where it knows them (requested_usec, default_grant_usec,
+ * max_grant_usec); without them jitctl says where the length comes from. */
+static void print_grant(const Ctl *ctl, json_object *o)
+{
+        const char *scope = str(o, "grant_scope"), *state = str(o, "state");
+        uint64_t asked = num(o, "requested_usec"), dflt = num(o, "default_grant_usec"),
+                 max = num(o, "max_grant_usec"), until = num(o, "until_usec"),
+                 decided = num(o, "decided_usec");
+        char d[32], m[32];
+
+        if (streq(scope, JIT_SCOPE_SERVICE))
+                printf("%9s: %s through %s once approved\n", "scope", JIT_COMMAND_ANY_SHOWN,
+                       str(o, "service"));
+        else if (*scope)
+                printf("%9s: this command only\n", "scope");
+        if (until && decided && until > decided)
+                printf("%9s: %s (approved)\n", "grant", jit_format_duration(until - decided, d, sizeof(d)));
+        else if (!streq(state, JIT_STATE_PENDING))
+                return;
+        else if (asked)
+                printf("%9s: %s as asked; the approver's --for may shorten it\n", "grant",
+                       jit_format_duration(asked, d, sizeof(d)));
+        else if (dflt)
+                printf("%9s: %s (the rule's DefaultGrant=), or the approver's --for\n", "grant",
+                       jit_format_duration(dflt, d, sizeof(d)));
+        else
+                printf("%9s: the approver's --for, else the rule's DefaultGrant=\n", "grant");
+        if (max && streq(state, JIT_STATE_PENDING))
+                printf("%9s: %s (the rule's MaxGrant=)\n", "at most",
+                       jit_format_duration(max, m, sizeof(m)));
+}
+
+static void print_request(const Ctl *ctl, json_object *o)
 {
         static const char *const keys[] = {"id",  "state", "user",  "target", "service", "command", "runcwd",
-                                           "tty", "rhost", "ruser", "cwd",    "reason",  "by"};
+                                           "tty", "rhost", "ruser", "cwd",    "reason",  "rule",    "by"};
         static const char *const times[] = {"created_usec", "deadline_usec", "decided_usec", "until_usec"};
         char buf[64];
 
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                if (streq(keys[i], "command")) {
+                if (streq(keys[i], "state")) {
+                        printf("%9s: ", "state");
+                        ctl_print_state(ctl, str(o, "state"), 0);
+                        putchar('\n');
+                } else if (streq(keys[i], "command")) {
                         /* Always shown, with what kind of command it is: exact, as typed, unparsed... */
                         const char *kind = str(o, JIT_COMMAND_KIND_KEY);
                         const char *described = command_kind_described(kind);
@@ -233,76 +266,44 @@ static void print_request(json_object *o)
                         else if (*kind)
                                 printf("  (kind: %s)", kind);
                         putchar('\n');
-                        /* A Scope=service rule: approving this one command opens a grant for all. */
-                        if (streq(str(o, "grant_scope"), JIT_SCOPE_SERVICE) &&
-                            !streq(kind, JIT_COMMAND_KIND_ANY))
-                                printf("%9s: %s once approved\n", "grant", JIT_COMMAND_ANY_SHOWN);
+                } else if (streq(keys[i], "rule")) {
+                        uint64_t needed = num(o, "approvals_needed");
+
+                        printf("%9s: %s\n", "rule",
+                               *str(o, "rule") ? str(o, "rule") : "(none: the defaults)");
+                        print_grant(ctl, o);
+                        if (needed)
+                                printf("%9s: %llu of %llu%s\n", "approvals",
+                                       (unsigned long long)num(o, "approvals"), (unsigned long long)needed,
+                                       streq(str(o, "state"), JIT_STATE_PENDING) &&
+                                               needed > num(o, "approvals")
+                                           ? " so far"
+                                           : "");
                 } else if (*str(o, keys[i]))
                         printf("%9s: %s\n", keys[i], str(o, keys[i]));
         }
+        if (*str(o, "comment"))
+                printf("%9s: %s\n", "comment", str(o, "comment"));
         for (size_t i = 0; i < ELEMENTSOF(times); i++) {
                 uint64_t t = num(o, times[i]);
                 if (t) {
                         snprintf(buf, sizeof(buf), "%.*s", (int)(strlen(times[i]) - 5), times[i]);
                         printf("%9s: ", buf);
-                        printf("%s\n", jit_format_time(t, buf, sizeof(buf)));
+                        printf("%s", ctl_format_time(ctl, t, buf, sizeof(buf)));
+                        printf(" (%s)\n",
+                               ctl_format_relative(t, jit_now_usec(CLOCK_REALTIME), buf, sizeof(buf)));
                 }
         }
 }
 
-static void print_json(json_object *o)
+/* Add an unsigned count to a JSON object; -ENOMEM when memory ran out. */
+static int json_add_u64(json_object *o, const char *key, uint64_t value)
 {
-        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-}
+        json_object *v = json_object_new_int64(value > INT64_MAX ? INT64_MAX : (int64_t)value);
 
-/* Verb options shared by every verb: --json, --comment, --for, --all. */
-typedef struct VerbArgs {
-        const char *comment;
-        uint64_t duration;
-        bool all;
-} VerbArgs;
-
-static int parse_verb(Ctl *ctl, int argc, char *argv[], int n_pos, VerbArgs *a)
-{
-        static const struct option options[] = {
-            {"json", no_argument, NULL, 'j'},
-            {"comment", required_argument, NULL, 'm'},
-            {"for", required_argument, NULL, 'f'},
-            {"all", no_argument, NULL, 'a'},
-            {},
-        };
-        int c;
-
-        optind = 0; /* reinitialise getopt for the verb's own argv */
-        while ((c = getopt_long(argc, argv, "jm:f:a", options, NULL)) >= 0)
-                switch (c) {
-                case 'j':
-                        ctl->json = true;
-                        break;
-                case 'm':
-                        if (strlen(optarg) > JIT_MAX_FIELD) {
-                                fprintf(stderr, "jitctl: --comment is longer than %d bytes\n",
-                                        JIT_MAX_FIELD);
-                                return -EINVAL;
-                        }
-                        a->comment = optarg;
-                        break;
-                case 'f':
-                        if (jit_parse_duration(optarg, &a->duration) < 0) {
-                                fprintf(stderr, "jitctl: --for %s: not a duration (e.g. 30m, 2h)\n", optarg);
-                                return -EINVAL;
-                        }
-                        break;
-                case 'a':
-                        a->all = true;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        if (argc - optind != n_pos) {
-                fprintf(stderr, "jitctl: %s takes %d argument%s (see jitctl --help)\n", argv[0], n_pos,
-                        n_pos == 1 ? "" : "s");
-                return -EINVAL;
+        if (!v || json_object_object_add(o, key, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
         }
         return 0;
 }
@@ -348,86 +349,129 @@ static int list_page(Ctl *ctl, bool all, const char *after, json_object *list, c
         return *ret_next ? 0 : -ENOMEM;
 }
 
-int verb_list(Ctl *ctl, int argc, char *argv[])
+int verb_list(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(json_putp) json_object *list = json_object_new_array();
         _cleanup_free_ char *after = strdup("");
-        VerbArgs a = {};
         int k;
 
-        if (parse_verb(ctl, argc, argv, 0, &a) < 0)
-                return EXIT_USAGE;
         if (!list || !after)
-                return EXIT_REFUSED;
+                return refused(ctl, "list", NULL, &error, -ENOMEM);
         do {
                 char *next = NULL;
-                k = list_page(ctl, a.all, after, list, &next, &error);
+                k = list_page(ctl, a->all, after, list, &next, &error);
                 if (k < 0)
-                        return refused("list", NULL, &error, k);
+                        return refused(ctl, "list", NULL, &error, k);
                 free(after);
                 after = next;
         } while (*after);
         if (ctl->json)
-                print_json(list);
+                ctl_print_json(list, ctl->pretty);
         else
-                print_table(list);
+                print_table(ctl, list);
         return 0;
 }
 
-int verb_show(Ctl *ctl, int argc, char *argv[])
+/* GetRequest ID as a JSON object; 1 on success. */
+static int get_request(Ctl *ctl, const char *id, json_object **ret, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int k;
+
+        k = call(ctl, "GetRequest", &reply, error, "s", id);
+        if (k >= 0)
+                k = read_request(reply, ret);
+        return k < 0 ? k : k == 0 ? -EBADMSG : 1;
+}
+
+int verb_show(Ctl *ctl, const VerbArgs *a)
+{
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(json_putp) json_object *o = NULL;
-        VerbArgs a = {};
         int k;
 
-        if (parse_verb(ctl, argc, argv, 1, &a) < 0)
-                return EXIT_USAGE;
-        k = call(ctl, "GetRequest", &reply, &error, "s", argv[optind]);
-        if (k >= 0)
-                k = read_request(reply, &o);
-        if (k <= 0)
-                return refused("show", argv[optind], &error, k < 0 ? k : -EBADMSG);
+        k = get_request(ctl, a->args[0], &o, &error);
+        if (k < 0)
+                return refused(ctl, "show", a->args[0], &error, k);
         if (ctl->json)
-                print_json(o);
+                ctl_print_json(o, ctl->pretty);
         else
-                print_request(o);
+                print_request(ctl, o);
         return 0;
 }
 
-int verb_approve(Ctl *ctl, int argc, char *argv[])
+/* The result of a decision, for --json: what was decided on which id. */
+static int print_decided(const Ctl *ctl, const char *id, const char *state)
+{
+        _cleanup_(json_putp) json_object *o = json_object_new_object();
+
+        if (!o || json_add_string(o, "id", id) < 0 || json_add_string(o, "state", state) < 0)
+                return -ENOMEM;
+        ctl_print_json(o, ctl->pretty);
+        return 0;
+}
+
+int verb_approve(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        VerbArgs a = {.comment = ""};
-        uint64_t until;
-        char buf[64];
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL, get_error = SD_BUS_ERROR_NULL;
+        _cleanup_(json_putp) json_object *o = NULL;
+        const char *id = a->args[0], *comment = a->comment ? a->comment : "";
+        uint64_t until, granted = 0, now;
+        char buf[64], d[32];
         int k;
 
-        if (parse_verb(ctl, argc, argv, 1, &a) < 0)
-                return EXIT_USAGE;
-        if (a.duration)
-                k = call(ctl, "Approve", &reply, &error, "sa{sv}", argv[optind], 2, "duration", "t",
-                         a.duration, "comment", "s", a.comment);
+        if (a->duration)
+                k = call(ctl, "Approve", &reply, &error, "sa{sv}", id, 2, "duration", "t", a->duration,
+                         "comment", "s", comment);
         else
-                k = call(ctl, "Approve", &reply, &error, "sa{sv}", argv[optind], 1, "comment", "s",
-                         a.comment);
+                k = call(ctl, "Approve", &reply, &error, "sa{sv}", id, 1, "comment", "s", comment);
         if (k >= 0)
                 k = sd_bus_message_read(reply, "t", &until);
         if (k < 0)
-                return refused("approve", argv[optind], &error, k);
-        if (until == 0)
-                printf("Approval of %s recorded; it needs more approvers.\n", argv[optind]);
+                return refused(ctl, "approve", id, &error, k);
+        now = jit_now_usec(CLOCK_REALTIME);
+
+        /* The grant's length is until minus the decision's time, which GetRequest knows exactly; if the
+         * request cannot be read back (it is still ours to tell), the time now is close enough. */
+        if (until && get_request(ctl, id, &o, &get_error) > 0 && num(o, "decided_usec") &&
+            num(o, "decided_usec") < until)
+                granted = until - num(o, "decided_usec");
+        else if (until)
+                granted = until > now ? until - now : 0;
+        /* A grant a second shorter than asked was cut (MaxGrant=), not rounded. */
+        bool cut = until && a->duration && granted + USEC_PER_SEC < a->duration;
+
+        if (ctl->json) {
+                json_object *r = json_object_new_object();
+                if (!r || json_add_string(r, "id", id) < 0 ||
+                    json_add_string(r, "state", until ? JIT_STATE_APPROVED : JIT_STATE_PENDING) < 0 ||
+                    json_add_usec(r, "until_usec", until) < 0 ||
+                    json_add_u64(r, "grant_usec", granted) < 0 ||
+                    (a->duration && json_add_u64(r, "requested_usec", a->duration) < 0) ||
+                    (o && json_add_u64(r, "approvals", num(o, "approvals")) < 0) ||
+                    (o && json_add_u64(r, "approvals_needed", num(o, "approvals_needed")) < 0) ||
+                    json_object_object_add(r, "cut_to_max_grant", json_object_new_boolean(cut)) < 0) {
+                        json_object_put(r);
+                        return refused(ctl, "approve", id, &SD_BUS_ERROR_NULL, -ENOMEM);
+                }
+                ctl_print_json(r, ctl->pretty);
+                json_object_put(r);
+        } else if (until == 0)
+                printf("Approval of %s recorded; it needs more approvers.\n", id);
         else
-                printf("Approved %s until %s.\n", argv[optind], jit_format_time(until, buf, sizeof(buf)));
+                printf("Approved %s until %s.\n", id, ctl_format_time(ctl, until, buf, sizeof(buf)));
+        if (cut)
+                ctl_error("--for %s was cut to the rule's MaxGrant (%s)", a->duration_text,
+                          jit_format_duration(granted, d, sizeof(d)));
         return 0;
 }
 
 /* Grants: ID, user, what they cover, until when, uses. */
-static void print_grants(json_object *list)
+static void print_grants(const Ctl *ctl, json_object *list)
 {
+        uint64_t now = jit_now_usec(CLOCK_REALTIME);
         size_t n = json_object_array_length(list);
         char until[64];
 
@@ -435,102 +479,67 @@ static void print_grants(json_object *list)
                 printf("No live grants.\n");
                 return;
         }
-        printf("%-10s %-12s %-8s %-8s %-24s %-5s %s\n", "ID", "USER", "SERVICE", "SCOPE", "UNTIL", "USES",
+        printf("%-10s %-12s %-8s %-8s %-10s %-5s %s\n", "ID", "USER", "SERVICE", "SCOPE", "UNTIL", "USES",
                "COMMAND");
         for (size_t i = 0; i < n; i++) {
                 json_object *o = json_object_array_get_idx(list, i);
-                printf("%-10s %-12s %-8s %-8s %-24s %-5llu %s\n", str(o, "id"), str(o, "user"),
+                printf("%-10s %-12s %-8s %-8s %-10s %-5llu %s\n", str(o, "id"), str(o, "user"),
                        str(o, "service"), str(o, "scope"),
-                       jit_format_time(num(o, "until_usec"), until, sizeof(until)),
+                       ctl_format_relative(num(o, "until_usec"), now, until, sizeof(until)),
                        (unsigned long long)num(o, "uses"), command_shown(o));
         }
 }
 
-int verb_grants(Ctl *ctl, int argc, char *argv[])
+int verb_grants(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(json_putp) json_object *list = json_object_new_array();
-        VerbArgs a = {};
         json_object *o;
         int k;
 
-        if (parse_verb(ctl, argc, argv, 0, &a) < 0)
-                return EXIT_USAGE;
         if (!list)
-                return EXIT_REFUSED;
+                return refused(ctl, "grants", NULL, &error, -ENOMEM);
         k = call(ctl, "ListGrants", &reply, &error, "");
         if (k >= 0)
                 k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
         while (k >= 0 && (k = read_request(reply, &o)) > 0)
                 json_object_array_add(list, o);
         if (k < 0)
-                return refused("grants", NULL, &error, k);
+                return refused(ctl, "grants", NULL, &error, k);
         if (ctl->json)
-                print_json(list);
+                ctl_print_json(list, ctl->pretty);
         else
-                print_grants(list);
+                print_grants(ctl, list);
         return 0;
 }
 
-int verb_revoke(Ctl *ctl, int argc, char *argv[])
+int verb_revoke(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        VerbArgs a = {.comment = ""};
+        const char *id = a->args[0];
         int k;
 
-        if (parse_verb(ctl, argc, argv, 1, &a) < 0)
-                return EXIT_USAGE;
-        k = call(ctl, "Revoke", NULL, &error, "ss", argv[optind], a.comment);
+        k = call(ctl, "Revoke", NULL, &error, "ss", id, a->comment ? a->comment : "");
         if (k < 0)
-                return refused("revoke", argv[optind], &error, k);
-        printf("Revoked grant %s.\n", argv[optind]);
+                return refused(ctl, "revoke", id, &error, k);
+        if (!ctl->json)
+                printf("Revoked grant %s.\n", id);
+        else if (print_decided(ctl, id, JIT_STATE_REVOKED) < 0)
+                return refused(ctl, "revoke", id, &error, -ENOMEM);
         return 0;
 }
 
 /* jitctl request [--for D] [--reason T] [--service S] [-- CMD...]: ask ahead of time, for yourself. */
-int verb_request(Ctl *ctl, int argc, char *argv[])
+int verb_request(Ctl *ctl, const VerbArgs *a)
 {
-        static const struct option options[] = {
-            {"for", required_argument, NULL, 'f'},
-            {"reason", required_argument, NULL, 'r'},
-            {"service", required_argument, NULL, 's'},
-            {"json", no_argument, NULL, 'j'},
-            {},
-        };
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *reason = NULL, *service = "sudo", *id, *state;
-        uint64_t duration = 0, deadline;
+        const char *service = a->service ? a->service : "sudo", *id, *state;
+        uint64_t deadline;
         char buf[64];
         sd_bus *bus;
-        int c, k;
-
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "+f:r:s:j", options, NULL)) >= 0)
-                switch (c) {
-                case 'f':
-                        if (jit_parse_duration(optarg, &duration) < 0) {
-                                fprintf(stderr, "jitctl: --for %s: not a duration (e.g. 30m, 2h)\n", optarg);
-                                return EXIT_USAGE;
-                        }
-                        break;
-                case 'r':
-                        reason = optarg;
-                        break;
-                case 's':
-                        service = optarg;
-                        break;
-                case 'j':
-                        ctl->json = true;
-                        break;
-                default:
-                        return EXIT_USAGE;
-                }
-        if ((reason && strlen(reason) > JIT_MAX_FIELD) || strlen(service) > JIT_MAX_FIELD) {
-                fprintf(stderr, "jitctl: --reason and --service are limited to %d bytes\n", JIT_MAX_FIELD);
-                return EXIT_USAGE;
-        }
+        int k;
 
         k = ctl_bus(ctl, &bus);
         if (k >= 0)
@@ -540,11 +549,11 @@ int verb_request(Ctl *ctl, int argc, char *argv[])
                 k = sd_bus_message_open_container(m, 'a', "{sv}");
         if (k >= 0)
                 k = sd_bus_message_append(m, "{sv}", "service", "s", service);
-        if (k >= 0 && duration)
-                k = sd_bus_message_append(m, "{sv}", "duration", "t", duration);
-        if (k >= 0 && reason)
-                k = sd_bus_message_append(m, "{sv}", "reason", "s", reason);
-        if (k >= 0 && optind < argc) {
+        if (k >= 0 && a->duration)
+                k = sd_bus_message_append(m, "{sv}", "duration", "t", a->duration);
+        if (k >= 0 && a->reason)
+                k = sd_bus_message_append(m, "{sv}", "reason", "s", a->reason);
+        if (k >= 0 && a->n_args > 0) {
                 /* The command as sudo would get it, so a later `sudo CMD...` matches the grant. */
                 k = sd_bus_message_open_container(m, 'e', "sv");
                 if (k >= 0)
@@ -555,8 +564,8 @@ int verb_request(Ctl *ctl, int argc, char *argv[])
                         k = sd_bus_message_open_container(m, 'a', "s");
                 if (k >= 0)
                         k = sd_bus_message_append_basic(m, 's', "sudo");
-                for (int i = optind; k >= 0 && i < argc; i++)
-                        k = sd_bus_message_append_basic(m, 's', argv[i]);
+                for (int i = 0; k >= 0 && i < a->n_args; i++)
+                        k = sd_bus_message_append_basic(m, 's', a->args[i]);
                 for (int i = 0; k >= 0 && i < 3; i++)
                         k = sd_bus_message_close_container(m);
         }
@@ -567,48 +576,50 @@ int verb_request(Ctl *ctl, int argc, char *argv[])
         if (k >= 0)
                 k = sd_bus_message_read(reply, "sst", &id, &state, &deadline);
         if (k < 0)
-                return refused("request", NULL, &error, k);
+                return refused(ctl, "request", NULL, &error, k);
         if (ctl->json) {
                 _cleanup_(json_putp) json_object *o = json_object_new_object();
                 if (!o || json_add_string(o, "id", id) < 0 || json_add_string(o, "state", state) < 0 ||
                     json_add_usec(o, "deadline_usec", deadline) < 0)
-                        return refused("request", NULL, &error, -ENOMEM);
-                print_json(o);
+                        return refused(ctl, "request", NULL, &error, -ENOMEM);
+                ctl_print_json(o, ctl->pretty);
         } else if (streq(state, "pending"))
                 printf("Request %s is pending until %s; an approver runs: jitctl approve %s\n", id,
-                       jit_format_time(deadline, buf, sizeof(buf)), id);
+                       ctl_format_time(ctl, deadline, buf, sizeof(buf)), id);
         else
                 printf("Request %s: %s.\n", id, state);
         return streq(state, "denied") ? EXIT_REFUSED : 0;
 }
 
-int verb_deny(Ctl *ctl, int argc, char *argv[])
+int verb_deny(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        VerbArgs a = {.comment = ""};
+        const char *id = a->args[0];
         int k;
 
-        if (parse_verb(ctl, argc, argv, 1, &a) < 0)
-                return EXIT_USAGE;
-        k = call(ctl, "Deny", NULL, &error, "ss", argv[optind], a.comment);
+        k = call(ctl, "Deny", NULL, &error, "ss", id, a->comment ? a->comment : "");
         if (k < 0)
-                return refused("deny", argv[optind], &error, k);
-        printf("Denied %s.\n", argv[optind]);
+                return refused(ctl, "deny", id, &error, k);
+        if (!ctl->json)
+                printf("Denied %s.\n", id);
+        else if (print_decided(ctl, id, JIT_STATE_DENIED) < 0)
+                return refused(ctl, "deny", id, &error, -ENOMEM);
         return 0;
 }
 
-int verb_cancel(Ctl *ctl, int argc, char *argv[])
+int verb_cancel(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        VerbArgs a = {};
+        const char *id = a->args[0];
         int k;
 
-        if (parse_verb(ctl, argc, argv, 1, &a) < 0)
-                return EXIT_USAGE;
-        k = call(ctl, "Cancel", NULL, &error, "s", argv[optind]);
+        k = call(ctl, "Cancel", NULL, &error, "s", id);
         if (k < 0)
-                return refused("cancel", argv[optind], &error, k);
-        printf("Cancelled %s.\n", argv[optind]);
+                return refused(ctl, "cancel", id, &error, k);
+        if (!ctl->json)
+                printf("Cancelled %s.\n", id);
+        else if (print_decided(ctl, id, JIT_STATE_CANCELLED) < 0)
+                return refused(ctl, "cancel", id, &error, -ENOMEM);
         return 0;
 }
 
@@ -630,7 +641,7 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 if (ctl->json) {
                         if (json_add_string(o, "event", "created") < 0 || json_add_string(o, "id", id) < 0)
                                 return 0;
-                        print_json(o);
+                        ctl_print_json(o, false); /* one event a line */
                 } else
                         printf("created  %s  %s wants %s: %s\n", id, str(o, "user"), str(o, "service"),
                                command_shown(o));
@@ -648,43 +659,42 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
                             json_add_string(o, "id", id) < 0 || json_add_string(o, "state", s) < 0 ||
                             json_add_string(o, "by", b) < 0 || json_add_usec(o, "until_usec", until) < 0)
                                 return 0;
-                        print_json(o);
-                } else
-                        printf("decided  %s  %s%s%s%s%s\n", id, s, *b ? " by " : "", b,
-                               until ? " until " : "",
-                               until ? jit_format_time(until, buf, sizeof(buf)) : "");
+                        ctl_print_json(o, false); /* one event a line */
+                } else {
+                        printf("decided  %s  ", id);
+                        ctl_print_state(ctl, s, 0);
+                        printf("%s%s%s%s\n", *b ? " by " : "", b, until ? " until " : "",
+                               until ? ctl_format_time(ctl, until, buf, sizeof(buf)) : "");
+                }
         }
         fflush(stdout);
         return 0;
 }
 
 /* jitctl watch: every request and decision as it happens (break-glass included), until Ctrl-C. */
-int verb_watch(Ctl *ctl, int argc, char *argv[])
+int verb_watch(Ctl *ctl, const VerbArgs *a)
 {
         static const sd_bus_error none = SD_BUS_ERROR_NULL;
-        VerbArgs a = {};
         sd_bus *bus;
         int k;
 
-        if (parse_verb(ctl, argc, argv, 0, &a) < 0)
-                return EXIT_USAGE;
         k = ctl_bus(ctl, &bus);
         if (k >= 0)
                 k = sd_bus_match_signal(bus, NULL, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE, NULL,
                                         on_signal, ctl);
         if (k < 0)
-                return refused("watch", NULL, &none, k);
+                return refused(ctl, "watch", NULL, &none, k);
         if (!ctl->json)
                 printf("Watching requests and decisions (Ctrl-C to stop).\n");
         fflush(stdout);
         for (;;) {
                 k = sd_bus_process(bus, NULL);
                 if (k < 0)
-                        return refused("watch", NULL, &none, k);
+                        return refused(ctl, "watch", NULL, &none, k);
                 if (k > 0)
                         continue;
                 k = sd_bus_wait(bus, UINT64_MAX);
                 if (k < 0 && k != -EINTR)
-                        return refused("watch", NULL, &none, k);
+                        return refused(ctl, "watch", NULL, &none, k);
         }
 }
