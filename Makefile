@@ -16,6 +16,7 @@ SYSUSERSDIR ?= /usr/lib/sysusers.d
 DBUSPOLDIR  ?= /usr/share/dbus-1/system.d
 DBUSSVCDIR  ?= /usr/share/dbus-1/system-services
 CATALOGDIR  ?= /usr/lib/systemd/catalog
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 # Where Debian's sudo looks for plugins named without a path (dpkg -L sudo | grep '\.so').
 SUDOPLUGINDIR ?= /usr/libexec/sudo
 DESTDIR     ?=
@@ -205,6 +206,7 @@ INSTALLED := $(SBINDIR)/jitd $(BINDIR)/jitctl $(PAMDIR)/pam_jit.so $(SUDOPLUGIND
              $(DBUSPOLDIR)/org.pamjit.jit1.conf $(DBUSSVCDIR)/org.pamjit.jit1.service \
              $(UNITDIR)/jitd.service $(SYSUSERSDIR)/jitd.conf $(CATALOGDIR)/pam_jit.catalog \
              $(MANDIR)/man8/jitd.8 $(MANDIR)/man1/jitctl.1 $(MANDIR)/man8/pam_jit.8 \
+             $(BASHCOMPDIR)/jitctl \
              $(MANDIR)/man8/sudo_jit.8 $(MANDIR)/man5/jitd.conf.5 \
              $(DOCDIR)/README.md $(DOCDIR)/approving.md $(DOCDIR)/auditing.md \
              $(DOCDIR)/dbus-api.md $(DOCDIR)/journal-format.md \
@@ -236,6 +238,7 @@ install: programs man
 	install -D -m 0644 $(BUILD)/man/pam_jit.8 $(DESTDIR)$(MANDIR)/man8/pam_jit.8
 	install -D -m 0644 $(BUILD)/man/sudo_jit.8 $(DESTDIR)$(MANDIR)/man8/sudo_jit.8
 	install -D -m 0644 $(BUILD)/man/jitctl.1 $(DESTDIR)$(MANDIR)/man1/jitctl.1
+	install -D -m 0644 packaging/jitctl.bash-completion $(DESTDIR)$(BASHCOMPDIR)/jitctl
 	install -D -m 0644 $(BUILD)/man/jitd.conf.5 $(DESTDIR)$(MANDIR)/man5/jitd.conf.5
 	install -D -m 0644 -t $(DESTDIR)$(DOCDIR) README.md docs/approving.md docs/auditing.md \
 	    docs/dbus-api.md docs/journal-format.md
