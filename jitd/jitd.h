@@ -214,8 +214,8 @@ void mirror_push(Mirror *m, MirrorEntry *e, size_t max_queued);
 /* Send what is queued, as far as journald takes it; returns how many entries still wait. */
 size_t mirror_flush(Mirror *m);
 size_t mirror_queued(const Mirror *m);
-/* The entries dropped so far, once journald takes entries again and no earlier gap awaits its
- * record; resets the count. Then mirror_gap_done() says whether the record was committed. */
+/* The entries dropped so far, once journald has taken every waiting entry and no earlier gap
+ * awaits its record; resets the count. Then mirror_gap_done() says whether the record was committed. */
 bool mirror_take_gap(Mirror *m, MirrorGap *ret);
 void mirror_gap_done(Mirror *m, bool recorded);
 /* The entries dropped so far, whether or not journald works again. */

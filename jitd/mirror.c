@@ -645,7 +645,9 @@ size_t mirror_queued(const Mirror *m)
 
 bool mirror_take_gap(Mirror *m, MirrorGap *ret)
 {
-        if (m->gap.dropped == 0 || !m->sent_since_drop || m->reporting.dropped > 0)
+        /* Only once the queue has drained: recording the gap earlier would queue its own entries
+         * behind a full queue and start the next gap at once. */
+        if (m->gap.dropped == 0 || !m->sent_since_drop || m->n_queued > 0 || m->reporting.dropped > 0)
                 return false;
         *ret = m->reporting = m->gap;
         m->gap = (MirrorGap){};
