@@ -138,10 +138,10 @@ static int feed_key(void *userdata, const char *section, const char *key, const 
         return parser_key(f->p, key, value) >= 0;
 }
 
-/* One line, without its '\n', '\r' or a leading byte order mark. */
+/* One line, without its '\n', '\r' or a leading byte order mark; len <= POLICY_MAX_LINE. */
 static int feed_line(Parser *p, const char *s, size_t len)
 {
-        _cleanup_free_ char *line = strndup(s, len); /* the handler reads it as a string */
+        char line[POLICY_MAX_LINE + 1]; /* the handler reads the line as a string */
         bool indented = len > 0 && (s[0] == ' ' || s[0] == '\t');
         LineFeed f = {
             .p = p,
@@ -150,8 +150,9 @@ static int feed_line(Parser *p, const char *s, size_t len)
         };
         int r;
 
-        if (!line)
-                return parser_fail(p, -ENOMEM, "out of memory");
+        assert(len < sizeof(line));
+        memcpy(line, s, len);
+        line[len] = '\0';
         r = ini_parse_stream(feed_read, &f, feed_key, &f);
         if (p->error_r < 0)
                 return p->error_r;
