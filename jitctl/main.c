@@ -79,7 +79,9 @@ static const Verb verbs[] = {
      false},
     {"verify-proof", "[RECEIPT|-]", "check a receipt", NULL, NULL, 0, 0, NULL, verb_verify_proof, false,
      false},
-    {"help", "[VERB]", "this overview, or one verb's help", NULL, "", 0, 1, NULL, NULL, false, false},
+    {"help", "[VERB]", "this overview, or one verb's help",
+     "The overview of every verb, or one verb's own help (as VERB --help).\n", "", 0, 1, NULL, NULL, false,
+     false},
 };
 
 static void help(void)
@@ -202,10 +204,7 @@ static int parse_verb(const Verb *v, int argc, char *argv[], Ctl *ctl, VerbArgs 
                         ctl->utc = true;
                         break;
                 case 'h':
-                        if (v->run)
-                                verb_help(v);
-                        else
-                                help();
+                        verb_help(v);
                         return 1;
                 default:
                         return -EINVAL;

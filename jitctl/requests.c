@@ -440,6 +440,8 @@ int verb_approve(Ctl *ctl, const VerbArgs *a)
                 granted = until - num(o, "decided_usec");
         else if (until)
                 granted = until > now ? until - now : 0;
+        /* jitd takes the decision's time and the grant's start apart by microseconds: whole seconds. */
+        granted = (granted + USEC_PER_SEC / 2) / USEC_PER_SEC * USEC_PER_SEC;
         /* A grant a second shorter than asked was cut (MaxGrant=), not rounded. */
         bool cut = until && a->duration && granted + USEC_PER_SEC < a->duration;
 
