@@ -42,7 +42,7 @@ static const char *name_problem(const char *s, size_t n)
         return NULL;
 }
 
-/* ---- Sections ----------------------------------------------------------------------------------- */
+/* ---- Sections -------------------------------------------------------------------------------- */
 
 static int rule_new(Parser *p, const char *name, size_t n)
 {
@@ -146,14 +146,19 @@ int parser_section_close(Parser *p)
         return r;
 }
 
+/* The name comes from the line, whole: libinih keeps 49 bytes of it, and a rule name may have 64. What
+ * libinih lets pass (text after the ']', brackets inside) is refused, so that the header is the
+ * section libinih saw. */
 int parser_section_open(Parser *p, const char *s, size_t len)
 {
         const char *text = s + 1;
-        size_t n = len - 2;
+        size_t n;
         int r;
 
+        assert(len > 0 && s[0] == '[');
         if (len < 2 || s[len - 1] != ']')
                 return parser_fail(p, -EINVAL, "a section header must end with ']' (nothing may follow it)");
+        n = len - 2;
         if (memchr(text, '[', n) || memchr(text, ']', n))
                 return parser_fail(p, -EINVAL, "malformed section header");
 
