@@ -1,5 +1,4 @@
-/* Command= and Host= globs: fnmatch(3) syntax without flags, matched byte-wise and independent of the
- * locale. */
+/* Command= and Host= globs: fnmatch(3) syntax, matched byte-wise and independent of the locale. */
 #pragma once
 
 #include <stdbool.h>

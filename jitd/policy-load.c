@@ -161,7 +161,8 @@ static int feed_line(Parser *p, const char *s, size_t len)
         if (r == 0 && !f.header)
                 return 0; /* a key, read by the handler; or blank, or a comment */
 
-        /* A header, a key the handler left to us, or a line libinih refused. */
+        /* A header, a key the handler left to us, or a line libinih refused. An indented line would be
+         * a continuation to libinih reading the file whole, as any other libinih reader does. */
         if (indented)
                 return parser_fail(p, -EINVAL,
                                    "an indented line; libinih would read it as more of the previous "
