@@ -12,6 +12,7 @@
 #include "options.h"
 #include "reason.h"
 #include "sigwatch.h"
+#include "syslog-nb.h"
 #include "util.h"
 
 #define PUBLIC __attribute__((visibility("default")))
@@ -22,21 +23,37 @@ typedef struct Call {
         const JitSink *sink;
 } Call;
 
-/* The sink: every line as PAM_ERROR_MSG (see messages.c), records through pam_syslog, questions
+/* Records go to the system log the way pam_syslog() writes them ("pam_jit(SERVICE:account): ...",
+ * LOG_AUTHPRIV, the host's name), but never blocking: pam_syslog() stalls sudo while journald is
+ * stopped (A37). */
+static void log_line(pam_handle_t *pamh, int priority, const char *line)
+{
+        const void *service = NULL;
+
+        if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS || !service)
+                service = "?";
+        jit_syslog(LOG_AUTHPRIV | priority, program_invocation_short_name, "pam_jit(%s:account): %s",
+                   (const char *)service, line);
+}
+
+/* The sink: every line as PAM_ERROR_MSG (see messages.c), records through the system log, questions
  * through pam_prompt(), which ignores PAM_SILENT. */
 static void sink_say(void *userdata, const char *line)
 {
         pam_handle_t *pamh = userdata;
+        char why[1024];
         int r;
 
         r = pam_error(pamh, "%s", line);
-        if (r != PAM_SUCCESS)
-                pam_syslog(pamh, LOG_DEBUG, "conversation failed (%s) for: %s", pam_strerror(pamh, r), line);
+        if (r != PAM_SUCCESS) {
+                snprintf(why, sizeof(why), "conversation failed (%s) for: %s", pam_strerror(pamh, r), line);
+                log_line(pamh, LOG_DEBUG, why);
+        }
 }
 
 static void sink_log(void *userdata, int priority, const char *line)
 {
-        pam_syslog(userdata, priority, "%s", line);
+        log_line(userdata, priority, line);
 }
 
 static int sink_ask(void *userdata, const char *prompt, char **ret)
@@ -63,11 +80,13 @@ static void hook_debug(void *userdata, const char *fmt, ...) __attribute__((form
 static void hook_debug(void *userdata, const char *fmt, ...)
 {
         Call *c = userdata;
+        char line[1024];
         va_list ap;
 
         va_start(ap, fmt);
-        pam_vsyslog(c->pamh, LOG_DEBUG, fmt, ap);
+        vsnprintf(line, sizeof(line), fmt, ap);
         va_end(ap);
+        log_line(c->pamh, LOG_DEBUG, line);
 }
 
 /* The only mapping from what happened to a PAM code. Everything that is not an approval, an explicit

@@ -14,6 +14,7 @@
 #include "../pam_jit/options.h"
 #include "../pam_jit/reason.h"
 #include "../pam_jit/sigwatch.h"
+#include "../pam_jit/syslog-nb.h"
 #include "sudo-context.h"
 #include "util.h"
 
@@ -35,7 +36,7 @@ typedef struct Plugin {
 static Plugin *plugin;
 
 /* The sink: lines through sudo's printf as error messages (stderr or the terminal, never inside the
- * command's stdout), records through syslog(3) as sudo's own (LOG_AUTHPRIV), questions through sudo's
+ * command's stdout), records to the system log as sudo's own (LOG_AUTHPRIV), questions through sudo's
  * conversation. */
 static void sink_say(void *userdata, const char *line)
 {
@@ -47,7 +48,8 @@ static void sink_say(void *userdata, const char *line)
 
 static void sink_log(void *userdata, int priority, const char *line)
 {
-        syslog(LOG_AUTHPRIV | priority, PREFIX "%s", line);
+        /* Never syslog(3): it blocks sudo while journald is stopped (A37); this drops the line instead. */
+        jit_syslog(LOG_AUTHPRIV | priority, program_invocation_short_name, PREFIX "%s", line);
 }
 
 static int sink_ask(void *userdata, const char *prompt, char **ret)
@@ -101,7 +103,7 @@ static void hook_debug(void *userdata, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
-        syslog(LOG_AUTHPRIV | LOG_DEBUG, PREFIX "%s", buf);
+        jit_syslog(LOG_AUTHPRIV | LOG_DEBUG, program_invocation_short_name, PREFIX "%s", buf);
 }
 
 static void plugin_free(Plugin *p)
@@ -167,7 +169,6 @@ static int plugin_open(unsigned int version, sudo_conv_t conversation, sudo_prin
         r = jit_options_parse(argc, (const char **)plugin_options, &p->opts, &bad);
         if (r < 0) {
                 jit_msg_bad_option(&sink, bad, r);
-                closelog();
                 plugin_free(p);
                 *errstr = PREFIX "misconfigured";
                 return -1;
@@ -175,7 +176,6 @@ static int plugin_open(unsigned int version, sudo_conv_t conversation, sudo_prin
         r = jit_sudo_user_parse(user_info, settings, &p->user, &item);
         if (r < 0) {
                 jit_msg_bad_item(&sink, item, r);
-                closelog();
                 plugin_free(p);
                 *errstr = PREFIX "cannot read sudo's user_info";
                 return -1;
@@ -216,7 +216,6 @@ static int plugin_check(char *const command_info[], char *const run_argv[], char
         r = jit_sudo_context_build(&p->user, command_info, run_argv, &ctx, &item);
         if (r < 0) {
                 jit_msg_bad_item(&sink, item, r);
-                closelog();
                 snprintf(p->errstr, sizeof(p->errstr), PREFIX "cannot ask for approval");
                 *errstr = p->errstr;
                 return 0;
@@ -224,7 +223,6 @@ static int plugin_check(char *const command_info[], char *const run_argv[], char
         r = jit_sigwatch_begin(&sw);
         if (r < 0) {
                 jit_msg_internal(&sink, "blocking signals", r);
-                closelog();
                 *errstr = PREFIX "internal error";
                 return -1;
         }
@@ -235,8 +233,6 @@ static int plugin_check(char *const command_info[], char *const run_argv[], char
          * the approve command, denials and approvals after a wait always show. */
         jit_msg_outcome(&sink, true, &p->opts, &ctx, &outcome);
         jit_sigwatch_end(&sw);
-        /* syslog(3) keeps its socket open until closelog(): no fd stays behind in sudo. */
-        closelog();
 
         code = to_sudo_code(outcome.verdict, p->opts.failmode_open);
         if (code == 0) {
