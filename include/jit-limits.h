@@ -14,11 +14,12 @@
 
 /* Work one uid may cause (jitd/ratelimit.c; uid 0 is exempt: it is the PAM module and the admin).
  * Churn: calls that write records (RequestAccess, Cancel, and CreateRequest for a user who typed
- * sudo or su when it leaves a request pending): a burst of 32, then one every 3 s, so one account
- * adds at most ~32 + 1200 records an hour (~6 MiB at the 4 KiB command bound). */
+ * sudo or su when it leaves a request pending): a burst of 128 (a busy person's day never comes
+ * near it), then one every 2 s, so one account adds at most ~128 + 1800 records an hour (~7 MiB at
+ * the 4 KiB command bound). */
 #define JIT_RATE_UIDS 256 /* accounts tracked at once; a full bucket is forgotten first */
-#define JIT_RATE_CHURN_BURST 32
-#define JIT_RATE_CHURN_INTERVAL_USEC (3ULL * 1000000)
+#define JIT_RATE_CHURN_BURST 128
+#define JIT_RATE_CHURN_INTERVAL_USEC (2ULL * 1000000)
 /* Reads (ListRequests, GetRequest, ListGrants): one unit per call plus one per 64 KiB of reply;
  * a burst of 256 units (16 MiB of replies), then 50 units a second. */
 #define JIT_RATE_READ_BURST 256

@@ -8,8 +8,8 @@ plan 10
 
 CLIENT=$JIT_BUILD/helpers/bus-client
 JOURNAL=$JIT_STATE/journal.jsonl
-# include/jit-limits.h: a burst of 32 records, then one every 3 s.
-BURST=32 INTERVAL=3 SECONDS_CHURN=6
+# include/jit-limits.h: a burst of 128 records, then one every 2 s.
+BURST=128 INTERVAL=2 SECONDS_CHURN=6
 
 jit_config <<CONF
 [Daemon]
