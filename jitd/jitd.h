@@ -153,9 +153,16 @@ struct Context {
         RateLimit churn, reads; /* per-uid budgets for records written and replies built */
 };
 
-/* config (main.c) */
+/* config.c */
 Config *config_ref(Config *c);
 void config_unref(Config *c);
+/* Load path and its drop-ins (path.d/). With allow_missing, a main file that does not exist means
+ * the documented defaults (plus any drop-ins), as DESIGN §3 asks: a fresh install runs before
+ * anyone wrote a policy. Anything else wrong with the file (unreadable, a link, bad text) still
+ * refuses; the error is logged. ret_missing says which it was. */
+int config_load(const char *path, bool allow_missing, Config **ret, bool *ret_missing);
+/* SIGHUP: swap in the new configuration, or keep the old one if the new one fails (logged). */
+int config_reload(Context *ctx);
 static inline const PolicyDaemon *settings(Context *ctx)
 {
         return &ctx->config->p->daemon;

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 #include <grp.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "duration.h"
@@ -22,77 +21,9 @@
 #define JIT_VERSION "unknown"
 #endif
 
-Config *config_ref(Config *c)
-{
-        if (c)
-                c->n_ref++;
-        return c;
-}
-
-void config_unref(Config *c)
-{
-        if (c && --c->n_ref == 0) {
-                policy_free(c->p);
-                free(c);
-        }
-}
-
-/* Drop-ins live beside the main file: /etc/jit/jitd.conf -> /etc/jit/jitd.conf.d/
- * With allow_missing, a main file that does not exist means the documented defaults (plus any
- * drop-ins), as DESIGN §3 asks: a fresh install runs before anyone wrote a policy. Anything else
- * wrong with the file (unreadable, a link, bad text) still refuses. ret_missing says which it was. */
-static int load_config(const char *path, bool allow_missing, Config **ret, bool *ret_missing)
-{
-        _cleanup_free_ char *dropins = NULL;
-        PolicyError error = {};
-        struct stat st;
-        bool missing;
-        Config *c;
-        int k;
-
-        /* lstat, not stat: a dangling symbolic link is not "no file", and policy_load refuses links. */
-        missing = allow_missing && lstat(path, &st) < 0 && errno == ENOENT;
-        if (asprintf(&dropins, "%s.d", path) < 0)
-                return -ENOMEM;
-        c = calloc(1, sizeof(*c));
-        if (!c)
-                return -ENOMEM;
-        k = policy_load(missing ? NULL : path, dropins, &c->p, &error);
-        if (k < 0) {
-                log_error("%s", error.message ? error.message : strerror(-k));
-                free(c);
-        } else {
-                c->n_ref = 1;
-                *ret = c;
-                if (ret_missing)
-                        *ret_missing = missing;
-        }
-        policy_error_done(&error);
-        return k;
-}
-
-/* Did c come from a main file at path (or from the defaults because there was none)? */
-static bool config_read_main(const Config *c, const char *path)
-{
-        return c->p->n_files > 0 && streq(c->p->files[0], path);
-}
-
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-        Context *ctx = userdata;
-        Config *c = NULL;
-
-        /* A bad new config keeps the old one: never drop to defaults because of a typo. Nor because
-         * the file went away: the defaults apply only if jitd already runs on them (no file at
-         * start), since a file that vanishes may have held the deny rules. Requests already
-         * pending keep the rules they were decided under. */
-        if (load_config(ctx->config_path, !config_read_main(ctx->config, ctx->config_path), &c, NULL) < 0) {
-                log_error("Keeping the old configuration.");
-                return 0;
-        }
-        config_unref(ctx->config);
-        ctx->config = c;
-        log_info("Reloaded %s (%zu rules)", ctx->config_path, c->p->n_rules);
+        (void)config_reload(userdata);
         return 0;
 }
 
@@ -197,7 +128,7 @@ static int run(int argc, char *argv[])
                 ctx.config_path = argv[optind];
         }
 
-        k = load_config(ctx.config_path, true, &ctx.config, &missing);
+        k = config_load(ctx.config_path, true, &ctx.config, &missing);
         if (k < 0) {
                 if (!check)
                         log_error("Refusing to start: the configuration is invalid.");
