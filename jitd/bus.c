@@ -214,16 +214,6 @@ static int request_lookup(Context *ctx, const char *id, const Caller *c, Request
         return 0;
 }
 
-static int request_check_pending(const Request *r, sd_bus_error *error)
-{
-        if (r->state == REQUEST_PENDING)
-                return 0;
-        if (r->state == REQUEST_EXPIRED)
-                return sd_bus_error_setf(error, JIT_ERROR_EXPIRED, "Request %s has expired.", r->id);
-        return sd_bus_error_setf(error, JIT_ERROR_ALREADY_DECIDED, "Request %s is already %s.", r->id,
-                                 request_state_to_string(r->state));
-}
-
 /* A record that could not be written: the caller is told, in our own words (A35). */
 static int record_error(sd_bus_error *error, int k)
 {
@@ -254,54 +244,6 @@ static int append_request(sd_bus_message *reply, const Request *r)
             r->until_usec, "by", "s", r->by ? r->by : "", "comment", "s", r->comment ? r->comment : "",
             "rule", "s", r->rule ? r->rule->name : "", "approvals", "u", (uint32_t)r->n_approvals,
             "approvals_needed", "u", (uint32_t)needed, "grant", "s", r->grant_id);
-}
-
-static int emit_created(Context *ctx, const Request *r)
-{
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *s = NULL;
-        int k;
-
-        k = sd_bus_message_new_signal(ctx->bus, &s, JIT_BUS_PATH, JIT_BUS_INTERFACE, "RequestCreated");
-        if (k >= 0)
-                k = sd_bus_message_append(s, "s", r->id);
-        if (k >= 0)
-                k = sd_bus_message_append(s, "a{sv}", 6, "user", "s", r->user, "service", "s", r->service,
-                                          "command", "s", r->command, "command_kind", "s",
-                                          command_kind_to_string(r->command_kind), "tty", "s", r->tty,
-                                          "deadline_usec", "t", r->deadline_usec);
-        if (k >= 0)
-                k = record_send_after_commit(ctx, NULL, s);
-        return k;
-}
-
-int bus_emit_decided(Context *ctx, const Request *r)
-{
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *s = NULL;
-        int k;
-
-        if (!ctx->bus)
-                return 0; /* replaying the journal at start: nobody is listening yet */
-        k = sd_bus_message_new_signal(ctx->bus, &s, JIT_BUS_PATH, JIT_BUS_INTERFACE, "RequestDecided");
-        if (k >= 0)
-                k = sd_bus_message_append(s, "ssts", r->id, request_state_to_string(r->state), r->until_usec,
-                                          r->by ? r->by : "");
-        if (k >= 0)
-                k = record_send_after_commit(ctx, NULL, s);
-        return k;
-}
-
-/* The requester's connection went away (sudo killed, ssh hung up): nobody may approve it now. */
-static int on_requester_gone(sd_bus_track *t, void *userdata)
-{
-        Request *r = userdata;
-        int k;
-
-        if (r->state != REQUEST_PENDING)
-                return 0;
-        k = request_decide(r, REQUEST_CANCELLED, "", "the requester went away");
-        if (k < 0)
-                log_error_errno(k, "Failed to cancel request %s", r->id);
-        return 0;
 }
 
 static int request_fill(Request *r, const CreateArgs *a, const Command *c, uid_t uid, char *name)
@@ -347,12 +289,12 @@ static CommandInput command_input(const CreateArgs *a, bool ahead)
         };
 }
 
-/* A new request, from the module (CreateRequest) or ahead of time (RequestAccess): policy and
- * grants decide; a pending one waits for approvers. The reply leaves after the records. */
+/* A new request, from the module (CreateRequest) or ahead of time (RequestAccess): read what it
+ * asks for, then decide.c evaluates and acts. On success *ret is in the table, and the caller
+ * builds its reply; an ignored request is the caller's to free after replying. */
 static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t uid, char *name, bool ahead,
-                          bool charge_pending, sd_bus_error *error)
+                          Request **ret, sd_bus_error *error)
 {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *owned_name = name;
         _cleanup_(command_done) Command cmd = {};
         CommandInput cin = command_input(a, ahead);
@@ -379,8 +321,10 @@ static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t 
         if (k < 0)
                 return k;
         k = request_fill(r, a, &cmd, uid, TAKE_PTR(owned_name));
-        if (k < 0)
-                goto fail;
+        if (k < 0) {
+                request_free(r);
+                return k;
+        }
         now = jit_now_usec(CLOCK_REALTIME);
         timeout = settings(ctx)->request_timeout_usec;
         if (a->timeout_usec > 0 && a->timeout_usec < timeout)
@@ -391,49 +335,28 @@ static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t 
         r->any_command = cmd.kind == COMMAND_ANY;
         r->requested_usec = a->duration_usec;
 
-        k = request_evaluate(ctx, r, &cmd, a->have_reason, error);
-        if (k < 0 || sd_bus_error_is_set(error)) {
+        k = decide_create(ctx, r, &cmd, a->have_reason, error);
+        if (k < 0) {
                 /* Nothing was decided (a reason is missing, a lookup failed, the journal refused). */
                 request_free(r);
-                return k < 0 && !sd_bus_error_is_set(error) ? record_error(error, k) : k;
+                return sd_bus_error_is_set(error) ? k : record_error(error, k);
         }
+        *ret = r;
+        return 0;
+}
 
-        k = sd_bus_message_new_method_return(m, &reply);
-        if (k < 0)
-                return k;
-        if (r->state == REQUEST_IGNORED) {
-                k = sd_bus_message_append(reply, "sstts", "", "ignored", (uint64_t)0, (uint64_t)0, "");
-                request_free(r);
-                return k < 0 ? k : sd_bus_send(NULL, reply, NULL);
-        }
-        if (r->state == REQUEST_PENDING) {
-                if (charge_pending)
-                        ratelimit_charge(&ctx->churn, uid, jit_now_usec(CLOCK_MONOTONIC), 1);
-                k = request_arm_expiry(r);
-                /* The module's connection is tracked: when it goes, nobody waits, so nobody may approve. */
-                if (k >= 0 && !ahead) {
-                        k = sd_bus_track_new(ctx->bus, &r->track, on_requester_gone, r);
-                        if (k >= 0)
-                                k = sd_bus_track_add_sender(r->track, m);
-                }
-                if (k >= 0)
-                        k = emit_created(ctx, r);
-                if (k < 0)
-                        return k; /* the request record is queued; the expiry timer settles it */
-        }
-        if (ahead)
-                k = sd_bus_message_append(reply, "sst", r->id, request_state_to_string(r->state),
-                                          r->deadline_usec);
-        else
-                k = sd_bus_message_append(reply, "sstts", r->id, request_state_to_string(r->state),
-                                          r->deadline_usec, r->until_usec,
-                                          r->state == REQUEST_DENIED ? r->comment : "");
-        if (k >= 0)
-                k = record_send_after_commit(ctx, m, reply);
-        return k < 0 ? k : 1;
-fail:
+/* An ignored request is not kept: the module steps aside, nothing was recorded, and the reply
+ * (the same for both methods) need not wait for a commit. */
+static int reply_ignored(sd_bus_message *m, Request *r)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int k;
+
         request_free(r);
-        return k;
+        k = sd_bus_message_new_method_return(m, &reply);
+        if (k >= 0)
+                k = sd_bus_message_append(reply, "sstts", "", "ignored", (uint64_t)0, (uint64_t)0, "");
+        return k < 0 ? k : sd_bus_send(NULL, reply, NULL);
 }
 
 static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -447,8 +370,10 @@ static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error
                                                     .cwd = "",
                                                     .reason = "",
                                                     .front = "pam"};
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         char *name = NULL;
         uid_t uid, caller;
+        Request *r;
         bool limit;
         int k;
 
@@ -485,7 +410,26 @@ static int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error
                         return k;
                 }
         }
-        return request_create(ctx, m, &a, uid, name, false, limit, error);
+        k = request_create(ctx, m, &a, uid, name, false, &r, error);
+        if (k < 0)
+                return k;
+        if (r->state == REQUEST_IGNORED)
+                return reply_ignored(m, r);
+        if (r->state == REQUEST_PENDING) {
+                if (limit)
+                        ratelimit_charge(&ctx->churn, uid, jit_now_usec(CLOCK_MONOTONIC), 1);
+                k = decide_wait(ctx, r, m);
+                if (k < 0)
+                        return k;
+        }
+        k = sd_bus_message_new_method_return(m, &reply);
+        if (k >= 0)
+                k = sd_bus_message_append(reply, "sstts", r->id, request_state_to_string(r->state),
+                                          r->deadline_usec, r->until_usec,
+                                          r->state == REQUEST_DENIED ? r->comment : "");
+        if (k >= 0)
+                k = decide_reply(ctx, m, reply);
+        return k < 0 ? k : 1;
 }
 
 /* jitctl request: the caller asks for themself, ahead of time; identity from the bus only. */
@@ -493,6 +437,7 @@ static int method_request_access(sd_bus_message *m, void *userdata, sd_bus_error
 {
         Context *ctx = userdata;
         _cleanup_(caller_done) Caller caller = {};
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(create_args_done) CreateArgs a = {.user = "",
                                                     .service = "sudo",
                                                     .tty = "",
@@ -501,6 +446,7 @@ static int method_request_access(sd_bus_message *m, void *userdata, sd_bus_error
                                                     .cwd = "",
                                                     .reason = "",
                                                     .front = "pam"};
+        Request *r;
         char *name;
         int k;
 
@@ -515,31 +461,23 @@ static int method_request_access(sd_bus_message *m, void *userdata, sd_bus_error
         name = strdup(caller.name);
         if (!name)
                 return -ENOMEM;
-        return request_create(ctx, m, &a, caller.uid, name, true, false, error);
-}
-
-/* "bob" or, for N-of-M, "bob,carol": everyone whose approval counted. */
-static char *approver_names(const Request *r)
-{
-        char *out = strdup("");
-
-        for (size_t i = 0; out && i < r->n_approvals; i++) {
-                _cleanup_free_ char *name = NULL, *prev = out;
-                if (user_name_from_uid(r->approvals[i], &name) < 0 &&
-                    asprintf(&name, "uid %u", (unsigned)r->approvals[i]) < 0)
-                        return NULL;
-                if (asprintf(&out, "%s%s%s", prev, i ? "," : "", name) < 0)
-                        out = NULL;
+        k = request_create(ctx, m, &a, caller.uid, name, true, &r, error);
+        if (k < 0)
+                return k;
+        if (r->state == REQUEST_IGNORED)
+                return reply_ignored(m, r);
+        if (r->state == REQUEST_PENDING) {
+                k = decide_wait(ctx, r, NULL);
+                if (k < 0)
+                        return k;
         }
-        return out;
-}
-
-static bool approval_seen(const Request *r, uid_t uid)
-{
-        for (size_t i = 0; i < r->n_approvals; i++)
-                if (r->approvals[i] == uid)
-                        return true;
-        return false;
+        k = sd_bus_message_new_method_return(m, &reply);
+        if (k >= 0)
+                k = sd_bus_message_append(reply, "sst", r->id, request_state_to_string(r->state),
+                                          r->deadline_usec);
+        if (k >= 0)
+                k = decide_reply(ctx, m, reply);
+        return k < 0 ? k : 1;
 }
 
 static int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -549,9 +487,8 @@ static int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *note = NULL;
         ApproveArgs o = {.comment = ""};
+        bool break_glass;
         const char *id;
-        uint64_t duration;
-        unsigned needed;
         Request *r;
         int k;
 
@@ -561,8 +498,6 @@ static int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error
         k = bus_read_approve_options(m, &o, error);
         if (k < 0)
                 return k;
-        duration = o.duration_usec;
-
         k = caller_get(ctx, m, &caller, error);
         if (k < 0)
                 return k;
@@ -572,68 +507,22 @@ static int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error
         note = field_dup(o.comment, JIT_MAX_FIELD);
         if (!note)
                 return -ENOMEM;
-
-        if (caller.uid == r->uid && r->rule && r->rule->break_glass) {
-                /* Break-glass: the requester may approve themself, with a reason, loudly. */
-                if (note[strspn(note, " \t")] == '\0')
-                        return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT,
-                                                "Break-glass needs a reason: --comment TEXT.");
-                k = request_check_pending(r, error);
-                if (k < 0)
-                        return k;
-                r->break_glass = true;
-        } else {
+        /* The requester may approve themself only under BreakGlass=yes; decide.c wants a reason. */
+        break_glass = caller.uid == r->uid && r->rule && r->rule->break_glass;
+        if (!break_glass) {
                 k = caller_check(&caller, ACCESS_APPROVER, r, error);
                 if (k < 0)
                         return k;
-                k = request_check_pending(r, error);
-                if (k < 0)
-                        return k;
-                if (approval_seen(r, caller.uid))
-                        return sd_bus_error_setf(error, JIT_ERROR_ALREADY_DECIDED,
-                                                 "You have already approved %s; it needs other approvers.",
-                                                 r->id);
         }
-
-        needed = r->rule ? r->rule->approvals : 1;
-        if (r->n_approvals < ELEMENTSOF(r->approvals))
-                r->approvals[r->n_approvals++] = caller.uid;
-
+        k = decide_approve(ctx, r, caller.uid, caller.name, note, o.duration_usec, break_glass, error);
+        if (k < 0)
+                return sd_bus_error_is_set(error) ? k : record_error(error, k);
         k = sd_bus_message_new_method_return(m, &reply);
-        if (k < 0)
-                return k;
-        if (!r->break_glass && r->n_approvals < needed) {
-                /* N-of-M: this approval is recorded (who, and their comment); the request stays pending. */
-                free(r->by);
-                free(r->comment);
-                r->by = strdup(caller.name);
-                r->comment = strdup(note);
-                if (!r->by || !r->comment)
-                        return -ENOMEM;
-                k = record_emit(ctx, RECORD_APPROVE, r);
-                if (k < 0) {
-                        r->n_approvals--;
-                        return record_error(error, k);
-                }
-                k = sd_bus_message_append(reply, "t", (uint64_t)0);
-                if (k >= 0)
-                        k = record_send_after_commit(ctx, m, reply);
-                return k < 0 ? k : 1;
-        }
-
-        if (duration == 0)
-                duration = r->requested_usec;
-        duration = r->rule ? policy_clamp_grant(r->rule, duration) : settings(ctx)->default_grant_usec;
-        r->until_usec = jit_now_usec(CLOCK_REALTIME) + duration;
-        _cleanup_free_ char *by = approver_names(r);
-        if (!by)
-                return -ENOMEM;
-        k = request_decide(r, REQUEST_APPROVED, by, note);
-        if (k < 0)
-                return record_error(error, k);
-        k = sd_bus_message_append(reply, "t", r->until_usec);
         if (k >= 0)
-                k = record_send_after_commit(ctx, m, reply);
+                k = sd_bus_message_append(reply, "t",
+                                          r->state == REQUEST_PENDING ? (uint64_t)0 : r->until_usec);
+        if (k >= 0)
+                k = decide_reply(ctx, m, reply);
         return k < 0 ? k : 1;
 }
 
@@ -656,7 +545,7 @@ static int decide_simple(sd_bus_message *m, Context *ctx, Access access, Request
         k = caller_check(&caller, access, r, error);
         if (k < 0)
                 return k;
-        k = request_check_pending(r, error);
+        k = decide_check_pending(r, error);
         if (k < 0)
                 return k;
         /* A Cancel writes a record: it spends the requester's budget like RequestAccess (A41). */
@@ -668,12 +557,12 @@ static int decide_simple(sd_bus_message *m, Context *ctx, Access access, Request
         note = field_dup(comment, JIT_MAX_FIELD);
         if (!note)
                 return -ENOMEM;
-        k = request_decide(r, state, caller.name, note);
+        k = decide_end(ctx, r, state, caller.name, note);
         if (k < 0)
                 return record_error(error, k);
         k = sd_bus_message_new_method_return(m, &reply);
         if (k >= 0)
-                k = record_send_after_commit(ctx, m, reply);
+                k = decide_reply(ctx, m, reply);
         return k < 0 ? k : 1;
 }
 
@@ -838,7 +727,7 @@ static int method_revoke(sd_bus_message *m, void *userdata, sd_bus_error *error)
         char canon[JIT_ID_LEN + 1];
         const char *id, *comment;
         Grant *g = NULL;
-        Request *r, stub;
+        Request *r;
         int k;
 
         k = sd_bus_message_read(m, "ss", &id, &comment);
@@ -859,41 +748,12 @@ static int method_revoke(sd_bus_message *m, void *userdata, sd_bus_error *error)
         if (!note)
                 return -ENOMEM;
 
-        if (!r) {
-                /* The request left memory long ago; the record needs only what the grant knows. */
-                stub = (Request){.ctx = ctx,
-                                 .uid = g->uid,
-                                 .user = g->user,
-                                 .service = g->service,
-                                 .command = g->command,
-                                 .state = REQUEST_REVOKED};
-                memcpy(stub.id, g->id, sizeof(stub.id));
-                r = &stub;
-        }
-        char *old_by = r->by, *old_comment = r->comment;
-        RequestState old_state = r->state;
-        r->state = REQUEST_REVOKED;
-        r->by = caller.name;
-        r->comment = note;
-        k = record_emit(ctx, RECORD_REVOKE, r);
-        r->by = old_by;
-        r->comment = old_comment;
-        if (k < 0) {
-                r->state = old_state;
+        k = decide_revoke(ctx, g, r, caller.name, note);
+        if (k < 0)
                 return record_error(error, k);
-        }
-        if (r != &stub) {
-                free(r->by);
-                free(r->comment);
-                r->by = strdup(caller.name);
-                r->comment = TAKE_PTR(note);
-                if (!r->by || !r->comment)
-                        return -ENOMEM;
-        }
-        grant_free(g);
         k = sd_bus_message_new_method_return(m, &reply);
         if (k >= 0)
-                k = record_send_after_commit(ctx, m, reply);
+                k = decide_reply(ctx, m, reply);
         return k < 0 ? k : 1;
 }
 

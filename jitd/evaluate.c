@@ -1,5 +1,5 @@
-/* Deciding a new request: the first matching rule, then a live grant, then the reason the rule
- * asks for. Every decision made here is recorded before the caller hears of it (record.c). */
+/* What policy says about a new request: the first matching rule, then a live grant, then the
+ * reason the rule asks for. Only the verdict: decide.c acts on it and records it. */
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -35,7 +35,7 @@ static void scope_hash(uint8_t out[SCOPE_HASH_LEN], const char *what, const Requ
         crypto_hash_sha256_final(&st, out);
 }
 
-void request_set_scope(Request *r, const Command *c)
+static void request_set_scope(Request *r, const Command *c)
 {
         const char *run_as = c->run_as ? c->run_as : r->target ? r->target : r->user;
         const char *run_group = c->run_group ? c->run_group : "";
@@ -58,20 +58,8 @@ static bool policy_uses_groups(const Policy *p)
         return false;
 }
 
-static int decide_at_once(Context *ctx, Request *r, RequestState state, const char *comment)
-{
-        _cleanup_free_ char *by = NULL;
-        int k;
-
-        if (asprintf(&by, "rule %s", r->rule->name) < 0)
-                return -ENOMEM;
-        k = record_emit(ctx, RECORD_REQUEST, r);
-        if (k < 0)
-                return k;
-        return request_decide(r, state, by, comment);
-}
-
-int request_evaluate(Context *ctx, Request *r, const Command *c, bool have_reason, sd_bus_error *error)
+int evaluate_request(Context *ctx, Request *r, const Command *c, bool have_reason, Verdict *ret,
+                     Grant **ret_grant, sd_bus_error *error)
 {
         char **groups = NULL;
         Grant *g;
@@ -100,39 +88,28 @@ int request_evaluate(Context *ctx, Request *r, const Command *c, bool have_reaso
         r->rule = policy_match(ctx->config->p, &in);
         strv_free(groups);
 
-        switch (r->rule->action) {
-        case POLICY_ACTION_IGNORE:
-                request_settle(r, REQUEST_IGNORED, "", "");
+        *ret_grant = NULL;
+        if (r->rule->action == POLICY_ACTION_IGNORE) {
+                *ret = VERDICT_IGNORE;
                 return 0;
-        case POLICY_ACTION_DENY: {
-                _cleanup_free_ char *why = NULL;
-                if (asprintf(&why, "denied by rule %s", r->rule->name) < 0)
-                        return -ENOMEM;
-                return decide_at_once(ctx, r, REQUEST_DENIED, why);
         }
-        default:
-                break;
+        if (r->rule->action == POLICY_ACTION_DENY) {
+                *ret = VERDICT_DENY;
+                return 0;
         }
-
         g = grant_find_live(ctx, r);
         if (g) {
-                g->uses++;
-                r->until_usec = g->until_usec;
-                memcpy(r->grant_id, g->id, sizeof(r->grant_id));
-                k = request_settle(r, REQUEST_APPROVED, g->by, "within a live grant");
-                if (k < 0)
-                        return k;
-                return record_emit(ctx, RECORD_GRANT_USE, r);
+                *ret = VERDICT_GRANT;
+                *ret_grant = g;
+                return 0;
         }
-
+        /* A live grant needs no reason: the approval that opened it had one. */
         if (r->rule->reason == POLICY_REASON_REQUIRED && (!r->reason || !*r->reason))
                 return sd_bus_error_setf(error, JIT_ERROR_REASON_REQUIRED,
                                          "Rule %s needs a reason for this request.", r->rule->name);
         if (r->rule->reason == POLICY_REASON_PROMPT && !have_reason)
                 return sd_bus_error_setf(error, JIT_ERROR_REASON_WANTED, "Rule %s asks for a reason.",
                                          r->rule->name);
-
-        if (r->rule->action == POLICY_ACTION_APPROVE)
-                return decide_at_once(ctx, r, REQUEST_APPROVED, "");
-        return record_emit(ctx, RECORD_REQUEST, r);
+        *ret = r->rule->action == POLICY_ACTION_APPROVE ? VERDICT_APPROVE : VERDICT_PENDING;
+        return 0;
 }

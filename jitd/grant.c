@@ -1,6 +1,7 @@
-/* Grants: the time-boxed window an approval opens, within which the same action needs no new
- * approval. Every use is recorded before it is allowed (evaluate.c); a grant ends on time or
- * when revoked, and the next sudo then needs a new approval, whatever sudo's own cache says. */
+/* The table of grants: the time-boxed window an approval opens, within which the same action
+ * needs no new approval. Opening, use, expiry and revocation are transitions (decide.c); a grant
+ * ends on time or when revoked, and the next sudo then needs a new approval, whatever sudo's own
+ * cache says. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,6 @@
 
 #include "duration.h"
 #include "jitd.h"
-#include "log.h"
 #include "util.h"
 
 Grant *grant_find(Context *ctx, const char *id)
@@ -66,28 +66,11 @@ void grant_free_all(Context *ctx)
                 grant_free(ctx->grants);
 }
 
-static int on_grant_expire(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        Grant *g = userdata;
-
-        log_info("Grant %s of %s ended", g->id, g->user);
-        grant_free(g);
-        return 0;
-}
-
-int grant_open(Context *ctx, const Request *r)
+int grant_new(Context *ctx, const Request *r, Grant **ret)
 {
         Grant *g;
-        int k;
 
-        if (r->until_usec <= jit_now_usec(CLOCK_REALTIME))
-                return 0;
-        /* Nothing could use it (grant_covers): an unparsed command opens no command grant. */
-        if (request_scope(r) == POLICY_SCOPE_COMMAND && r->command_kind == COMMAND_UNPARSED)
-                return 0;
-        g = grant_find(ctx, r->id);
-        if (g)
-                grant_free(g);
+        grant_free(grant_find(ctx, r->id));
         g = calloc(1, sizeof(*g));
         if (!g)
                 return -ENOMEM;
@@ -109,12 +92,6 @@ int grant_open(Context *ctx, const Request *r)
                 grant_free(g);
                 return -ENOMEM;
         }
-        /* The lookup checks until_usec itself; the timer only keeps the list short. */
-        k = sd_event_add_time(ctx->event, &g->expire_source, CLOCK_REALTIME, g->until_usec, USEC_PER_SEC,
-                              on_grant_expire, g);
-        if (k < 0) {
-                grant_free(g);
-                return k;
-        }
+        *ret = g;
         return 0;
 }

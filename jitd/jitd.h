@@ -113,11 +113,16 @@ typedef struct Grant {
         sd_event_source *expire_source;
 } Grant;
 
+/* What the layer that appended a record does if the commit that should make it durable fails
+ * (record.c calls it with the record's type and request id, "" for none). */
+typedef void (*RecordUndo)(Context *ctx, RecordType type, const char *request_id);
+
 /* Something that must not leave jitd before the records queued before it are durable. */
 typedef struct Outbound {
         struct Outbound *next;
-        RecordType type; /* for a record: its type and request, to undo if the commit fails */
+        RecordType type; /* for a record: its type and request, and how to undo it */
         char request_id[JIT_ID_LEN + 1];
+        RecordUndo undo;
         struct MirrorEntry *mirror; /* a journald entry, or */
         sd_bus_message *call;       /* a method call awaiting its reply (may be NULL for a signal), */
         sd_bus_message *reply;      /* and the reply or signal to send */
@@ -151,6 +156,7 @@ struct Context {
         sd_event_source *commit_source; /* deferred group commit */
         Outbound *outbound, **outbound_tail;
         RateLimit churn, reads; /* per-uid budgets for records written and replies built */
+        bool replaying;         /* transitions rebuild state from the journal: no records, no signals */
 };
 
 /* config.c */
@@ -168,16 +174,14 @@ static inline const PolicyDaemon *settings(Context *ctx)
         return &ctx->config->p->daemon;
 }
 
-/* request.c */
+/* request.c: the table of requests. Their states change only in decide.c. */
 const char *request_state_to_string(RequestState s);
 int request_new(Context *ctx, const char *id, Request **ret);
 Request *request_find(Context *ctx, const char *id);
 size_t request_count_pending_for(Context *ctx, uid_t uid);
-int request_arm_expiry(Request *r);
-/* Settle a pending request in memory only (the caller records it). */
-int request_settle(Request *r, RequestState state, const char *by, const char *comment);
-/* Settle a pending request: record it, then tell the bus once the record is durable. */
-int request_decide(Request *r, RequestState state, const char *by, const char *comment);
+/* r is no longer pending: count it among the decided and forget the oldest decided ones beyond
+ * the bound (never r itself). */
+void request_left_pending(Request *r);
 /* What a grant from r covers: the rule's Scope=, or the service for a request with no command. */
 PolicyScope request_scope(const Request *r);
 /* The command as people see it: "ANY COMMAND (whole service)" for a request for no command. */
@@ -187,11 +191,11 @@ const char *request_front(const Request *r);
 void request_free(Request *r);
 void request_free_all(Context *ctx);
 
-/* record.c: the single point where records leave for the journal and journald. */
+/* record.c: the single point where records leave for the journal and journald. Calls nothing
+ * above it: a failed commit runs the undo each record was appended with (may be NULL). */
 int record_setup(Context *ctx);
-int record_emit(Context *ctx, RecordType type, const Request *r);
+int record_emit(Context *ctx, RecordType type, const Request *r, RecordUndo undo);
 int record_send_after_commit(Context *ctx, sd_bus_message *call, sd_bus_message *reply);
-void record_fail_closed(Context *ctx, RecordType type, const char *request_id);
 int record_commit(Context *ctx); /* the group commit; normally run by the event loop */
 void record_flush_all(Context *ctx);
 
@@ -228,8 +232,8 @@ void mirror_gap_done(Mirror *m, bool recorded);
 /* The entries dropped so far, whether or not journald works again. */
 void mirror_peek_gap(const Mirror *m, MirrorGap *ret);
 
-/* grant.c */
-int grant_open(Context *ctx, const Request *r);
+/* grant.c: the table of grants. A new grant from an approved request replaces one of the same id. */
+int grant_new(Context *ctx, const Request *r, Grant **ret);
 Grant *grant_find(Context *ctx, const char *id);
 Grant *grant_find_live(Context *ctx, const Request *r);
 void grant_free(Grant *g);
@@ -242,9 +246,51 @@ void command_done(Command *c);
 const char *command_kind_to_string(CommandKind k);
 CommandKind command_kind_from_string(const char *s);
 
-/* evaluate.c: what policy and live grants say about a new request */
-void request_set_scope(Request *r, const Command *c);
-int request_evaluate(Context *ctx, Request *r, const Command *c, bool have_reason, sd_bus_error *error);
+/* evaluate.c: what policy and live grants say about a new request. Changes no state but the
+ * request's rule, config and scope; decide.c acts on the verdict. */
+typedef enum Verdict {
+        VERDICT_IGNORE,  /* not ours: the module steps aside */
+        VERDICT_DENY,    /* a Deny rule */
+        VERDICT_GRANT,   /* a live grant covers it */
+        VERDICT_APPROVE, /* an Approve rule */
+        VERDICT_PENDING, /* people must approve */
+} Verdict;
+/* 0 and a verdict (and for VERDICT_GRANT the grant), or a negative errno with error set when the
+ * request cannot be decided (a reason is missing, a group lookup failed). */
+int evaluate_request(Context *ctx, Request *r, const Command *c, bool have_reason, Verdict *ret,
+                     Grant **ret_grant, sd_bus_error *error);
+
+/* signals.c: what jitd announces on the bus. Queued ones leave after the records before them are
+ * durable; none while replaying or before the bus is up. */
+int signal_created(Context *ctx, const Request *r);
+int signal_decided(Context *ctx, const Request *r);
+/* At once, outside the queue: only for a denial, which is safe to announce at any time. */
+void signal_denied_now(Context *ctx, const char *id);
+
+/* decide.c: the one place a request or grant changes state. Each transition checks, changes
+ * state, records (with an undo for a failed commit) and queues its signal; the caller queues its
+ * reply after it with decide_reply(). With ctx->replaying, nothing is recorded or signalled. */
+int decide_check_pending(const Request *r, sd_bus_error *error);
+/* A new request: evaluate it and act (ignore, deny, use a grant, approve, or record it pending).
+ * On failure nothing was decided and the caller frees r. */
+int decide_create(Context *ctx, Request *r, const Command *c, bool have_reason, sd_bus_error *error);
+/* A pending request waits: its expiry timer, a watch on waiter's connection (the module's call;
+ * NULL for a request made ahead, which nobody waits on), and RequestCreated. On failure the request
+ * record is queued already, and the expiry timer or the requester's leaving settles it. */
+int decide_wait(Context *ctx, Request *r, sd_bus_message *waiter);
+/* One approval by uid (name). N-of-M: it is recorded and the request stays pending until enough
+ * people approved; break_glass: the requester approves themself with a reason. */
+int decide_approve(Context *ctx, Request *r, uid_t uid, const char *name, const char *comment,
+                   uint64_t duration_usec, bool break_glass, sd_bus_error *error);
+/* A pending request ends: approved (r->until_usec set), denied, expired or cancelled. */
+int decide_end(Context *ctx, Request *r, RequestState state, const char *by, const char *comment);
+/* A grant is used by r (NULL when replaying: a use leaves no request behind). */
+int decide_grant_use(Context *ctx, Grant *g, Request *r);
+/* A grant ends early; g or r may be NULL when replaying (the grant ended, or the request left). */
+int decide_revoke(Context *ctx, Grant *g, Request *r, const char *by, const char *comment);
+int decide_arm_expiry(Request *r);
+/* Queue a method's reply behind the records of its transition. */
+int decide_reply(Context *ctx, sd_bus_message *call, sd_bus_message *reply);
 
 /* replay.c */
 int replay_journal(Context *ctx);
@@ -264,4 +310,3 @@ void ratelimit_charge(RateLimit *rl, uid_t uid, uint64_t now_usec, uint64_t cost
 
 /* bus.c */
 int bus_setup(Context *ctx);
-int bus_emit_decided(Context *ctx, const Request *r);

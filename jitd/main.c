@@ -184,7 +184,7 @@ static int run(int argc, char *argv[])
                 return log_error_errno(k, "Failed to set up the record queue");
 
         /* The start record is durable before the name is owned, so no request precedes it. */
-        k = record_emit(&ctx, RECORD_START, NULL);
+        k = record_emit(&ctx, RECORD_START, NULL, NULL);
         if (k >= 0)
                 k = record_commit(&ctx);
         if (k < 0)
@@ -213,7 +213,7 @@ static int run(int argc, char *argv[])
         k = sd_event_loop(ctx.event);
         if (k < 0)
                 return log_error_errno(k, "Event loop failed");
-        (void)record_emit(&ctx, RECORD_STOP, NULL);
+        (void)record_emit(&ctx, RECORD_STOP, NULL, NULL);
         return 0;
 }
 

@@ -1,11 +1,13 @@
 /* The single point where records leave jitd, and the group commit that makes them durable.
  *
- * Handlers change state, append records and queue their replies and signals here. Nothing queued
+ * The transitions (decide.c) change state, append records and queue their replies and signals
+ * here; this file calls nothing above it. Nothing queued
  * leaves jitd until the commit that follows has made the records durable (one write, one
  * fdatasync, one signed checkpoint for everything handled in one turn of the event loop): a
  * decision is never announced before its record exists. If the journal cannot be written
- * (ENOSPC, EIO, a read-only file system), every decision in the failed group is turned into a
- * denial, the callers get JournalUnavailable, and the next commit tries again (A35).
+ * (ENOSPC, EIO, a read-only file system), the undo action each record was appended with runs (the
+ * transitions turn every decision of the failed group into a denial), the callers get
+ * JournalUnavailable, and the next commit tries again (A35).
  *
  * The journald mirror follows each commit. It never waits for journald (A37): what journald does
  * not take at once is retried from a timer, and entries dropped meanwhile are named by one
@@ -96,8 +98,8 @@ static void fields_for_request(FieldSet *s, const Request *r)
 }
 
 /* Queue an item; takes ownership of mirror, even on failure. */
-static int outbound_push(Context *ctx, RecordType type, const char *request_id, MirrorEntry *mirror,
-                         sd_bus_message *call, sd_bus_message *reply)
+static int outbound_push(Context *ctx, RecordType type, const char *request_id, RecordUndo undo,
+                         MirrorEntry *mirror, sd_bus_message *call, sd_bus_message *reply)
 {
         Outbound *o = calloc(1, sizeof(*o));
 
@@ -106,6 +108,7 @@ static int outbound_push(Context *ctx, RecordType type, const char *request_id, 
                 return -ENOMEM;
         }
         o->type = type;
+        o->undo = undo;
         if (request_id)
                 snprintf(o->request_id, sizeof(o->request_id), "%s", request_id);
         o->mirror = mirror;
@@ -118,7 +121,7 @@ static int outbound_push(Context *ctx, RecordType type, const char *request_id, 
         return 0;
 }
 
-int record_emit(Context *ctx, RecordType type, const Request *r)
+int record_emit(Context *ctx, RecordType type, const Request *r, RecordUndo undo)
 {
         FieldSet s = {};
         MerkleHash leaf = {};
@@ -137,7 +140,7 @@ int record_emit(Context *ctx, RecordType type, const Request *r)
         e = mirror_entry_new(type, r, seq, leaf);
         if (!e)
                 return -ENOMEM; /* the record still goes to the journal; only the mirror lacks it */
-        return outbound_push(ctx, type, r ? r->id : NULL, e, NULL, NULL);
+        return outbound_push(ctx, type, r ? r->id : NULL, undo, e, NULL, NULL);
 }
 
 /* The signed record of a mirror gap: the journal says which records journald missed. */
@@ -161,7 +164,7 @@ static int record_emit_gap(Context *ctx, const MirrorGap *gap)
         e = mirror_entry_new_gap(gap, seq, leaf);
         if (!e)
                 return -ENOMEM; /* the record is in the journal; journald lacks only this entry */
-        return outbound_push(ctx, RECORD_MIRROR_GAP, NULL, e, NULL, NULL);
+        return outbound_push(ctx, RECORD_MIRROR_GAP, NULL, NULL, e, NULL, NULL);
 }
 
 static size_t mirror_queue_bound(Context *ctx)
@@ -195,32 +198,7 @@ static void on_mirror_retried(void *userdata)
 
 int record_send_after_commit(Context *ctx, sd_bus_message *call, sd_bus_message *reply)
 {
-        return outbound_push(ctx, _RECORD_TYPE_MAX, NULL, NULL, call, reply);
-}
-
-/* A record that will never be durable: whatever it allowed must not stand. */
-void record_fail_closed(Context *ctx, RecordType type, const char *request_id)
-{
-        Request *r = request_id[0] ? request_find(ctx, request_id) : NULL;
-
-        if (!r)
-                return;
-        if (type == RECORD_REQUEST && r->state == REQUEST_PENDING) {
-                /* Its creator gets JournalUnavailable instead of an id; nobody may approve it. */
-                request_free(r);
-                return;
-        }
-        if (type == RECORD_APPROVE && r->state == REQUEST_APPROVED) {
-                /* The grant it opened goes too: no use without the approval on record. */
-                grant_free(grant_find(ctx, r->id));
-                r->state = REQUEST_DENIED;
-                r->until_usec = 0;
-                free(r->comment);
-                r->comment = strdup("the journal is unavailable");
-                /* The waiting module must stop now; this signal is not a record, and says deny. */
-                (void)sd_bus_emit_signal(ctx->bus, JIT_BUS_PATH, JIT_BUS_INTERFACE, "RequestDecided", "ssts",
-                                         r->id, "denied", (uint64_t)0, "jitd");
-        }
+        return outbound_push(ctx, _RECORD_TYPE_MAX, NULL, NULL, NULL, call, reply);
 }
 
 static void outbound_free(Outbound *o)
@@ -274,8 +252,10 @@ int record_commit(Context *ctx)
                 if (o->type == RECORD_MIRROR_GAP)
                         mirror_gap_done(ctx->mirror, k >= 0);
                 if (k < 0) {
-                        if (o->type != _RECORD_TYPE_MAX)
-                                record_fail_closed(ctx, o->type, o->request_id);
+                        /* A record that will never be durable: the layer that wrote it undoes
+                         * whatever it allowed, before the callers hear JournalUnavailable. */
+                        if (o->undo)
+                                o->undo(ctx, o->type, o->request_id);
                         if (o->call)
                                 (void)sd_bus_reply_method_errorf(o->call, JIT_ERROR_JOURNAL_UNAVAILABLE,
                                                                  "The journal cannot be written: %s.",

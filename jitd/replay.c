@@ -1,6 +1,8 @@
 /* Rebuilding state after a restart by replaying the journal: pending requests, N-of-M approvals
- * and live grants. A module's wait ended with jitd's old connection, so its pending requests are
- * cancelled (and that is recorded); requests made ahead of time (jitctl request) wait on. */
+ * and live grants. Decisions, grant uses and revocations run the transitions of decide.c with
+ * ctx->replaying set (nothing recorded or signalled again). A module's wait ended with jitd's old
+ * connection, so its pending requests are cancelled (and that is recorded); requests made ahead of time
+ * (jitctl request) wait on. */
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -117,7 +119,6 @@ static int replay_decision(Context *ctx, const JournalRecord *rec)
             [RECORD_CANCEL] = REQUEST_CANCELLED,
         };
         Request *r = request_find(ctx, field(rec, "request_id"));
-        int k;
 
         if (!r || r->state != REQUEST_PENDING)
                 return 0;
@@ -128,16 +129,12 @@ static int replay_decision(Context *ctx, const JournalRecord *rec)
                 r->until_usec = field_u64(rec, "until_usec");
                 r->break_glass = streq(field(rec, "break_glass"), "1");
         }
-        k = request_settle(r, states[rec->type], field(rec, "by"), field(rec, "comment"));
-        if (k < 0)
-                return k;
-        if (rec->type == RECORD_APPROVE && r->rule->action == POLICY_ACTION_REQUIRE)
-                return grant_open(ctx, r);
-        return 0;
+        return decide_end(ctx, r, states[rec->type], field(rec, "by"), field(rec, "comment"));
 }
 
 static int replay_record(Context *ctx, const JournalRecord *rec)
 {
+        const char *id = field(rec, "request_id");
         Grant *g;
 
         switch (rec->type) {
@@ -148,18 +145,12 @@ static int replay_record(Context *ctx, const JournalRecord *rec)
         case RECORD_EXPIRE:
         case RECORD_CANCEL:
                 return replay_decision(ctx, rec);
-        case RECORD_REVOKE: {
-                Request *r = request_find(ctx, field(rec, "request_id"));
-                grant_free(grant_find(ctx, field(rec, "request_id")));
-                if (r && r->state == REQUEST_APPROVED)
-                        r->state = REQUEST_REVOKED;
-                return 0;
-        }
+        case RECORD_REVOKE:
+                return decide_revoke(ctx, grant_find(ctx, id), request_find(ctx, id), field(rec, "by"),
+                                     field(rec, "comment"));
         case RECORD_GRANT_USE:
                 g = grant_find(ctx, field(rec, "grant"));
-                if (g)
-                        g->uses++;
-                return 0;
+                return g ? decide_grant_use(ctx, g, NULL) : 0;
         default:
                 return 0;
         }
@@ -177,12 +168,12 @@ static int settle_pending(Context *ctx)
                 if (r->state != REQUEST_PENDING)
                         continue;
                 if (r->deadline_usec <= now)
-                        k = request_decide(r, REQUEST_EXPIRED, "", "no decision before the deadline");
+                        k = decide_end(ctx, r, REQUEST_EXPIRED, "", "no decision before the deadline");
                 else if (!r->ahead)
-                        k = request_decide(r, REQUEST_CANCELLED, "",
-                                           "jitd restarted while the requester waited");
+                        k = decide_end(ctx, r, REQUEST_CANCELLED, "",
+                                       "jitd restarted while the requester waited");
                 else
-                        k = request_arm_expiry(r);
+                        k = decide_arm_expiry(r);
         }
         return k;
 }
@@ -197,12 +188,14 @@ int replay_journal(Context *ctx)
         k = journal_reader_open(settings(ctx)->journal_file, &rd);
         if (k < 0)
                 return k;
+        ctx->replaying = true;
         while ((k = journal_reader_next(rd, &rec)) > 0) {
                 k = replay_record(ctx, &rec);
                 if (k < 0)
                         break;
                 n++;
         }
+        ctx->replaying = false;
         if (k < 0)
                 log_error("Replay stopped at record %llu: %s", (unsigned long long)n,
                           journal_reader_error(rd) ? journal_reader_error(rd) : strerror(-k));

@@ -1,16 +1,13 @@
-/* The table of requests: creation, lookup, expiry and the move from pending to decided. */
+/* The table of requests: creation, lookup, counting and freeing. Their states change in decide.c. */
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "duration.h"
 #include "id.h"
 #include "jit-command.h"
 #include "jitd.h"
-#include "log.h"
 #include "util.h"
 
 const char *request_state_to_string(RequestState s)
@@ -77,30 +74,6 @@ int request_new(Context *ctx, const char *id, Request **ret)
         return 0;
 }
 
-static int on_expire(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        Request *r = userdata;
-        int k;
-
-        k = request_decide(r, REQUEST_EXPIRED, "", "no decision before the deadline");
-        if (k < 0)
-                log_error_errno(k, "Failed to expire request %s", r->id);
-        return 0;
-}
-
-int request_arm_expiry(Request *r)
-{
-        uint64_t now_rt = jit_now_usec(CLOCK_REALTIME), now_mono, left;
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        now_mono = (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-        left = r->deadline_usec > now_rt ? r->deadline_usec - now_rt : 0;
-        /* The timer runs on CLOCK_MONOTONIC so a wall-clock jump neither ends nor stretches a wait. */
-        return sd_event_add_time(r->ctx->event, &r->expire_source, CLOCK_MONOTONIC, now_mono + left, 1,
-                                 on_expire, r);
-}
-
 /* Forget old decided requests beyond the bound, oldest first, so memory stays bounded. */
 static void request_trim_done(Context *ctx, const Request *keep)
 {
@@ -116,54 +89,14 @@ static void request_trim_done(Context *ctx, const Request *keep)
         }
 }
 
-int request_settle(Request *r, RequestState state, const char *by, const char *comment)
+void request_left_pending(Request *r)
 {
         Context *ctx = r->ctx;
 
-        assert(r->state == REQUEST_PENDING && state != REQUEST_PENDING);
-        free(r->by);
-        free(r->comment);
-        r->by = strdup(by ? by : "");
-        r->comment = strdup(comment ? comment : "");
-        if (!r->by || !r->comment)
-                return -ENOMEM;
-        r->state = state;
-        r->decided_usec = jit_now_usec(CLOCK_REALTIME);
-        r->expire_source = sd_event_source_disable_unref(r->expire_source);
-        r->track = sd_bus_track_unref(r->track);
+        assert(r->state != REQUEST_PENDING);
         ctx->n_pending--;
         ctx->n_done++;
         request_trim_done(ctx, r);
-        return 0;
-}
-
-int request_decide(Request *r, RequestState state, const char *by, const char *comment)
-{
-        Context *ctx = r->ctx;
-        static const RecordType types[] = {
-            [REQUEST_APPROVED] = RECORD_APPROVE,
-            [REQUEST_DENIED] = RECORD_DENY,
-            [REQUEST_EXPIRED] = RECORD_EXPIRE,
-            [REQUEST_CANCELLED] = RECORD_CANCEL,
-        };
-        int k;
-
-        assert(state >= REQUEST_APPROVED && state <= REQUEST_CANCELLED);
-        k = request_settle(r, state, by, comment);
-        if (k < 0)
-                return k;
-        k = record_emit(ctx, types[state], r);
-        if (k < 0) {
-                record_fail_closed(ctx, types[state], r->id);
-                return k;
-        }
-        /* An approval that needed people opens a grant; an automatic one needs none. */
-        if (state == REQUEST_APPROVED && r->rule && r->rule->action == POLICY_ACTION_REQUIRE) {
-                k = grant_open(ctx, r);
-                if (k < 0)
-                        return k;
-        }
-        return bus_emit_decided(ctx, r);
 }
 
 const char *request_command_shown(const Request *r)
