@@ -67,25 +67,25 @@ def main():
         if f not in index:
             visit(f)
     circles = [sorted(c) for c in sccs if len(c) > 1]
-    if circles:
-        for c in circles:
-            print("CIRCLE: " + " <-> ".join(x + ".c" for x in c))
-        return 1
+    for c in circles:
+        print("CIRCLE: " + " <-> ".join(x + ".c" for x in c))
 
-    # Layer 0 calls no other jitd file; each file sits one above the highest file it calls.
+    # Layer 0 calls no other jitd file; each file sits one above the highest file it calls. A
+    # circle, if any, is counted as one unit so the layers can still be shown.
+    unit = {f: i for i, comp in enumerate(sccs) for f in comp}
     level = {}
 
-    def depth(f):
-        if f not in level:
-            level[f] = 1 + max((depth(c) for c in calls[f]), default=-1)
-        return level[f]
+    def depth(u):
+        if u not in level:
+            below = {unit[c] for f in sccs[u] for c in calls[f]} - {u}
+            level[u] = 1 + max((depth(b) for b in below), default=-1)
+        return level[u]
 
-    for f in files:
-        depth(f)
-    print("No call circle. Layers, top first:")
-    for n in sorted(set(level.values()), reverse=True):
-        print(f"  {n}: " + " ".join(f + ".c" for f in files if level[f] == n))
-    return 0
+    print("Circles: %s. Layers, top first:" % (len(circles) or "none"))
+    for n in sorted({depth(unit[f]) for f in files}, reverse=True):
+        names = ["+".join(x + ".c" for x in sorted(comp)) for u, comp in enumerate(sccs) if depth(u) == n]
+        print(f"  {n}: " + " ".join(sorted(names)))
+    return 1 if circles else 0
 
 
 if __name__ == "__main__":
