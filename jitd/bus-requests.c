@@ -128,20 +128,8 @@ static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t 
         return 0;
 }
 
-/* An ignored request is not kept: the module steps aside, nothing was recorded, and the reply
- * (the same for both methods) need not wait for a commit. */
-static int reply_ignored(sd_bus_message *m, Request *r)
-{
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int k;
-
-        request_free(r);
-        k = sd_bus_message_new_method_return(m, &reply);
-        if (k >= 0)
-                k = sd_bus_message_append(reply, "sstts", "", "ignored", (uint64_t)0, (uint64_t)0, "");
-        return k < 0 ? k : sd_bus_send(NULL, reply, NULL);
-}
-
+/* An ignored request is not kept: the module steps aside, nothing was recorded, and the reply need
+ * not wait for a commit. Each method answers it in its own signature. */
 int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *ctx = userdata;
@@ -196,8 +184,10 @@ int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error *error
         k = request_create(ctx, m, &a, uid, name, false, &r, error);
         if (k < 0)
                 return k;
-        if (r->state == REQUEST_IGNORED)
-                return reply_ignored(m, r);
+        if (r->state == REQUEST_IGNORED) {
+                request_free(r);
+                return sd_bus_reply_method_return(m, "sstts", "", "ignored", (uint64_t)0, (uint64_t)0, "");
+        }
         if (r->state == REQUEST_PENDING) {
                 if (limit)
                         ratelimit_charge(&ctx->churn, uid, jit_now_usec(CLOCK_MONOTONIC), 1);
@@ -247,8 +237,10 @@ int method_request_access(sd_bus_message *m, void *userdata, sd_bus_error *error
         k = request_create(ctx, m, &a, caller.uid, name, true, &r, error);
         if (k < 0)
                 return k;
-        if (r->state == REQUEST_IGNORED)
-                return reply_ignored(m, r);
+        if (r->state == REQUEST_IGNORED) {
+                request_free(r);
+                return sd_bus_reply_method_return(m, "sst", "", "ignored", (uint64_t)0);
+        }
         if (r->state == REQUEST_PENDING) {
                 k = decide_wait(ctx, r, NULL);
                 if (k < 0)
