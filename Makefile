@@ -136,7 +136,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ilib \
                $(shell pkg-config --cflags $(PKGS))
 # A harness for code outside lib/ names it here: the config parser lives in jitd/.
-FUZZ_EXTRA_fuzz-policy := jitd/policy.c jitd/policy-load.c jitd/policy-keys.c jitd/glob.c
+FUZZ_EXTRA_fuzz-policy := jitd/policy.c jitd/policy-error.c jitd/policy-load.c jitd/policy-keys.c jitd/glob.c
 $(BUILD)/fuzz/fuzz-policy: $(FUZZ_EXTRA_fuzz-policy)
 FUZZ_EXTRA_fuzz-bus-args := jitd/bus-args.c
 $(BUILD)/fuzz/fuzz-bus-args: $(FUZZ_EXTRA_fuzz-bus-args)
@@ -159,7 +159,7 @@ deps:
 
 check: deps
 	$(MAKE) all fuzz-build
-	JIT_BUILD=$(CURDIR)/$(BUILD) SANITIZE=$(SANITIZE) prove -v --exec '' tests/run-unit.t tests/run-fuzz.t tests/e2e/*.t
+	JIT_BUILD=$(CURDIR)/$(BUILD) SANITIZE=$(SANITIZE) prove -v --exec '' tests/run-unit.t tests/run-layers.t tests/run-fuzz.t tests/e2e/*.t
 
 demo: deps
 	$(MAKE) all

@@ -1,5 +1,6 @@
 /* Policy: jitd.conf and drop-ins, every config error (A15), rule matching, approvers, grant clamping. */
 #include "../../jitd/glob.c"
+#include "../../jitd/policy-error.c"
 #include "../../jitd/policy-keys.c"
 #include "../../jitd/policy-load.c"
 #include "../../jitd/policy.c"
