@@ -72,9 +72,12 @@ HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/hel
 
 all: $(BUILD)/jitd $(BUILD)/jitctl $(BUILD)/pam_jit.so $(BUILD)/sudo_jit.so $(UNITS) $(HELPERS)
 
-$(BUILD)/obj/%.o: %.c $(HDRS) Makefile
+# Each object depends on the headers it includes, as the compiler lists them (-MMD) in a .d file
+# beside it; -MP adds an empty rule per header, so a deleted header does not break the build.
+DEPFLAGS = -MMD -MP -MF $@.d
+$(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(BUILD)/libjit.a: $(call obj,$(LIB_SRC))
 	$(AR) rcs $@ $^
@@ -94,7 +97,7 @@ $(BUILD)/pam_jit.so: $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) pam_jit/pam_jit.map
 # The sudo approval plugin: its own glue (sudo_jit/) on the module's client code, which is shared, not
 # copied: everything in pam_jit/ but the PAM glue and PAM gathering. libsystemd only.
 PLUGIN_SRC := $(SUDO_SRC) $(filter-out pam_jit/pam_jit.c pam_jit/pam-context.c,$(PAM_SRC)) \
-              lib/id.c lib/sanitize.c lib/duration.c
+              lib/id.c lib/sanitize.c lib/duration.c lib/sudo-argv.c
 # setuid sudo cannot load a sanitizer-instrumented .so (the runtime would have to be loaded first, and
 # sudo ignores LD_PRELOAD), so a sanitizer build compiles the plugin alone without -fsanitize, from its
 # own objects (obj-plain): the end-to-end tests then drive the real sudo with the plugin in both builds,
@@ -107,42 +110,50 @@ else
 PLUGIN_OBJ := $(call obj,$(PLUGIN_SRC))
 PLUGIN_LDFLAGS := $(LDFLAGS)
 endif
-$(BUILD)/obj-plain/%.o: %.c $(HDRS) Makefile
+$(BUILD)/obj-plain/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) -c -o $@ $<
+	$(CC) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) $(DEPFLAGS) -c -o $@ $<
 
 $(BUILD)/sudo_jit.so: $(PLUGIN_OBJ) sudo_jit/sudo_jit.map
 	$(CC) $(PLUGIN_LDFLAGS) -shared -Wl,--version-script=sudo_jit/sudo_jit.map -Wl,-z,defs -Wl,-z,now \
 	    -o $@ $(PLUGIN_OBJ) $(LDLIBS_S)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a $(HDRS) $(PAM_SRC) $(SUDO_SRC)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) $(DEPFLAGS) -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
 
 # Test programs that act as PAM hosts or bus clients (tests/e2e use them). Only the bus client
 # links libsystemd: the PAM hosts measure what pam_jit.so alone brings into a process.
 $(BUILD)/helpers/bus-client: HELPER_LIBS := $(LDLIBS_S)
-$(BUILD)/helpers/%: tests/helpers/%.c
+$(BUILD)/helpers/%: tests/helpers/%.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $< -lpam $(HELPER_LIBS)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) $(DEPFLAGS) -Wno-missing-prototypes -o $@ $< -lpam $(HELPER_LIBS)
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libjit.a
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libjit.a Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) $(DEPFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
 
 # Fuzz harnesses need clang's libFuzzer; they are built in their own tree.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ilib \
                $(shell pkg-config --cflags $(PKGS))
+# Every source a harness links is compiled once with clang's instrumentation, in the fuzz tree.
+fuzz_obj = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
+$(BUILD)/fuzz/obj/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -Ijitd $(DEPFLAGS) -c -o $@ $<
 # A harness for code outside lib/ names it here: the config parser lives in jitd/.
 FUZZ_EXTRA_fuzz-policy := jitd/policy.c jitd/policy-error.c jitd/policy-load.c jitd/policy-keys.c jitd/glob.c
-$(BUILD)/fuzz/fuzz-policy: $(FUZZ_EXTRA_fuzz-policy)
 FUZZ_EXTRA_fuzz-bus-args := jitd/bus-args.c
-$(BUILD)/fuzz/fuzz-bus-args: $(FUZZ_EXTRA_fuzz-bus-args)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HDRS) Makefile
-	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -Ijitd -o $@ $< $(FUZZ_EXTRA_$*) $(LIB_SRC) $(LDLIBS_D)
+$(BUILD)/fuzz/fuzz-policy: $(call fuzz_obj,$(FUZZ_EXTRA_fuzz-policy))
+$(BUILD)/fuzz/fuzz-bus-args: $(call fuzz_obj,$(FUZZ_EXTRA_fuzz-bus-args))
+$(BUILD)/fuzz/libjit.a: $(call fuzz_obj,$(LIB_SRC))
+	$(AR) rcs $@ $^
+# The objects are kept between builds (make would delete them as intermediate files otherwise).
+.SECONDARY: $(call fuzz_obj,$(FUZZ_SRC) $(LIB_SRC) $(FUZZ_EXTRA_fuzz-policy) $(FUZZ_EXTRA_fuzz-bus-args))
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/%.o $(BUILD)/fuzz/libjit.a
+	clang $(FUZZ_CFLAGS) -o $@ $< $(call fuzz_obj,$(FUZZ_EXTRA_$*)) $(BUILD)/fuzz/libjit.a $(LDLIBS_D)
 
 fuzz-build: $(FUZZ_BIN)
 # `make fuzz` runs every harness in turn for FUZZ_TIME seconds (default 1 h), one core at a time,
@@ -269,6 +280,10 @@ format:
 
 clean:
 	rm -rf build build-san
+
+# The dependency files the compiler wrote (none on a first build: then everything is built anyway).
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj-plain/*/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d \
+                    $(BUILD)/bench/*.d $(BUILD)/fuzz/obj/*/*.d $(BUILD)/fuzz/obj/tests/fuzz/*.d)
 
 .PHONY: all deps check demo bench install uninstall programs man deb format clean fuzz fuzz-build
 .DELETE_ON_ERROR:
