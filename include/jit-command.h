@@ -23,6 +23,9 @@
 #define JIT_SCOPE_COMMAND "command"
 #define JIT_SCOPE_SERVICE "service"
 
+/* Before an exact command whose environment the user sets (sudo VAR=value ..., sudo -E). */
+#define JIT_COMMAND_ENV_SHOWN "(ENVIRONMENT SET BY THE USER) "
+
 /* What people see for a request or grant that covers any command. */
 #define JIT_COMMAND_ANY_SHOWN "ANY COMMAND (whole service)"
 

@@ -187,6 +187,7 @@ int bus_read_create_context(sd_bus_message *m, CreateArgs *a, sd_bus_error *erro
             FIELD("runas_group", BUS_ARG_STRING, runas_group),
             FIELD("runcwd", BUS_ARG_STRING, runcwd),
             FIELD("sudoedit", BUS_ARG_BOOL, sudoedit),
+            FIELD("env_set", BUS_ARG_BOOL, env_set),
             FIELD("timeout_usec", BUS_ARG_UINT64, timeout_usec),
             FIELD("duration", BUS_ARG_UINT64, duration_usec),
         };

@@ -44,6 +44,7 @@ typedef struct CreateArgs {
          * what sudo resolved: the program's path (command), run-as user and group, runcwd. */
         const char *front, *exe, *command, *runas_user, *runas_group, *runcwd;
         int sudoedit;
+        int env_set; /* the plugin: the user sets the command's environment (VAR=value, -E) */
         uint32_t ruid;
         bool have_ruid, have_reason, have_argv;
         uint64_t timeout_usec, duration_usec;

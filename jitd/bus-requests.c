@@ -69,6 +69,7 @@ static CommandInput command_input(const CreateArgs *a, bool ahead)
             .runas_user = a->runas_user,
             .runas_group = a->runas_group,
             .sudoedit = a->sudoedit,
+            .env_set = a->env_set,
         };
 }
 

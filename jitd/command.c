@@ -3,6 +3,7 @@
  * rule or a grant: the host program comes from the kernel (/proc/self/exe, sent by the module), and
  * for sudo the exact command from sudo itself (the sudo_jit.so approval plugin). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +174,7 @@ static int identify_plugin(const CommandInput *in, Command *c, WordList *l, Word
         if (!in->sudoedit && (!cmd || cmd[0] != '/'))
                 return (c->kind = COMMAND_UNPARSED), 0;
         c->kind = COMMAND_EXACT;
+        c->env_set = in->env_set;
         c->run_as = in->runas_user;
         c->run_group = in->runas_group;
         k = words_add_str(l, in->sudoedit ? "sudoedit" : cmd);
@@ -245,6 +247,11 @@ int command_identify(const CommandInput *in, Command *ret)
                         c.shown = jit_join_argv(l.buf, l.len, JIT_MAX_COMMAND);
                 free(l.buf);
                 l = (WordList){};
+        } else if (k >= 0 && c.kind != COMMAND_ANY && c.env_set) {
+                _cleanup_free_ char *joined = jit_join_argv(l.buf, l.len, JIT_MAX_COMMAND);
+                /* Loud: the approver cannot see the variables, only that the user set some. */
+                if (joined && asprintf(&c.shown, "%s%s", JIT_COMMAND_ENV_SHOWN, joined) < 0)
+                        c.shown = NULL;
         } else if (k >= 0 && c.kind != COMMAND_ANY)
                 c.shown = jit_join_argv(l.buf, l.len, JIT_MAX_COMMAND);
         else if (k >= 0)

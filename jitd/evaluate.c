@@ -82,6 +82,7 @@ int evaluate_request(Context *ctx, Request *r, const Command *c, bool have_reaso
             .argc = c->n,
             .alias_argv = c->alias,
             .alias_argc = c->n_alias,
+            .env_set = c->env_set,
             .host = ctx->host,
         };
         r->config = config_ref(ctx->config);

@@ -45,6 +45,7 @@ typedef struct CommandInput {
         size_t argc;
         const char *command, *runas_user, *runas_group;
         bool sudoedit;
+        bool env_set; /* the plugin: VAR=value or -E on sudo's command line */
 } CommandInput;
 
 typedef struct Command {
@@ -54,7 +55,10 @@ typedef struct Command {
         char **alias; /* an exact command in secure_path, under its bare name; or NULL */
         size_t n_alias;
         const char *run_as, *run_group; /* point into the input; NULL: the target account */
-        char *shown;                    /* joined and sanitised; the raw argv when unparsed */
+        /* The user shapes the environment (LD_PRELOAD, BASH_ENV, PAGER change what the program does):
+         * no Command= rule that skips a human may match (policy.h, PolicyInput.env_set). */
+        bool env_set;
+        char *shown; /* joined and sanitised; the raw argv when unparsed */
 } Command;
 
 /* A loaded jitd.conf, kept alive while requests decided under it are: a SIGHUP swaps the

@@ -204,7 +204,7 @@ static bool rule_matches(const PolicyRule *r, const PolicyInput *in)
                 if (!any)
                         return false;
         }
-        if (r->commands.n > 0 && !command_matches(r, in))
+        if (r->commands.n > 0 && (!command_matches(r, in) || (in->env_set && !rule_matches_base_name(r))))
                 return false;
         return true;
 }

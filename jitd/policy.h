@@ -120,6 +120,10 @@ typedef struct PolicyInput {
          * secure_path, under its bare name): a Command= glob matches if it matches either. */
         char *const *alias_argv;
         size_t alias_argc;
+        /* The user sets the command's environment (sudo VAR=value, -E): LD_PRELOAD=, BASH_ENV= or
+         * PAGER= change what an approved program does, so Command= rules that skip a human (approve,
+         * ignore, break-glass) do not match; deny and require rules still do. */
+        bool env_set;
         const char *host; /* this machine's host name */
 } PolicyInput;
 

@@ -404,6 +404,8 @@ static int build_create_request(Client *cl, const JitContext *ctx, const char *r
                                   ctx->front == JIT_FRONT_SUDO_PLUGIN ? "sudo-plugin" : "pam");
         if (r >= 0 && ctx->front == JIT_FRONT_SUDO_PLUGIN)
                 r = sd_bus_message_append(m, "{sv}", "sudoedit", "b", (int)ctx->sudoedit);
+        if (r >= 0 && ctx->front == JIT_FRONT_SUDO_PLUGIN)
+                r = sd_bus_message_append(m, "{sv}", "env_set", "b", (int)ctx->env_set);
         if (r < 0)
                 return r;
 

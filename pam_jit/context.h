@@ -33,6 +33,7 @@ typedef struct JitContext {
         char *runas_group; /* runas_group=, or NULL */
         char *runcwd;      /* where the command runs (runcwd=, else cwd=), or NULL */
         bool sudoedit;     /* sudoedit=true: argv holds the files to edit */
+        bool env_set; /* the user sets the command's environment (VAR=value, -E): LD_PRELOAD and the like */
 } JitContext;
 
 void jit_context_done(JitContext *c);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jit-limits.h"
+#include "sudo-argv.h"
 #include "sudo-context.h"
 #include "util.h"
 
@@ -67,6 +68,21 @@ void jit_sudo_user_done(SudoUser *u)
         free(u->cwd);
         free(u->tty);
         *u = (SudoUser){0};
+}
+
+bool jit_sudo_user_sets_env(char *const submit_argv[], char *const settings[])
+{
+        const char *v = jit_sudo_lookup(settings, "preserve_environment");
+        SudoCommand sc;
+        size_t argc = 0;
+
+        if (v && streq(v, "true"))
+                return true;
+        while (submit_argv && submit_argv[argc])
+                argc++;
+        if (sudo_parse_argv(submit_argv, argc, &sc) < 0)
+                return true;
+        return sc.n_env > 0 || sc.preserve_env;
 }
 
 int jit_sudo_user_parse(char *const user_info[], char *const settings[], SudoUser *ret,
@@ -194,6 +210,7 @@ int jit_sudo_context_build(const SudoUser *u, char *const command_info[], char *
         }
         v = jit_sudo_lookup(command_info, "sudoedit");
         c.sudoedit = v && streq(v, "true");
+        c.env_set = u->env_set;
 
         *ret_item = "run_argv";
         r = join_argv(run_argv, &c);

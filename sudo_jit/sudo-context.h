@@ -12,7 +12,13 @@ typedef struct SudoUser {
         char *cwd;           /* user_info cwd=, exactly; NULL when sudo sent none */
         char *tty;           /* user_info tty=, as shown (sanitised if odd); NULL without a tty */
         bool noninteractive; /* settings noninteractive=true (sudo -n): nobody can be asked anything */
+        bool env_set;        /* VAR=value words or -E on sudo's command line (or argv sudo's grammar
+                              * cannot read): the command's environment is the user's to shape */
 } SudoUser;
+
+/* Does the user set the command's environment? From sudo's own argv (submit_argv) read with sudo's
+ * grammar, and settings' preserve_environment=; an argv that cannot be read counts as yes. */
+bool jit_sudo_user_sets_env(char *const submit_argv[], char *const settings[]);
 
 /* The value of "name=" in a NULL-terminated vector (split on the first '='), or NULL. */
 const char *jit_sudo_lookup(char *const vec[], const char *name);

@@ -180,6 +180,7 @@ static int plugin_open(unsigned int version, sudo_conv_t conversation, sudo_prin
                 *errstr = PREFIX "cannot read sudo's user_info";
                 return -1;
         }
+        p->user.env_set = jit_sudo_user_sets_env(submit_argv, settings);
         plugin = p;
         return 1;
 }

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 jit_have_sudo_plugin || skip_all "$(jit_why_no_sudo_plugin)"
-plan 21
+plan 24
 
 NBSP=$'\u00a0'
 
@@ -83,6 +83,19 @@ jit_bg_wait r 10
 is "$?" 0 "sudo -n uptime is approved at once by rule uptime (/usr/bin/uptime is 'uptime' in secure_path)"
 ok "journald records the approval by the rule, exact" \
     jit_journal_wait 5 -t jitd JIT_RECORD=approve JIT_RULE=uptime JIT_COMMAND=/usr/bin/uptime JIT_COMMAND_EXACT=1
+
+# --- a user-set environment (sudoers' ALL implies SETENV) is never auto-approved -------------------
+# LD_PRELOAD= would run the user's code inside the approved program as root.
+jit_bg v --as alice -- sudo -n LD_PRELOAD=/nonexistent/evil.so uptime
+id=$(jit_wait_request v)
+like "$id" "^$JIT_ID_RE\$" "sudo LD_PRELOAD=... uptime is not approved by rule uptime: it waits ($id)"
+like "$(show_field "$id" command)" "^\(ENVIRONMENT SET BY THE USER\) /usr/bin/uptime\$" \
+    "and the approver is told the user set the environment"
+jit_ctl bob deny "$id" >/dev/null
+jit_bg_wait v 10
+jit_bg w --as alice -- sudo -n FOO=1 bash -c id
+jit_bg_wait w 10
+is "$?" 1 "a deny rule still matches a command with a user-set environment (sudo FOO=1 bash)"
 
 # --- a program outside secure_path is never its bare name -----------------------------------------
 jit_as alice bash -c "mkdir -p '$home/bin' && printf '#!/bin/sh\necho FAKE-UPTIME\n' >'$home/bin/uptime' && chmod 0755 '$home/bin/uptime'"

@@ -1,6 +1,7 @@
 /* Command identity (A38, A39): what jitd takes a request's command to be, for each front end, and
  * that argv[0] never decides it. */
-#include "../../jitd/command.c"
+#include "jit-command.h"
+#include "jitd.h"
 
 #include "tap.h"
 
@@ -159,6 +160,14 @@ static const Case cases[] = {
      COMMAND_EXACT,
      "/usr/bin/id -u",
      "id -u",
+     "root",
+     0},
+    {"plugin: a user-set environment is said first",
+     {PLUGIN("/usr/bin/id"), .env_set = true},
+     {"id"},
+     COMMAND_EXACT,
+     "(ENVIRONMENT SET BY THE USER) /usr/bin/id",
+     "id",
      "root",
      0},
     {"plugin: exact, outside secure_path",
