@@ -118,9 +118,27 @@ $(BUILD)/sudo_jit.so: $(PLUGIN_OBJ) sudo_jit/sudo_jit.map
 	$(CC) $(PLUGIN_LDFLAGS) -shared -Wl,--version-script=sudo_jit/sudo_jit.map -Wl,-z,defs -Wl,-z,now \
 	    -o $@ $(PLUGIN_OBJ) $(LDLIBS_S)
 
+# Unit tests link what they test as libraries: jitd without its main(), and the front ends' code
+# without their entry points (pam_sm_*, the sudo plugin table). Nothing links libpam: a test that
+# needs PAM's functions defines fakes of them.
+$(BUILD)/libjitd.a: $(call obj,$(filter-out jitd/main.c,$(JITD_SRC)))
+	$(AR) rcs $@ $^
+$(BUILD)/libfront.a: $(call obj,$(filter-out pam_jit/pam_jit.c sudo_jit/sudo_jit.c,$(PAM_SRC) $(SUDO_SRC)))
+	$(AR) rcs $@ $^
+# A test links libjit.a and only the one of these it tests: pam_jit/context.c and lib/journal-util.c
+# each define a jit_utf8_valid, with different meanings, and the first library listed would win.
+JITD_TESTS  := $(addprefix $(BUILD)/tests/,test-command test-policy)
+FRONT_TESTS := $(addprefix $(BUILD)/tests/,test-pam-options test-pam-reason test-sudo-context)
+$(JITD_TESTS): UNIT_LIB := $(BUILD)/libjitd.a
+$(JITD_TESTS): $(BUILD)/libjitd.a
+$(FRONT_TESTS): UNIT_LIB := $(BUILD)/libfront.a
+$(FRONT_TESTS): $(BUILD)/libfront.a
+# -iquote, not -I: jitd/glob.h must not stand in for <glob.h>.
+UNIT_INC := -iquote jitd -iquote pam_jit -iquote sudo_jit
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) $(DEPFLAGS) -o $@ $< $(BUILD)/libjit.a $(LDLIBS_D)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(UNIT_INC) $(LDFLAGS) $(DEPFLAGS) -o $@ $< $(UNIT_LIB) $(BUILD)/libjit.a \
+	    $(LDLIBS_D)
 
 # Test programs that act as PAM hosts or bus clients (tests/e2e use them). Only the bus client
 # links libsystemd: the PAM hosts measure what pam_jit.so alone brings into a process.
@@ -146,12 +164,15 @@ $(BUILD)/fuzz/obj/%.o: %.c Makefile
 # A harness for code outside lib/ names it here: the config parser lives in jitd/.
 FUZZ_EXTRA_fuzz-policy := jitd/policy.c jitd/policy-error.c jitd/policy-load.c jitd/policy-keys.c jitd/glob.c
 FUZZ_EXTRA_fuzz-bus-args := jitd/bus-args.c
+FUZZ_EXTRA_fuzz-command := jitd/command.c
 $(BUILD)/fuzz/fuzz-policy: $(call fuzz_obj,$(FUZZ_EXTRA_fuzz-policy))
 $(BUILD)/fuzz/fuzz-bus-args: $(call fuzz_obj,$(FUZZ_EXTRA_fuzz-bus-args))
+$(BUILD)/fuzz/fuzz-command: $(call fuzz_obj,$(FUZZ_EXTRA_fuzz-command))
 $(BUILD)/fuzz/libjit.a: $(call fuzz_obj,$(LIB_SRC))
 	$(AR) rcs $@ $^
 # The objects are kept between builds (make would delete them as intermediate files otherwise).
-.SECONDARY: $(call fuzz_obj,$(FUZZ_SRC) $(LIB_SRC) $(FUZZ_EXTRA_fuzz-policy) $(FUZZ_EXTRA_fuzz-bus-args))
+.SECONDARY: $(call fuzz_obj,$(FUZZ_SRC) $(LIB_SRC) $(FUZZ_EXTRA_fuzz-policy) $(FUZZ_EXTRA_fuzz-bus-args) \
+                             $(FUZZ_EXTRA_fuzz-command))
 $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/%.o $(BUILD)/fuzz/libjit.a
 	clang $(FUZZ_CFLAGS) -o $@ $< $(call fuzz_obj,$(FUZZ_EXTRA_$*)) $(BUILD)/fuzz/libjit.a $(LDLIBS_D)
 

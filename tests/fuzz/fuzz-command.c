@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../jitd/command.c"
+#include "jit-command.h"
+#include "jitd.h"
+#include "util.h"
 #include "fuzz-words.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

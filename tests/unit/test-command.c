@@ -1,7 +1,12 @@
 /* Command identity (A38, A39): what jitd takes a request's command to be, for each front end, and
  * that argv[0] never decides it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "jit-command.h"
 #include "jitd.h"
+#include "util.h"
 
 #include "tap.h"
 

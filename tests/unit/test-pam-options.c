@@ -6,9 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../pam_jit/context.c"
-#include "../../pam_jit/pam-context.c"
-#include "../../pam_jit/options.c"
+#include "context.h"
+#include "duration.h"
+#include "jit-limits.h"
+#include "options.h"
+#include "pam-context.h"
+#include "util.h"
 #include "tap.h"
 
 /* Fake PAM: the items a test sets, nothing else. The module only reads them. */

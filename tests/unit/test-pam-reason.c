@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../pam_jit/context.c"
-#include "../../pam_jit/reason.c"
-#include "../../pam_jit/sigwatch.c"
+#include "context.h"
+#include "reason.h"
+#include "sigwatch.h"
+#include "util.h"
 #include "tap.h"
 
 /* The fake conversation: each question takes the next scripted answer. NULL with code 0 is what

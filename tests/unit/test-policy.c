@@ -1,15 +1,19 @@
 /* Policy: jitd.conf and drop-ins, every config error (A15), rule matching, approvers, grant clamping. */
-#include "../../jitd/glob.c"
-#include "../../jitd/policy-error.c"
-#include "../../jitd/policy-keys.c"
-#include "../../jitd/policy-load.c"
-#include "../../jitd/policy.c"
-
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
+#include "glob.h"
+#include "policy.h"
+#include "util.h"
 #include "tap.h"
 
 static char tmp_root[] = "/tmp/test-policy.XXXXXX";

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../pam_jit/context.c"
-#include "../../sudo_jit/sudo-context.c"
+#include "context.h"
+#include "jit-limits.h"
+#include "sudo-context.h"
+#include "util.h"
 #include "tap.h"
 
 #define V(...) ((char *const[]){__VA_ARGS__, NULL})
