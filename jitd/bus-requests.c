@@ -15,8 +15,13 @@ static int append_request(sd_bus_message *reply, const Request *r)
 {
         unsigned needed = r->rule ? r->rule->approvals : 1;
 
+        /* The grant an approval would open: what the requester asked for, within the rule's lengths. */
+        uint64_t dflt = r->rule ? r->rule->default_grant_usec : 0,
+                 max = r->rule ? r->rule->max_grant_usec : 0;
+
         return sd_bus_message_append(
-            reply, "a{sv}", 26, "front", "s", request_front(r), "grant_scope", "s",
+            reply, "a{sv}", 29, "requested_usec", "t", r->requested_usec, "default_grant_usec", "t", dflt,
+            "max_grant_usec", "t", max, "front", "s", request_front(r), "grant_scope", "s",
             policy_scope_to_string(request_scope(r)), "command_kind", "s",
             command_kind_to_string(r->command_kind), "runcwd", "s", r->runcwd ? r->runcwd : "", "id", "s",
             r->id, "state", "s", request_state_to_string(r->state), "user", "s", r->user, "uid", "u",

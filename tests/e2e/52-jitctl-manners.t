@@ -144,9 +144,13 @@ id=$(request alice request --for 45m --reason "see https://example.org/a/b" -- u
 run show "$id"
 like "$out" $'\n'"     rule: two"$'\n' "show: the rule"
 like "$out" $'\n'"    scope: this command only"$'\n' "show: the scope (grant_scope)"
-like "$out" $'\n'"    grant: " "show: the grant's length (asked, or where it comes from)"
+like "$out" $'\n'"    grant: 45m as asked" "show: the grant's length, as the requester asked (requested_usec)"
 like "$out" $'\n'"approvals: 0 of 2 so far"$'\n' "show: approvals so far and needed"
 like "$out" "command: uptime  \\(as typed" "show: the command and whether it is exact or as typed"
+id2=$(request alice request --reason "no length" -- whoami)
+run show "$id2"
+like "$out" $'\n'"    grant: 15m \\(the rule's DefaultGrant=\\)" "show: without --for, the rule's DefaultGrant= (default_grant_usec)"
+jit_ctl alice cancel "$id2" >/dev/null
 jit_ctl carol approve "$id" >/dev/null
 run show "$id"
 like "$out" "approvals: 1 of 2 so far" "show after one approval: 1 of 2"
