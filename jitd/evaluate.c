@@ -43,9 +43,15 @@ static void request_set_scope(Request *r, const Command *c)
         scope_hash(r->hash_service, "service", r, run_as, run_group, NULL, 0);
         /* An unparsed command gets a scope nothing else has (the hash of its raw words under another
          * label): grant_find_live() never lets it use a command grant anyway. */
-        scope_hash(r->hash_command, c->kind == COMMAND_UNPARSED ? "unparsed" : "command", r, run_as,
-                   run_group, c->words, c->n);
-        r->has_alias = c->n_alias > 0;
+        /* A command whose environment the user sets is another action than the same words without
+         * (LD_PRELOAD= runs the user's code inside it): its grants are its own, and it uses no grant
+         * of the plain command, under either name. */
+        scope_hash(r->hash_command,
+                   c->kind == COMMAND_UNPARSED ? "unparsed"
+                   : c->env_set                ? "command+env"
+                                               : "command",
+                   r, run_as, run_group, c->words, c->n);
+        r->has_alias = c->n_alias > 0 && !c->env_set;
         if (r->has_alias)
                 scope_hash(r->hash_alias, "command", r, run_as, run_group, c->alias, c->n_alias);
 }

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 jit_have_sudo_plugin || skip_all "$(jit_why_no_sudo_plugin)"
-plan 24
+plan 26
 
 NBSP=$'\u00a0'
 
@@ -93,6 +93,17 @@ like "$(show_field "$id" command)" "^\(ENVIRONMENT SET BY THE USER\) /usr/bin/up
     "and the approver is told the user set the environment"
 jit_ctl bob deny "$id" >/dev/null
 jit_bg_wait v 10
+# A grant for the plain command does not cover it with a user-set environment.
+jit_bg g1 --as alice -- sudo -n id -un
+id=$(jit_wait_request g1)
+jit_ctl bob approve "$id" >/dev/null
+jit_bg_wait g1 10
+is "$?" 0 "bob approves sudo -n id -un: a grant for /usr/bin/id -un"
+jit_bg g2 --as alice -- sudo -n LD_PRELOAD=/nonexistent/evil.so id -un
+id=$(jit_wait_request g2)
+like "$id" "^$JIT_ID_RE\$" "the same command with LD_PRELOAD= is not covered by that grant: it waits ($id)"
+jit_ctl bob deny "$id" >/dev/null
+jit_bg_wait g2 10
 jit_bg w --as alice -- sudo -n FOO=1 bash -c id
 jit_bg_wait w 10
 is "$?" 1 "a deny rule still matches a command with a user-set environment (sudo FOO=1 bash)"
