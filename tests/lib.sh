@@ -23,7 +23,7 @@
 # PAM:      jit_pam_options jit_pam_stack jit_pamtester jit_have_real_sudo jit_why_no_real_sudo
 #           jit_sanitized jit_sanitizer_libs jit_preload_prefix
 # plugin:   jit_use_sudo_plugin jit_have_sudo_plugin jit_why_no_sudo_plugin
-# journal:  jit_journal jit_journal_json jit_journal_sync
+# journal:  jit_journal jit_journal_json jit_journal_sync jit_cancel_logged
 
 # ---------------------------------------------------------------------------------------------
 # Where are we?
@@ -701,6 +701,13 @@ jit_journal_wait() {
     wait_for "$limit" _jit_journal_has "$@"
 }
 _jit_journal_has() { [[ -n $(journalctl --no-pager -q "$@" 2>/dev/null) ]]; }
+
+# jit_cancel_logged ID SIGNAL: wait (10 s) for the module's or plugin's log record that SIGNAL
+# cancelled request ID. A test that types a signal character (Ctrl-C, Ctrl-Z, Ctrl-\) checks this
+# record rather than the terminal: without NOFLSH the kernel signals the foreground group first and
+# flushes the terminal's output after (n_tty's isig), so a message the module writes in between can
+# vanish from the screen. A person sees the same race; the record is what must never be missing.
+jit_cancel_logged() { jit_journal_wait 10 --grep "request $1: .* denied: $2 while waiting \\(cancelled in jitd\\)"; }
 
 # ---------------------------------------------------------------------------------------------
 # Per-test scratch directory and clean-up.
