@@ -88,8 +88,9 @@ $(BUILD)/jitd: $(call obj,$(JITD_SRC)) $(BUILD)/libjit.a
 $(BUILD)/jitctl: $(call obj,$(CTL_SRC)) $(BUILD)/libjit.a
 	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(LDLIBS_D)
 
-# The PAM module links only what it needs from lib/ (no libsodium, no json-c).
-PAM_LIB_OBJ := $(call obj,lib/id.c lib/sanitize.c lib/duration.c)
+# The PAM module links only what it needs from lib/ (no libsodium, no json-c): lib/asv.c is the a{sv}
+# reader, on libsystemd like the rest of the client.
+PAM_LIB_OBJ := $(call obj,lib/id.c lib/sanitize.c lib/duration.c lib/asv.c)
 $(BUILD)/pam_jit.so: $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) pam_jit/pam_jit.map
 	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jit/pam_jit.map -Wl,-z,defs -Wl,-z,now \
 	    -o $@ $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) $(LDLIBS_P)
@@ -97,7 +98,7 @@ $(BUILD)/pam_jit.so: $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) pam_jit/pam_jit.map
 # The sudo approval plugin: its own glue (sudo_jit/) on the module's client code, which is shared, not
 # copied: everything in pam_jit/ but the PAM glue and PAM gathering. libsystemd only.
 PLUGIN_SRC := $(SUDO_SRC) $(filter-out pam_jit/pam_jit.c pam_jit/pam-context.c,$(PAM_SRC)) \
-              lib/id.c lib/sanitize.c lib/duration.c lib/sudo-argv.c
+              lib/id.c lib/sanitize.c lib/duration.c lib/sudo-argv.c lib/asv.c
 # setuid sudo cannot load a sanitizer-instrumented .so (the runtime would have to be loaded first, and
 # sudo ignores LD_PRELOAD), so a sanitizer build compiles the plugin alone without -fsanitize, from its
 # own objects (obj-plain): the end-to-end tests then drive the real sudo with the plugin in both builds,
@@ -141,8 +142,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a Makefile
 	    $(LDLIBS_D)
 
 # Test programs that act as PAM hosts or bus clients (tests/e2e use them). Only the bus client
-# links libsystemd: the PAM hosts measure what pam_jit.so alone brings into a process.
-$(BUILD)/helpers/bus-client: HELPER_LIBS := $(LDLIBS_S)
+# links libsystemd (and the a{sv} reader): the PAM hosts measure what pam_jit.so alone brings into a
+# process.
+$(BUILD)/helpers/bus-client: HELPER_LIBS := $(call obj,lib/asv.c) $(LDLIBS_S)
+$(BUILD)/helpers/bus-client: $(call obj,lib/asv.c)
 $(BUILD)/helpers/%: tests/helpers/%.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) $(DEPFLAGS) -Wno-missing-prototypes -o $@ $< -lpam $(HELPER_LIBS)

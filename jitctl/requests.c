@@ -12,6 +12,7 @@
 #include "jit-command.h"
 #include "jit-limits.h"
 #include "jitctl.h"
+#include "replies.h"
 #include "request-view.h"
 #include "sanitize.h"
 #include "util.h"
@@ -56,62 +57,6 @@ static int call(Ctl *ctl, const char *method, sd_bus_message **ret_reply, sd_bus
         return sd_bus_call(bus, m, CALL_TIMEOUT_USEC, error, ret_reply);
 }
 
-/* Turn one a{sv} request record into a JSON object; strings are sanitised on the way. */
-static int read_request(sd_bus_message *m, json_object **ret)
-{
-        _cleanup_(json_putp) json_object *o = json_object_new_object();
-        const char *key, *contents;
-        int k;
-
-        if (!o)
-                return -ENOMEM;
-        k = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (k <= 0)
-                return k;
-        while ((k = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                json_object *v = NULL;
-                char type;
-
-                k = sd_bus_message_read_basic(m, 's', &key);
-                if (k < 0)
-                        return k;
-                k = sd_bus_message_peek_type(m, &type, &contents);
-                if (k < 0)
-                        return k;
-                if (streq(contents, "s")) {
-                        const char *s;
-                        k = sd_bus_message_read(m, "v", "s", &s);
-                        _cleanup_free_ char *safe =
-                            k >= 0 ? jit_sanitize_terminal(s, strlen(s), JIT_MAX_COMMAND) : NULL;
-                        if (safe)
-                                v = json_object_new_string(safe);
-                } else if (streq(contents, "u")) {
-                        uint32_t u;
-                        k = sd_bus_message_read(m, "v", "u", &u);
-                        v = json_object_new_int64(u);
-                } else if (streq(contents, "t")) {
-                        uint64_t t;
-                        k = sd_bus_message_read(m, "v", "t", &t);
-                        v = json_object_new_int64(t > INT64_MAX ? INT64_MAX : (int64_t)t);
-                } else
-                        k = sd_bus_message_skip(m, "v");
-                if (k < 0)
-                        return k;
-                if (v)
-                        json_object_object_add(o, key, v);
-                k = sd_bus_message_exit_container(m);
-                if (k < 0)
-                        return k;
-        }
-        if (k < 0)
-                return k;
-        k = sd_bus_message_exit_container(m);
-        if (k < 0)
-                return k;
-        *ret = TAKE_PTR(o);
-        return 1;
-}
-
 /* Add a string or a time to a JSON object; -ENOMEM when memory ran out. */
 static int json_add_string(json_object *o, const char *key, const char *value)
 {
@@ -153,32 +98,22 @@ static int list_page(Ctl *ctl, bool all, const char *after, json_object *list, c
                      sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *key, *next = "";
+        const char *next = "";
         json_object *o;
-        int truncated = 0, k;
+        bool truncated = false;
+        int k;
 
         k = call(ctl, "ListRequests", &reply, error, "a{sv}", 2, "state", "s", all ? "all" : "pending",
                  "after", "s", after);
         if (k < 0)
                 return k;
         k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
-        while (k >= 0 && (k = read_request(reply, &o)) > 0)
+        while (k >= 0 && (k = reply_read_object(reply, REPLY_REQUEST, &o, error)) > 0)
                 json_object_array_add(list, o);
         if (k >= 0)
                 k = sd_bus_message_exit_container(reply);
         if (k >= 0)
-                k = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (k >= 0 && (k = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                k = sd_bus_message_read_basic(reply, 's', &key);
-                if (k >= 0 && streq(key, "truncated"))
-                        k = sd_bus_message_read(reply, "v", "b", &truncated);
-                else if (k >= 0 && streq(key, "next"))
-                        k = sd_bus_message_read(reply, "v", "s", &next);
-                else if (k >= 0)
-                        k = sd_bus_message_skip(reply, "v");
-                if (k >= 0)
-                        k = sd_bus_message_exit_container(reply);
-        }
+                k = reply_read_page(reply, &truncated, &next, error);
         if (k < 0)
                 return k;
         /* A page that says there is more but names no place to go on from would loop forever. */
@@ -220,7 +155,7 @@ static int get_request(Ctl *ctl, const char *id, json_object **ret, sd_bus_error
 
         k = call(ctl, "GetRequest", &reply, error, "s", id);
         if (k >= 0)
-                k = read_request(reply, ret);
+                k = reply_read_object(reply, REPLY_REQUEST, ret, error);
         return k < 0 ? k : k == 0 ? -EBADMSG : 1;
 }
 
@@ -322,7 +257,7 @@ int verb_grants(Ctl *ctl, const VerbArgs *a)
         k = call(ctl, "ListGrants", &reply, &error, "");
         if (k >= 0)
                 k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
-        while (k >= 0 && (k = read_request(reply, &o)) > 0)
+        while (k >= 0 && (k = reply_read_object(reply, REPLY_GRANT, &o, &error)) > 0)
                 json_object_array_add(list, o);
         if (k < 0)
                 return refused(ctl, "grants", NULL, &error, k);
@@ -454,7 +389,7 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 _cleanup_(json_putp) json_object *o = NULL;
                 k = sd_bus_message_read(m, "s", &id);
                 if (k >= 0)
-                        k = read_request(m, &o);
+                        k = reply_read_object(m, REPLY_CREATED, &o, NULL);
                 if (k <= 0 || !jit_id_valid(id))
                         return 0;
                 if (ctl->json) {

@@ -1,4 +1,5 @@
-/* Readers of the a{sv} arguments jitd's methods take: one table reader, no state, no logging. */
+/* jitd's tables for the a{sv} arguments its methods take, read by lib/asv.c's one reader. Every
+ * table refuses unknown keys (lib/asv.h says why). No state, no logging. */
 #pragma once
 
 #include <stdbool.h>
@@ -6,36 +7,7 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
-/* A value type an a{sv} key may carry. */
-typedef enum BusArgType {
-        BUS_ARG_STRING, /* s -> const char * (points into the message) */
-        BUS_ARG_UINT32, /* u -> uint32_t */
-        BUS_ARG_UINT64, /* t -> uint64_t */
-        BUS_ARG_BOOL,   /* b -> int */
-        BUS_ARG_STRV,   /* as -> Argv (copied, at most JIT_MAX_ARGV_READ bytes) */
-} BusArgType;
-
-typedef struct BusArgField {
-        const char *key;
-        BusArgType type;
-        size_t offset; /* where the value goes in the caller's struct */
-} BusArgField;
-
-typedef struct Argv {
-        char *buf;    /* the words, each with its NUL */
-        char **words; /* pointers into buf, NULL-terminated */
-        size_t n;
-} Argv;
-
-void argv_done(Argv *a);
-
-/* Read an a{sv} whose keys are all in the table, each at most once, each with its own type.
- * *ret_seen gets bit i set for table entry i that was present (tables hold at most 64 entries).
- * Returns 0, or a negative errno with error set to InvalidArgument naming what was wrong (only
- * known key names are ever echoed), or -ENOMEM. A BUS_ARG_STRV value owned by out must be freed by
- * the caller with argv_done() whatever the result. */
-int bus_read_table(sd_bus_message *m, const BusArgField *fields, size_t n_fields, void *out,
-                   uint64_t *ret_seen, sd_bus_error *error);
+#include "asv.h"
 
 /* CreateRequest's context and RequestAccess's options. Strings point into the message. */
 typedef struct CreateArgs {

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <systemd/sd-bus.h>
 
+#include "asv.h"
 #include "client-internal.h"
 #include "client.h"
 #include "duration.h"
@@ -14,20 +15,20 @@
 #include "jit-bus.h"
 #include "util.h"
 
+/* What GetRequest's answer says about the request; the strings point into the reply, which the
+ * struct holds. */
 typedef struct RequestInfo {
-        char *id;
-        char *state;
-        char *by;
-        char *comment;
+        sd_bus_message *reply;
+        const char *id;
+        const char *state;
+        const char *by;
+        const char *comment;
         uint64_t until_usec;
 } RequestInfo;
 
 static void request_info_done(RequestInfo *i)
 {
-        free(i->id);
-        free(i->state);
-        free(i->by);
-        free(i->comment);
+        sd_bus_message_unref(i->reply);
         *i = (RequestInfo){0};
 }
 
@@ -243,46 +244,24 @@ static int client_ask_reason(Client *cl, const SigWatch *sw, bool required, JitO
         return 0;
 }
 
-static int read_request_info(sd_bus_message *m, RequestInfo *ret)
+/* The keys of GetRequest's answer the module uses. A newer jitd may send more: they are skipped
+ * (lib/asv.h); id and state must come. */
+static int read_request_info(sd_bus_message *m, RequestInfo *ret, sd_bus_error *e)
 {
+        static const AsvField fields[] = {
+            {"id", ASV_STRING, offsetof(RequestInfo, id)},
+            {"state", ASV_STRING, offsetof(RequestInfo, state)},
+            {"by", ASV_STRING, offsetof(RequestInfo, by)},
+            {"comment", ASV_STRING, offsetof(RequestInfo, comment)},
+            {"until_usec", ASV_UINT64, offsetof(RequestInfo, until_usec)},
+        };
+        static const AsvTable table = ASV_TABLE(fields, ASV_SKIP_UNKNOWN);
         int r;
 
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, *value;
-                char **target = NULL;
-
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                if (streq(key, "id"))
-                        target = &ret->id;
-                else if (streq(key, "state"))
-                        target = &ret->state;
-                else if (streq(key, "by"))
-                        target = &ret->by;
-                else if (streq(key, "comment"))
-                        target = &ret->comment;
-
-                if (target) {
-                        r = sd_bus_message_read(m, "v", "s", &value);
-                        if (r >= 0)
-                                r = strdup_to(target, value);
-                } else if (streq(key, "until_usec"))
-                        r = sd_bus_message_read(m, "v", "t", &ret->until_usec);
-                else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        r = asv_read(m, &table, ret, NULL, e);
+        if (r == 0)
+                return -EBADMSG;
+        return r < 0 ? r : 0;
 }
 
 /* GetRequest(id) from the jitd that owns the request. */
@@ -310,9 +289,13 @@ static int client_get_request(Client *cl, uint64_t timeout, RequestInfo *ret)
         sender = sd_bus_message_get_sender(reply);
         if (!sender || !streq(sender, cl->owner))
                 return -ESRCH;
-        r = read_request_info(reply, ret);
-        if (r < 0)
+        ret->reply = sd_bus_message_ref(reply);
+        r = read_request_info(reply, ret, &e);
+        if (r < 0) {
+                client_debug(cl, "GetRequest %s: malformed answer: %s", cl->id,
+                             e.message ? e.message : strerror(-r));
                 return r;
+        }
         if (!ret->id || !streq(ret->id, cl->id) || !ret->state)
                 return -EBADMSG;
         return 0;

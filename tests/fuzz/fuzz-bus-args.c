@@ -1,10 +1,13 @@
-/* libFuzzer harness for jitd's a{sv} argument readers (jitd/bus-args.c; ATTACKS.md A10, A11).
+/* libFuzzer harness for the a{sv} reader (lib/asv.c) and jitd's tables for it (jitd/bus-args.c;
+ * ATTACKS.md A10, A11).
  *
  * sd-bus has no public way to parse a marshalled message without a connection, so the harness
  * builds one: the input is a small program that appends keys and typed values to an a{sv} (known
  * keys, raw keys, the right and the wrong types, nested variants and dictionaries, long argv),
  * the message is sealed as a received one would be, and the reader chosen by the first byte reads
- * it: CreateRequest's context, RequestAccess's or Approve's options, or the ListRequests filter. */
+ * it: CreateRequest's context, RequestAccess's or Approve's options, the ListRequests filter (all
+ * refusing unknown keys), or a table of every type that skips unknown keys, as the clients read
+ * jitd's replies. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,9 +48,10 @@ static void take_string(Input *in, char *buf, size_t size)
 }
 
 static const char *const keys[] = {
-    "user",         "ruid",     "service", "tty",     "rhost",      "ruser",       "cwd",     "argv",
-    "reason",       "front",    "exe",     "command", "runas_user", "runas_group", "runcwd",  "sudoedit",
-    "timeout_usec", "duration", "comment", "state",   "limit",      "after",       "unknown",
+    "user",   "ruid",     "service",      "tty",      "rhost",   "ruser",      "cwd",
+    "argv",   "reason",   "front",        "exe",      "command", "runas_user", "runas_group",
+    "runcwd", "sudoedit", "timeout_usec", "duration", "comment", "state",      "limit",
+    "after",  "unknown",  "id",           "by",       "next",    "truncated",
 };
 
 static int append_string(sd_bus_message *m, Input *in)
@@ -173,7 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         Input in = {data, size};
         sd_bus_message *m = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
-        uint8_t reader = take(&in) % 4;
+        uint8_t reader = take(&in) % 5;
 
         /* A bus on one end of a socket pair: enough for sd-bus to make messages; nothing is sent. */
         if (!bus) {
@@ -205,9 +209,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         (void)bus_read_approve_options(m, &a, &error);
                 break;
         }
-        default: {
+        case 3: {
                 ListFilter f = {.state = "pending", .limit = 100, .after = ""};
                 (void)bus_read_list_filter(m, &f, &error);
+                break;
+        }
+        default: {
+                typedef struct Reply {
+                        const char *id, *by;
+                        uint32_t uses;
+                        uint64_t until_usec;
+                        int truncated;
+                        Argv argv;
+                } Reply;
+                static const AsvField fields[] = {
+                    {"id", ASV_STRING, offsetof(Reply, id)},
+                    {"by", ASV_STRING, offsetof(Reply, by)},
+                    {"limit", ASV_UINT32, offsetof(Reply, uses)},
+                    {"duration", ASV_UINT64, offsetof(Reply, until_usec)},
+                    {"truncated", ASV_BOOL, offsetof(Reply, truncated)},
+                    {"argv", ASV_STRV, offsetof(Reply, argv)},
+                };
+                static const AsvTable table = ASV_TABLE(fields, ASV_SKIP_UNKNOWN);
+                Reply r = {};
+                (void)asv_read(m, &table, &r, NULL, &error);
+                argv_done(&r.argv);
                 break;
         }
         }

@@ -18,12 +18,15 @@
  * Exit status 0 when it ran, 1 on a setup error, 2 on bad usage. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "asv.h"
 
 #define NAME "org.pamjit.jit1"
 #define PATH "/org/pamjit/jit1"
@@ -233,6 +236,18 @@ static int approve_burst(const char *id, unsigned count, unsigned max_delay)
         return 0;
 }
 
+/* ListRequests' second value, read with the reader jitctl uses. */
+typedef struct Page {
+        int truncated;
+        const char *next;
+} Page;
+
+static const AsvField page_fields[] = {
+    {"truncated", ASV_BOOL, offsetof(Page, truncated)},
+    {"next", ASV_STRING, offsetof(Page, next)},
+};
+static const AsvTable page_table = ASV_TABLE(page_fields, ASV_SKIP_UNKNOWN);
+
 static int list_pages(sd_bus *bus)
 {
         char *after = strdup("");
@@ -242,8 +257,7 @@ static int list_pages(sd_bus *bus)
         while (after) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 sd_bus_message *reply = NULL;
-                const char *key, *next = "";
-                int truncated = 0;
+                Page page = {.next = ""};
 
                 k = sd_bus_call_method(bus, NAME, PATH, IFACE, "ListRequests", &error, &reply, "a{sv}", 2,
                                        "state", "s", "all", "after", "s", after);
@@ -258,21 +272,12 @@ static int list_pages(sd_bus *bus)
                 if (k >= 0)
                         k = sd_bus_message_exit_container(reply);
                 if (k >= 0)
-                        k = sd_bus_message_enter_container(reply, 'a', "{sv}");
-                while (k >= 0 && (k = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                        k = sd_bus_message_read(reply, "s", &key);
-                        if (k >= 0 && strcmp(key, "truncated") == 0)
-                                k = sd_bus_message_read(reply, "v", "b", &truncated);
-                        else if (k >= 0 && strcmp(key, "next") == 0)
-                                k = sd_bus_message_read(reply, "v", "s", &next);
-                        else if (k >= 0)
-                                k = sd_bus_message_skip(reply, "v");
-                        if (k >= 0)
-                                k = sd_bus_message_exit_container(reply);
-                }
+                        k = asv_read(reply, &page_table, &page, NULL, NULL);
+                if (k == 0)
+                        k = -EBADMSG;
                 pages++;
                 free(after);
-                after = k >= 0 && truncated ? strdup(next) : NULL;
+                after = k >= 0 && page.truncated ? strdup(page.next) : NULL;
                 sd_bus_message_unref(reply);
                 if (k < 0)
                         break;
