@@ -203,7 +203,8 @@ int record_send_after_commit(Context *ctx, sd_bus_message *call, sd_bus_message 
 int record_commit(Context *ctx); /* the group commit; normally run by the event loop */
 void record_flush_all(Context *ctx);
 
-/* mirror.c: entries for journald, sent on a socket that never blocks, queued within bounds. */
+/* The journald mirror. mirror-entry.c: what a record's entry says (mirror_entry_new*, _free).
+ * mirror.c: entries sent on a socket that never blocks, queued within bounds (the rest). */
 #define MIRROR_JOURNALD_SOCKET "/run/systemd/journal/socket"
 typedef struct MirrorEntry MirrorEntry;
 typedef struct Mirror Mirror;

@@ -1,4 +1,5 @@
-/* The journald mirror: one structured entry per record, so admins can use journalctl.
+/* The journald mirror: each record's entry (mirror-entry.c) sent to journald, so admins can use
+ * journalctl, without ever waiting for journald.
  *
  * journald is a neighbour jitd must not wait for (A37): stopped (SIGSTOP), killed, restarting or
  * slow, it must never delay or change a decision. So entries go out on a non-blocking datagram
@@ -7,33 +8,21 @@
  * waits in a bounded queue; what does not fit is dropped and counted, and the record layer writes
  * one mirror-gap record naming the dropped range once journald takes entries again. The signed
  * journal itself always has every record. */
-#include <assert.h>
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include <systemd/sd-event.h>
 
 #include "duration.h"
-#include "jit-record.h"
-#include "jit-command.h"
 #include "jitd.h"
-#include "journal-record.h"
-#include "sanitize.h"
+#include "mirror-entry.h"
 #include "util.h"
 
-#define MIRROR_MAX_FIELDS 34
-/* One entry is one datagram: well under the socket's send buffer even at its default size, so a
- * send never fails for size alone. Fields past this are cut, and the entry says so. */
-#define MIRROR_MAX_DATAGRAM (64U * 1024)
-#define MIRROR_TRUNCATED_FIELD "JIT_MIRROR_TRUNCATED=1\n"
 /* Bytes the queue may hold whatever MirrorQueue= says (entries are at most MIRROR_MAX_DATAGRAM). */
 #define MIRROR_MAX_QUEUE_BYTES (8U * 1024 * 1024)
 /* Asked for, not required: more room in the kernel for a burst while journald is busy. */
@@ -44,16 +33,6 @@
 /* While entries wait on a connected socket, the kernel wakes jitd when journald's queue has room
  * (EPOLLOUT); this timer is the fallback for what poll does not report (ENOBUFS). */
 #define MIRROR_RETRY_USEC (250 * USEC_PER_MSEC)
-
-struct MirrorEntry {
-        struct MirrorEntry *next;
-        bool has_seq;
-        uint64_t seq;
-        size_t n;
-        char *fields[MIRROR_MAX_FIELDS];
-        char *datagram; /* the native-protocol form, built once the entry is complete */
-        size_t len;
-};
 
 struct Mirror {
         char *socket_path;
@@ -70,311 +49,6 @@ struct Mirror {
         MirrorGap reporting;  /* taken for a mirror-gap record not yet committed */
         bool sent_since_drop; /* journald took an entry after the last drop */
 };
-
-static const struct {
-        const char *message_id;
-        int priority;
-} record_info[_RECORD_TYPE_MAX] = {
-    [RECORD_REQUEST] = {JIT_MESSAGE_REQUEST, LOG_NOTICE},
-    [RECORD_APPROVE] = {JIT_MESSAGE_APPROVE, LOG_INFO},
-    [RECORD_DENY] = {JIT_MESSAGE_DENY, LOG_WARNING},
-    [RECORD_EXPIRE] = {JIT_MESSAGE_EXPIRE, LOG_NOTICE},
-    [RECORD_CANCEL] = {JIT_MESSAGE_CANCEL, LOG_NOTICE},
-    [RECORD_GRANT_USE] = {JIT_MESSAGE_GRANT_USE, LOG_INFO},
-    [RECORD_REVOKE] = {JIT_MESSAGE_REVOKE, LOG_NOTICE},
-    [RECORD_KEY] = {JIT_MESSAGE_KEY, LOG_INFO},
-    [RECORD_START] = {JIT_MESSAGE_START, LOG_INFO},
-    [RECORD_STOP] = {JIT_MESSAGE_STOP, LOG_INFO},
-    [RECORD_REPAIR] = {JIT_MESSAGE_REPAIR, LOG_CRIT},
-    [RECORD_CHECKPOINT] = {JIT_MESSAGE_CHECKPOINT, LOG_DEBUG},
-    [RECORD_MIRROR_GAP] = {JIT_MESSAGE_MIRROR_GAP, LOG_WARNING},
-};
-
-/* Add KEY=value, bounded (A37). Values were sanitised when they arrived (their backslashes
- * doubled); this pass escapes anything unsafe that is left without doubling those again, so journald
- * shows what jitctl shows. */
-static int entry_add(MirrorEntry *e, const char *key, const char *value)
-{
-        _cleanup_free_ char *v = NULL;
-
-        if (!value || !*value)
-                return 0;
-        if (e->n >= MIRROR_MAX_FIELDS)
-                return -E2BIG;
-        v = jit_sanitize_terminal(value, strlen(value), JIT_MAX_COMMAND);
-        if (!v || asprintf(&e->fields[e->n], "%s=%s", key, v) < 0)
-                return -ENOMEM;
-        e->n++;
-        return 0;
-}
-
-/* For text jitd made itself (checkpoint notes, keys): kept byte for byte so it can be checked. */
-static int entry_add_raw(MirrorEntry *e, const char *key, const char *value)
-{
-        if (e->n >= MIRROR_MAX_FIELDS)
-                return -E2BIG;
-        if (asprintf(&e->fields[e->n], "%s=%s", key, value) < 0)
-                return -ENOMEM;
-        e->n++;
-        return 0;
-}
-
-static int entry_addf(MirrorEntry *e, const char *key, const char *fmt, ...)
-{
-        _cleanup_free_ char *v = NULL;
-        va_list ap;
-        int k;
-
-        va_start(ap, fmt);
-        k = vasprintf(&v, fmt, ap);
-        va_end(ap);
-        if (k < 0)
-                return -ENOMEM;
-        return entry_add(e, key, v);
-}
-
-static int entry_message(MirrorEntry *e, RecordType type, const Request *r)
-{
-        char until[64];
-
-        switch (type) {
-        case RECORD_REQUEST:
-                return entry_addf(e, "MESSAGE", "request %s: %s wants %s: %s (%s)", r->id, r->user,
-                                  r->service, request_command_shown(r),
-                                  command_kind_to_string(r->command_kind));
-        case RECORD_APPROVE:
-                if (r->state == REQUEST_PENDING)
-                        return entry_addf(e, "MESSAGE", "request %s: approval %zu of %u recorded", r->id,
-                                          r->n_approvals, r->rule ? r->rule->approvals : 1);
-                if (r->break_glass)
-                        return entry_addf(e, "MESSAGE", "BREAK-GLASS: %s approved their own request %s: %s",
-                                          r->user, r->id, r->comment);
-                return entry_addf(
-                    e, "MESSAGE", "request %s approved by %s until %s%s", r->id, r->by,
-                    r->until_usec ? jit_format_time(r->until_usec, until, sizeof(until)) : "now",
-                    request_scope(r) == POLICY_SCOPE_SERVICE ? "; the grant covers " JIT_COMMAND_ANY_SHOWN
-                                                             : "");
-        case RECORD_DENY:
-                return entry_addf(e, "MESSAGE", "request %s denied by %s%s%s", r->id, r->by,
-                                  *r->comment ? ": " : "", r->comment);
-        case RECORD_EXPIRE:
-                return entry_addf(e, "MESSAGE", "request %s expired", r->id);
-        case RECORD_GRANT_USE:
-                return entry_addf(e, "MESSAGE", "request %s: %s used grant %s for %s: %s (%s)", r->id,
-                                  r->user, r->grant_id, r->service, request_command_shown(r),
-                                  command_kind_to_string(r->command_kind));
-        case RECORD_REVOKE:
-                return entry_addf(e, "MESSAGE", "grant %s revoked by %s%s%s", r->id, r->by,
-                                  *r->comment ? ": " : "", r->comment);
-        case RECORD_CANCEL:
-                return entry_addf(e, "MESSAGE", "request %s cancelled by %s%s%s", r->id, r->by,
-                                  *r->comment ? ": " : "", r->comment);
-        default:
-                return entry_addf(e, "MESSAGE", "%s %s", journal_record_type_to_string(type),
-                                  r ? r->id : "");
-        }
-}
-
-MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char *value)
-{
-        MirrorEntry *e = calloc(1, sizeof(*e));
-        int k = 0;
-
-        if (!e)
-                return NULL;
-        k |= entry_addf(e, "MESSAGE", "%s", journal_record_type_to_string(type));
-        k |= entry_add(e, "MESSAGE_ID", record_info[type].message_id);
-        k |= entry_addf(e, "PRIORITY", "%d", record_info[type].priority);
-        /* Checkpoints come every few seconds: under an identifier of their own, `journalctl -t jitd`
-         * reads as the list of decisions (jitctl verify --journald reads both). */
-        k |= entry_add(e, "SYSLOG_IDENTIFIER", type == RECORD_CHECKPOINT ? "jitd-checkpoint" : "jitd");
-        k |= entry_add(e, "JIT_RECORD", journal_record_type_to_string(type));
-        k |= entry_add_raw(e, key, value);
-        if (k != 0) {
-                mirror_entry_free(e);
-                return NULL;
-        }
-        return e;
-}
-
-MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, const uint8_t leaf_hash[32])
-{
-        char hex[65];
-
-        MirrorEntry *e;
-        int k = 0;
-
-        assert((size_t)type < _RECORD_TYPE_MAX);
-        e = calloc(1, sizeof(*e));
-        if (!e)
-                return NULL;
-        e->has_seq = true;
-        e->seq = seq;
-
-        k |= entry_message(e, type, r);
-        k |= entry_add(e, "MESSAGE_ID", record_info[type].message_id);
-        /* Break-glass is announced loudly: alert priority, above every other record. */
-        k |= entry_addf(e, "PRIORITY", "%d", r && r->break_glass ? LOG_ALERT : record_info[type].priority);
-        k |= entry_add(e, "SYSLOG_IDENTIFIER", "jitd");
-        k |= entry_add(e, "JIT_RECORD", journal_record_type_to_string(type));
-        k |= entry_addf(e, "JIT_SEQ", "%llu", (unsigned long long)seq);
-        for (size_t i = 0; i < 32; i++)
-                snprintf(hex + 2 * i, 3, "%02x", leaf_hash[i]);
-        k |= entry_add(e, "JIT_LEAF_HASH", hex);
-        if (r) {
-                k |= entry_add(e, "JIT_REQUEST_ID", r->id);
-                k |= entry_add(e, "JIT_STATE", request_state_to_string(r->state));
-                k |= entry_add(e, "JIT_USER", r->user);
-                k |= entry_addf(e, "JIT_UID", "%u", (unsigned)r->uid);
-                k |= entry_add(e, "JIT_TARGET_USER", r->target);
-                k |= entry_add(e, "JIT_SERVICE", r->service);
-                k |= entry_add(e, "JIT_COMMAND", request_command_shown(r));
-                k |= entry_add(e, "JIT_COMMAND_KIND", command_kind_to_string(r->command_kind));
-                k |= entry_add(e, "JIT_COMMAND_EXACT", r->command_kind == COMMAND_EXACT ? "1" : "0");
-                k |= entry_add(e, "JIT_FRONT", request_front(r));
-                k |= entry_add(e, "JIT_CWD", r->cwd);
-                k |= entry_add(e, "JIT_RUNCWD", r->runcwd);
-                k |= entry_add(e, "JIT_TTY", r->tty);
-                k |= entry_add(e, "JIT_RHOST", r->rhost);
-                k |= entry_add(e, "JIT_REASON", r->reason);
-                /* For one of N approvals, the approver so far; for a decision, who decided. */
-                k |= entry_add(e, "JIT_APPROVER",
-                               type == RECORD_APPROVE || type == RECORD_DENY ? r->by : NULL);
-                k |= entry_add(e, "JIT_DECIDED_BY", r->by);
-                k |= entry_add(e, "JIT_COMMENT", r->comment);
-                k |= entry_add(e, "JIT_GRANT_ID", r->grant_id);
-                k |= entry_add(e, "JIT_RULE", r->rule ? r->rule->name : NULL);
-                if (r->until_usec)
-                        k |= entry_addf(e, "JIT_UNTIL_USEC", "%llu", (unsigned long long)r->until_usec);
-        }
-        if (k != 0) {
-                mirror_entry_free(e);
-                return NULL;
-        }
-        return e;
-}
-
-MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, uint64_t seq, const uint8_t leaf_hash[32])
-{
-        MirrorEntry *e = mirror_entry_new(RECORD_MIRROR_GAP, NULL, seq, leaf_hash);
-        int k = 0;
-
-        if (!e)
-                return NULL;
-        /* Replace the generic message with one that says what happened and what it means. */
-        free(e->fields[0]);
-        e->fields[0] = NULL;
-        if (gap->have_seq)
-                k = asprintf(&e->fields[0],
-                             "MESSAGE=journald missed %llu jitd entries (records %llu..%llu); the signed "
-                             "journal has every record",
-                             (unsigned long long)gap->dropped, (unsigned long long)gap->first_seq,
-                             (unsigned long long)gap->last_seq);
-        else
-                k = asprintf(&e->fields[0],
-                             "MESSAGE=journald missed %llu jitd entries (checkpoints only); the signed "
-                             "journal has every record",
-                             (unsigned long long)gap->dropped);
-        if (k < 0) {
-                e->fields[0] = NULL;
-                mirror_entry_free(e);
-                return NULL;
-        }
-        k = entry_addf(e, "JIT_MIRROR_DROPPED", "%llu", (unsigned long long)gap->dropped);
-        if (gap->have_seq) {
-                k |= entry_addf(e, "JIT_MIRROR_FIRST_SEQ", "%llu", (unsigned long long)gap->first_seq);
-                k |= entry_addf(e, "JIT_MIRROR_LAST_SEQ", "%llu", (unsigned long long)gap->last_seq);
-        }
-        if (k != 0) {
-                mirror_entry_free(e);
-                return NULL;
-        }
-        return e;
-}
-
-void mirror_entry_free(MirrorEntry *e)
-{
-        if (!e)
-                return;
-        for (size_t i = 0; i < e->n; i++)
-                free(e->fields[i]);
-        free(e->datagram);
-        free(e);
-}
-
-/* ---- the native protocol ---- */
-
-static void put(char *buf, size_t *o, const void *p, size_t n)
-{
-        memcpy(buf + *o, p, n);
-        *o += n;
-}
-
-/* A value's length, cut to fit room without splitting a UTF-8 sequence. */
-static size_t cut_utf8(const char *v, size_t len, size_t room)
-{
-        if (len <= room)
-                return len;
-        while (room > 0 && ((unsigned char)v[room] & 0xC0) == 0x80)
-                room--;
-        return room;
-}
-
-/* KEY=value\n, or KEY\n<64-bit LE length><value>\n for a value holding a newline (a checkpoint
- * note). Fields come in order of importance (MESSAGE_ID, JIT_RECORD, JIT_SEQ and JIT_LEAF_HASH
- * first), so when the entry would outgrow one datagram the later, free-text fields are cut and
- * JIT_MIRROR_TRUNCATED=1 says so. */
-static int entry_serialize(MirrorEntry *e)
-{
-        const size_t reserve = sizeof(MIRROR_TRUNCATED_FIELD) - 1;
-        size_t o = 0;
-        bool truncated = false;
-        char *buf;
-
-        assert(!e->datagram);
-        buf = malloc(MIRROR_MAX_DATAGRAM);
-        if (!buf)
-                return -ENOMEM;
-        for (size_t i = 0; i < e->n; i++) {
-                const char *f = e->fields[i], *eq = strchr(f, '=');
-                size_t klen, vlen, room, overhead;
-                bool binary;
-
-                assert(eq);
-                klen = (size_t)(eq - f);
-                vlen = strlen(eq + 1);
-                binary = memchr(eq + 1, '\n', vlen) != NULL;
-                overhead = klen + 2 + (binary ? 8 : 0);
-                room = MIRROR_MAX_DATAGRAM - reserve - o;
-                if (overhead >= room) {
-                        truncated = true;
-                        continue;
-                }
-                if (vlen > room - overhead) {
-                        vlen = cut_utf8(eq + 1, vlen, room - overhead);
-                        truncated = true;
-                }
-                put(buf, &o, f, klen);
-                if (binary) {
-                        uint8_t le[8];
-                        for (size_t b = 0; b < 8; b++)
-                                le[b] = (uint8_t)((uint64_t)vlen >> (8 * b));
-                        put(buf, &o, "\n", 1);
-                        put(buf, &o, le, 8);
-                } else
-                        put(buf, &o, "=", 1);
-                put(buf, &o, eq + 1, vlen);
-                put(buf, &o, "\n", 1);
-        }
-        if (truncated)
-                put(buf, &o, MIRROR_TRUNCATED_FIELD, reserve);
-        e->datagram = buf;
-        e->len = o;
-        for (size_t i = 0; i < e->n; i++)
-                free(e->fields[i]);
-        e->n = 0;
-        return 0;
-}
 
 /* ---- the socket ---- */
 
@@ -598,7 +272,7 @@ void mirror_push(Mirror *m, MirrorEntry *e, size_t max_queued)
 
         if (!e)
                 return;
-        if (entry_serialize(e) < 0) {
+        if (mirror_entry_serialize(e) < 0) {
                 drop(m, e);
                 return;
         }
@@ -683,7 +357,7 @@ void mirror_entry_send(MirrorEntry *e)
 {
         Mirror m = {.fd = -1, .socket_path = (char *)MIRROR_JOURNALD_SOCKET};
 
-        if (!e || (!e->datagram && entry_serialize(e) < 0))
+        if (!e || (!e->datagram && mirror_entry_serialize(e) < 0))
                 return;
         (void)send_datagram(&m, e);
         mirror_disconnect(&m);
