@@ -141,11 +141,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a Makefile
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(UNIT_INC) $(LDFLAGS) $(DEPFLAGS) -o $@ $< $(UNIT_LIB) $(BUILD)/libjit.a \
 	    $(LDLIBS_D)
 
-# Test programs that act as PAM hosts or bus clients (tests/e2e use them). Only the bus client
-# links libsystemd (and the a{sv} reader): the PAM hosts measure what pam_jit.so alone brings into a
-# process.
+# Test programs that act as PAM hosts or bus clients (tests/e2e use them). Only the bus client (with
+# the a{sv} reader) and answer-jitd link libsystemd: the PAM hosts measure what pam_jit.so alone
+# brings into a process.
 $(BUILD)/helpers/bus-client: HELPER_LIBS := $(call obj,lib/asv.c) $(LDLIBS_S)
 $(BUILD)/helpers/bus-client: $(call obj,lib/asv.c)
+$(BUILD)/helpers/answer-jitd: HELPER_LIBS := $(LDLIBS_S)
 $(BUILD)/helpers/%: tests/helpers/%.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) $(DEPFLAGS) -Wno-missing-prototypes -o $@ $< -lpam $(HELPER_LIBS)
