@@ -56,14 +56,15 @@ static int method_get(sd_bus_message *m, void *userdata, sd_bus_error *error)
         if (k >= 0)
                 k = sd_bus_message_open_container(reply, 'a', "{sv}");
         if (k >= 0)
-                k = sd_bus_message_append(reply, "{sv}{sv}{sv}", "id", "s", ID, "by", "s", "mallory", "until_usec",
-                                          "t", until);
+                k = sd_bus_message_append(reply, "{sv}{sv}{sv}", "id", "s", ID, "by", "s", "mallory",
+                                          "until_usec", "t", until);
         if (k >= 0 && strcmp(mode, "newer") == 0)
-                k = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}", "newer_list", "as", 2, "a", "b", "newer_dict",
-                                          "a{sv}", 1, "k", "u", 1, "state", "s", "approved", "newer_number", "i",
-                                          -1);
+                k = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}", "newer_list", "as", 2, "a", "b",
+                                          "newer_dict", "a{sv}", 1, "k", "u", 1, "state", "s", "approved",
+                                          "newer_number", "i", -1);
         else if (k >= 0 && strcmp(mode, "twice") == 0)
-                k = sd_bus_message_append(reply, "{sv}{sv}", "state", "s", "denied", "state", "s", "approved");
+                k = sd_bus_message_append(reply, "{sv}{sv}", "state", "s", "denied", "state", "s",
+                                          "approved");
         else if (k >= 0)
                 k = sd_bus_message_append(reply, "{sv}", "state", "u", 1);
         if (k >= 0)

@@ -76,6 +76,9 @@ static sd_bus_message *message(const char *types, ...)
         return seal(m);
 }
 
+/* The message read last: strings read from it point into it, so it lives until the next read. */
+static sd_bus_message *last;
+
 /* Read m against t; the error's message (or "") in *ret_msg, valid until the next call. */
 static int read_one(sd_bus_message *m, const AsvTable *t, Out *out, uint64_t *seen, const char **ret_msg)
 {
@@ -83,11 +86,12 @@ static int read_one(sd_bus_message *m, const AsvTable *t, Out *out, uint64_t *se
         int k;
 
         sd_bus_error_free(&e);
+        last = sd_bus_message_unref(last);
         k = asv_read(m, t, out, seen, &e);
         *ret_msg = e.message ? e.message : "";
         if (sd_bus_error_is_set(&e) && !sd_bus_error_has_name(&e, JIT_ERROR_INVALID_ARGUMENT))
                 *ret_msg = "(wrong error name)";
-        sd_bus_message_unref(m);
+        last = m;
         return k;
 }
 
@@ -265,5 +269,6 @@ int main(void)
         test_repeated_and_mistyped(&t);
         test_bounds(&t);
         test_arrays(&t);
+        sd_bus_message_unref(last);
         return tap_done(&t);
 }
