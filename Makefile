@@ -25,7 +25,8 @@ DESTDIR     ?=
 VERSION  := 0.1.0
 
 CC       ?= cc
-PKGS     := libsystemd libsodium inih json-c
+# libcrypto (OpenSSL) is for SHA-256 only (lib/sha256.c): the journal, so jitd and jitctl.
+PKGS     := libsystemd libsodium inih json-c libcrypto
 # Hardening by default, so a developer's build is the build that ships: fortified libc calls (they
 # need optimisation, hence -O2 here), a stack protector, and full RELRO with immediate binding.
 # dpkg-buildflags (debian/rules) or the caller may replace any of these three; whatever they say,
@@ -46,7 +47,7 @@ override CFLAGS += -std=gnu11 -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wno-u
 TEST_CFLAGS := -Wno-unused-result
 # Executables are position-independent (Debian's gcc does this by default; other compilers may not).
 EXE_LDFLAGS := -pie
-LDLIBS_D := $(shell pkg-config --libs libsystemd libsodium inih json-c)
+LDLIBS_D := $(shell pkg-config --libs libsystemd libsodium inih json-c libcrypto)
 LDLIBS_P := $(shell pkg-config --libs libsystemd) -lpam
 LDLIBS_S := $(shell pkg-config --libs libsystemd)
 
@@ -79,8 +80,9 @@ $(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
+# Archives are made afresh: `ar r` into an old one would keep the object of a deleted source.
 $(BUILD)/libjit.a: $(call obj,$(LIB_SRC))
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/jitd: $(call obj,$(JITD_SRC)) $(BUILD)/libjit.a
 	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(LDLIBS_D)
@@ -122,9 +124,9 @@ $(BUILD)/sudo_jit.so: $(PLUGIN_OBJ) sudo_jit/sudo_jit.map
 # without their entry points (pam_sm_*, the sudo plugin table). Nothing links libpam: a test that
 # needs PAM's functions defines fakes of them.
 $(BUILD)/libjitd.a: $(call obj,$(filter-out jitd/main.c,$(JITD_SRC)))
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 $(BUILD)/libfront.a: $(call obj,$(filter-out pam_jit/pam_jit.c sudo_jit/sudo_jit.c,$(PAM_SRC) $(SUDO_SRC)))
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 # A test links libjit.a and only the one of these it tests: pam_jit/context.c and lib/journal-util.c
 # each define a jit_utf8_valid, with different meanings, and the first library listed would win.
 JITD_TESTS  := $(addprefix $(BUILD)/tests/,test-command test-policy)
@@ -169,7 +171,7 @@ $(BUILD)/fuzz/fuzz-policy: $(call fuzz_obj,$(FUZZ_EXTRA_fuzz-policy))
 $(BUILD)/fuzz/fuzz-bus-args: $(call fuzz_obj,$(FUZZ_EXTRA_fuzz-bus-args))
 $(BUILD)/fuzz/fuzz-command: $(call fuzz_obj,$(FUZZ_EXTRA_fuzz-command))
 $(BUILD)/fuzz/libjit.a: $(call fuzz_obj,$(LIB_SRC))
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 # The objects are kept between builds (make would delete them as intermediate files otherwise).
 .SECONDARY: $(call fuzz_obj,$(FUZZ_SRC) $(LIB_SRC) $(FUZZ_EXTRA_fuzz-policy) $(FUZZ_EXTRA_fuzz-bus-args) \
                              $(FUZZ_EXTRA_fuzz-command))
