@@ -91,7 +91,7 @@ $(BUILD)/jitctl: $(call obj,$(CTL_SRC)) $(BUILD)/libjit.a
 	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(LDLIBS_D)
 
 # The PAM module links only what it needs from lib/ (no libsodium, no json-c).
-PAM_LIB_OBJ := $(call obj,lib/id.c lib/sanitize.c lib/duration.c)
+PAM_LIB_OBJ := $(call obj,lib/id.c lib/sanitize.c lib/duration.c lib/utf8.c)
 $(BUILD)/pam_jit.so: $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) pam_jit/pam_jit.map
 	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jit/pam_jit.map -Wl,-z,defs -Wl,-z,now \
 	    -o $@ $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) $(LDLIBS_P)
@@ -99,7 +99,7 @@ $(BUILD)/pam_jit.so: $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) pam_jit/pam_jit.map
 # The sudo approval plugin: its own glue (sudo_jit/) on the module's client code, which is shared, not
 # copied: everything in pam_jit/ but the PAM glue and PAM gathering. libsystemd only.
 PLUGIN_SRC := $(SUDO_SRC) $(filter-out pam_jit/pam_jit.c pam_jit/pam-context.c,$(PAM_SRC)) \
-              lib/id.c lib/sanitize.c lib/duration.c lib/sudo-argv.c
+              lib/id.c lib/sanitize.c lib/duration.c lib/utf8.c lib/sudo-argv.c
 # setuid sudo cannot load a sanitizer-instrumented .so (the runtime would have to be loaded first, and
 # sudo ignores LD_PRELOAD), so a sanitizer build compiles the plugin alone without -fsanitize, from its
 # own objects (obj-plain): the end-to-end tests then drive the real sudo with the plugin in both builds,
@@ -127,8 +127,7 @@ $(BUILD)/libjitd.a: $(call obj,$(filter-out jitd/main.c,$(JITD_SRC)))
 	rm -f $@ && $(AR) rcs $@ $^
 $(BUILD)/libfront.a: $(call obj,$(filter-out pam_jit/pam_jit.c sudo_jit/sudo_jit.c,$(PAM_SRC) $(SUDO_SRC)))
 	rm -f $@ && $(AR) rcs $@ $^
-# A test links libjit.a and only the one of these it tests: pam_jit/context.c and lib/journal-util.c
-# each define a jit_utf8_valid, with different meanings, and the first library listed would win.
+# A test links libjit.a and, when it tests jitd or a front end, that one of these as well.
 JITD_TESTS  := $(addprefix $(BUILD)/tests/,test-command test-policy)
 FRONT_TESTS := $(addprefix $(BUILD)/tests/,test-pam-options test-pam-reason test-sudo-context)
 $(JITD_TESTS): UNIT_LIB := $(BUILD)/libjitd.a

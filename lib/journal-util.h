@@ -5,9 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
-bool jit_utf8_valid(const char *s, size_t len);
-
 /* "0" or [1-9][0-9]* no larger than max; -EINVAL otherwise. */
 int jit_parse_u64_strict(const char *s, size_t len, uint64_t max, uint64_t *ret);
 

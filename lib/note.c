@@ -9,6 +9,7 @@
 #include "journal-util.h"
 #include "note.h"
 #include "util.h"
+#include "utf8.h"
 
 #define EM_DASH "\xe2\x80\x94"
 #define SIG_PREFIX EM_DASH " "
@@ -251,7 +252,7 @@ static bool text_valid(const char *text, size_t len, const char **ret_reason)
                         set_reason(ret_reason, "note contains a control character");
                         return false;
                 }
-        if (!jit_utf8_valid(text, len)) {
+        if (!jit_utf8_well_formed(text, len)) {
                 set_reason(ret_reason, "note is not valid UTF-8");
                 return false;
         }
@@ -353,7 +354,7 @@ static int parse_note(const char *note, size_t len, size_t *ret_text_len, SigLin
                         set_reason(ret_reason, "note contains a control character");
                         return -EBADMSG;
                 }
-        if (!jit_utf8_valid(note, len)) {
+        if (!jit_utf8_well_formed(note, len)) {
                 set_reason(ret_reason, "note is not valid UTF-8");
                 return -EBADMSG;
         }

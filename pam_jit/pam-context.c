@@ -10,6 +10,7 @@
 #include "jit-limits.h"
 #include "sanitize.h"
 #include "util.h"
+#include "utf8.h"
 
 static int get_shown_item(pam_handle_t *pamh, int item, char **ret)
 {
@@ -30,7 +31,7 @@ static int check_identifying(const char *s)
         n = strnlen(s, JIT_MAX_FIELD);
         if (n >= JIT_MAX_FIELD)
                 return -ENAMETOOLONG;
-        if (!jit_utf8_valid(s, n))
+        if (!jit_utf8_valid_for_bus(s, n))
                 return -EILSEQ;
         return 0;
 }
@@ -68,7 +69,7 @@ static int read_cmdline(JitContext *c)
         c->argc = 0;
         for (size_t i = 0; i < len;) {
                 size_t w = strlen(buf + i);
-                if (!jit_utf8_valid(buf + i, w))
+                if (!jit_utf8_valid_for_bus(buf + i, w))
                         return -EILSEQ;
                 c->argc++;
                 i += w + 1;
@@ -85,7 +86,7 @@ static int read_cwd(JitContext *c)
 {
         char buf[JIT_MAX_PATH];
 
-        if (!getcwd(buf, sizeof(buf)) || buf[0] != '/' || !jit_utf8_valid(buf, strlen(buf)))
+        if (!getcwd(buf, sizeof(buf)) || buf[0] != '/' || !jit_utf8_valid_for_bus(buf, strlen(buf)))
                 return 0;
         c->cwd = strdup(buf);
         return c->cwd ? 0 : -ENOMEM;
@@ -102,7 +103,7 @@ static int read_exe(JitContext *c)
         if (n <= 0 || (size_t)n >= sizeof(buf) - 1)
                 return 0;
         buf[n] = '\0';
-        if (buf[0] != '/' || !jit_utf8_valid(buf, (size_t)n))
+        if (buf[0] != '/' || !jit_utf8_valid_for_bus(buf, (size_t)n))
                 return 0;
         c->exe = strdup(buf);
         return c->exe ? 0 : -ENOMEM;
@@ -149,4 +150,3 @@ int jit_context_gather(pam_handle_t *pamh, JitContext *ret)
                 return r;
         return read_cmdline(ret);
 }
-
