@@ -9,6 +9,7 @@
  * journal itself always has every record. */
 #include <assert.h>
 #include <errno.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,8 +200,7 @@ MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char 
 
 MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, const uint8_t leaf_hash[32])
 {
-        char hex[65];
-
+        char hex[2 * 32 + 1];
         MirrorEntry *e;
         int k = 0;
 
@@ -218,8 +218,7 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
         k |= entry_add(e, "SYSLOG_IDENTIFIER", "jitd");
         k |= entry_add(e, "JIT_RECORD", journal_record_type_to_string(type));
         k |= entry_addf(e, "JIT_SEQ", "%llu", (unsigned long long)seq);
-        for (size_t i = 0; i < 32; i++)
-                snprintf(hex + 2 * i, 3, "%02x", leaf_hash[i]);
+        sodium_bin2hex(hex, sizeof(hex), leaf_hash, 32);
         k |= entry_add(e, "JIT_LEAF_HASH", hex);
         if (r) {
                 k |= entry_add(e, "JIT_REQUEST_ID", r->id);

@@ -1,6 +1,7 @@
 /* Canonical JSON Lines records: the writer's serialiser and the strict, bounded parser that mirrors it. */
 #include <errno.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +160,7 @@ int journal_record_format(uint64_t seq, uint64_t time_usec, uint64_t epoch, Reco
                 if (streq(sorted[i - 1].key, sorted[i].key))
                         return -EINVAL;
 
-        jit_hex_encode(prev, MERKLE_HASH_SIZE, hex);
+        sodium_bin2hex(hex, sizeof(hex), prev, MERKLE_HASH_SIZE);
         puts_(&o, "{\"seq\":");
         put_u64(&o, seq);
         puts_(&o, ",\"time\":");

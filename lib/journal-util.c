@@ -26,17 +26,6 @@ int jit_parse_u64_strict(const char *s, size_t len, uint64_t max, uint64_t *ret)
         return 0;
 }
 
-void jit_hex_encode(const uint8_t *in, size_t len, char *out)
-{
-        static const char digits[] = "0123456789abcdef";
-
-        for (size_t i = 0; i < len; i++) {
-                out[2 * i] = digits[in[i] >> 4];
-                out[2 * i + 1] = digits[in[i] & 15];
-        }
-        out[2 * len] = '\0';
-}
-
 /* Digit value + 1, so that 0 means "not a digit" (lowercase hex only). */
 static const uint8_t hex_plus1[256] = {
     ['0'] = 1, ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,

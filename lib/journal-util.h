@@ -8,8 +8,7 @@
 /* "0" or [1-9][0-9]* no larger than max; -EINVAL otherwise. */
 int jit_parse_u64_strict(const char *s, size_t len, uint64_t max, uint64_t *ret);
 
-/* Lowercase hex; out must hold 2 * len + 1 bytes. */
-void jit_hex_encode(const uint8_t *in, size_t len, char *out);
+/* Hex encoding is libsodium's sodium_bin2hex() (lowercase, NUL-terminated): the one encoder. */
 /* Exactly 2 * len lowercase hex digits; -EINVAL otherwise. */
 int jit_hex_decode_strict(const char *s, size_t slen, uint8_t *out, size_t len);
 

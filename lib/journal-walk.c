@@ -2,6 +2,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,7 +168,7 @@ int journal_key_cert_text(const char *origin, const JournalEpochKey *k, const Me
         char vkey[NOTE_VERIFIER_MAX], hex[2 * MERKLE_HASH_SIZE + 1];
 
         note_verifier_format(&k->key, vkey);
-        jit_hex_encode(prev, MERKLE_HASH_SIZE, hex);
+        sodium_bin2hex(hex, sizeof(hex), prev, MERKLE_HASH_SIZE);
         if (asprintf(ret,
                      "pam_jit epoch key v1\n%s\nepoch %" PRIu64 "\nfirst-seq %" PRIu64 "\nstart %" PRIu64
                      "\nlength %" PRIu64 "\nkey %s\nprev %s\n",

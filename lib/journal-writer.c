@@ -501,7 +501,7 @@ static int hash_range(JitSha256 *c, int fd, uint64_t from, uint64_t to, char hex
         r = jit_sha256_end(c, h);
         if (r < 0)
                 return r;
-        jit_hex_encode(h, sizeof(h), hex);
+        sodium_bin2hex(hex, 2 * JIT_SHA256_SIZE + 1, h, sizeof(h));
         return 0;
 }
 
