@@ -91,7 +91,7 @@ $(BUILD)/jitctl: $(call obj,$(CTL_SRC)) $(BUILD)/libjit.a
 	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(LDLIBS_D)
 
 # The PAM module links only what it needs from lib/ (no libsodium, no json-c).
-PAM_LIB_OBJ := $(call obj,lib/id.c lib/sanitize.c lib/duration.c lib/utf8.c)
+PAM_LIB_OBJ := $(call obj,lib/id.c lib/sanitize.c lib/duration.c lib/utf8.c lib/fileio.c)
 $(BUILD)/pam_jit.so: $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) pam_jit/pam_jit.map
 	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jit/pam_jit.map -Wl,-z,defs -Wl,-z,now \
 	    -o $@ $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) $(LDLIBS_P)

@@ -1,6 +1,5 @@
 /* Strict little parsers shared by the journal, note and key code. */
 #include <errno.h>
-#include <unistd.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -80,28 +79,6 @@ int jit_base64_decode_strict(const char *s, size_t slen, uint8_t *out, size_t ma
         if (sodium_base642bin(out, max, s, slen, NULL, &n, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
             end != s + slen || n != slen / 4 * 3 - pad)
                 return -EINVAL;
-        *ret_len = n;
-        return 0;
-}
-
-int jit_read_fd_bounded(int fd, char *buf, size_t max, size_t *ret_len)
-{
-        size_t n = 0;
-
-        for (;;) {
-                ssize_t k = read(fd, buf + n, max - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t)k;
-                if (n == max)
-                        return -EFBIG;
-        }
-        buf[n] = '\0';
         *ret_len = n;
         return 0;
 }

@@ -18,7 +18,3 @@ int jit_base64_decode_strict(const char *s, size_t slen, uint8_t *out, size_t ma
 /* out must hold ((len + 2) / 3) * 4 + 1 bytes. */
 void jit_base64_encode(const uint8_t *in, size_t len, char *out);
 #define JIT_BASE64_LEN(n) ((((n) + 2) / 3) * 4)
-
-/* Read fd to its end into buf (max bytes at most, NUL-terminated: buf holds max + 1); -EFBIG when
- * the content fills max, so a longer file is never taken for a shorter one. */
-int jit_read_fd_bounded(int fd, char *buf, size_t max, size_t *ret_len);

@@ -7,6 +7,7 @@
 #include <security/pam_ext.h>
 
 #include "pam-context.h"
+#include "fileio.h"
 #include "jit-limits.h"
 #include "sanitize.h"
 #include "util.h"
@@ -41,6 +42,7 @@ static int read_cmdline(JitContext *c)
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
+        int r;
 
         /* One byte more than the limit, to tell "exactly the limit" from "longer". */
         buf = malloc(JIT_MAX_ARGV_READ + 2);
@@ -49,19 +51,11 @@ static int read_cmdline(JitContext *c)
         fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        while (len < JIT_MAX_ARGV_READ + 1) {
-                ssize_t n = read(fd, buf + len, JIT_MAX_ARGV_READ + 1 - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        if (len > JIT_MAX_ARGV_READ)
+        r = jit_read_fd_bounded(fd, buf, JIT_MAX_ARGV_READ + 1, &len);
+        if (r == -EFBIG)
                 return -E2BIG;
+        if (r < 0)
+                return r;
         /* A process that rewrote its argv area may leave the last word unterminated. */
         if (len > 0 && buf[len - 1] != '\0')
                 buf[len++] = '\0';
