@@ -946,7 +946,7 @@ static void test_a31(void)
 {
         Env e;
         _cleanup_free_ char *pub = NULL;
-        char path[400], reason[320];
+        char path[400], reason[320], vkey[NOTE_VERIFIER_MAX];
         uint64_t line;
         size_t n, m;
         NoteSigner *k;
@@ -994,15 +994,15 @@ static void test_a31(void)
            "a31-resign-checkpoints: checkpoints re-signed with a later key caught at line %" PRIu64 ": %s",
            line, reason);
 
-        /* Forge a key record for epoch 1 that the current key certifies itself. */
+        /* Forge a key record for epoch 1 that the current key certifies itself. The new value lives
+         * in vkey until write_chain() has written it (no copy to leak). */
         n = load_records(e.journal, recs, ELEMENTSOF(recs));
+        note_verifier_format(&k->verifier, vkey);
         for (size_t i = 0; i < n; i++)
                 if (recs[i].type == RECORD_KEY && i > 0) {
-                        char vkey[NOTE_VERIFIER_MAX];
-                        note_verifier_format(&k->verifier, vkey);
                         for (size_t j = 0; j < recs[i].n; j++)
                                 if (streq(recs[i].f[j].key, "key"))
-                                        recs[i].f[j].value = strdup(vkey);
+                                        recs[i].f[j].value = vkey;
                         break;
                 }
         write_chain(path, recs, n, NULL);
