@@ -82,7 +82,7 @@ typedef struct JournalWalk {
 int journal_walk_init(JournalWalk *w);
 void journal_walk_done(JournalWalk *w);
 /* Feed the next line. 0 if accepted; -EBADMSG with bad_seq/bad_offset/reason otherwise. Other
- * negative errno (ENOMEM) for resource failures. */
+ * negative errno (ENOMEM, or EIO if libcrypto fails to hash) for resource failures. */
 int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t offset);
 /* After the last line: the journal must end in a checkpoint, whose signature is checked now. */
 int journal_walk_finish(JournalWalk *w);
