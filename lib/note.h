@@ -55,7 +55,8 @@ static inline void note_signer_freep(NoteSigner **s)
                 note_signer_free(*s);
 }
 
-/* "<name>+<8 hex>+<base64(0x01 || key)>": exactly that, no whitespace. */
+/* "<name>+<8 hex>+<base64(0x01 || key)>": exactly that, no whitespace. -EINVAL otherwise; -ENOMEM or
+ * -EIO if the key ID cannot be hashed. */
 int note_verifier_parse(const char *text, size_t len, NoteVerifier *ret);
 void note_verifier_format(const NoteVerifier *v, char buf[NOTE_VERIFIER_MAX]);
 bool note_verifier_equal(const NoteVerifier *a, const NoteVerifier *b);
