@@ -25,7 +25,8 @@ DESTDIR     ?=
 VERSION  := 0.1.0
 
 CC       ?= cc
-PKGS     := libsystemd libsodium inih json-c
+# libcrypto (OpenSSL) is for SHA-256 only (lib/sha256.c): the journal, so jitd and jitctl.
+PKGS     := libsystemd libsodium inih json-c libcrypto
 # Hardening by default, so a developer's build is the build that ships: fortified libc calls (they
 # need optimisation, hence -O2 here), a stack protector, and full RELRO with immediate binding.
 # dpkg-buildflags (debian/rules) or the caller may replace any of these three; whatever they say,
@@ -46,7 +47,7 @@ override CFLAGS += -std=gnu11 -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wno-u
 TEST_CFLAGS := -Wno-unused-result
 # Executables are position-independent (Debian's gcc does this by default; other compilers may not).
 EXE_LDFLAGS := -pie
-LDLIBS_D := $(shell pkg-config --libs libsystemd libsodium inih json-c)
+LDLIBS_D := $(shell pkg-config --libs libsystemd libsodium inih json-c libcrypto)
 LDLIBS_P := $(shell pkg-config --libs libsystemd) -lpam
 LDLIBS_S := $(shell pkg-config --libs libsystemd)
 
@@ -79,8 +80,9 @@ $(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
+# Archives are made afresh: `ar r` into an old one would keep the object of a deleted source.
 $(BUILD)/libjit.a: $(call obj,$(LIB_SRC))
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/jitd: $(call obj,$(JITD_SRC)) $(BUILD)/libjit.a
 	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(LDLIBS_D)
@@ -90,7 +92,7 @@ $(BUILD)/jitctl: $(call obj,$(CTL_SRC)) $(BUILD)/libjit.a
 
 # The PAM module links only what it needs from lib/ (no libsodium, no json-c): lib/asv.c is the a{sv}
 # reader, on libsystemd like the rest of the client.
-PAM_LIB_OBJ := $(call obj,lib/id.c lib/sanitize.c lib/duration.c lib/asv.c)
+PAM_LIB_OBJ := $(call obj,lib/id.c lib/sanitize.c lib/duration.c lib/utf8.c lib/fileio.c lib/asv.c)
 $(BUILD)/pam_jit.so: $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) pam_jit/pam_jit.map
 	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jit/pam_jit.map -Wl,-z,defs -Wl,-z,now \
 	    -o $@ $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) $(LDLIBS_P)
@@ -98,7 +100,7 @@ $(BUILD)/pam_jit.so: $(call obj,$(PAM_SRC)) $(PAM_LIB_OBJ) pam_jit/pam_jit.map
 # The sudo approval plugin: its own glue (sudo_jit/) on the module's client code, which is shared, not
 # copied: everything in pam_jit/ but the PAM glue and PAM gathering. libsystemd only.
 PLUGIN_SRC := $(SUDO_SRC) $(filter-out pam_jit/pam_jit.c pam_jit/pam-context.c,$(PAM_SRC)) \
-              lib/id.c lib/sanitize.c lib/duration.c lib/sudo-argv.c lib/asv.c
+              lib/id.c lib/sanitize.c lib/duration.c lib/utf8.c lib/sudo-argv.c lib/asv.c
 # setuid sudo cannot load a sanitizer-instrumented .so (the runtime would have to be loaded first, and
 # sudo ignores LD_PRELOAD), so a sanitizer build compiles the plugin alone without -fsanitize, from its
 # own objects (obj-plain): the end-to-end tests then drive the real sudo with the plugin in both builds,
@@ -123,11 +125,10 @@ $(BUILD)/sudo_jit.so: $(PLUGIN_OBJ) sudo_jit/sudo_jit.map
 # without their entry points (pam_sm_*, the sudo plugin table). Nothing links libpam: a test that
 # needs PAM's functions defines fakes of them.
 $(BUILD)/libjitd.a: $(call obj,$(filter-out jitd/main.c,$(JITD_SRC)))
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 $(BUILD)/libfront.a: $(call obj,$(filter-out pam_jit/pam_jit.c sudo_jit/sudo_jit.c,$(PAM_SRC) $(SUDO_SRC)))
-	$(AR) rcs $@ $^
-# A test links libjit.a and only the one of these it tests: pam_jit/context.c and lib/journal-util.c
-# each define a jit_utf8_valid, with different meanings, and the first library listed would win.
+	rm -f $@ && $(AR) rcs $@ $^
+# A test links libjit.a and, when it tests jitd or a front end, that one of these as well.
 JITD_TESTS  := $(addprefix $(BUILD)/tests/,test-command test-policy)
 FRONT_TESTS := $(addprefix $(BUILD)/tests/,test-pam-options test-pam-reason test-sudo-context)
 $(JITD_TESTS): UNIT_LIB := $(BUILD)/libjitd.a
@@ -173,7 +174,7 @@ $(BUILD)/fuzz/fuzz-policy: $(call fuzz_obj,$(FUZZ_EXTRA_fuzz-policy))
 $(BUILD)/fuzz/fuzz-bus-args: $(call fuzz_obj,$(FUZZ_EXTRA_fuzz-bus-args))
 $(BUILD)/fuzz/fuzz-command: $(call fuzz_obj,$(FUZZ_EXTRA_fuzz-command))
 $(BUILD)/fuzz/libjit.a: $(call fuzz_obj,$(LIB_SRC))
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 # The objects are kept between builds (make would delete them as intermediate files otherwise).
 .SECONDARY: $(call fuzz_obj,$(FUZZ_SRC) $(LIB_SRC) $(FUZZ_EXTRA_fuzz-policy) $(FUZZ_EXTRA_fuzz-bus-args) \
                              $(FUZZ_EXTRA_fuzz-command))

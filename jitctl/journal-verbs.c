@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "duration.h"
+#include "fileio.h"
 #include "jitctl.h"
 #include "journal-util.h"
 #include "journal-verbs.h"

@@ -207,6 +207,7 @@ int journald_cross_check(const char *path, const MerkleHash *leaves, uint64_t n_
         _cleanup_free_ Mirrored *cps = NULL;
         _cleanup_free_ uint8_t *flags = NULL;
         _cleanup_free_ Gap *gaps = NULL;
+        _cleanup_(jit_sha256_freep) JitSha256 *sha = NULL;
         size_t n_cps = 0, cap = 0, n_gaps = 0;
         uint64_t checked = 0, lo = UINT64_MAX, hi = 0;
         int k;
@@ -292,6 +293,9 @@ int journald_cross_check(const char *path, const MerkleHash *leaves, uint64_t n_
                 qsort(cps, n_cps, sizeof(*cps), cmp_size);
         MerkleFrontier f;
         merkle_frontier_init(&f);
+        k = jit_sha256_new(&sha);
+        if (k < 0)
+                return k;
         for (size_t i = 0; i < n_cps; i++) {
                 MerkleHash root;
                 if (cps[i].size > n_leaves) {
@@ -302,9 +306,12 @@ int journald_cross_check(const char *path, const MerkleHash *leaves, uint64_t n_
                                  cps[i].size, n_leaves);
                         return -EBADMSG;
                 }
-                while (f.size < cps[i].size)
-                        merkle_frontier_append(&f, leaves[f.size]);
-                merkle_frontier_root(&f, root);
+                while (f.size < cps[i].size && k >= 0)
+                        k = merkle_frontier_append(&f, sha, leaves[f.size]);
+                if (k >= 0)
+                        k = merkle_frontier_root(&f, sha, root);
+                if (k < 0)
+                        return k;
                 if (sodium_memcmp(root, cps[i].root, sizeof(root)) != 0) {
                         snprintf(reason, reason_len,
                                  "the file's tree at %" PRIu64

@@ -3,6 +3,7 @@
  * (systemd.io/JOURNAL_NATIVE_PROTOCOL). mirror.c sends them. */
 #include <assert.h>
 #include <errno.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,7 +176,7 @@ MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char 
 
 MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, const uint8_t leaf_hash[32])
 {
-        char hex[65];
+        char hex[2 * 32 + 1];
         MirrorEntry *e;
 
         assert((size_t)type < _RECORD_TYPE_MAX);
@@ -192,8 +193,7 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
         entry_add(e, "SYSLOG_IDENTIFIER", "jitd");
         entry_add(e, "JIT_RECORD", journal_record_type_to_string(type));
         entry_addf(e, "JIT_SEQ", "%llu", (unsigned long long)seq);
-        for (size_t i = 0; i < 32; i++)
-                snprintf(hex + 2 * i, 3, "%02x", leaf_hash[i]);
+        sodium_bin2hex(hex, sizeof(hex), leaf_hash, 32);
         entry_add(e, "JIT_LEAF_HASH", hex);
         if (r) {
                 entry_add(e, "JIT_REQUEST_ID", r->id);

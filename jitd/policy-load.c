@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "duration.h"
+#include "fileio.h"
 #include "policy-internal.h"
 #include "sanitize.h"
 #include "util.h"
@@ -218,22 +219,17 @@ static int read_file(Parser *p, int dir_fd, const char *name, const char *shown,
         if (st.st_size > POLICY_MAX_FILE)
                 return parser_fail_at(p, -EFBIG, shown, 0, "larger than %d bytes", POLICY_MAX_FILE);
 
-        /* One byte more than allowed, to notice a file that grew after the fstat(). */
-        buf = malloc(POLICY_MAX_FILE + 1);
+        /* One byte more than allowed, to notice a file that grew after the fstat(), and one for the NUL. */
+        buf = malloc(POLICY_MAX_FILE + 2);
         if (!buf)
                 return parser_fail_at(p, -ENOMEM, shown, 0, "out of memory");
-        while (size <= POLICY_MAX_FILE) {
-                ssize_t k = read(fd, buf + size, POLICY_MAX_FILE + 1 - size);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return parser_fail_at(p, -errno, shown, 0, "cannot read: %m");
-                if (k == 0)
-                        break;
-                size += (size_t)k;
-        }
-        if (size > POLICY_MAX_FILE)
+        r = jit_read_fd_bounded(fd, buf, POLICY_MAX_FILE + 1, &size);
+        if (r == -EFBIG)
                 return parser_fail_at(p, -EFBIG, shown, 0, "larger than %d bytes", POLICY_MAX_FILE);
+        if (r < 0) {
+                errno = -r;
+                return parser_fail_at(p, r, shown, 0, "cannot read: %m");
+        }
         *ret = TAKE_PTR(buf);
         *ret_size = size;
         return 0;

@@ -34,6 +34,8 @@ typedef struct JournalWalk {
         bool keep_leaves;
         uint64_t want_size; /* remember the root at this size (saved checkpoint); 0 = none */
 
+        JitSha256 *sha;
+
         /* State after the last accepted record. */
         uint64_t n; /* records accepted = next seq */
         MerkleHash prev;
@@ -76,10 +78,11 @@ typedef struct JournalWalk {
         char reason[320];
 } JournalWalk;
 
-void journal_walk_init(JournalWalk *w);
+/* -ENOMEM or -EIO (no SHA-256 context); journal_walk_done() is safe either way. */
+int journal_walk_init(JournalWalk *w);
 void journal_walk_done(JournalWalk *w);
 /* Feed the next line. 0 if accepted; -EBADMSG with bad_seq/bad_offset/reason otherwise. Other
- * negative errno (ENOMEM) for resource failures. */
+ * negative errno (ENOMEM, or EIO if libcrypto fails to hash) for resource failures. */
 int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t offset);
 /* After the last line: the journal must end in a checkpoint, whose signature is checked now. */
 int journal_walk_finish(JournalWalk *w);

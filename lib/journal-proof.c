@@ -25,6 +25,7 @@ int journal_proof_format(uint64_t seq, const char *record_line, size_t record_le
         MerkleHash path[MERKLE_MAX_PROOF];
         size_t path_len, text_len, n_sigs, size = 0, extra_len, o;
         _cleanup_free_ char *extra = NULL, *raw = NULL;
+        _cleanup_(jit_sha256_freep) JitSha256 *sha = NULL;
         Checkpoint c;
         char *out = NULL;
         FILE *f;
@@ -38,7 +39,10 @@ int journal_proof_format(uint64_t seq, const char *record_line, size_t record_le
                 return -ERANGE;
         if (record_len >= JOURNAL_MAX_LINE)
                 return -EINVAL;
-        r = merkle_inclusion_proof(leaves, c.size, seq, path, &path_len);
+        r = jit_sha256_new(&sha);
+        if (r < 0)
+                return r;
+        r = merkle_inclusion_proof(sha, leaves, c.size, seq, path, &path_len);
         if (r < 0)
                 return r;
 
@@ -259,6 +263,7 @@ int journal_proof_verify(const char *proof, size_t len, const JournalEpochKey *k
         _cleanup_free_ char *extra = NULL;
         _cleanup_free_ NoteVerifier *vk = NULL;
         _cleanup_free_ JournalEpochKey *chain = NULL;
+        _cleanup_(jit_sha256_freep) JitSha256 *sha = NULL;
         const JournalEpochKey *epochs = keys;
         JournalRecordView v;
         size_t line_len, path_len = 0, extra_len, rec_len, idx, n_epochs = n_keys, n_chain = 0;
@@ -386,8 +391,14 @@ int journal_proof_verify(const char *proof, size_t len, const JournalEpochKey *k
                 set_reason(ret_reason, "receipt's checkpoint is not signed in the record's own epoch");
                 return -EBADMSG;
         }
-        merkle_leaf_hash(extra, rec_len, leaf);
-        if (merkle_verify_inclusion(index, c.size, leaf, path, path_len, c.root) < 0) {
+        r = jit_sha256_new(&sha);
+        if (r >= 0)
+                r = merkle_leaf_hash(sha, extra, rec_len, leaf);
+        if (r >= 0)
+                r = merkle_verify_inclusion(sha, index, c.size, leaf, path, path_len, c.root);
+        if (r < 0 && r != -EBADMSG)
+                return r;
+        if (r < 0) {
                 set_reason(ret_reason, "inclusion proof does not lead to the checkpoint's root");
                 return -EBADMSG;
         }

@@ -15,6 +15,7 @@ struct JournalReader {
         LineReader lr;
         uint64_t n;
         MerkleHash prev;
+        JitSha256 *sha;
         uint64_t partial;
         char fields_buf[JOURNAL_MAX_LINE];
         JournalField fields[JOURNAL_MAX_FIELDS];
@@ -29,15 +30,22 @@ int journal_reader_open(const char *path, JournalReader **ret)
         r = calloc(1, sizeof(*r));
         if (!r)
                 return -ENOMEM;
+        k = jit_sha256_new(&r->sha);
+        if (k < 0) {
+                free(r);
+                return k;
+        }
         r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (r->fd < 0) {
                 k = -errno;
+                jit_sha256_free(r->sha);
                 free(r);
                 return k;
         }
         k = line_reader_init(&r->lr, r->fd, 0);
         if (k < 0) {
                 close(r->fd);
+                jit_sha256_free(r->sha);
                 free(r);
                 return k;
         }
@@ -51,6 +59,7 @@ void journal_reader_free(JournalReader *r)
                 return;
         line_reader_done(&r->lr);
         close(r->fd);
+        jit_sha256_free(r->sha);
         free(r);
 }
 
@@ -116,7 +125,9 @@ int journal_reader_next(JournalReader *r, JournalRecord *ret)
             .line_len = len,
             .offset = off,
         };
-        merkle_leaf_hash(line, len, ret->leaf_hash);
+        k = merkle_leaf_hash(r->sha, line, len, ret->leaf_hash);
+        if (k < 0)
+                return k;
         memcpy(r->prev, ret->leaf_hash, MERKLE_HASH_SIZE);
         r->n++;
         return 1;

@@ -1,6 +1,7 @@
 /* Canonical JSON Lines records: the writer's serialiser and the strict, bounded parser that mirrors it. */
 #include <errno.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,12 +9,21 @@
 #include "journal-record.h"
 #include "journal-util.h"
 #include "util.h"
+#include "utf8.h"
 
 static const char *const type_names[_RECORD_TYPE_MAX] = {
-    [RECORD_REQUEST] = "request", [RECORD_APPROVE] = "approve", [RECORD_DENY] = "deny",
-    [RECORD_EXPIRE] = "expire",   [RECORD_CANCEL] = "cancel",   [RECORD_GRANT_USE] = "grant-use",
-    [RECORD_REVOKE] = "revoke",   [RECORD_KEY] = "key",         [RECORD_START] = "start",
-    [RECORD_STOP] = "stop",       [RECORD_REPAIR] = "repair",   [RECORD_CHECKPOINT] = "checkpoint",
+    [RECORD_REQUEST] = "request",
+    [RECORD_APPROVE] = "approve",
+    [RECORD_DENY] = "deny",
+    [RECORD_EXPIRE] = "expire",
+    [RECORD_CANCEL] = "cancel",
+    [RECORD_GRANT_USE] = "grant-use",
+    [RECORD_REVOKE] = "revoke",
+    [RECORD_KEY] = "key",
+    [RECORD_START] = "start",
+    [RECORD_STOP] = "stop",
+    [RECORD_REPAIR] = "repair",
+    [RECORD_CHECKPOINT] = "checkpoint",
     [RECORD_MIRROR_GAP] = "mirror-gap",
 };
 
@@ -140,7 +150,7 @@ int journal_record_format(uint64_t seq, uint64_t time_usec, uint64_t epoch, Reco
         for (size_t i = 0; i < n_fields; i++) {
                 if (!fields[i].key || !fields[i].value ||
                     !journal_field_key_valid(fields[i].key, strlen(fields[i].key)) ||
-                    !jit_utf8_valid(fields[i].value, strlen(fields[i].value)))
+                    !jit_utf8_well_formed(fields[i].value, strlen(fields[i].value)))
                         return -EINVAL;
                 sorted[i] = fields[i];
         }
@@ -150,7 +160,7 @@ int journal_record_format(uint64_t seq, uint64_t time_usec, uint64_t epoch, Reco
                 if (streq(sorted[i - 1].key, sorted[i].key))
                         return -EINVAL;
 
-        jit_hex_encode(prev, MERKLE_HASH_SIZE, hex);
+        sodium_bin2hex(hex, sizeof(hex), prev, MERKLE_HASH_SIZE);
         puts_(&o, "{\"seq\":");
         put_u64(&o, seq);
         puts_(&o, ",\"time\":");
@@ -291,8 +301,9 @@ static bool string(In *in, size_t *ret_decoded_len)
                         return fail(in, "unescaped control character in string");
                 /* Non-ASCII: one well-formed UTF-8 sequence. */
                 {
-                        size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-                        if ((size_t)(end - p) < k || !jit_utf8_valid((const char *)p, k))
+                        uint32_t cp;
+                        size_t k = jit_utf8_decode((const char *)p, (size_t)(end - p), &cp);
+                        if (k == 0)
                                 return fail(in, "invalid UTF-8 in string");
                         p += k;
                         n += k;

@@ -1,50 +1,9 @@
 /* Strict little parsers shared by the journal, note and key code. */
 #include <errno.h>
-#include <unistd.h>
 #include <sodium.h>
 #include <string.h>
 
 #include "journal-util.h"
-
-bool jit_utf8_valid(const char *str, size_t len)
-{
-        const uint8_t *s = (const uint8_t *)str;
-        size_t i = 0;
-
-        while (i < len) {
-                uint8_t c = s[i];
-                uint32_t cp;
-                size_t n;
-
-                if (c < 0x80) {
-                        i++;
-                        continue;
-                }
-                if (c >= 0xc2 && c <= 0xdf) {
-                        n = 1;
-                        cp = c & 0x1f;
-                } else if (c >= 0xe0 && c <= 0xef) {
-                        n = 2;
-                        cp = c & 0x0f;
-                } else if (c >= 0xf0 && c <= 0xf4) {
-                        n = 3;
-                        cp = c & 0x07;
-                } else
-                        return false;
-                if (len - i <= n)
-                        return false;
-                for (size_t k = 1; k <= n; k++) {
-                        if ((s[i + k] & 0xc0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (s[i + k] & 0x3f);
-                }
-                if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-                    (cp >= 0xd800 && cp <= 0xdfff))
-                        return false;
-                i += n + 1;
-        }
-        return true;
-}
 
 int jit_parse_u64_strict(const char *s, size_t len, uint64_t max, uint64_t *ret)
 {
@@ -64,17 +23,6 @@ int jit_parse_u64_strict(const char *s, size_t len, uint64_t max, uint64_t *ret)
         }
         *ret = v;
         return 0;
-}
-
-void jit_hex_encode(const uint8_t *in, size_t len, char *out)
-{
-        static const char digits[] = "0123456789abcdef";
-
-        for (size_t i = 0; i < len; i++) {
-                out[2 * i] = digits[in[i] >> 4];
-                out[2 * i + 1] = digits[in[i] & 15];
-        }
-        out[2 * len] = '\0';
 }
 
 /* Digit value + 1, so that 0 means "not a digit" (lowercase hex only). */
@@ -104,85 +52,33 @@ void jit_base64_encode(const uint8_t *in, size_t len, char *out)
         sodium_bin2base64(out, JIT_BASE64_LEN(len) + 1, in, len, sodium_base64_VARIANT_ORIGINAL);
 }
 
-/* Base64 digit value + 1; 0 for anything else. */
-static const uint8_t b64_plus1[256] = {
-    ['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,  ['G'] = 7,  ['H'] = 8,
-    ['I'] = 9,  ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16,
-    ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
-    ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32,
-    ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40,
-    ['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
-    ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
-    ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
-};
-
-static int b64val(char c)
+/* RFC 4648 §4's alphabet, in ASCII only whatever the locale. */
+static bool base64_digit(char c)
 {
-        return (int)b64_plus1[(uint8_t)c] - 1;
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+               c == '/';
 }
 
 int jit_base64_decode_strict(const char *s, size_t slen, uint8_t *out, size_t max, size_t *ret_len)
 {
-        size_t n = 0, pad;
+        const char *end = NULL;
+        size_t pad, n = 0;
 
-        /* Our own decoder: libsodium's accepts some bytes >= 0x80 as base64 digits. */
+        /* libsodium decodes; these checks stand in front of it so that the contract is ours and
+         * visible here: whole quanta, at most two '=' and only at the end, nothing but the alphabet
+         * before them (no whitespace, no bytes >= 0x80), and no more than max bytes. libsodium
+         * refuses non-zero bits under the padding (non-canonical text) itself. */
         if (slen == 0 || slen % 4 != 0)
                 return -EINVAL;
         pad = s[slen - 1] == '=' ? (s[slen - 2] == '=' ? 2 : 1) : 0;
         if (slen / 4 * 3 - pad > max)
                 return -EINVAL;
-        for (size_t i = 0; i < slen; i += 4) {
-                int v[4];
-                bool last = i + 4 == slen;
-
-                for (size_t k = 0; k < 4; k++) {
-                        if (last && k >= 4 - pad) {
-                                if (s[i + k] != '=')
-                                        return -EINVAL;
-                                v[k] = 0;
-                                continue;
-                        }
-                        v[k] = b64val(s[i + k]);
-                        if (v[k] < 0)
-                                return -EINVAL;
-                }
-                out[n++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-                if (last && pad == 2) {
-                        /* Canonical form only: the bits the padding leaves unused must be zero. */
-                        if (v[1] & 0x0f)
-                                return -EINVAL;
-                        break;
-                }
-                out[n++] = (uint8_t)((v[1] & 0x0f) << 4 | v[2] >> 2);
-                if (last && pad == 1) {
-                        if (v[2] & 0x03)
-                                return -EINVAL;
-                        break;
-                }
-                out[n++] = (uint8_t)((v[2] & 0x03) << 6 | v[3]);
-        }
-        *ret_len = n;
-        return 0;
-}
-
-int jit_read_fd_bounded(int fd, char *buf, size_t max, size_t *ret_len)
-{
-        size_t n = 0;
-
-        for (;;) {
-                ssize_t k = read(fd, buf + n, max - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t)k;
-                if (n == max)
-                        return -EFBIG;
-        }
-        buf[n] = '\0';
+        for (size_t i = 0; i < slen - pad; i++)
+                if (!base64_digit(s[i]))
+                        return -EINVAL;
+        if (sodium_base642bin(out, max, s, slen, NULL, &n, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+            end != s + slen || n != slen / 4 * 3 - pad)
+                return -EINVAL;
         *ret_len = n;
         return 0;
 }

@@ -161,7 +161,11 @@ static int verify_once(int fd, const JournalVerifyOptions *o, const NoteVerifier
         int r;
 
         *ret = (JournalVerifyResult){.bad_seq = UINT64_MAX};
-        journal_walk_init(&w);
+        r = journal_walk_init(&w);
+        if (r < 0) {
+                journal_walk_done(&w);
+                return r;
+        }
         w.trusted = trusted;
         w.attribute = true;
         w.all_signatures = o->all_signatures;

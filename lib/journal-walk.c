@@ -2,6 +2,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,10 +100,11 @@ int line_reader_next(LineReader *lr, const char **ret_line, size_t *ret_len, uin
 
 /* ---- walk ---- */
 
-void journal_walk_init(JournalWalk *w)
+int journal_walk_init(JournalWalk *w)
 {
         *w = (JournalWalk){.last_checkpoint_seq = UINT64_MAX, .bad_seq = UINT64_MAX};
         merkle_frontier_init(&w->tree);
+        return jit_sha256_new(&w->sha);
 }
 
 void journal_walk_done(JournalWalk *w)
@@ -111,6 +113,8 @@ void journal_walk_done(JournalWalk *w)
         free(w->last_checkpoint);
         free(w->leaves);
         free(w->scratch);
+        jit_sha256_free(w->sha);
+        w->sha = NULL;
         w->scratch = NULL;
         w->keys = NULL;
         w->last_checkpoint = NULL;
@@ -164,7 +168,7 @@ int journal_key_cert_text(const char *origin, const JournalEpochKey *k, const Me
         char vkey[NOTE_VERIFIER_MAX], hex[2 * MERKLE_HASH_SIZE + 1];
 
         note_verifier_format(&k->key, vkey);
-        jit_hex_encode(prev, MERKLE_HASH_SIZE, hex);
+        sodium_bin2hex(hex, sizeof(hex), prev, MERKLE_HASH_SIZE);
         if (asprintf(ret,
                      "pam_jit epoch key v1\n%s\nepoch %" PRIu64 "\nfirst-seq %" PRIu64 "\nstart %" PRIu64
                      "\nlength %" PRIu64 "\nkey %s\nprev %s\n",
@@ -357,7 +361,9 @@ static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scr
         if (w->suspect) {
                 /* If the tree built from the hash that seq N claims for its predecessor matches this
                  * signed root, the predecessor's bytes are what changed; otherwise seq N is the odd one. */
-                merkle_frontier_root(&w->tree, root);
+                r = merkle_frontier_root(&w->tree, w->sha, root);
+                if (r < 0)
+                        return r;
                 if (memcmp(root, c.root, MERKLE_HASH_SIZE) == 0) {
                         w->suspect = false;
                         return FAIL(w, w->suspect_seq - 1, w->suspect_prev_offset,
@@ -375,7 +381,9 @@ static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scr
          * outside verifier that checks every root must never disagree with us about a journal. Only
          * the signatures of intermediate checkpoints are left to --all-signatures (one Ed25519
          * verification each, most of a full check's time). */
-        merkle_frontier_root(&w->tree, root);
+        r = merkle_frontier_root(&w->tree, w->sha, root);
+        if (r < 0)
+                return r;
         if (memcmp(root, c.root, MERKLE_HASH_SIZE) != 0)
                 return FAIL(w, v->seq, offset,
                             "checkpoint at seq %" PRIu64 " (epoch %" PRIu64
@@ -456,7 +464,9 @@ int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t off
                 w->suspect_offset = offset;
                 w->suspect_prev_offset = w->prev_offset;
                 w->tree.size--;
-                (void)merkle_frontier_append(&w->tree, v.prev);
+                r = merkle_frontier_append(&w->tree, w->sha, v.prev);
+                if (r < 0)
+                        return r;
         }
         /* Right after a prev mismatch a raised time in the predecessor looks like a clock going backwards
          * here; let the checkpoint attribute it. */
@@ -485,10 +495,14 @@ int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t off
         if (r < 0)
                 return r;
 
-        merkle_leaf_hash(line, len, leaf);
-        r = merkle_frontier_append(&w->tree, leaf);
+        r = merkle_leaf_hash(w->sha, line, len, leaf);
         if (r < 0)
+                return r;
+        r = merkle_frontier_append(&w->tree, w->sha, leaf);
+        if (r == -EOVERFLOW)
                 return FAIL(w, v.seq, offset, "journal too large");
+        if (r < 0)
+                return r;
         if (w->keep_leaves) {
                 if (w->n == w->leaves_alloc) {
                         uint64_t n = w->leaves_alloc ? 2 * w->leaves_alloc : 1024;
@@ -507,7 +521,9 @@ int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t off
         w->end_offset = offset + len + 1;
         w->last_is_checkpoint = v.type == RECORD_CHECKPOINT;
         if (w->want_size == w->n) {
-                merkle_frontier_root(&w->tree, w->want_root);
+                r = merkle_frontier_root(&w->tree, w->sha, w->want_root);
+                if (r < 0)
+                        return r;
                 w->have_want_root = true;
         }
         return 0;

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "journal-internal.h"
-#include "journal-sha256.h"
+#include "sha256.h"
 #include "journal-util.h"
 #include "keys.h"
 #include "util.h"
@@ -45,6 +45,7 @@ struct JournalWriter {
 
         JournalEpochKey cur;
         NoteSigner *signer;
+        JitSha256 *sha;
         bool needs_truncate; /* a failed commit could not cut the file back yet */
         bool stale_key;      /* an old epoch key could not be erased yet */
         uint64_t stale_epoch;
@@ -108,8 +109,10 @@ static int buffer_record(JournalWriter *w, RecordType type, const JournalField *
                                   w->buf + w->buf_len, &len);
         if (r < 0)
                 return r;
-        merkle_leaf_hash(w->buf + w->buf_len, len - 1, leaf);
-        r = merkle_frontier_append(&w->live.tree, leaf);
+        r = merkle_leaf_hash(w->sha, w->buf + w->buf_len, len - 1, leaf);
+        if (r < 0)
+                return r;
+        r = merkle_frontier_append(&w->live.tree, w->sha, leaf);
         if (r < 0)
                 return r;
         memcpy(w->live.prev, leaf, MERKLE_HASH_SIZE);
@@ -216,7 +219,9 @@ static int buffer_checkpoint(JournalWriter *w, char **ret_note)
         MerkleHash root;
         int r;
 
-        merkle_frontier_root(&w->live.tree, root);
+        r = merkle_frontier_root(&w->live.tree, w->sha, root);
+        if (r < 0)
+                return r;
         r = checkpoint_format(w->origin, w->live.n, root, body);
         if (r < 0)
                 return r;
@@ -381,6 +386,7 @@ void journal_writer_free(JournalWriter *w)
         if (!w)
                 return;
         note_signer_free(w->signer);
+        jit_sha256_free(w->sha);
         if (w->buf)
                 sodium_memzero(w->buf, w->buf_alloc);
         free(w->buf);
@@ -470,15 +476,15 @@ static int checkpoint_after(int fd, uint64_t offset, bool *ret)
         return r == -EMSGSIZE ? 0 : r < 0 ? r : 0;
 }
 
-static int hash_range(int fd, uint64_t from, uint64_t to, char hex[2 * JIT_SHA256_SIZE + 1])
+static int hash_range(JitSha256 *c, int fd, uint64_t from, uint64_t to, char hex[2 * JIT_SHA256_SIZE + 1])
 {
         _cleanup_free_ char *buf = malloc(64 * 1024);
         uint8_t h[JIT_SHA256_SIZE];
-        JitSha256 c;
+        int r;
 
         if (!buf)
                 return -ENOMEM;
-        jit_sha256_init(&c);
+        jit_sha256_begin(c);
         while (from < to) {
                 size_t want = to - from < 64 * 1024 ? (size_t)(to - from) : 64 * 1024;
                 ssize_t k = pread(fd, buf, want, (off_t)from);
@@ -489,18 +495,23 @@ static int hash_range(int fd, uint64_t from, uint64_t to, char hex[2 * JIT_SHA25
                 }
                 if (k == 0)
                         return -EIO;
-                jit_sha256_update(&c, buf, (size_t)k);
+                jit_sha256_add(c, buf, (size_t)k);
                 from += (uint64_t)k;
         }
-        jit_sha256_final(&c, h);
-        jit_hex_encode(h, sizeof(h), hex);
+        r = jit_sha256_end(c, h);
+        if (r < 0)
+                return r;
+        sodium_bin2hex(hex, 2 * JIT_SHA256_SIZE + 1, h, sizeof(h));
         return 0;
 }
 
 static int walk_journal(JournalWriter *w, const NoteVerifier *trusted, JournalWalk *walk,
                         uint64_t *ret_partial)
 {
-        journal_walk_init(walk);
+        int r = journal_walk_init(walk);
+
+        if (r < 0)
+                return r;
         walk->trusted = trusted;
         return journal_walk_file(walk, w->fd, ret_partial);
 }
@@ -542,7 +553,7 @@ static int recover_journal(JournalWriter *w, uint64_t file_size, uint64_t now_us
         if (cut < file_size) {
                 journal_walk_done(&walk);
                 /* A torn commit: cut it off, but keep its hash so nothing disappears without a trace. */
-                r = hash_range(w->fd, cut, file_size, hex);
+                r = hash_range(w->sha, w->fd, cut, file_size, hex);
                 if (r < 0)
                         return r;
                 if (ftruncate(w->fd, (off_t)cut) < 0 || fsync(w->fd) < 0)
@@ -644,6 +655,9 @@ int journal_writer_open(const JournalOptions *o, JournalWriter **ret)
         w->pubkey_path = strdup(o->pubkey_path);
         if (!w->pubkey_path)
                 return -ENOMEM;
+        r = jit_sha256_new(&w->sha);
+        if (r < 0)
+                return r;
 
         r = keys_open_dir(o->state_dir, &w->dir_fd);
         if (r < 0)

@@ -1,5 +1,7 @@
 /* The signed journal: writer (jitd), reader (replay, jitctl log) and offline verifier (jitctl verify).
- * Format: docs/journal-format.md. Library code: never logs, returns negative errno. */
+ * Format: docs/journal-format.md. Library code: never logs, returns negative errno. Besides the errors
+ * each function names, anything that hashes may return -EIO if libcrypto's SHA-256 fails (lib/sha256.h):
+ * never a record or verdict without its hash. */
 #pragma once
 
 #include <stdbool.h>

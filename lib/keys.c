@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "journal-util.h"
 #include "keys.h"
 #include "util.h"
@@ -121,25 +122,14 @@ int keys_load(int dir_fd, uint64_t epoch, const char *name, NoteSigner **ret)
         /* A key another user could read is no secret; one they could write is not ours. */
         if ((st.st_mode & 077) || !owner_trusted(st.st_uid))
                 return -EPERM;
-        text = sodium_malloc(KEY_FILE_MAX);
+        text = sodium_malloc(KEY_FILE_MAX + 1);
         if (!text)
                 return -ENOMEM;
-        while (n < KEY_FILE_MAX) {
-                ssize_t k = read(fd, text + n, KEY_FILE_MAX - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        goto out;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t)k;
-        }
-        if (n == KEY_FILE_MAX || n == 0 || text[n - 1] != '\n') {
+        r = jit_read_fd_bounded(fd, text, KEY_FILE_MAX, &n);
+        if (r == -EFBIG || (r >= 0 && (n == 0 || text[n - 1] != '\n')))
                 r = -EBADMSG;
+        if (r < 0)
                 goto out;
-        }
         r = note_signer_parse(text, n - 1, &s);
         if (r < 0) {
                 r = -EBADMSG;

@@ -3,33 +3,37 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "journal-sha256.h"
 #include "merkle.h"
 
-void merkle_leaf_hash(const void *data, size_t len, MerkleHash ret)
+int merkle_leaf_hash(JitSha256 *h, const void *data, size_t len, MerkleHash ret)
 {
         static const uint8_t prefix = 0x00;
-        JitSha256 c;
 
-        jit_sha256_init(&c);
-        jit_sha256_update(&c, &prefix, 1);
-        jit_sha256_update(&c, data, len);
-        jit_sha256_final(&c, ret);
+        jit_sha256_begin(h);
+        jit_sha256_add(h, &prefix, 1);
+        jit_sha256_add(h, data, len);
+        return jit_sha256_end(h, ret);
 }
 
-void merkle_node_hash(const MerkleHash left, const MerkleHash right, MerkleHash ret)
+int merkle_node_hash(JitSha256 *h, const MerkleHash left, const MerkleHash right, MerkleHash ret)
 {
         uint8_t buf[1 + 2 * MERKLE_HASH_SIZE];
 
         buf[0] = 0x01;
         memcpy(buf + 1, left, MERKLE_HASH_SIZE);
         memcpy(buf + 1 + MERKLE_HASH_SIZE, right, MERKLE_HASH_SIZE);
-        jit_sha256(buf, sizeof(buf), ret);
+        return jit_sha256(h, buf, sizeof(buf), ret);
 }
 
 void merkle_empty_root(MerkleHash ret)
 {
-        jit_sha256("", 0, ret);
+        /* SHA-256(""), a constant (FIPS 180-4 example values): the empty tree needs no context. */
+        static const MerkleHash empty = {
+            0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+            0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+        };
+
+        memcpy(ret, empty, MERKLE_HASH_SIZE);
 }
 
 void merkle_frontier_init(MerkleFrontier *f)
@@ -37,17 +41,20 @@ void merkle_frontier_init(MerkleFrontier *f)
         memset(f, 0, sizeof(*f));
 }
 
-int merkle_frontier_append(MerkleFrontier *f, const MerkleHash leaf)
+int merkle_frontier_append(MerkleFrontier *f, JitSha256 *sha, const MerkleHash leaf)
 {
         MerkleHash h;
         unsigned level = 0;
+        int r;
 
         if (f->size >= (UINT64_C(1) << 63))
                 return -EOVERFLOW;
         memcpy(h, leaf, MERKLE_HASH_SIZE);
         /* Merge with every complete subtree to the left, like carrying in binary addition. */
         while (f->size & (UINT64_C(1) << level)) {
-                merkle_node_hash(f->node[level], h, h);
+                r = merkle_node_hash(sha, f->node[level], h, h);
+                if (r < 0)
+                        return r;
                 level++;
         }
         memcpy(f->node[level], h, MERKLE_HASH_SIZE);
@@ -55,14 +62,15 @@ int merkle_frontier_append(MerkleFrontier *f, const MerkleHash leaf)
         return 0;
 }
 
-void merkle_frontier_root(const MerkleFrontier *f, MerkleHash ret)
+int merkle_frontier_root(const MerkleFrontier *f, JitSha256 *sha, MerkleHash ret)
 {
         MerkleHash h;
         bool have = false;
+        int r;
 
         if (f->size == 0) {
                 merkle_empty_root(ret);
-                return;
+                return 0;
         }
         /* Fold the subtrees from the smallest (rightmost) up. */
         for (unsigned level = 0; level < MERKLE_MAX_PROOF; level++) {
@@ -71,10 +79,14 @@ void merkle_frontier_root(const MerkleFrontier *f, MerkleHash ret)
                 if (!have) {
                         memcpy(h, f->node[level], MERKLE_HASH_SIZE);
                         have = true;
-                } else
-                        merkle_node_hash(f->node[level], h, h);
+                } else {
+                        r = merkle_node_hash(sha, f->node[level], h, h);
+                        if (r < 0)
+                                return r;
+                }
         }
         memcpy(ret, h, MERKLE_HASH_SIZE);
+        return 0;
 }
 
 /* Largest power of two strictly below n (n >= 2). */
@@ -87,21 +99,25 @@ static uint64_t split_point(uint64_t n)
         return k;
 }
 
-void merkle_root(const MerkleHash *leaves, uint64_t n, MerkleHash ret)
+int merkle_root(JitSha256 *h, const MerkleHash *leaves, uint64_t n, MerkleHash ret)
 {
         MerkleFrontier f;
+        int r;
 
         if (n == 1) {
                 memcpy(ret, leaves[0], MERKLE_HASH_SIZE);
-                return;
+                return 0;
         }
         merkle_frontier_init(&f);
-        for (uint64_t i = 0; i < n; i++)
-                (void)merkle_frontier_append(&f, leaves[i]);
-        merkle_frontier_root(&f, ret);
+        for (uint64_t i = 0; i < n; i++) {
+                r = merkle_frontier_append(&f, h, leaves[i]);
+                if (r < 0)
+                        return r;
+        }
+        return merkle_frontier_root(&f, h, ret);
 }
 
-static int path(const MerkleHash *leaves, uint64_t n, uint64_t m, MerkleHash *ret, size_t *len)
+static int path(JitSha256 *h, const MerkleHash *leaves, uint64_t n, uint64_t m, MerkleHash *ret, size_t *len)
 {
         uint64_t k;
         int r;
@@ -110,35 +126,38 @@ static int path(const MerkleHash *leaves, uint64_t n, uint64_t m, MerkleHash *re
                 return 0;
         k = split_point(n);
         if (m < k)
-                r = path(leaves, k, m, ret, len);
+                r = path(h, leaves, k, m, ret, len);
         else
-                r = path(leaves + k, n - k, m - k, ret, len);
+                r = path(h, leaves + k, n - k, m - k, ret, len);
         if (r < 0)
                 return r;
         if (*len >= MERKLE_MAX_PROOF)
                 return -E2BIG;
         if (m < k)
-                merkle_root(leaves + k, n - k, ret[*len]);
+                r = merkle_root(h, leaves + k, n - k, ret[*len]);
         else
-                merkle_root(leaves, k, ret[*len]);
+                r = merkle_root(h, leaves, k, ret[*len]);
+        if (r < 0)
+                return r;
         (*len)++;
         return 0;
 }
 
-int merkle_inclusion_proof(const MerkleHash *leaves, uint64_t n, uint64_t index, MerkleHash *ret,
-                           size_t *ret_len)
+int merkle_inclusion_proof(JitSha256 *h, const MerkleHash *leaves, uint64_t n, uint64_t index,
+                           MerkleHash *ret, size_t *ret_len)
 {
         if (index >= n)
                 return -EINVAL;
         *ret_len = 0;
-        return path(leaves, n, index, ret, ret_len);
+        return path(h, leaves, n, index, ret, ret_len);
 }
 
-int merkle_verify_inclusion(uint64_t index, uint64_t size, const MerkleHash leaf, const MerkleHash *proof,
-                            size_t proof_len, const MerkleHash root)
+int merkle_verify_inclusion(JitSha256 *h, uint64_t index, uint64_t size, const MerkleHash leaf,
+                            const MerkleHash *proof, size_t proof_len, const MerkleHash root)
 {
         uint64_t fn = index, sn;
         MerkleHash r;
+        int k;
 
         if (index >= size)
                 return -EBADMSG;
@@ -148,14 +167,16 @@ int merkle_verify_inclusion(uint64_t index, uint64_t size, const MerkleHash leaf
                 if (sn == 0)
                         return -EBADMSG;
                 if ((fn & 1) || fn == sn) {
-                        merkle_node_hash(proof[i], r, r);
+                        k = merkle_node_hash(h, proof[i], r, r);
                         if (!(fn & 1))
                                 while (fn != 0 && !(fn & 1)) {
                                         fn >>= 1;
                                         sn >>= 1;
                                 }
                 } else
-                        merkle_node_hash(r, proof[i], r);
+                        k = merkle_node_hash(h, r, proof[i], r);
+                if (k < 0)
+                        return k;
                 fn >>= 1;
                 sn >>= 1;
         }
@@ -164,8 +185,8 @@ int merkle_verify_inclusion(uint64_t index, uint64_t size, const MerkleHash leaf
         return 0;
 }
 
-static int subproof(const MerkleHash *leaves, uint64_t n, uint64_t m, bool complete, MerkleHash *ret,
-                    size_t *len)
+static int subproof(JitSha256 *h, const MerkleHash *leaves, uint64_t n, uint64_t m, bool complete,
+                    MerkleHash *ret, size_t *len)
 {
         uint64_t k;
         int r;
@@ -175,41 +196,47 @@ static int subproof(const MerkleHash *leaves, uint64_t n, uint64_t m, bool compl
                         return 0;
                 if (*len >= MERKLE_MAX_PROOF)
                         return -E2BIG;
-                merkle_root(leaves, n, ret[(*len)++]);
+                r = merkle_root(h, leaves, n, ret[*len]);
+                if (r < 0)
+                        return r;
+                (*len)++;
                 return 0;
         }
         k = split_point(n);
         if (m <= k)
-                r = subproof(leaves, k, m, complete, ret, len);
+                r = subproof(h, leaves, k, m, complete, ret, len);
         else
-                r = subproof(leaves + k, n - k, m - k, false, ret, len);
+                r = subproof(h, leaves + k, n - k, m - k, false, ret, len);
         if (r < 0)
                 return r;
         if (*len >= MERKLE_MAX_PROOF)
                 return -E2BIG;
         if (m <= k)
-                merkle_root(leaves + k, n - k, ret[*len]);
+                r = merkle_root(h, leaves + k, n - k, ret[*len]);
         else
-                merkle_root(leaves, k, ret[*len]);
+                r = merkle_root(h, leaves, k, ret[*len]);
+        if (r < 0)
+                return r;
         (*len)++;
         return 0;
 }
 
-int merkle_consistency_proof(const MerkleHash *leaves, uint64_t size2, uint64_t size1, MerkleHash *ret,
-                             size_t *ret_len)
+int merkle_consistency_proof(JitSha256 *h, const MerkleHash *leaves, uint64_t size2, uint64_t size1,
+                             MerkleHash *ret, size_t *ret_len)
 {
         if (size1 == 0 || size1 > size2)
                 return -EINVAL;
         *ret_len = 0;
-        return subproof(leaves, size2, size1, true, ret, ret_len);
+        return subproof(h, leaves, size2, size1, true, ret, ret_len);
 }
 
-int merkle_verify_consistency(uint64_t size1, uint64_t size2, const MerkleHash root1, const MerkleHash root2,
-                              const MerkleHash *proof, size_t proof_len)
+int merkle_verify_consistency(JitSha256 *h, uint64_t size1, uint64_t size2, const MerkleHash root1,
+                              const MerkleHash root2, const MerkleHash *proof, size_t proof_len)
 {
         MerkleHash fr, sr;
         uint64_t fn, sn;
         size_t i = 0;
+        int k;
 
         if (size1 > size2)
                 return -EBADMSG;
@@ -242,15 +269,18 @@ int merkle_verify_consistency(uint64_t size1, uint64_t size2, const MerkleHash r
                 if (sn == 0)
                         return -EBADMSG;
                 if ((fn & 1) || fn == sn) {
-                        merkle_node_hash(proof[i], fr, fr);
-                        merkle_node_hash(proof[i], sr, sr);
+                        k = merkle_node_hash(h, proof[i], fr, fr);
+                        if (k >= 0)
+                                k = merkle_node_hash(h, proof[i], sr, sr);
                         if (!(fn & 1))
                                 while (fn != 0 && !(fn & 1)) {
                                         fn >>= 1;
                                         sn >>= 1;
                                 }
                 } else
-                        merkle_node_hash(sr, proof[i], sr);
+                        k = merkle_node_hash(h, sr, proof[i], sr);
+                if (k < 0)
+                        return k;
                 fn >>= 1;
                 sn >>= 1;
         }

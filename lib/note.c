@@ -5,10 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "journal-sha256.h"
+#include "sha256.h"
 #include "journal-util.h"
 #include "note.h"
 #include "util.h"
+#include "utf8.h"
 
 #define EM_DASH "\xe2\x80\x94"
 #define SIG_PREFIX EM_DASH " "
@@ -31,18 +32,23 @@ bool note_name_valid(const char *name, size_t len)
         return true;
 }
 
-uint32_t note_key_id(const char *name, const uint8_t public_key[NOTE_ED25519_KEY_SIZE])
+int note_key_id(const char *name, const uint8_t public_key[NOTE_ED25519_KEY_SIZE], uint32_t *ret)
 {
-        static const uint8_t sep[2] = {'\n', NOTE_ALG_ED25519};
-        uint8_t h[JIT_SHA256_SIZE];
-        JitSha256 c;
+        uint8_t buf[NOTE_MAX_NAME + 2 + NOTE_ED25519_KEY_SIZE], h[JIT_SHA256_SIZE];
+        size_t n = strlen(name);
+        int r;
 
-        jit_sha256_init(&c);
-        jit_sha256_update(&c, name, strlen(name));
-        jit_sha256_update(&c, sep, sizeof(sep));
-        jit_sha256_update(&c, public_key, NOTE_ED25519_KEY_SIZE);
-        jit_sha256_final(&c, h);
-        return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+        if (n > NOTE_MAX_NAME)
+                return -EINVAL;
+        memcpy(buf, name, n);
+        buf[n] = '\n';
+        buf[n + 1] = NOTE_ALG_ED25519;
+        memcpy(buf + n + 2, public_key, NOTE_ED25519_KEY_SIZE);
+        r = jit_sha256_once(buf, n + 2 + NOTE_ED25519_KEY_SIZE, h);
+        if (r < 0)
+                return r;
+        *ret = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+        return 0;
 }
 
 static int signer_new(const char *name, NoteSigner **ret)
@@ -84,7 +90,11 @@ int note_signer_generate(const char *name, NoteSigner **ret)
         if (r < 0)
                 return r;
         crypto_sign_keypair(s->verifier.public_key, s->secret_key);
-        s->verifier.key_id = note_key_id(name, s->verifier.public_key);
+        r = note_key_id(name, s->verifier.public_key, &s->verifier.key_id);
+        if (r < 0) {
+                note_signer_free(s);
+                return r;
+        }
         *ret = s;
         return 0;
 }
@@ -98,7 +108,11 @@ int note_signer_from_seed(const char *name, const uint8_t seed[32], NoteSigner *
         if (r < 0)
                 return r;
         crypto_sign_seed_keypair(s->verifier.public_key, s->secret_key, seed);
-        s->verifier.key_id = note_key_id(name, s->verifier.public_key);
+        r = note_key_id(name, s->verifier.public_key, &s->verifier.key_id);
+        if (r < 0) {
+                note_signer_free(s);
+                return r;
+        }
         *ret = s;
         return 0;
 }
@@ -136,6 +150,8 @@ int note_verifier_parse(const char *text, size_t len, NoteVerifier *ret)
         uint8_t raw[1 + NOTE_ED25519_KEY_SIZE + 2];
         const char *b64;
         size_t b64_len, n;
+        uint32_t id;
+        int r;
 
         if (len >= NOTE_VERIFIER_MAX)
                 return -EINVAL;
@@ -145,7 +161,10 @@ int note_verifier_parse(const char *text, size_t len, NoteVerifier *ret)
             n != 1 + NOTE_ED25519_KEY_SIZE || raw[0] != NOTE_ALG_ED25519)
                 return -EINVAL;
         memcpy(v.public_key, raw + 1, NOTE_ED25519_KEY_SIZE);
-        if (note_key_id(v.name, v.public_key) != v.key_id)
+        r = note_key_id(v.name, v.public_key, &id);
+        if (r < 0)
+                return r;
+        if (id != v.key_id)
                 return -EINVAL;
         *ret = v;
         return 0;
@@ -233,7 +252,7 @@ static bool text_valid(const char *text, size_t len, const char **ret_reason)
                         set_reason(ret_reason, "note contains a control character");
                         return false;
                 }
-        if (!jit_utf8_valid(text, len)) {
+        if (!jit_utf8_well_formed(text, len)) {
                 set_reason(ret_reason, "note is not valid UTF-8");
                 return false;
         }
@@ -335,7 +354,7 @@ static int parse_note(const char *note, size_t len, size_t *ret_text_len, SigLin
                         set_reason(ret_reason, "note contains a control character");
                         return -EBADMSG;
                 }
-        if (!jit_utf8_valid(note, len)) {
+        if (!jit_utf8_well_formed(note, len)) {
                 set_reason(ret_reason, "note is not valid UTF-8");
                 return -EBADMSG;
         }

@@ -38,8 +38,9 @@ typedef struct Checkpoint {
 
 /* Key names and origins: 1..NOTE_MAX_NAME bytes of printable ASCII without space or '+'. */
 bool note_name_valid(const char *name, size_t len);
-/* SHA-256(name || 0x0A || 0x01 || public key)[:4], big-endian. */
-uint32_t note_key_id(const char *name, const uint8_t public_key[NOTE_ED25519_KEY_SIZE]);
+/* SHA-256(name || 0x0A || 0x01 || public key)[:4], big-endian. -EINVAL for a name longer than
+ * NOTE_MAX_NAME, -ENOMEM or -EIO from libcrypto. */
+int note_key_id(const char *name, const uint8_t public_key[NOTE_ED25519_KEY_SIZE], uint32_t *ret);
 
 int note_signer_generate(const char *name, NoteSigner **ret);
 int note_signer_from_seed(const char *name, const uint8_t seed[32], NoteSigner **ret);
@@ -54,7 +55,8 @@ static inline void note_signer_freep(NoteSigner **s)
                 note_signer_free(*s);
 }
 
-/* "<name>+<8 hex>+<base64(0x01 || key)>": exactly that, no whitespace. */
+/* "<name>+<8 hex>+<base64(0x01 || key)>": exactly that, no whitespace. -EINVAL otherwise; -ENOMEM or
+ * -EIO if the key ID cannot be hashed. */
 int note_verifier_parse(const char *text, size_t len, NoteVerifier *ret);
 void note_verifier_format(const NoteVerifier *v, char buf[NOTE_VERIFIER_MAX]);
 bool note_verifier_equal(const NoteVerifier *a, const NoteVerifier *b);

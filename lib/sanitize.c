@@ -7,6 +7,7 @@
 
 #include "sanitize.h"
 #include "util.h"
+#include "utf8.h"
 
 typedef struct Buf {
         char *s;
@@ -35,39 +36,6 @@ static void buf_put(Buf *b, const char *p, size_t n)
         b->len += n;
         if (b->len + sizeof(marker) <= b->max)
                 b->cut = b->len;
-}
-
-/* Length of a valid UTF-8 sequence at p (1..4) and its code point, or 0 if invalid. */
-static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *ret)
-{
-        size_t len;
-        uint32_t c;
-
-        if (p[0] < 0x80) {
-                *ret = p[0];
-                return 1;
-        }
-        if (p[0] >= 0xc2 && p[0] <= 0xdf)
-                len = 2, c = p[0] & 0x1f;
-        else if (p[0] >= 0xe0 && p[0] <= 0xef)
-                len = 3, c = p[0] & 0x0f;
-        else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-                len = 4, c = p[0] & 0x07;
-        else
-                return 0;
-        if (len > n)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((p[i] & 0xc0) != 0x80)
-                        return 0;
-                c = (c << 6) | (p[i] & 0x3f);
-        }
-        /* Reject overlong forms, surrogates and values past U+10FFFF. */
-        if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-            (c >= 0xd800 && c <= 0xdfff))
-                return 0;
-        *ret = c;
-        return len;
 }
 
 /* Code points past ASCII that are shown as \u{...}: whatever a terminal draws as nothing, as a
@@ -146,7 +114,7 @@ static Shown classify(const unsigned char *p, size_t n, bool escape_quote, bool 
                       size_t *ret_len, uint32_t *ret_c)
 {
         uint32_t c = p[0];
-        size_t len = utf8_decode(p, n, &c);
+        size_t len = jit_utf8_decode((const char *)p, n, &c);
 
         *ret_c = c;
         *ret_len = len ? len : 1;

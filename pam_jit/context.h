@@ -37,8 +37,6 @@ typedef struct JitContext {
 } JitContext;
 
 void jit_context_done(JitContext *c);
-/* Valid UTF-8 by sd-bus's rules (which also refuse non-characters); exposed for the unit test. */
-bool jit_utf8_valid(const char *s, size_t n);
 /* A copy of an item that is only shown (tty, rhost, ruser): as it is when it is valid UTF-8 and shorter
  * than max, else its sanitised, bounded form. NULL in gives NULL out. 0 or -ENOMEM. */
 int jit_context_copy_shown(const char *in, size_t max, char **ret);

@@ -7,9 +7,11 @@
 #include <security/pam_ext.h>
 
 #include "pam-context.h"
+#include "fileio.h"
 #include "jit-limits.h"
 #include "sanitize.h"
 #include "util.h"
+#include "utf8.h"
 
 static int get_shown_item(pam_handle_t *pamh, int item, char **ret)
 {
@@ -30,7 +32,7 @@ static int check_identifying(const char *s)
         n = strnlen(s, JIT_MAX_FIELD);
         if (n >= JIT_MAX_FIELD)
                 return -ENAMETOOLONG;
-        if (!jit_utf8_valid(s, n))
+        if (!jit_utf8_valid_for_bus(s, n))
                 return -EILSEQ;
         return 0;
 }
@@ -40,6 +42,7 @@ static int read_cmdline(JitContext *c)
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
+        int r;
 
         /* One byte more than the limit, to tell "exactly the limit" from "longer". */
         buf = malloc(JIT_MAX_ARGV_READ + 2);
@@ -48,19 +51,11 @@ static int read_cmdline(JitContext *c)
         fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        while (len < JIT_MAX_ARGV_READ + 1) {
-                ssize_t n = read(fd, buf + len, JIT_MAX_ARGV_READ + 1 - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        if (len > JIT_MAX_ARGV_READ)
+        r = jit_read_fd_bounded(fd, buf, JIT_MAX_ARGV_READ + 1, &len);
+        if (r == -EFBIG)
                 return -E2BIG;
+        if (r < 0)
+                return r;
         /* A process that rewrote its argv area may leave the last word unterminated. */
         if (len > 0 && buf[len - 1] != '\0')
                 buf[len++] = '\0';
@@ -68,7 +63,7 @@ static int read_cmdline(JitContext *c)
         c->argc = 0;
         for (size_t i = 0; i < len;) {
                 size_t w = strlen(buf + i);
-                if (!jit_utf8_valid(buf + i, w))
+                if (!jit_utf8_valid_for_bus(buf + i, w))
                         return -EILSEQ;
                 c->argc++;
                 i += w + 1;
@@ -85,7 +80,7 @@ static int read_cwd(JitContext *c)
 {
         char buf[JIT_MAX_PATH];
 
-        if (!getcwd(buf, sizeof(buf)) || buf[0] != '/' || !jit_utf8_valid(buf, strlen(buf)))
+        if (!getcwd(buf, sizeof(buf)) || buf[0] != '/' || !jit_utf8_valid_for_bus(buf, strlen(buf)))
                 return 0;
         c->cwd = strdup(buf);
         return c->cwd ? 0 : -ENOMEM;
@@ -102,7 +97,7 @@ static int read_exe(JitContext *c)
         if (n <= 0 || (size_t)n >= sizeof(buf) - 1)
                 return 0;
         buf[n] = '\0';
-        if (buf[0] != '/' || !jit_utf8_valid(buf, (size_t)n))
+        if (buf[0] != '/' || !jit_utf8_valid_for_bus(buf, (size_t)n))
                 return 0;
         c->exe = strdup(buf);
         return c->exe ? 0 : -ENOMEM;
@@ -149,4 +144,3 @@ int jit_context_gather(pam_handle_t *pamh, JitContext *ret)
                 return r;
         return read_cmdline(ret);
 }
-

@@ -11,6 +11,7 @@
 #include "reason.h"
 #include "sanitize.h"
 #include "util.h"
+#include "utf8.h"
 
 int jit_reason_check(const char *answer, char **ret)
 {
@@ -26,7 +27,7 @@ int jit_reason_check(const char *answer, char **ret)
         }
         if (n >= JIT_MAX_FIELD)
                 return -E2BIG;
-        if (!jit_utf8_valid(answer, n))
+        if (!jit_utf8_valid_for_bus(answer, n))
                 return -EILSEQ;
         for (size_t i = 0; i < n; i++) {
                 /* C1 controls are U+0080..U+009F: 0xc2 0x80..0xc2 0x9f in valid UTF-8. */

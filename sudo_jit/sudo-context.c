@@ -11,6 +11,7 @@
 #include "sudo-argv.h"
 #include "sudo-context.h"
 #include "util.h"
+#include "utf8.h"
 
 const char *jit_sudo_lookup(char *const vec[], const char *name)
 {
@@ -35,7 +36,7 @@ static int copy_exact(const char *in, size_t max, bool path, char **ret)
         n = strnlen(in, max);
         if (n >= max)
                 return -ENAMETOOLONG;
-        if (!jit_utf8_valid(in, n))
+        if (!jit_utf8_valid_for_bus(in, n))
                 return -EILSEQ;
         if (path && in[0] != '/')
                 return -EINVAL;
@@ -128,7 +129,7 @@ static int join_argv(char *const argv[], JitContext *c)
                 size_t w = strnlen(argv[argc], JIT_MAX_ARGV_READ + 1);
                 if (w > JIT_MAX_ARGV_READ || len + w + 1 > JIT_MAX_ARGV_READ)
                         return -E2BIG;
-                if (!jit_utf8_valid(argv[argc], w))
+                if (!jit_utf8_valid_for_bus(argv[argc], w))
                         return -EILSEQ;
                 len += w + 1;
         }

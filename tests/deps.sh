@@ -8,6 +8,7 @@ set -euo pipefail
 #   clang libclang-rt-14-dev            the libFuzzer harnesses (make fuzz-build)
 #   libpam0g-dev libsystemd-dev libsodium-dev libinih-dev libjson-c-dev libdbus-1-dev
 #                                       the libraries pam_jit.so, sudo_jit.so, jitd and jitctl link
+#   libssl-dev                          libcrypto: the journal's SHA-256 (lib/sha256.c; jitd, jitctl)
 #   systemd                             systemd-journald, journalctl, busctl, systemd-cat (sandbox)
 #   dbus dbus-daemon dbus-bin           the sandbox's system bus (dbus-daemon --system)
 #   sudo pamtester                      the real hosts the end-to-end tests drive (sudo also ships
@@ -32,7 +33,7 @@ set -euo pipefail
 #   binutils                            readelf and nm: 70-deb-install.t checks the hardening flags
 packages=(
     build-essential pkg-config clang libclang-rt-14-dev
-    libpam0g-dev libsystemd-dev libsodium-dev libinih-dev libjson-c-dev libdbus-1-dev
+    libpam0g-dev libsystemd-dev libsodium-dev libinih-dev libjson-c-dev libdbus-1-dev libssl-dev
     systemd dbus dbus-daemon dbus-bin sudo pamtester libpam-modules libpam-runtime login passwd
     util-linux bsdutils procps coreutils openssl libxml2-utils libglib2.0-bin perl
     python3 python3-dbus jq valgrind

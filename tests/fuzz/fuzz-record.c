@@ -55,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_one_line(p, size);
 
         /* The same bytes as a journal: each line through the walk until it refuses one. */
-        journal_walk_init(&w);
+        if (journal_walk_init(&w) < 0)
+                abort();
         w.attribute = true;
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t)(end - p));

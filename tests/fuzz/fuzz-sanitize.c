@@ -9,6 +9,7 @@
 
 #include "journal-util.h"
 #include "sanitize.h"
+#include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -55,7 +56,7 @@ static void check_safe(const char *out, size_t max)
         len = strlen(out);
         if (len + 1 > (max < 8 ? 8 : max))
                 abort();
-        if (!jit_utf8_valid(out, len))
+        if (!jit_utf8_well_formed(out, len))
                 abort();
         for (size_t i = 0; i < len;) {
                 uint32_t c;
@@ -197,6 +198,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         n = size - 2;
         /* At most 10 bytes shown for 4 in (\u{10ffff}), 4 for 1 (\xNN), plus quotes and spaces. */
         big = 4 * n + 16;
+        /* What the bus takes is a subset of well-formed UTF-8, and the decoder agrees with both. */
+        if (jit_utf8_valid_for_bus(in, n) && !jit_utf8_well_formed(in, n))
+                abort();
+        if (jit_utf8_well_formed(in, n))
+                for (size_t i = 0; i < n;) {
+                        uint32_t c;
+                        size_t k = jit_utf8_decode(in + i, n - i, &c);
+                        if (k == 0)
+                                abort();
+                        i += k;
+                }
 
         /* jit_sanitize: bounded, safe, cut cleanly, and reversible. */
         whole = jit_sanitize(in, n, big);

@@ -17,6 +17,16 @@
 #include "util.h"
 #include "tap.h"
 
+/* The tests hash with a context of their own; a failure to get one ends the test program. */
+static JitSha256 *sha_new(void)
+{
+        JitSha256 *h = NULL;
+
+        if (jit_sha256_new(&h) < 0)
+                abort();
+        return h;
+}
+
 static Tap tap;
 #define ok(cond, ...) tap_ok(&tap, (cond), __VA_ARGS__)
 
@@ -97,6 +107,7 @@ static char *join(const char *buf, const Line *lines, const size_t *idx, size_t 
 static char *rechain(const char *buf, const Line *lines, const size_t *idx, size_t n, NoteSigner *signer,
                      size_t *ret_len)
 {
+        _cleanup_(jit_sha256_freep) JitSha256 *sha = sha_new();
         static char line[JOURNAL_MAX_LINE], dec[JOURNAL_MAX_LINE];
         MerkleHash prev = {};
         MerkleFrontier tree;
@@ -116,7 +127,7 @@ static char *rechain(const char *buf, const Line *lines, const size_t *idx, size
                 if (v.type == RECORD_CHECKPOINT) {
                         char body[CHECKPOINT_MAX_BODY];
                         MerkleHash root;
-                        merkle_frontier_root(&tree, root);
+                        merkle_frontier_root(&tree, sha, root);
                         checkpoint_format(ORIGIN, i, root, body);
                         note_sign(signer, body, strlen(body), &note);
                         f[0].value = note;
@@ -126,8 +137,8 @@ static char *rechain(const char *buf, const Line *lines, const size_t *idx, size
                         abort();
                 memcpy(out + o, line, len);
                 o += len;
-                merkle_leaf_hash(line, len - 1, prev);
-                merkle_frontier_append(&tree, prev);
+                merkle_leaf_hash(sha, line, len - 1, prev);
+                merkle_frontier_append(&tree, sha, prev);
         }
         *ret_len = o;
         return out;
@@ -139,6 +150,7 @@ static char *rechain(const char *buf, const Line *lines, const size_t *idx, size
 static char *rechain_from(const char *buf, const Line *lines, size_t n, size_t from, NoteSigner *signer,
                           size_t bad_root, size_t *ret_len)
 {
+        _cleanup_(jit_sha256_freep) JitSha256 *sha = sha_new();
         static char line[JOURNAL_MAX_LINE], dec[JOURNAL_MAX_LINE];
         MerkleHash prev = {};
         MerkleFrontier tree;
@@ -155,8 +167,8 @@ static char *rechain_from(const char *buf, const Line *lines, size_t n, size_t f
                 if (i < from) {
                         memcpy(out + o, buf + lines[i].start, lines[i].len + 1);
                         o += lines[i].len + 1;
-                        merkle_leaf_hash(buf + lines[i].start, lines[i].len, prev);
-                        merkle_frontier_append(&tree, prev);
+                        merkle_leaf_hash(sha, buf + lines[i].start, lines[i].len, prev);
+                        merkle_frontier_append(&tree, sha, prev);
                         continue;
                 }
                 if (journal_record_parse(buf + lines[i].start, lines[i].len, &v, NULL) < 0 ||
@@ -165,7 +177,7 @@ static char *rechain_from(const char *buf, const Line *lines, size_t n, size_t f
                 if (v.type == RECORD_CHECKPOINT) {
                         char body[CHECKPOINT_MAX_BODY];
                         MerkleHash root;
-                        merkle_frontier_root(&tree, root);
+                        merkle_frontier_root(&tree, sha, root);
                         if (i == bad_root)
                                 root[7] ^= 0x10;
                         checkpoint_format(ORIGIN, i, root, body);
@@ -177,8 +189,8 @@ static char *rechain_from(const char *buf, const Line *lines, size_t n, size_t f
                         abort();
                 memcpy(out + o, line, len);
                 o += len;
-                merkle_leaf_hash(line, len - 1, prev);
-                merkle_frontier_append(&tree, prev);
+                merkle_leaf_hash(sha, line, len - 1, prev);
+                merkle_frontier_append(&tree, sha, prev);
         }
         *ret_len = o;
         return out;

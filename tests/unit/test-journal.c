@@ -22,6 +22,16 @@
 #include "util.h"
 #include "tap.h"
 
+/* The tests hash with a context of their own; a failure to get one ends the test program. */
+static JitSha256 *sha_new(void)
+{
+        JitSha256 *h = NULL;
+
+        if (jit_sha256_new(&h) < 0)
+                abort();
+        return h;
+}
+
 static Tap tap;
 #define ok(cond, ...) tap_ok(&tap, (cond), __VA_ARGS__)
 
@@ -474,7 +484,7 @@ static void test_a27(void)
                 env_clone(&e, &c, "a27-hash");
                 truncate(c.journal, (off_t)t);
                 crypto_hash_sha256(h, (const uint8_t *)orig + starts[n_lines - 1], t - starts[n_lines - 1]);
-                jit_hex_encode(h, 32, hex);
+                sodium_bin2hex(hex, sizeof(hex), h, 32);
                 snprintf(want_off, sizeof(want_off), "%zu", starts[n_lines - 1]);
                 snprintf(want_n, sizeof(want_n), "%zu", t - starts[n_lines - 1]);
                 if (writer_open(&c, now, &w) == 0)
@@ -695,6 +705,7 @@ static size_t load_records(const char *path, Rec *recs, size_t max)
  * over the rebuilt tree, except that the one at bad_root (if < n) signs a root with one bit flipped. */
 static void write_chain_bad_root(const char *path, Rec *recs, size_t n, NoteSigner *signer, size_t bad_root)
 {
+        _cleanup_(jit_sha256_freep) JitSha256 *sha = sha_new();
         FILE *f = fopen(path, "we");
         MerkleHash prev = {};
         MerkleFrontier tree;
@@ -708,7 +719,7 @@ static void write_chain_bad_root(const char *path, Rec *recs, size_t n, NoteSign
                 if (recs[i].type == RECORD_CHECKPOINT && signer) {
                         char body[CHECKPOINT_MAX_BODY];
                         MerkleHash root;
-                        merkle_frontier_root(&tree, root);
+                        merkle_frontier_root(&tree, sha, root);
                         if (i == bad_root)
                                 root[7] ^= 0x10;
                         checkpoint_format(ORIGIN, i, root, body);
@@ -720,8 +731,8 @@ static void write_chain_bad_root(const char *path, Rec *recs, size_t n, NoteSign
                                           recs[i].n, line, &len) < 0)
                         abort();
                 fwrite(line, 1, len, f);
-                merkle_leaf_hash(line, len - 1, prev);
-                merkle_frontier_append(&tree, prev);
+                merkle_leaf_hash(sha, line, len - 1, prev);
+                merkle_frontier_append(&tree, sha, prev);
                 recs[i].n = recs[i].n; /* fields may point at note, which dies here */
                 if (recs[i].type == RECORD_CHECKPOINT && signer)
                         recs[i].n = 0;
@@ -754,6 +765,7 @@ static Rec recs[512];
 
 static void test_a29(void)
 {
+        _cleanup_(jit_sha256_freep) JitSha256 *sha = sha_new();
         Env e;
         _cleanup_free_ char *orig = NULL, *pub = NULL, *forged = NULL;
         size_t len, starts[256], n_lines, k = 6;
@@ -830,7 +842,7 @@ static void test_a29(void)
                 MerkleHash last;
                 JournalField f[] = {{"id", "K7Q2-0001"}, {"service", "sudo"}, {"user", "alice"}};
 
-                merkle_leaf_hash(orig + starts[n_lines - 1], len - starts[n_lines - 1] - 1, last);
+                merkle_leaf_hash(sha, orig + starts[n_lines - 1], len - starts[n_lines - 1] - 1, last);
                 journal_record_parse(orig + starts[n_lines - 1], len - starts[n_lines - 1] - 1, &v, NULL);
                 {
                         JournalVerifyResult res;
@@ -934,7 +946,7 @@ static void test_a31(void)
 {
         Env e;
         _cleanup_free_ char *pub = NULL;
-        char path[400], reason[320];
+        char path[400], reason[320], vkey[NOTE_VERIFIER_MAX];
         uint64_t line;
         size_t n, m;
         NoteSigner *k;
@@ -982,15 +994,15 @@ static void test_a31(void)
            "a31-resign-checkpoints: checkpoints re-signed with a later key caught at line %" PRIu64 ": %s",
            line, reason);
 
-        /* Forge a key record for epoch 1 that the current key certifies itself. */
+        /* Forge a key record for epoch 1 that the current key certifies itself. The new value lives
+         * in vkey until write_chain() has written it (no copy to leak). */
         n = load_records(e.journal, recs, ELEMENTSOF(recs));
+        note_verifier_format(&k->verifier, vkey);
         for (size_t i = 0; i < n; i++)
                 if (recs[i].type == RECORD_KEY && i > 0) {
-                        char vkey[NOTE_VERIFIER_MAX];
-                        note_verifier_format(&k->verifier, vkey);
                         for (size_t j = 0; j < recs[i].n; j++)
                                 if (streq(recs[i].f[j].key, "key"))
-                                        recs[i].f[j].value = strdup(vkey);
+                                        recs[i].f[j].value = vkey;
                         break;
                 }
         write_chain(path, recs, n, NULL);
@@ -1507,6 +1519,7 @@ static void test_intermediate_root(void)
  * signing a correct root for a size of an earlier epoch is refused. */
 static void test_saved_epoch_bounds(void)
 {
+        _cleanup_(jit_sha256_freep) JitSha256 *sha = sha_new();
         Env e;
         NoteSigner *k;
         _cleanup_free_ char *pub = NULL, *in_epoch = NULL, *early = NULL;
@@ -1528,9 +1541,9 @@ static void test_saved_epoch_bounds(void)
                 abort();
         first = res.keys[res.n_keys - 1].first_seq;
         size = res.keys[1].first_seq; /* inside epoch 1 */
-        merkle_root(res.leaves, size, root);
+        merkle_root(sha, res.leaves, size, root);
         early = signed_checkpoint(k, size, root);
-        merkle_root(res.leaves, first, root);
+        merkle_root(sha, res.leaves, first, root);
         in_epoch = signed_checkpoint(k, first, root);
         journal_verify_result_done(&res);
 
@@ -1559,6 +1572,7 @@ static bool make_noncanonical(char *b64, size_t len)
 
 static void test_canonical_base64(void)
 {
+        _cleanup_(jit_sha256_freep) JitSha256 *sha = sha_new();
         Env e;
         NoteSigner *k;
         _cleanup_free_ char *pub = NULL, *proof = NULL;
@@ -1584,7 +1598,7 @@ static void test_canonical_base64(void)
                 size_t text_len, n_sigs;
                 Checkpoint c;
 
-                merkle_root(res.leaves, 1, root);
+                merkle_root(sha, res.leaves, 1, root);
                 note = signed_checkpoint(k, 1, root);
                 sig = strrchr(note, ' ') + 1;
                 nl = strchr(sig, '\n');
@@ -1733,6 +1747,7 @@ static void test_key_numbers(void)
  * refused at the key record, though every signature is good. */
 static void test_key_id_clash(void)
 {
+        _cleanup_(jit_sha256_freep) JitSha256 *sha = sha_new();
         static char line[JOURNAL_MAX_LINE];
         uint8_t seed_a[32] = {}, seed_b[32] = {};
         uint32_t ia = 86939, ib = 280774;
@@ -1767,8 +1782,8 @@ static void test_key_id_clash(void)
                 if (journal_record_format(seq, time, epoch, type, prev, fields, n, line, &l_) < 0)          \
                         abort();                                                                            \
                 fwrite(line, 1, l_, f);                                                                     \
-                merkle_leaf_hash(line, l_ - 1, prev);                                                       \
-                merkle_frontier_append(&tree, prev);                                                        \
+                merkle_leaf_hash(sha, line, l_ - 1, prev);                                                  \
+                merkle_frontier_append(&tree, sha, prev);                                                   \
                 seq++;                                                                                      \
         } while (0)
         snprintf(start0, sizeof(start0), "%" PRIu64, t);
@@ -1780,7 +1795,7 @@ static void test_key_id_clash(void)
         }
         {
                 _cleanup_free_ char *note = NULL;
-                merkle_frontier_root(&tree, root);
+                merkle_frontier_root(&tree, sha, root);
                 note = signed_checkpoint(a, seq, root);
                 JournalField c[] = {{"note", note}};
                 EMIT(RECORD_CHECKPOINT, t, 0, c, 1);
@@ -1805,7 +1820,7 @@ static void test_key_id_clash(void)
         }
         {
                 _cleanup_free_ char *note = NULL;
-                merkle_frontier_root(&tree, root);
+                merkle_frontier_root(&tree, sha, root);
                 note = signed_checkpoint(a, seq, root);
                 JournalField c[] = {{"note", note}};
                 EMIT(RECORD_CHECKPOINT, t, 0, c, 1);
@@ -1816,7 +1831,7 @@ static void test_key_id_clash(void)
         }
         {
                 _cleanup_free_ char *note = NULL;
-                merkle_frontier_root(&tree, root);
+                merkle_frontier_root(&tree, sha, root);
                 note = signed_checkpoint(b, seq, root);
                 JournalField c[] = {{"note", note}};
                 EMIT(RECORD_CHECKPOINT, t, 1, c, 1);

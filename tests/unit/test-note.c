@@ -11,6 +11,7 @@
 #include "journal-util.h"
 #include "note.h"
 #include "util.h"
+#include "utf8.h"
 #include "tap.h"
 
 static Tap tap;
@@ -290,9 +291,21 @@ static void test_strict_helpers(void)
                jit_base64_decode_strict("====", 4, out, sizeof(out), &n) < 0,
            "strict base64 decoder accepts only canonical padded text (and no bytes >= 0x80, which libsodium "
            "lets through)");
-        ok(jit_utf8_valid("\xe2\x80\x94", 3) && !jit_utf8_valid("\xc0\x80", 2) &&
-               !jit_utf8_valid("\xed\xa0\x80", 3) && !jit_utf8_valid("\xf4\x90\x80\x80", 4) &&
-               !jit_utf8_valid("\xe2\x80", 2) && jit_utf8_valid("\xf0\x9f\x98\x80", 4),
+        ok(jit_base64_decode_strict("QUJD", 4, out, sizeof(out), &n) == 0 && n == 3 &&
+               memcmp(out, "ABC", 3) == 0 &&
+               jit_base64_decode_strict("QQ==QUJD", 8, out, sizeof(out), &n) < 0 &&
+               jit_base64_decode_strict("QU JD", 5, out, sizeof(out), &n) < 0 &&
+               jit_base64_decode_strict("QU\nD", 4, out, sizeof(out), &n) < 0 &&
+               jit_base64_decode_strict("QUJ\0", 4, out, sizeof(out), &n) < 0 &&
+               jit_base64_decode_strict("QUJD", 4, out, 2, &n) < 0 &&
+               jit_base64_decode_strict("QUI=", 4, out, 2, &n) == 0 && n == 2 &&
+               jit_base64_decode_strict("QU-_", 4, out, sizeof(out), &n) < 0,
+           "strict base64 decoder: padding only at the end, no whitespace or NUL, bounded by max, no "
+           "URL-safe "
+           "alphabet");
+        ok(jit_utf8_well_formed("\xe2\x80\x94", 3) && !jit_utf8_well_formed("\xc0\x80", 2) &&
+               !jit_utf8_well_formed("\xed\xa0\x80", 3) && !jit_utf8_well_formed("\xf4\x90\x80\x80", 4) &&
+               !jit_utf8_well_formed("\xe2\x80", 2) && jit_utf8_well_formed("\xf0\x9f\x98\x80", 4),
            "UTF-8 validator rejects overlongs, surrogates, out of range and truncated sequences");
 }
 
