@@ -1,0 +1,56 @@
+/* The journal writer's state, shared by its files: commit (journal-writer.c), opening and crash
+ * repair (journal-recover.c) and file rotation (journal-rotate.c). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "journal-internal.h"
+
+/* The tree, chain and clock after some prefix of records. */
+typedef struct ChainState {
+        uint64_t n;
+        MerkleFrontier tree;
+        MerkleHash prev;
+        uint64_t last_time;
+} ChainState;
+
+struct JournalWriter {
+        int fd;
+        int dir_fd;
+        char *pubkey_path;
+        char origin[NOTE_MAX_NAME + 1];
+        char identity[NOTE_VERIFIER_MAX];
+        uint64_t epoch_usec; /* length given to new epochs */
+
+        /* What is durable on disk. */
+        uint64_t size;
+        ChainState durable;
+        char *last_checkpoint;
+        bool last_is_checkpoint;
+
+        /* Durable plus buffered records. */
+        ChainState live;
+        char *buf;
+        size_t buf_len, buf_alloc;
+
+        JournalEpochKey cur;
+        NoteSigner *signer;
+        bool needs_truncate; /* a failed commit could not cut the file back yet */
+        bool stale_key;      /* an old epoch key could not be erased yet */
+        uint64_t stale_epoch;
+        /* Key IDs of every epoch so far: a new epoch key must not reuse one (a note names its key by
+         * name and ID only, and every epoch key has the journal's name). */
+        uint32_t *key_ids;
+        size_t n_key_ids;
+};
+
+uint64_t journal_epoch_end(const JournalEpochKey *k);
+int journal_writer_remember_key_id(JournalWriter *w, uint32_t id);
+/* Format a record into the pending buffer and fold it into the live chain. */
+int journal_writer_buffer(JournalWriter *w, RecordType type, const JournalField *fields, size_t n_fields,
+                          uint64_t now_usec, uint64_t *ret_seq, MerkleHash ret_leaf);
+/* Sign a checkpoint over the live tree and buffer it; returns the note. */
+int journal_writer_buffer_checkpoint(JournalWriter *w, char **ret_note);
+void journal_writer_drop_pending(JournalWriter *w);
+int journal_write_all_at(int fd, const char *p, size_t n, uint64_t off);
