@@ -89,6 +89,11 @@ int journal_reader_next(JournalReader *r, JournalRecord *ret)
                 snprintf(r->error, sizeof(r->error), "seq %" PRIu64 ": malformed record: %s", r->n, why);
                 return -EBADMSG;
         }
+        /* A rotated-in file begins with a link record: the log goes on from there (journal-link.c). */
+        if (off == 0 && v.type == RECORD_LINK && r->n == 0) {
+                r->n = v.seq;
+                memcpy(r->prev, v.prev, MERKLE_HASH_SIZE);
+        }
         if (v.seq != r->n) {
                 snprintf(r->error, sizeof(r->error), "seq %" PRIu64 " where %" PRIu64 " was expected", v.seq,
                          r->n);

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,7 +184,11 @@ static int recover_journal(JournalWriter *w, uint64_t file_size, uint64_t now_us
                                 goto out;
                 }
                 w->size = walk.end_offset;
-                w->durable = (ChainState){.n = walk.n, .tree = walk.tree, .last_time = walk.last_time};
+                w->durable = (ChainState){.n = walk.n,
+                                          .tree = walk.tree,
+                                          .last_time = walk.last_time,
+                                          .before_checkpoint = walk.tree_before_checkpoint};
+                w->file_first_seq = walk.file_first_seq;
                 memcpy(w->durable.prev, walk.prev, MERKLE_HASH_SIZE);
                 w->live = w->durable;
                 memcpy(w->origin, walk.origin, sizeof(w->origin)); /* the journal's own origin wins */
@@ -198,7 +201,7 @@ static int recover_journal(JournalWriter *w, uint64_t file_size, uint64_t now_us
                         goto out;
                 w->last_checkpoint = TAKE_PTR(walk.last_checkpoint);
                 w->last_is_checkpoint = walk.last_is_checkpoint;
-                note_verifier_format(walk.n_keys > 0 ? &walk.keys[0].key : &walk.cur.key, w->identity);
+                note_verifier_format(&walk.identity, w->identity);
 
                 r = keys_load(w->dir_fd, w->cur.epoch, w->origin, &w->signer);
                 if (r == -ENOENT || (r >= 0 && !note_verifier_equal(&w->signer->verifier, &w->cur.key)))
@@ -261,8 +264,10 @@ int journal_writer_open(const JournalOptions *o, JournalWriter **ret)
         w->fd = w->dir_fd = -1;
         w->epoch_usec = o->epoch_usec ? o->epoch_usec : JOURNAL_DEFAULT_EPOCH_USEC;
         memcpy(w->origin, o->origin, strlen(o->origin) + 1);
+        w->max_file_size = o->max_file_size;
         w->pubkey_path = strdup(o->pubkey_path);
-        if (!w->pubkey_path)
+        w->path = strdup(o->path);
+        if (!w->pubkey_path || !w->path)
                 return -ENOMEM;
 
         r = keys_open_dir(o->state_dir, &w->dir_fd);
@@ -278,6 +283,13 @@ int journal_writer_open(const JournalOptions *o, JournalWriter **ret)
                 return -errno;
         if (!S_ISREG(st.st_mode))
                 return -EBADF;
+        /* A writer that rotated the file away between our open and our lock leaves us holding an old
+         * file, now under its rotated name: never write there. */
+        {
+                struct stat now;
+                if (stat(o->path, &now) < 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino)
+                        return -EBUSY;
+        }
         /* Whoever could write the journal could rewrite history behind the lock (A43); checked on
          * this fd, so it holds for the file actually in use. */
         if ((st.st_mode & 022) || (st.st_uid != 0 && st.st_uid != geteuid()))
@@ -289,21 +301,19 @@ int journal_writer_open(const JournalOptions *o, JournalWriter **ret)
                 r = recover_journal(w, (uint64_t)st.st_size, o->now_usec);
         if (r < 0)
                 return r;
+        r = journal_writer_rotation_cleanup(w);
+        if (r < 0)
+                return r;
 
         /* Cover kept or repaired records, write the genesis, seal epochs that ended while stopped. */
         r = journal_writer_commit(w, o->now_usec);
         if (r < 0)
                 return r;
+        /* A new file: its directory entry must be durable too. */
         if (st.st_size == 0) {
-                /* A new file: its directory entry must be durable too. */
-                _cleanup_free_ char *dir = strdup(o->path);
-                _cleanup_close_ int dfd = -1;
-
-                if (!dir)
-                        return -ENOMEM;
-                dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                if (dfd < 0 || fsync(dfd) < 0)
-                        return -errno;
+                r = journal_fsync_dir_of(o->path);
+                if (r < 0)
+                        return r;
         }
         *ret = TAKE_PTR(w);
         return 0;

@@ -313,6 +313,8 @@ static int walk_key(JournalWalk *w, const JournalRecordView *v, char *scratch, s
                 return r;
         if (v->seq == 0) {
                 w->cur = k;
+                w->identity = k.key;
+                w->file_first_seq = 0;
                 return 0;
         }
         w->n_signatures++;
@@ -398,6 +400,7 @@ static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scr
         memcpy(copy, scratch, len + 1);
         free(w->last_checkpoint);
         w->last_checkpoint = copy;
+        w->tree_before_checkpoint = w->tree;
         w->last_checkpoint_key = w->cur.key;
         w->last_checkpoint_seq = v->seq;
         w->last_checkpoint_end = offset + line_len + 1;
@@ -431,6 +434,14 @@ int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t off
 
         if (journal_record_parse(line, len, &v, &why) < 0)
                 return FAIL(w, w->n, offset, "malformed record: %s", why);
+        if (w->file_start) {
+                w->file_start = false;
+                r = journal_walk_file_start(w, &v, offset);
+                if (r < 0)
+                        return r;
+        } else if (v.type == RECORD_LINK)
+                return FAIL(w, v.seq, offset,
+                            "link record inside a file: a rotated file must begin with it (files joined?)");
         if (v.seq != w->n) {
                 if (v.seq < w->n)
                         return FAIL(w, w->n, offset,
@@ -490,11 +501,18 @@ int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t off
         if (r < 0)
                 return FAIL(w, v.seq, offset, "journal too large");
         if (w->keep_leaves) {
-                if (w->n == w->leaves_alloc) {
+                if (w->n >= w->leaves_alloc) {
+                        /* A walk that begins at a link record starts at its seq: the leaves before it
+                         * are not at hand and stay zero. */
                         uint64_t n = w->leaves_alloc ? 2 * w->leaves_alloc : 1024;
-                        MerkleHash *l = realloc(w->leaves, n * sizeof(MerkleHash));
+                        MerkleHash *l;
+
+                        if (n <= w->n)
+                                n = w->n + 1024;
+                        l = reallocarray(w->leaves, n, sizeof(MerkleHash));
                         if (!l)
                                 return -ENOMEM;
+                        memset(l + w->leaves_alloc, 0, (n - w->leaves_alloc) * sizeof(MerkleHash));
                         w->leaves = l;
                         w->leaves_alloc = n;
                 }
@@ -551,6 +569,7 @@ int journal_walk_file(JournalWalk *w, int fd, uint64_t *ret_partial)
         r = line_reader_init(&lr, fd, 0);
         if (r < 0)
                 return r;
+        w->file_start = true;
         for (;;) {
                 const char *line;
                 size_t len;

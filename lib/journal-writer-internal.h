@@ -13,6 +13,7 @@ typedef struct ChainState {
         MerkleFrontier tree;
         MerkleHash prev;
         uint64_t last_time;
+        MerkleFrontier before_checkpoint; /* the tree the last checkpoint signed (for a link record) */
 } ChainState;
 
 struct JournalWriter {
@@ -43,6 +44,13 @@ struct JournalWriter {
          * name and ID only, and every epoch key has the journal's name). */
         uint32_t *key_ids;
         size_t n_key_ids;
+
+        /* Rotation (journal-rotate.c). */
+        char *path;
+        uint64_t max_file_size;  /* 0: never rotate */
+        uint64_t file_first_seq; /* seq of this file's first record */
+        uint64_t head_size;      /* bytes of this file's first commit, when jitd rotated it in */
+        bool rotating;           /* a link record is buffered for the next file */
 };
 
 uint64_t journal_epoch_end(const JournalEpochKey *k);
@@ -54,3 +62,8 @@ int journal_writer_buffer(JournalWriter *w, RecordType type, const JournalField 
 int journal_writer_buffer_checkpoint(JournalWriter *w, char **ret_note);
 void journal_writer_drop_pending(JournalWriter *w);
 int journal_write_all_at(int fd, const char *p, size_t n, uint64_t off);
+/* Remove what an interrupted rotation left behind: the next file not yet renamed into place, and the
+ * rotated name of the current file made just before the rename. */
+int journal_writer_rotation_cleanup(JournalWriter *w);
+/* fsync the directory of path. */
+int journal_fsync_dir_of(const char *path);

@@ -178,6 +178,7 @@ int journal_writer_buffer_checkpoint(JournalWriter *w, char **ret_note)
         int r;
 
         merkle_frontier_root(&w->live.tree, root);
+        w->live.before_checkpoint = w->live.tree;
         r = checkpoint_format(w->origin, w->live.n, root, body);
         if (r < 0)
                 return r;
@@ -311,6 +312,8 @@ int journal_writer_commit(JournalWriter *w, uint64_t now_usec)
 {
         int r;
 
+        if (w->rotating)
+                return -EBUSY;
         if (w->needs_truncate) {
                 r = cut_back(w);
                 if (r < 0) {
@@ -347,6 +350,7 @@ void journal_writer_free(JournalWriter *w)
         free(w->buf);
         free(w->last_checkpoint);
         free(w->pubkey_path);
+        free(w->path);
         free(w->key_ids);
         if (w->fd >= 0)
                 close(w->fd); /* releases the OFD lock */
