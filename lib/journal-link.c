@@ -89,8 +89,8 @@ static bool u64_field(const JournalField *f, const char *key, uint64_t *ret)
 static const char *link_parse(const JournalRecordView *v, char *scratch, size_t scratch_size, Link *ret)
 {
         static const char *const names[LINK_FIELDS] = {
-            "epoch",          "epoch_usec", "first_seq", "identity", "key", "origin", "prev_checkpoint",
-            "prev_first_seq", "start_usec", "tree",
+            "epoch",  "epoch_usec",      "first_seq",      "identity",   "key",
+            "origin", "prev_checkpoint", "prev_first_seq", "start_usec", "tree",
         };
         JournalField f[JOURNAL_MAX_FIELDS];
         MerkleHash root;
@@ -103,7 +103,8 @@ static const char *link_parse(const JournalRecordView *v, char *scratch, size_t 
         for (size_t i = 0; i < LINK_FIELDS; i++)
                 if (!streq(f[i].key, names[i]))
                         return "link record fields are malformed";
-        if (!u64_field(&f[0], "epoch", &ret->cur.epoch) || !u64_field(&f[1], "epoch_usec", &ret->cur.epoch_usec) ||
+        if (!u64_field(&f[0], "epoch", &ret->cur.epoch) ||
+            !u64_field(&f[1], "epoch_usec", &ret->cur.epoch_usec) ||
             !u64_field(&f[2], "first_seq", &ret->cur.first_seq) ||
             !u64_field(&f[7], "prev_first_seq", &ret->prev_first_seq) ||
             !u64_field(&f[8], "start_usec", &ret->cur.start_usec))
@@ -200,8 +201,7 @@ int journal_walk_file_start(JournalWalk *w, const JournalRecordView *v, uint64_t
                 return 0;
         }
         if (memcmp(v->prev, w->prev, MERKLE_HASH_SIZE) != 0 || !w->last_checkpoint ||
-            !streq(l.prev_checkpoint, w->last_checkpoint) ||
-            !journal_frontier_equal(&l.tree, &w->tree))
+            !streq(l.prev_checkpoint, w->last_checkpoint) || !journal_frontier_equal(&l.tree, &w->tree))
                 return FAIL(w, v->seq, offset,
                             "this file does not continue the previous one: its link record restates another "
                             "last checkpoint or tree (a file was substituted or altered)");

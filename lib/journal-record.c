@@ -10,11 +10,21 @@
 #include "util.h"
 
 static const char *const type_names[_RECORD_TYPE_MAX] = {
-    [RECORD_REQUEST] = "request", [RECORD_APPROVE] = "approve", [RECORD_DENY] = "deny",
-    [RECORD_EXPIRE] = "expire",   [RECORD_CANCEL] = "cancel",   [RECORD_GRANT_USE] = "grant-use",
-    [RECORD_REVOKE] = "revoke",   [RECORD_KEY] = "key",         [RECORD_START] = "start",
-    [RECORD_STOP] = "stop",       [RECORD_REPAIR] = "repair",   [RECORD_CHECKPOINT] = "checkpoint",
-    [RECORD_MIRROR_GAP] = "mirror-gap", [RECORD_LINK] = "link",     [RECORD_LIVE] = "live",
+    [RECORD_REQUEST] = "request",
+    [RECORD_APPROVE] = "approve",
+    [RECORD_DENY] = "deny",
+    [RECORD_EXPIRE] = "expire",
+    [RECORD_CANCEL] = "cancel",
+    [RECORD_GRANT_USE] = "grant-use",
+    [RECORD_REVOKE] = "revoke",
+    [RECORD_KEY] = "key",
+    [RECORD_START] = "start",
+    [RECORD_STOP] = "stop",
+    [RECORD_REPAIR] = "repair",
+    [RECORD_CHECKPOINT] = "checkpoint",
+    [RECORD_MIRROR_GAP] = "mirror-gap",
+    [RECORD_LINK] = "link",
+    [RECORD_LIVE] = "live",
 };
 
 const char *journal_record_type_to_string(RecordType t)

@@ -195,8 +195,8 @@ static int recover_journal(JournalWriter *w, uint64_t file_size, uint64_t now_us
                 w->cur = walk.cur;
                 r = 0;
                 for (size_t i = 0; i <= walk.n_keys && r >= 0; i++)
-                        r = journal_writer_remember_key_id(w,
-                                            i < walk.n_keys ? walk.keys[i].key.key_id : walk.cur.key.key_id);
+                        r = journal_writer_remember_key_id(w, i < walk.n_keys ? walk.keys[i].key.key_id
+                                                                              : walk.cur.key.key_id);
                 if (r < 0)
                         goto out;
                 w->last_checkpoint = TAKE_PTR(walk.last_checkpoint);

@@ -130,7 +130,8 @@ int journal_writer_rotate_commit(JournalWriter *w)
 
         if (!w->rotating)
                 return -EINVAL;
-        if (asprintf(&tmp, "%s.new", w->path) < 0 || journal_rotated_name(w->path, w->file_first_seq, &rotated) < 0) {
+        if (asprintf(&tmp, "%s.new", w->path) < 0 ||
+            journal_rotated_name(w->path, w->file_first_seq, &rotated) < 0) {
                 r = -ENOMEM;
                 goto fail;
         }
@@ -201,7 +202,8 @@ int journal_writer_rotation_cleanup(JournalWriter *w)
         _cleanup_free_ char *tmp = NULL, *rotated = NULL;
         int r;
 
-        if (asprintf(&tmp, "%s.new", w->path) < 0 || journal_rotated_name(w->path, w->file_first_seq, &rotated) < 0)
+        if (asprintf(&tmp, "%s.new", w->path) < 0 ||
+            journal_rotated_name(w->path, w->file_first_seq, &rotated) < 0)
                 return -ENOMEM;
         if (unlink(tmp) < 0 && errno != ENOENT)
                 return -errno;

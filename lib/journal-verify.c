@@ -245,7 +245,7 @@ static int verify_once(const int *fds, const char *const *paths, size_t n, const
         else if (r == -EBADMSG) {
                 fail(ret, w.bad_seq, w.bad_offset, "%s", w.reason);
                 /* Lines count within the file: its first line holds seq base (or failed to). */
-                ret->bad_line = w.bad_offset == 0 && w.bad_seq != UINT64_MAX ? 1
+                ret->bad_line = w.bad_offset == 0 && w.bad_seq != UINT64_MAX   ? 1
                                 : w.bad_seq != UINT64_MAX && w.bad_seq >= base ? w.bad_seq - base + 1
                                                                                : 0;
         }

@@ -16,7 +16,6 @@
 #include "keys.h"
 #include "util.h"
 
-
 uint64_t journal_epoch_end(const JournalEpochKey *k)
 {
         uint64_t end;
@@ -187,8 +186,8 @@ int journal_writer_buffer_checkpoint(JournalWriter *w, char **ret_note)
                 return r;
         /* A checkpoint takes the time of the record before it, so no byte of it is left unauthenticated:
          * its time is fixed by its predecessor, its note by its signature. */
-        r = journal_writer_buffer(w, RECORD_CHECKPOINT, &(JournalField){"note", note}, 1, w->live.last_time, NULL,
-                          NULL);
+        r = journal_writer_buffer(w, RECORD_CHECKPOINT, &(JournalField){"note", note}, 1, w->live.last_time,
+                                  NULL, NULL);
         if (r < 0)
                 return r;
         *ret_note = TAKE_PTR(note);

@@ -24,8 +24,8 @@ typedef struct JournalOptions {
         const char
             *pubkey_path;   /* where the identity verifier key is published, e.g. /var/lib/jit/journal.pub */
         const char *origin; /* checkpoint origin and key name, e.g. "host.example/jit" */
-        uint64_t epoch_usec; /* key epoch length for new epochs; 0 = JOURNAL_DEFAULT_EPOCH_USEC */
-        uint64_t now_usec;   /* CLOCK_REALTIME; tests pass fake times */
+        uint64_t epoch_usec;    /* key epoch length for new epochs; 0 = JOURNAL_DEFAULT_EPOCH_USEC */
+        uint64_t now_usec;      /* CLOCK_REALTIME; tests pass fake times */
         uint64_t max_file_size; /* journal_writer_wants_rotation() from this size on; 0 = never */
 } JournalOptions;
 
@@ -228,6 +228,9 @@ int journal_proof_format(uint64_t seq, const char *record_line, size_t record_le
  * first checkpoint after the record (signed in the record's own epoch), with the certificate chain from
  * the identity key to that epoch. -ERANGE if no checkpoint covers seq yet; reader errors otherwise. */
 int journal_prove(const char *path, const MerkleHash *leaves, uint64_t n_leaves, uint64_t seq, char **ret);
+/* The same over a series of files from the first (genesis) one on. */
+int journal_prove_series(const char *const *paths, size_t n_paths, const MerkleHash *leaves,
+                         uint64_t n_leaves, uint64_t seq, char **ret);
 /* Check a receipt. keys[0] is the trusted identity key (epoch 0); further keys, if any, are the epoch
  * keys of a verified journal. A receipt that carries a certificate chain needs only keys[0]: the chain
  * must start at the genesis record of that key and certify each epoch in turn up to the one that

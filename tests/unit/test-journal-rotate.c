@@ -113,7 +113,8 @@ static bool fails_with(char **paths, size_t n, const char *pub, size_t bad_file,
         bool good = r == -EBADMSG && !res.ok && res.bad_file == bad_file && strstr(res.reason, want);
 
         if (!good)
-                printf("#   r=%d file %zu line %" PRIu64 ": %s\n", r, res.bad_file, res.bad_line, res.reason);
+                printf("#   r=%d file %zu line %" PRIu64 ": %s\n", r, res.bad_file, res.bad_line,
+                       res.reason);
         journal_verify_result_done(&res);
         return good;
 }
@@ -191,7 +192,8 @@ static void test_rotation(void)
                 sw[1] = files[0];
                 sw[2] = files[2];
                 sw[0] = files[1];
-                ok(fails_with(sw, n, pub, 1, "genesis record"), "the genesis file after another is reported");
+                ok(fails_with(sw, n, pub, 1, "genesis record"),
+                   "the genesis file after another is reported");
                 free(sw);
         }
         /* A file given twice. */
@@ -202,7 +204,8 @@ static void test_rotation(void)
                 dup[1] = files[1];
                 dup[2] = files[1];
                 memcpy(dup + 3, files + 2, (n - 2) * sizeof(*dup));
-                ok(fails_with(dup, n + 1, pub, 2, "already in the files before it"), "a file given twice is reported");
+                ok(fails_with(dup, n + 1, pub, 2, "already in the files before it"),
+                   "a file given twice is reported");
                 free(dup);
         }
         /* A byte altered in a middle file. */
@@ -222,7 +225,8 @@ static void test_rotation(void)
                 while (*p != '\n')
                         p--;
                 write_all(files[1], orig, (size_t)(p - copy) + 1);
-                ok(fails_with(files, n, pub, 1, "unsealed records") || fails_with(files, n, pub, 2, "are missing"),
+                ok(fails_with(files, n, pub, 1, "unsealed records") ||
+                       fails_with(files, n, pub, 2, "are missing"),
                    "a middle file cut short is reported");
                 write_all(files[1], orig, len);
                 free(copy);
