@@ -75,7 +75,7 @@ int verb_log(int argc, char *argv[])
         _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
         _cleanup_close_ int ifd = -1;
         const char *path = ctl_default_journal();
-        bool json = false, follow = false;
+        bool json = false, follow = false, draining = false;
         Ctl ctl = {}; /* only its --utc: this verb needs no bus */
         JournalRecord rec;
         int c, r;
@@ -140,6 +140,24 @@ int verb_log(int argc, char *argv[])
                 }
                 if (!follow)
                         break;
+                if (!journal_reader_reads(rd, path)) {
+                        /* jitd rotated the journal. It does so right after a commit, so the old file
+                         * is complete once renamed: read it to its end once more, then go on in the
+                         * new file from its link record. */
+                        if (!draining) {
+                                draining = true;
+                                continue;
+                        }
+                        journal_reader_free(TAKE_PTR(rd));
+                        r = journal_reader_open(path, &rd);
+                        if (r < 0) {
+                                fprintf(stderr, "jitctl: log: cannot open %s: %s\n", path, strerror(-r));
+                                return EXIT_FAILED;
+                        }
+                        (void)inotify_add_watch(ifd, path, IN_MODIFY);
+                        draining = false;
+                        continue;
+                }
                 fflush(stdout);
                 r = wait_for_change(ifd);
                 if (r < 0)

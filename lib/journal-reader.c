@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "journal-internal.h"
@@ -57,6 +58,13 @@ void journal_reader_free(JournalReader *r)
 const char *journal_reader_error(JournalReader *r)
 {
         return r->error;
+}
+
+bool journal_reader_reads(JournalReader *r, const char *path)
+{
+        struct stat a, b;
+
+        return fstat(r->fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 uint64_t journal_reader_partial_bytes(JournalReader *r)

@@ -135,6 +135,8 @@ int journal_reader_next(JournalReader *r, JournalRecord *ret);
 const char *journal_reader_error(JournalReader *r);
 /* Bytes after the last complete record (a torn tail, or a record being written). */
 uint64_t journal_reader_partial_bytes(JournalReader *r);
+/* Does path still name the file r reads? (Not once the journal was rotated.) */
+bool journal_reader_reads(JournalReader *r, const char *path);
 void journal_reader_free(JournalReader *r);
 static inline void journal_reader_freep(JournalReader **r)
 {

@@ -45,6 +45,9 @@ live=$(jit_ctl alice request --for 2h -- id -un | jit_request_id)
 jit_ctl bob approve "$live" >/dev/null
 is "$(grant "$live" | jq -r .user)" alice "bob approves $live: a live grant for alice's id -un"
 
+# A follower of the journal, across the rotations to come.
+jit_bg follow -- jitctl log --follow --json
+
 # --- load: auto-approved pamtester runs, eight at a time ------------------------------------------
 runs=0
 users=(alice bob carol)
@@ -76,6 +79,12 @@ is "$(series_jq -s '[.[] | .seq] | (. == [range(0; length)])')" true \
     "the seqs run from 0 without a gap or a repeat across the files"
 ok "journald got every approval" wait_for 10 eval \
     '[[ $(jit_journal_json -t jitd JIT_RECORD=approve JIT_SERVICE=jit-test | wc -l) == 160 ]]'
+
+followed() { jq -c 'select(.type == "approve" and .fields.service == "jit-test")' "$(jit_bg_out follow)" | wc -l; }
+ok "jitctl log --follow went on into each new file and showed all 160 approvals" \
+    wait_for 10 eval '[[ $(followed) == 160 ]]'
+is "$(jq -c 'select(.type == "link")' "$(jit_bg_out follow)" | wc -l)" "$n_rot" "...and the $n_rot link records"
+jit_bg_kill follow
 
 # --- verify the series ----------------------------------------------------------------------------------
 out=$(jitctl verify 2>&1)
