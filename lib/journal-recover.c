@@ -302,6 +302,8 @@ int journal_writer_open(const JournalOptions *o, JournalWriter **ret)
         if (r < 0)
                 return r;
         r = journal_writer_rotation_cleanup(w);
+        if (r >= 0)
+                r = journal_key_ids_sync(w);
         if (r < 0)
                 return r;
 

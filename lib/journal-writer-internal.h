@@ -67,3 +67,8 @@ int journal_write_all_at(int fd, const char *p, size_t n, uint64_t off);
 int journal_writer_rotation_cleanup(JournalWriter *w);
 /* fsync the directory of path. */
 int journal_fsync_dir_of(const char *path);
+/* The register of epoch key IDs in the key directory (journal-key-ids.c): append one before the
+ * journal certifies its key; at open, merge the register with what the journal file told and
+ * complete it. */
+int journal_key_ids_append(JournalWriter *w, uint32_t id);
+int journal_key_ids_sync(JournalWriter *w);

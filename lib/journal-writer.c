@@ -256,6 +256,8 @@ static int commit_step(JournalWriter *w, uint64_t now_usec, bool seal)
                 }
                 if (r >= 0)
                         r = journal_writer_remember_key_id(w, next->verifier.key_id);
+                if (r >= 0)
+                        r = journal_key_ids_append(w, next->verifier.key_id);
                 if (r < 0)
                         goto fail;
                 k.key = next->verifier;

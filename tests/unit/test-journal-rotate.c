@@ -369,6 +369,56 @@ static void test_link_tamper(void)
         journal_verify_result_done(&res);
 }
 
+static size_t count_lines(const char *path)
+{
+        _cleanup_free_ char *buf = read_all(path, NULL);
+        size_t n = 0;
+
+        for (char *p = buf; *p; p++)
+                n += *p == '\n';
+        return n;
+}
+
+/* Every epoch's key ID stays known to the writer after rotated files are archived away: a new epoch
+ * key must not reuse any of them (journal-format.md §5.1). */
+static void test_key_ids(void)
+{
+        _cleanup_free_ char *before = NULL, *after = NULL;
+        char reg[400];
+        JournalWriter *w = NULL;
+        char **files = NULL;
+        size_t n = 0, lines;
+        uint64_t now = T0, epochs;
+        Env e;
+
+        env_new(&e, "key-ids");
+        snprintf(reg, sizeof(reg), "%s/key-ids", e.keys);
+        ok(writer_open(&e, now, 4096, &w) == 0 && fill(w, &now, 60) >= 2, "a rotated journal over 7 epochs");
+        epochs = journal_writer_epoch(w) + 1;
+        journal_writer_free(w);
+        lines = count_lines(reg);
+        ok(lines == epochs, "the key directory lists one key ID per epoch (%zu of %" PRIu64 ")", lines,
+           epochs);
+        before = read_all(reg, NULL);
+
+        journal_series_list(e.journal, &files, &n);
+        for (size_t i = 0; i + 1 < n; i++)
+                unlink(files[i]);
+        journal_series_free(files);
+        now += 30 * SEC;
+        ok(writer_open(&e, now, 4096, &w) == 0, "the writer opens with the rotated files archived away");
+        epochs = journal_writer_epoch(w) + 1;
+        journal_writer_free(w);
+        after = read_all(reg, NULL);
+        ok(count_lines(reg) == epochs && strncmp(after, before, strlen(before)) == 0,
+           "the register keeps the archived epochs' IDs and adds the new ones");
+
+        unlink(reg);
+        ok(writer_open(&e, now, 4096, &w) == 0, "the writer opens without its register");
+        journal_writer_free(w);
+        ok(count_lines(reg) > 0, "and rebuilds it from the current file");
+}
+
 int main(void)
 {
         const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
@@ -380,6 +430,7 @@ int main(void)
         test_rotation();
         test_interrupted();
         test_link_tamper();
+        test_key_ids();
         if (tap.failed == 0 && !getenv("KEEP_TEST_DIR")) {
                 snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
                 (void)system(cmd);
