@@ -332,6 +332,8 @@ static void rotate_if_due(Context *ctx)
         uint64_t first = journal_writer_file_first_seq(ctx->journal);
         int k;
 
+        /* The size is read at each commit, so a reload (SIGHUP) applies it at once. */
+        journal_writer_set_max_file_size(ctx->journal, settings(ctx)->max_file_size);
         if (!ctx->state_complete || !journal_writer_wants_rotation(ctx->journal) ||
             now_monotonic() < ctx->rotate_retry_usec)
                 return;

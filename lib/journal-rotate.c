@@ -61,6 +61,11 @@ uint64_t journal_writer_file_first_seq(JournalWriter *w)
         return w->file_first_seq;
 }
 
+void journal_writer_set_max_file_size(JournalWriter *w, uint64_t max_file_size)
+{
+        w->max_file_size = max_file_size;
+}
+
 bool journal_writer_wants_rotation(JournalWriter *w)
 {
         return w->max_file_size > 0 && !w->rotating && w->buf_len == 0 && w->last_is_checkpoint &&

@@ -89,6 +89,8 @@ int journal_writer_rotate_begin(JournalWriter *w, uint64_t now_usec);
  * taken by another file. */
 int journal_writer_rotate_commit(JournalWriter *w);
 void journal_writer_rotate_abort(JournalWriter *w);
+/* A new MaxFileSize (a configuration reload); 0 never rotates. */
+void journal_writer_set_max_file_size(JournalWriter *w, uint64_t max_file_size);
 /* Seq of the current file's first record (0 until the first rotation). */
 uint64_t journal_writer_file_first_seq(JournalWriter *w);
 
