@@ -983,14 +983,14 @@ static void test_a31(void)
            line, reason);
 
         /* Forge a key record for epoch 1 that the current key certifies itself. */
+        char vkey[NOTE_VERIFIER_MAX];
+        note_verifier_format(&k->verifier, vkey);
         n = load_records(e.journal, recs, ELEMENTSOF(recs));
         for (size_t i = 0; i < n; i++)
                 if (recs[i].type == RECORD_KEY && i > 0) {
-                        char vkey[NOTE_VERIFIER_MAX];
-                        note_verifier_format(&k->verifier, vkey);
                         for (size_t j = 0; j < recs[i].n; j++)
                                 if (streq(recs[i].f[j].key, "key"))
-                                        recs[i].f[j].value = strdup(vkey);
+                                        recs[i].f[j].value = vkey;
                         break;
                 }
         write_chain(path, recs, n, NULL);
