@@ -400,7 +400,11 @@ static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scr
         memcpy(copy, scratch, len + 1);
         free(w->last_checkpoint);
         w->last_checkpoint = copy;
-        w->tree_before_checkpoint = w->tree;
+        /* The levels in use only: a whole frontier is 2 KiB, and this runs at every checkpoint. */
+        w->tree_before_checkpoint.size = w->tree.size;
+        for (unsigned l = 0; l < MERKLE_MAX_PROOF && (w->tree.size >> l) != 0; l++)
+                if (w->tree.size & (UINT64_C(1) << l))
+                        memcpy(w->tree_before_checkpoint.node[l], w->tree.node[l], MERKLE_HASH_SIZE);
         w->last_checkpoint_key = w->cur.key;
         w->last_checkpoint_seq = v->seq;
         w->last_checkpoint_end = offset + line_len + 1;
