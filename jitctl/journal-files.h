@@ -32,7 +32,12 @@ typedef struct JournalFiles {
 int ctl_journal_files(const char *verb, const char *journal, char *const *args, size_t n_args,
                       JournalFiles *ret);
 void ctl_journal_files_done(JournalFiles *f);
+/* jitd may rotate the journal between the listing of its files and their reading: then a file is
+ * missing from the list, which looks like a gap. True if the series of journal lists other files
+ * now than f (then read them again). */
+bool ctl_journal_files_changed(const JournalFiles *f, const char *journal);
 
-/* Verify the files (so that what a verb prints can be trusted); says why not on stderr. */
-int ctl_journal_verified(const char *verb, const JournalFiles *files, const char *key, bool keep_leaves,
-                         JournalVerifyResult *res);
+/* List the series of journal into files and verify it (so that what a verb prints can be trusted),
+ * listing it again if jitd rotated the journal meanwhile; says why not on stderr. */
+int ctl_journal_verified(const char *verb, const char *journal, const char *key, bool keep_leaves,
+                         JournalFiles *files, JournalVerifyResult *res);

@@ -214,9 +214,7 @@ int verb_prove(int argc, char *argv[])
                 fprintf(stderr, "jitctl: prove: expected one record number (SEQ)\n");
                 return EXIT_USAGE;
         }
-        r = ctl_journal_files("prove", path, NULL, 0, &files);
-        if (r >= 0)
-                r = ctl_journal_verified("prove", &files, key, true, &res);
+        r = ctl_journal_verified("prove", path, key, true, &files, &res);
         if (r < 0)
                 goto out;
         if (res.partial) {
@@ -301,9 +299,7 @@ int verb_verify_proof(int argc, char *argv[])
         if (journal) {
                 JournalFiles files = {};
 
-                r = ctl_journal_files("verify-proof", journal, NULL, 0, &files);
-                if (r >= 0)
-                        r = ctl_journal_verified("verify-proof", &files, key, false, &res);
+                r = ctl_journal_verified("verify-proof", journal, key, false, &files, &res);
                 ctl_journal_files_done(&files);
                 if (r < 0) {
                         journal_verify_result_done(&res);

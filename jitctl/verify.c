@@ -225,12 +225,20 @@ int verb_verify(int argc, char *argv[])
                         return EXIT_FAILED;
                 }
         }
-        if (ctl_journal_files("verify", path, argv + optind, (size_t)(argc - optind), &files) < 0)
-                return EXIT_FAILED;
         o.pubkey_text = pub;
         o.saved_checkpoint = saved;
         o.keep_leaves = journald;
-        r = journal_verify_series((const char *const *)files.paths, files.n, &o, &res);
+        for (int attempt = 0;; attempt++) {
+                if (ctl_journal_files("verify", path, argv + optind, (size_t)(argc - optind), &files) < 0)
+                        return EXIT_FAILED;
+                r = journal_verify_series((const char *const *)files.paths, files.n, &o, &res);
+                /* A rotation between listing and reading looks like a missing file: list again. */
+                if (r != -EBADMSG || optind < argc || attempt >= 2 ||
+                    !ctl_journal_files_changed(&files, path))
+                        break;
+                journal_verify_result_done(&res);
+                ctl_journal_files_done(&files);
+        }
         if (r < 0 && r != -EBADMSG) {
                 fprintf(stderr, "jitctl: verify: cannot read %s: %s\n", files.paths[res.bad_file],
                         strerror(-r));
@@ -299,9 +307,7 @@ int verb_checkpoint(int argc, char *argv[])
                 fprintf(stderr, "jitctl: checkpoint: unexpected argument '%s'\n", argv[optind]);
                 return EXIT_USAGE;
         }
-        r = ctl_journal_files("checkpoint", path, NULL, 0, &files);
-        if (r >= 0)
-                r = ctl_journal_verified("checkpoint", &files, key, false, &res);
+        r = ctl_journal_verified("checkpoint", path, key, false, &files, &res);
         if (r == 0)
                 fputs(res.last_checkpoint, stdout);
         journal_verify_result_done(&res);

@@ -45,8 +45,15 @@ live=$(jit_ctl alice request --for 2h -- id -un | jit_request_id)
 jit_ctl bob approve "$live" >/dev/null
 is "$(grant "$live" | jq -r .user)" alice "bob approves $live: a live grant for alice's id -un"
 
-# A follower of the journal, across the rotations to come.
+# A follower of the journal, across the rotations to come; and an auditor verifying it over and over
+# meanwhile (a rotation between listing the files and reading them must not look like a gap).
 jit_bg follow -- jitctl log --follow --json
+jit_bg verifier -- bash -c 'n=0 bad=0
+    while [[ ! -e $0 ]]; do
+        jitctl verify >/dev/null 2>&1 || { bad=$((bad + 1)); jitctl verify >&2; }
+        n=$((n + 1))
+    done
+    echo "$n $bad"' "$JIT_TMP/stop-verifier"
 
 # --- load: auto-approved pamtester runs, eight at a time ------------------------------------------
 runs=0
@@ -79,6 +86,13 @@ is "$(series_jq -s '[.[] | .seq] | (. == [range(0; length)])')" true \
     "the seqs run from 0 without a gap or a repeat across the files"
 ok "journald got every approval" wait_for 10 eval \
     '[[ $(jit_journal_json -t jitd JIT_RECORD=approve JIT_SERVICE=jit-test | wc -l) == 160 ]]'
+
+touch "$JIT_TMP/stop-verifier"
+jit_bg_wait verifier 60
+read -r v_runs v_bad <"$(jit_bg_out verifier)"
+ok "jitctl verify passed every time while jitd wrote and rotated ($v_runs runs, $v_bad failed)" \
+    test "${v_runs:-0}" -gt 0 -a "${v_bad:-1}" -eq 0
+[[ ${v_bad:-0} == 0 ]] || diag "$(cat "$(jit_bg_err verifier)")"
 
 followed() { jq -c 'select(.type == "approve" and .fields.service == "jit-test")' "$(jit_bg_out follow)" | wc -l; }
 ok "jitctl log --follow went on into each new file and showed all 160 approvals" \
