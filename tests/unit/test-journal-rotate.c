@@ -340,6 +340,56 @@ static void test_interrupted(void)
         journal_series_free(files);
 }
 
+/* A rotation that cannot be done (here: the rotated name is taken by another file, which is never
+ * replaced) changes nothing: the current file stays current and takes the next commits. */
+static void test_refused(void)
+{
+        _cleanup_free_ char *pub = NULL, *taken = NULL;
+        JournalField f[] = {{"request_id", "K7Q2-M9XA"}, {"user", "alice"}};
+        JournalWriter *w = NULL;
+        JournalVerifyResult res;
+        char **files = NULL;
+        size_t n = 0;
+        uint64_t now = T0, size;
+        Env e;
+        int r;
+
+        env_new(&e, "refused");
+        ok(writer_open(&e, now, 65536, &w) == 0, "a writer with MaxFileSize 64K");
+        journal_rotated_name(e.journal, 0, &taken);
+        write_all(taken, "an archived copy\n", 17);
+        while (!journal_writer_wants_rotation(w)) {
+                now += SEC;
+                if (journal_writer_append(w, RECORD_REQUEST, f, ELEMENTSOF(f), now, NULL, NULL) < 0 ||
+                    journal_writer_commit(w, now) < 0)
+                        break;
+        }
+        size = journal_writer_size(w);
+        r = journal_writer_rotate_begin(w, now);
+        if (r >= 0)
+                r = journal_writer_rotate_commit(w);
+        ok(r == -EEXIST, "the rotation is refused when its name is taken (%s)", strerror(-r));
+        ok(journal_writer_size(w) == size && journal_writer_file_first_seq(w) == 0,
+           "the writer is where it was, in the same file");
+        now += SEC;
+        ok(journal_writer_append(w, RECORD_REQUEST, f, ELEMENTSOF(f), now, NULL, NULL) >= 0 &&
+               journal_writer_commit(w, now) == 0,
+           "and the next commit goes to the current file");
+        journal_writer_free(w);
+        unlink(taken);
+        pub = read_all(e.pub, NULL);
+        ok(journal_series_list(e.journal, &files, &n) == 0 && n == 1 &&
+               verify(files, n, pub, NULL, &res) == 0 && res.ok && !res.partial,
+           "one file, which verifies, and no leftover next file");
+        journal_verify_result_done(&res);
+        journal_series_free(files);
+        {
+                char tmp[400];
+                snprintf(tmp, sizeof(tmp), "%s.new", e.journal);
+                ok(access(tmp, F_OK) < 0, "the unfinished next file was removed");
+        }
+}
+
 /* The link record cannot be changed without the signatures noticing, even in a file read alone. */
 static void test_link_tamper(void)
 {
@@ -430,6 +480,7 @@ int main(void)
         test_rotation();
         test_interrupted();
         test_link_tamper();
+        test_refused();
         test_key_ids();
         if (tap.failed == 0 && !getenv("KEEP_TEST_DIR")) {
                 snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
