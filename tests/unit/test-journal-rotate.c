@@ -315,6 +315,24 @@ static void test_interrupted(void)
         ok(n > before && verify(files, n, pub, NULL, &res) == 0 && res.ok && !res.partial,
            "the series of %zu files verifies", n);
         journal_verify_result_done(&res);
+        journal_series_free(files);
+
+        /* A torn commit in a rotated-in file is repaired like any other (T27). */
+        {
+                FILE *fp = fopen(e.journal, "ae");
+                fputs("{\"seq\":99999,\"ti", fp);
+                fclose(fp);
+        }
+        ok(writer_open(&e, now + 2 * SEC, 4096, &w) == 0,
+           "the writer opens a rotated-in file with a torn tail");
+        journal_writer_free(w);
+        {
+                _cleanup_free_ char *buf = read_all(e.journal, NULL);
+                ok(strstr(buf, "\"type\":\"repair\"") != NULL, "and records the repair");
+        }
+        journal_series_list(e.journal, &files, &n);
+        ok(verify(files, n, pub, NULL, &res) == 0 && res.ok, "the repaired series verifies");
+        journal_verify_result_done(&res);
 
         /* The reader (jitd's replay) reads the current file alone, from its link record on. */
         {
