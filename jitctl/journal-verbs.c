@@ -65,6 +65,32 @@ static int wait_for_change(int ifd)
         return 0;
 }
 
+static void show(const Ctl *ctl, const JournalRecord *rec, bool json)
+{
+        if (json)
+                printf("%.*s\n", (int)rec->line_len, rec->line);
+        else
+                print_record(ctl, rec);
+}
+
+/* A rotated file, whole: it never changes again. */
+static int show_file(const Ctl *ctl, const char *file, bool json)
+{
+        _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
+        JournalRecord rec;
+        int r;
+
+        r = journal_reader_open(file, &rd);
+        while (r >= 0 && (r = journal_reader_next(rd, &rec)) > 0)
+                show(ctl, &rec, json);
+        if (r == -EBADMSG) {
+                fflush(stdout);
+                fprintf(stderr, "jitctl: log: %s: %s\n", file, journal_reader_error(rd));
+        } else if (r < 0)
+                fprintf(stderr, "jitctl: log: reading %s: %s\n", file, strerror(-r));
+        return r < 0 ? EXIT_FAILED : 0;
+}
+
 int verb_log(int argc, char *argv[])
 {
         static const struct option options[] = {
@@ -78,7 +104,7 @@ int verb_log(int argc, char *argv[])
         bool json = false, follow = false, draining = false;
         Ctl ctl = {}; /* only its --utc: this verb needs no bus */
         JournalRecord rec;
-        int c, r;
+        int c, r = 0;
 
         optind = 0;
         while ((c = ctl_getopt(argc, argv, "jfJ:h", options)) >= 0)
@@ -96,10 +122,12 @@ int verb_log(int argc, char *argv[])
                         ctl.utc = true;
                         break;
                 case 'h':
-                        printf(
-                            "Usage: jitctl log [--json] [--follow] [--journal FILE] [--utc]\n"
-                            "Show the journal's records (--json: the raw JSON lines). Not a verification:\n"
-                            "use jitctl verify for that.\n");
+                        printf("Usage: jitctl log [--json] [--follow] [--journal FILE] [--utc]\n"
+                               "Show the journal's records (--json: the raw JSON lines), from its rotated "
+                               "files\n"
+                               "(FILE-<seq>.jsonl) on; --follow goes on as jitd writes, into each new file. "
+                               "Not a\n"
+                               "verification: use jitctl verify for that.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -107,6 +135,18 @@ int verb_log(int argc, char *argv[])
         if (optind != argc) {
                 fprintf(stderr, "jitctl: log: unexpected argument '%s'\n", argv[optind]);
                 return EXIT_USAGE;
+        }
+        /* The rotated files beside the journal first, oldest first: the whole history still here. */
+        if (access(path, F_OK) == 0 || errno != ENOENT) {
+                JournalFiles files = {};
+
+                if (ctl_journal_files("log", path, NULL, 0, &files) < 0)
+                        return EXIT_FAILED;
+                for (size_t i = 0; i + 1 < files.n && r == 0; i++)
+                        r = show_file(&ctl, files.paths[i], json);
+                ctl_journal_files_done(&files);
+                if (r != 0)
+                        return r;
         }
         r = journal_reader_open(path, &rd);
         if (r < 0) {
@@ -132,10 +172,7 @@ int verb_log(int argc, char *argv[])
                         return EXIT_FAILED;
                 }
                 if (r > 0) {
-                        if (json)
-                                printf("%.*s\n", (int)rec.line_len, rec.line);
-                        else
-                                print_record(&ctl, &rec);
+                        show(&ctl, &rec, json);
                         continue;
                 }
                 if (!follow)

@@ -99,6 +99,9 @@ ok "jitctl log --follow went on into each new file and showed all 160 approvals"
     wait_for 10 eval '[[ $(followed) == 160 ]]'
 is "$(jq -c 'select(.type == "link")' "$(jit_bg_out follow)" | wc -l)" "$n_rot" "...and the $n_rot link records"
 jit_bg_kill follow
+is "$(jitctl log --json | jq -c 'select(.type == "approve" and .fields.service == "jit-test")' | wc -l)" 160 \
+    "jitctl log reads the rotated files too: all 160 approvals"
+is "$(jitctl log --json | head -n1 | jq -r '.seq')" 0 "...from seq 0 in the first file"
 
 # --- verify the series ----------------------------------------------------------------------------------
 out=$(jitctl verify 2>&1)
