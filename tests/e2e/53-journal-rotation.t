@@ -32,6 +32,10 @@ jit_restart || bail_out "jitd does not start with MaxFileSize=64K"
 printf '[Daemon]\nMaxFileSize=1K\n' >"$JIT_TMP/small.conf"
 out=$("$JIT_BUILD/jitd" --check-config="$JIT_TMP/small.conf" 2>&1)
 like "$out" "MaxFileSize=1K: expected a size of at least 64K" "MaxFileSize below the minimum is refused with the reason"
+for v in 0 64K 1G 70000; do
+    printf '[Daemon]\nMaxFileSize=%s\n' "$v" >"$JIT_TMP/size.conf"
+    ok "MaxFileSize=$v is accepted" "$JIT_BUILD/jitd" --check-config="$JIT_TMP/size.conf"
+done
 
 rotated() { ls "$JIT_STATE"/journal-[0-9]*.jsonl 2>/dev/null; }
 series_jq() { cat $(rotated) "$J" | jq -c "$@"; }
