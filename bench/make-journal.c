@@ -1,6 +1,8 @@
 /* bench/make-journal: write a journal of N records shaped like jitd's (a request, then its
  * approval or denial, in commit groups of 8), ending now, for timing jitd's start-up on it.
- *   make-journal N DIR   → DIR/journal.jsonl, DIR/keys/, DIR/journal.pub */
+ *   make-journal N DIR   → DIR/journal.jsonl, DIR/keys/, DIR/journal.pub
+ * With MAKE_JOURNAL_MAX_FILE_SIZE=BYTES the journal is rotated at that size, as jitd's MaxFileSize=
+ * does (nothing live to restate): DIR/journal-<seq>.jsonl, then DIR/journal.jsonl. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +27,9 @@ int main(int argc, char *argv[])
         clock_gettime(CLOCK_REALTIME, &ts);
         /* One record every 0.5 s of fake time, ending about now. */
         t = (uint64_t)ts.tv_sec * 1000000ULL - n * 500000ULL;
-        JournalOptions o = {.path = path, .state_dir = keys, .pubkey_path = pub, .origin = "bench/pam_jit", .now_usec = t};
+        const char *max = getenv("MAKE_JOURNAL_MAX_FILE_SIZE");
+        JournalOptions o = {.path = path, .state_dir = keys, .pubkey_path = pub, .origin = "bench/pam_jit", .now_usec = t,
+                            .max_file_size = max ? strtoull(max, NULL, 10) : 0};
         if (journal_writer_open(&o, &w) < 0)
                 return 1;
         memset(hash, 'a', 64);
@@ -55,6 +59,11 @@ int main(int argc, char *argv[])
                                                   sizeof(dec) / sizeof(dec[0]) - (approve ? 0 : 1), t, NULL, NULL);
                 if (r >= 0 && i % 4 == 3)
                         r = journal_writer_commit(w, t);
+                if (r >= 0 && journal_writer_wants_rotation(w)) {
+                        r = journal_writer_rotate_begin(w, t);
+                        if (r >= 0)
+                                r = journal_writer_rotate_commit(w);
+                }
         }
         if (r >= 0)
                 r = journal_writer_commit(w, t);

@@ -15,6 +15,8 @@ typedef enum RecordType {
         RECORD_REPAIR,
         RECORD_CHECKPOINT,
         RECORD_MIRROR_GAP, /* journald missed mirror entries; the journal itself has every record */
+        RECORD_LINK,       /* first record of a rotated-in file: commits to the end of the previous file */
+        RECORD_LIVE,       /* a pending request or live grant restated at the head of a new file */
         _RECORD_TYPE_MAX,
 } RecordType;
 
@@ -32,3 +34,4 @@ typedef enum RecordType {
 #define JIT_MESSAGE_REPAIR "5a1b0e2c9d4f4e6f8a7b3c2d1e0f9a0b"
 #define JIT_MESSAGE_CHECKPOINT "5a1b0e2c9d4f4e6f8a7b3c2d1e0f9a0c"
 #define JIT_MESSAGE_MIRROR_GAP "5a1b0e2c9d4f4e6f8a7b3c2d1e0f9a0d"
+#define JIT_MESSAGE_LIVE "5a1b0e2c9d4f4e6f8a7b3c2d1e0f9a0e"

@@ -1,97 +1,26 @@
-/* jitctl verbs that read the signed journal offline: log, verify, checkpoint, prove, verify-proof. */
+/* jitctl verbs that read the signed journal offline: log, prove, verify-proof (verify and checkpoint are
+ * in verify.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <json.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "duration.h"
-#include "fileio.h"
 #include "jitctl.h"
+#include "journal-files.h"
 #include "journal-util.h"
 #include "journal-verbs.h"
-#include "journald-check.h"
 #include "journal.h"
 #include "keys.h"
 #include "sanitize.h"
 #include "util.h"
 
-#define DEFAULT_JOURNAL "/var/lib/jit/journal.jsonl"
-#define DEFAULT_PUBKEY "/var/lib/jit/journal.pub"
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
 #define RECEIPT_MAX JOURNAL_MAX_RECEIPT
-
-static const char *default_journal(void)
-{
-        const char *e = secure_getenv("JIT_JOURNAL");
-        return e && *e ? e : DEFAULT_JOURNAL;
-}
-
-static const char *default_pubkey(void)
-{
-        const char *e = secure_getenv("JIT_JOURNAL_PUB");
-        return e && *e ? e : DEFAULT_PUBKEY;
-}
-
-/* Read a small text file whole ("-" is stdin); NUL-terminated. */
-static int read_text(const char *path, size_t max, char **ret)
-{
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0;
-        int r;
-
-        if (streq(path, "-"))
-                fd = dup(STDIN_FILENO);
-        else
-                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        buf = malloc(max + 1);
-        if (!buf)
-                return -ENOMEM;
-        r = jit_read_fd_bounded(fd, buf, max, &n);
-        if (r < 0)
-                return r;
-        if (strlen(buf) != n)
-                return -EBADMSG; /* a NUL inside */
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
-/* The trusted identity key, checked for form. */
-static int load_pubkey(const char *path, char **ret)
-{
-        NoteVerifier v;
-        int r;
-
-        r = read_text(path, NOTE_VERIFIER_MAX + 2, ret);
-        if (r < 0) {
-                fprintf(stderr, "jitctl: cannot read the journal key %s: %s\n", path, strerror(-r));
-                return r;
-        }
-        if (keys_parse_verifier_text(*ret, strlen(*ret), &v) < 0) {
-                fprintf(stderr, "jitctl: %s does not hold a verifier key (\"<name>+<hash>+<key>\")\n", path);
-                free(*ret);
-                *ret = NULL;
-                return -EBADMSG;
-        }
-        return 0;
-}
-
-static void print_sanitized(FILE *f, const char *s, size_t max)
-{
-        _cleanup_free_ char *t = jit_sanitize(s, strlen(s), max);
-        fputs(t ? t : "?", f);
-}
 
 /* ---- log ---- */
 
@@ -117,7 +46,7 @@ static void print_record(const Ctl *ctl, const JournalRecord *rec)
                 if (rec->type == RECORD_KEY && streq(rec->fields[i].key, "cert"))
                         continue; /* shown by verify, not worth a screen here */
                 printf(" %s=", rec->fields[i].key);
-                print_sanitized(stdout, rec->fields[i].value, 512);
+                ctl_print_sanitized(stdout, rec->fields[i].value, 512);
         }
         putchar('\n');
 }
@@ -136,6 +65,32 @@ static int wait_for_change(int ifd)
         return 0;
 }
 
+static void show(const Ctl *ctl, const JournalRecord *rec, bool json)
+{
+        if (json)
+                printf("%.*s\n", (int)rec->line_len, rec->line);
+        else
+                print_record(ctl, rec);
+}
+
+/* A rotated file, whole: it never changes again. */
+static int show_file(const Ctl *ctl, const char *file, bool json)
+{
+        _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
+        JournalRecord rec;
+        int r;
+
+        r = journal_reader_open(file, &rd);
+        while (r >= 0 && (r = journal_reader_next(rd, &rec)) > 0)
+                show(ctl, &rec, json);
+        if (r == -EBADMSG) {
+                fflush(stdout);
+                fprintf(stderr, "jitctl: log: %s: %s\n", file, journal_reader_error(rd));
+        } else if (r < 0)
+                fprintf(stderr, "jitctl: log: reading %s: %s\n", file, strerror(-r));
+        return r < 0 ? EXIT_FAILED : 0;
+}
+
 int verb_log(int argc, char *argv[])
 {
         static const struct option options[] = {
@@ -145,11 +100,11 @@ int verb_log(int argc, char *argv[])
         };
         _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
         _cleanup_close_ int ifd = -1;
-        const char *path = default_journal();
-        bool json = false, follow = false;
+        const char *path = ctl_default_journal();
+        bool json = false, follow = false, draining = false;
         Ctl ctl = {}; /* only its --utc: this verb needs no bus */
         JournalRecord rec;
-        int c, r;
+        int c, r = 0;
 
         optind = 0;
         while ((c = ctl_getopt(argc, argv, "jfJ:h", options)) >= 0)
@@ -167,10 +122,12 @@ int verb_log(int argc, char *argv[])
                         ctl.utc = true;
                         break;
                 case 'h':
-                        printf(
-                            "Usage: jitctl log [--json] [--follow] [--journal FILE] [--utc]\n"
-                            "Show the journal's records (--json: the raw JSON lines). Not a verification:\n"
-                            "use jitctl verify for that.\n");
+                        printf("Usage: jitctl log [--json] [--follow] [--journal FILE] [--utc]\n"
+                               "Show the journal's records (--json: the raw JSON lines), from its rotated "
+                               "files\n"
+                               "(FILE-<seq>.jsonl) on; --follow goes on as jitd writes, into each new file. "
+                               "Not a\n"
+                               "verification: use jitctl verify for that.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -178,6 +135,18 @@ int verb_log(int argc, char *argv[])
         if (optind != argc) {
                 fprintf(stderr, "jitctl: log: unexpected argument '%s'\n", argv[optind]);
                 return EXIT_USAGE;
+        }
+        /* The rotated files beside the journal first, oldest first: the whole history still here. */
+        if (access(path, F_OK) == 0 || errno != ENOENT) {
+                JournalFiles files = {};
+
+                if (ctl_journal_files("log", path, NULL, 0, &files) < 0)
+                        return EXIT_FAILED;
+                for (size_t i = 0; i + 1 < files.n && r == 0; i++)
+                        r = show_file(&ctl, files.paths[i], json);
+                ctl_journal_files_done(&files);
+                if (r != 0)
+                        return r;
         }
         r = journal_reader_open(path, &rd);
         if (r < 0) {
@@ -203,14 +172,29 @@ int verb_log(int argc, char *argv[])
                         return EXIT_FAILED;
                 }
                 if (r > 0) {
-                        if (json)
-                                printf("%.*s\n", (int)rec.line_len, rec.line);
-                        else
-                                print_record(&ctl, &rec);
+                        show(&ctl, &rec, json);
                         continue;
                 }
                 if (!follow)
                         break;
+                if (!journal_reader_reads(rd, path)) {
+                        /* jitd rotated the journal. It does so right after a commit, so the old file
+                         * is complete once renamed: read it to its end once more, then go on in the
+                         * new file from its link record. */
+                        if (!draining) {
+                                draining = true;
+                                continue;
+                        }
+                        journal_reader_free(TAKE_PTR(rd));
+                        r = journal_reader_open(path, &rd);
+                        if (r < 0) {
+                                fprintf(stderr, "jitctl: log: cannot open %s: %s\n", path, strerror(-r));
+                                return EXIT_FAILED;
+                        }
+                        (void)inotify_add_watch(ifd, path, IN_MODIFY);
+                        draining = false;
+                        continue;
+                }
                 fflush(stdout);
                 r = wait_for_change(ifd);
                 if (r < 0)
@@ -224,266 +208,6 @@ int verb_log(int argc, char *argv[])
         return 0;
 }
 
-/* ---- verify ---- */
-
-/* The journald cross-check (--journald): every mirrored JIT_SEQ and JIT_LEAF_HASH must be in the
- * file, the file must not be shorter than the mirror, every mirrored checkpoint must be the
- * file's tree at its size, and a record journald lacks must lie in a mirror-gap record's range.
- * A mismatch marks the result bad, with the reason. */
-static int cross_check_journald(const char *path, JournalVerifyResult *res)
-{
-        uint64_t n_checked = 0;
-        int r;
-
-        r = journald_cross_check(path, res->leaves, res->n_leaves, &n_checked, res->reason,
-                                 sizeof(res->reason));
-        if (r == -EBADMSG) {
-                res->ok = false;
-                res->bad_line = 0;
-                res->bad_seq = UINT64_MAX;
-                return -EBADMSG;
-        }
-        if (r < 0) {
-                fprintf(stderr, "jitctl: verify: cannot read journald: %s\n", strerror(-r));
-                return r;
-        }
-        fprintf(stderr,
-                "jitctl: verify: consistent with journald (%" PRIu64 " mirrored records and checkpoints)\n",
-                n_checked);
-        return 0;
-}
-
-static void print_result_json(const char *path, const JournalVerifyResult *res)
-{
-        struct json_object *o = json_object_new_object();
-        char b64[JIT_BASE64_LEN(MERKLE_HASH_SIZE) + 1];
-
-        jit_base64_encode(res->root, MERKLE_HASH_SIZE, b64);
-        json_object_object_add(o, "journal", json_object_new_string(path));
-        json_object_object_add(o, "ok", json_object_new_boolean(res->ok));
-        json_object_object_add(o, "records", json_object_new_int64((int64_t)res->n_records));
-        json_object_object_add(o, "checkpoints", json_object_new_int64((int64_t)res->n_checkpoints));
-        json_object_object_add(o, "signatures", json_object_new_int64((int64_t)res->n_signatures));
-        json_object_object_add(o, "epoch", json_object_new_int64((int64_t)res->epoch));
-        json_object_object_add(o, "epoch_end_usec", json_object_new_int64((int64_t)res->epoch_end_usec));
-        json_object_object_add(o, "tree_size", json_object_new_int64((int64_t)res->tree_size));
-        json_object_object_add(o, "root", json_object_new_string(b64));
-        json_object_object_add(o, "origin", json_object_new_string(res->origin));
-        if (!res->ok) {
-                json_object_object_add(o, "bad_line", json_object_new_int64((int64_t)res->bad_line));
-                if (res->bad_seq != UINT64_MAX)
-                        json_object_object_add(o, "bad_seq", json_object_new_int64((int64_t)res->bad_seq));
-                json_object_object_add(o, "reason", json_object_new_string(res->reason));
-        }
-        ctl_print_json(o, false);
-        json_object_put(o);
-}
-
-static void print_result(const Ctl *ctl, const char *path, const JournalVerifyResult *res,
-                         bool with_checkpoint)
-{
-        char b64[JIT_BASE64_LEN(MERKLE_HASH_SIZE) + 1], when[64];
-        uint64_t now = jit_now_usec(CLOCK_REALTIME);
-
-        if (!res->ok) {
-                printf("%s: FAILED", path);
-                if (res->bad_line > 0)
-                        printf(" at line %" PRIu64 " (seq %" PRIu64 ")", res->bad_line, res->bad_seq);
-                printf(": ");
-                print_sanitized(stdout, res->reason, sizeof(res->reason));
-                printf("\n");
-                return;
-        }
-        jit_base64_encode(res->root, MERKLE_HASH_SIZE, b64);
-        printf("%s: OK: %" PRIu64 " records, %" PRIu64 " epochs, %" PRIu64 " checkpoints, %" PRIu64
-               " signatures checked\n",
-               path, res->n_records, res->epoch + 1, res->n_checkpoints, res->n_signatures);
-        printf("  origin %s, last checkpoint covers %" PRIu64 " records, root %s\n", res->origin,
-               res->tree_size, b64);
-        if (with_checkpoint)
-                printf("  extends the saved checkpoint\n");
-        if (res->epoch_end_usec < now) {
-                /* Every epoch is sealed while jitd runs; a journal that stops early was cut, or its writer
-                 * stopped. Only a saved checkpoint or the journald mirror can tell which. */
-                ctl_format_time(ctl, res->epoch_end_usec, when, sizeof(when));
-                printf("  note: the last epoch (%" PRIu64
-                       ") ended %s and was not sealed since: jitd is not\n"
-                       "        running, or this is an old or cut copy (check with --checkpoint)\n",
-                       res->epoch, when);
-        }
-}
-
-int verb_verify(int argc, char *argv[])
-{
-        static const struct option options[] = {
-            {"journal", required_argument, NULL, 'J'},
-            {"key", required_argument, NULL, 'k'},
-            {"checkpoint", required_argument, NULL, 'c'},
-            {"all-signatures", no_argument, NULL, 'a'},
-            {"json", no_argument, NULL, 'j'},
-            {"journald", no_argument, NULL, 'D'},
-            {"utc", no_argument, NULL, 'u'},
-            {"help", no_argument, NULL, 'h'},
-            {},
-        };
-        _cleanup_free_ char *pub = NULL, *saved = NULL;
-        const char *path = default_journal(), *key = default_pubkey(), *cp = NULL;
-        bool json = false, journald = false;
-        Ctl ctl = {}; /* only its --utc: this verb needs no bus */
-        JournalVerifyOptions o = {};
-        JournalVerifyResult res;
-        int c, r;
-
-        optind = 0;
-        while ((c = ctl_getopt(argc, argv, "J:k:c:ajh", options)) >= 0)
-                switch (c) {
-                case 'J':
-                        path = optarg;
-                        break;
-                case 'k':
-                        key = optarg;
-                        break;
-                case 'c':
-                        cp = optarg;
-                        break;
-                case 'a':
-                        o.all_signatures = true;
-                        break;
-                case 'j':
-                        json = true;
-                        break;
-                case 'D':
-                        journald = true;
-                        break;
-                case 'u':
-                        ctl.utc = true;
-                        break;
-                case 'h':
-                        printf(
-                            "Usage: jitctl verify [--journal FILE] [--key FILE] [--checkpoint FILE] "
-                            "[--all-signatures]\n"
-                            "                     [--json] [--journald] [--utc]\n"
-                            "Check every record, hash link, epoch key and checkpoint of a journal against "
-                            "the\n"
-                            "identity key; with --checkpoint, also that the journal extends a checkpoint "
-                            "saved\n"
-                            "earlier (catches truncation and rollback). Every checkpoint's root is "
-                            "compared; "
-                            "signatures\n"
-                            "are verified for seals, key certificates and the last checkpoint, and with "
-                            "--all-signatures\n"
-                            "for every checkpoint (several times slower). Exit 0 if intact, 1 otherwise.\n");
-                        return 0;
-                default:
-                        return EXIT_USAGE;
-                }
-        if (optind != argc) {
-                fprintf(stderr, "jitctl: verify: unexpected argument '%s'\n", argv[optind]);
-                return EXIT_USAGE;
-        }
-        if (load_pubkey(key, &pub) < 0)
-                return EXIT_FAILED;
-        if (cp) {
-                r = read_text(cp, NOTE_MAX_SIZE, &saved);
-                if (r < 0) {
-                        fprintf(stderr, "jitctl: verify: cannot read the checkpoint %s: %s\n", cp,
-                                strerror(-r));
-                        return EXIT_FAILED;
-                }
-        }
-        o.pubkey_text = pub;
-        o.saved_checkpoint = saved;
-        o.keep_leaves = journald;
-        r = journal_verify_full(path, &o, &res);
-        if (r < 0 && r != -EBADMSG) {
-                fprintf(stderr, "jitctl: verify: cannot read %s: %s\n", path, strerror(-r));
-                journal_verify_result_done(&res);
-                return EXIT_FAILED;
-        }
-        if (r == 0 && journald) {
-                r = cross_check_journald(path, &res);
-                if (r < 0 && r != -EBADMSG) {
-                        journal_verify_result_done(&res);
-                        return EXIT_FAILED;
-                }
-        }
-        if (json)
-                print_result_json(path, &res);
-        else
-                print_result(&ctl, path, &res, saved != NULL);
-        journal_verify_result_done(&res);
-        return r == 0 ? 0 : EXIT_FAILED;
-}
-
-/* ---- checkpoint ---- */
-
-/* Verify the journal (so that what is printed can be trusted) and hand back the result. */
-static int verified(const char *verb, const char *path, const char *key, bool keep_leaves,
-                    JournalVerifyResult *res)
-{
-        _cleanup_free_ char *pub = NULL;
-        JournalVerifyOptions o = {.keep_leaves = keep_leaves};
-        int r;
-
-        if (load_pubkey(key, &pub) < 0) {
-                *res = (JournalVerifyResult){};
-                return -EINVAL;
-        }
-        o.pubkey_text = pub;
-        r = journal_verify_full(path, &o, res);
-        if (r == -EBADMSG) {
-                fprintf(stderr, "jitctl: %s: %s does not verify", verb, path);
-                if (res->bad_line)
-                        fprintf(stderr, " at line %" PRIu64, res->bad_line);
-                fprintf(stderr, ": ");
-                print_sanitized(stderr, res->reason, sizeof(res->reason));
-                fprintf(stderr, "\n");
-        } else if (r < 0)
-                fprintf(stderr, "jitctl: %s: cannot read %s: %s\n", verb, path, strerror(-r));
-        return r;
-}
-
-int verb_checkpoint(int argc, char *argv[])
-{
-        static const struct option options[] = {
-            {"journal", required_argument, NULL, 'J'},
-            {"key", required_argument, NULL, 'k'},
-            {"help", no_argument, NULL, 'h'},
-            {},
-        };
-        const char *path = default_journal(), *key = default_pubkey();
-        JournalVerifyResult res;
-        int c, r;
-
-        optind = 0;
-        while ((c = ctl_getopt(argc, argv, "J:k:h", options)) >= 0)
-                switch (c) {
-                case 'J':
-                        path = optarg;
-                        break;
-                case 'k':
-                        key = optarg;
-                        break;
-                case 'h':
-                        printf("Usage: jitctl checkpoint [--journal FILE] [--key FILE]\n"
-                               "Print the journal's latest signed checkpoint (after verifying the journal), "
-                               "to keep\n"
-                               "elsewhere and pass to jitctl verify --checkpoint later.\n");
-                        return 0;
-                default:
-                        return EXIT_USAGE;
-                }
-        if (optind != argc) {
-                fprintf(stderr, "jitctl: checkpoint: unexpected argument '%s'\n", argv[optind]);
-                return EXIT_USAGE;
-        }
-        r = verified("checkpoint", path, key, false, &res);
-        if (r == 0)
-                fputs(res.last_checkpoint, stdout);
-        journal_verify_result_done(&res);
-        return r == 0 ? 0 : EXIT_FAILED;
-}
-
 /* ---- prove / verify-proof ---- */
 
 int verb_prove(int argc, char *argv[])
@@ -495,8 +219,9 @@ int verb_prove(int argc, char *argv[])
             {},
         };
         _cleanup_free_ char *proof = NULL;
-        const char *path = default_journal(), *key = default_pubkey();
-        JournalVerifyResult res;
+        const char *path = ctl_default_journal(), *key = ctl_default_pubkey();
+        JournalVerifyResult res = {};
+        JournalFiles files = {};
         uint64_t seq;
         int c, r;
 
@@ -526,9 +251,18 @@ int verb_prove(int argc, char *argv[])
                 fprintf(stderr, "jitctl: prove: expected one record number (SEQ)\n");
                 return EXIT_USAGE;
         }
-        r = verified("prove", path, key, true, &res);
+        r = ctl_journal_verified("prove", path, key, true, &files, &res);
         if (r < 0)
                 goto out;
+        if (res.partial) {
+                /* An inclusion proof needs every leaf, and the receipt every key certificate, from seq 0. */
+                fprintf(stderr,
+                        "jitctl: prove: the journal files begin at seq %" PRIu64
+                        " (earlier ones were moved away): restore them beside %s\n",
+                        res.first_seq, path);
+                r = -ENOENT;
+                goto out;
+        }
         if (seq >= res.tree_size) {
                 fprintf(stderr,
                         "jitctl: prove: seq %" PRIu64
@@ -537,7 +271,8 @@ int verb_prove(int argc, char *argv[])
                 r = -ERANGE;
                 goto out;
         }
-        r = journal_prove(path, res.leaves, res.n_leaves, seq, &proof);
+        r = journal_prove_series((const char *const *)files.paths, files.n, res.leaves, res.n_leaves, seq,
+                                 &proof);
         if (r < 0) {
                 fprintf(stderr, "jitctl: prove: cannot make a receipt for seq %" PRIu64 " from %s: %s\n",
                         seq, path, strerror(-r));
@@ -546,6 +281,7 @@ int verb_prove(int argc, char *argv[])
         fputs(proof, stdout);
 out:
         journal_verify_result_done(&res);
+        ctl_journal_files_done(&files);
         return r < 0 ? EXIT_FAILED : 0;
 }
 
@@ -558,7 +294,7 @@ int verb_verify_proof(int argc, char *argv[])
             {},
         };
         _cleanup_free_ char *receipt = NULL, *pub = NULL, *record = NULL;
-        const char *key = default_pubkey(), *journal = NULL, *in = "-", *why = NULL;
+        const char *key = ctl_default_pubkey(), *journal = NULL, *in = "-", *why = NULL;
         JournalVerifyResult res = {};
         JournalEpochKey identity = {};
         const JournalEpochKey *keys = &identity;
@@ -592,13 +328,16 @@ int verb_verify_proof(int argc, char *argv[])
         }
         if (optind < argc)
                 in = argv[optind];
-        r = read_text(in, RECEIPT_MAX, &receipt);
+        r = ctl_read_text(in, RECEIPT_MAX, &receipt);
         if (r < 0) {
                 fprintf(stderr, "jitctl: verify-proof: cannot read %s: %s\n", in, strerror(-r));
                 return EXIT_FAILED;
         }
         if (journal) {
-                r = verified("verify-proof", journal, key, false, &res);
+                JournalFiles files = {};
+
+                r = ctl_journal_verified("verify-proof", journal, key, false, &files, &res);
+                ctl_journal_files_done(&files);
                 if (r < 0) {
                         journal_verify_result_done(&res);
                         return EXIT_FAILED;
@@ -606,14 +345,14 @@ int verb_verify_proof(int argc, char *argv[])
                 keys = res.keys;
                 n_keys = res.n_keys;
         } else {
-                if (load_pubkey(key, &pub) < 0)
+                if (ctl_load_pubkey(key, &pub) < 0)
                         return EXIT_FAILED;
                 (void)keys_parse_verifier_text(pub, strlen(pub), &identity.key);
         }
         r = journal_proof_verify(receipt, strlen(receipt), keys, n_keys, &record, &seq, &why);
         if (r < 0) {
                 printf("receipt: FAILED: ");
-                print_sanitized(stdout, why ? why : strerror(-r), 256);
+                ctl_print_sanitized(stdout, why ? why : strerror(-r), 256);
                 printf("\n");
         } else {
                 printf("receipt: OK: record %" PRIu64 " is in the journal\n  ", seq);

@@ -78,11 +78,12 @@ static int parse_checkpoint(const char *note, size_t len, Mirrored *ret)
         return 0;
 }
 
-/* Records jitd mirrors with their JIT_SEQ. Key and checkpoint records are the writer's own (their
- * text goes to journald without a seq), and a repair record is written before jitd runs. */
+/* Records jitd mirrors with their JIT_SEQ. Key, checkpoint and link records are the writer's own (a
+ * key's or checkpoint's text goes to journald without a seq), and a repair record is written before
+ * jitd runs. */
 static bool type_mirrored(RecordType t)
 {
-        return t != RECORD_KEY && t != RECORD_CHECKPOINT && t != RECORD_REPAIR;
+        return t != RECORD_KEY && t != RECORD_CHECKPOINT && t != RECORD_REPAIR && t != RECORD_LINK;
 }
 
 static const char *record_field(const JournalRecord *rec, const char *key)
@@ -104,42 +105,45 @@ static int parse_u64(const char *s, uint64_t *ret)
         return errno || *end ? -EBADMSG : 0;
 }
 
-/* One pass over the (verified) file: which records are mirrored, and the gaps jitd recorded. */
-static int read_file_facts(const char *path, uint64_t n_leaves, uint8_t *flags, Gap **ret_gaps,
-                           size_t *ret_n)
+/* One pass over the (verified) files: which records are mirrored, and the gaps jitd recorded. */
+static int read_file_facts(const char *const *paths, size_t n_paths, uint64_t n_leaves, uint8_t *flags,
+                           Gap **ret_gaps, size_t *ret_n)
 {
-        _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
         _cleanup_free_ Gap *gaps = NULL;
         size_t n = 0, cap = 0;
         JournalRecord rec;
-        int k;
+        int k = 0;
 
-        k = journal_reader_open(path, &rd);
-        if (k < 0)
-                return k;
-        while ((k = journal_reader_next(rd, &rec)) > 0 && rec.seq < n_leaves) {
-                Gap g = {.seq = rec.seq};
+        for (size_t i = 0; i < n_paths && k >= 0; i++) {
+                _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
 
-                if (type_mirrored(rec.type))
-                        flags[rec.seq] |= SEQ_MIRRORED_TYPE;
-                if (rec.type != RECORD_MIRROR_GAP)
-                        continue;
-                /* A gap of checkpoint entries only names no records: nothing to explain. */
-                if (parse_u64(record_field(&rec, "dropped"), &g.dropped) < 0 ||
-                    parse_u64(record_field(&rec, "first_seq"), &g.first) < 0 ||
-                    parse_u64(record_field(&rec, "last_seq"), &g.last) < 0 || g.first > g.last)
-                        continue;
-                if (n == cap) {
-                        Gap *m;
-                        if (cap >= MAX_GAPS)
-                                return -E2BIG;
-                        cap = cap ? cap * 2 : 16;
-                        m = realloc(gaps, cap * sizeof(*gaps));
-                        if (!m)
-                                return -ENOMEM;
-                        gaps = m;
+                k = journal_reader_open(paths[i], &rd);
+                if (k < 0)
+                        return k;
+                while ((k = journal_reader_next(rd, &rec)) > 0 && rec.seq < n_leaves) {
+                        Gap g = {.seq = rec.seq};
+
+                        if (type_mirrored(rec.type))
+                                flags[rec.seq] |= SEQ_MIRRORED_TYPE;
+                        if (rec.type != RECORD_MIRROR_GAP)
+                                continue;
+                        /* A gap of checkpoint entries only names no records: nothing to explain. */
+                        if (parse_u64(record_field(&rec, "dropped"), &g.dropped) < 0 ||
+                            parse_u64(record_field(&rec, "first_seq"), &g.first) < 0 ||
+                            parse_u64(record_field(&rec, "last_seq"), &g.last) < 0 || g.first > g.last)
+                                continue;
+                        if (n == cap) {
+                                Gap *m;
+                                if (cap >= MAX_GAPS)
+                                        return -E2BIG;
+                                cap = cap ? cap * 2 : 16;
+                                m = realloc(gaps, cap * sizeof(*gaps));
+                                if (!m)
+                                        return -ENOMEM;
+                                gaps = m;
+                        }
+                        gaps[n++] = g;
                 }
-                gaps[n++] = g;
         }
         if (k < 0)
                 return k;
@@ -200,8 +204,9 @@ static int cmp_size(const void *a, const void *b)
         return x->size < y->size ? -1 : x->size > y->size;
 }
 
-int journald_cross_check(const char *path, const MerkleHash *leaves, uint64_t n_leaves,
-                         uint64_t *ret_n_checked, char *reason, size_t reason_len)
+int journald_cross_check(const char *const *paths, size_t n_paths, const MerkleHash *leaves,
+                         uint64_t n_leaves, uint64_t first_seq, uint64_t *ret_n_checked, char *reason,
+                         size_t reason_len)
 {
         _cleanup_(journal_closep) sd_journal *j = NULL;
         _cleanup_free_ Mirrored *cps = NULL;
@@ -215,7 +220,7 @@ int journald_cross_check(const char *path, const MerkleHash *leaves, uint64_t n_
         flags = calloc(n_leaves ? n_leaves : 1, 1);
         if (!flags)
                 return -ENOMEM;
-        k = read_file_facts(path, n_leaves, flags, &gaps, &n_gaps);
+        k = read_file_facts(paths, n_paths, n_leaves, flags, &gaps, &n_gaps);
         if (k < 0)
                 return k;
 
@@ -263,6 +268,9 @@ int journald_cross_check(const char *path, const MerkleHash *leaves, uint64_t n_
                 seq = strtoull(num, NULL, 10);
                 if (sodium_hex2bin(leaf, sizeof(leaf), hex, hlen, NULL, NULL, NULL) < 0)
                         continue;
+                /* Records in files not given (archived) cannot be compared. */
+                if (seq < first_seq)
+                        continue;
                 checked++;
                 if (seq >= n_leaves) {
                         snprintf(reason, reason_len,
@@ -306,6 +314,10 @@ int journald_cross_check(const char *path, const MerkleHash *leaves, uint64_t n_
                                  cps[i].size, n_leaves);
                         return -EBADMSG;
                 }
+                /* Without the leaves before first_seq no tree can be rebuilt: the records and the
+                 * truncation check above still stand. */
+                if (first_seq > 0)
+                        continue;
                 while (f.size < cps[i].size && k >= 0)
                         k = merkle_frontier_append(&f, sha, leaves[f.size]);
                 if (k >= 0)

@@ -159,8 +159,10 @@ struct Context {
         Grant *grants;
         sd_event_source *commit_source; /* deferred group commit */
         Outbound *outbound, **outbound_tail;
-        RateLimit churn, reads; /* per-uid budgets for records written and replies built */
-        bool replaying;         /* transitions rebuild state from the journal: no records, no signals */
+        RateLimit churn, reads;     /* per-uid budgets for records written and replies built */
+        bool replaying;             /* transitions rebuild state from the journal: no records, no signals */
+        bool state_complete;        /* replay is done: the journal file may be rotated (record.c) */
+        uint64_t rotate_retry_usec; /* after a failed rotation, not before this (CLOCK_MONOTONIC) */
 };
 
 /* config.c */

@@ -44,6 +44,7 @@ static int journal_open(Context *ctx)
             .origin = origin,
             .epoch_usec = d->epoch_length_usec,
             .now_usec = jit_now_usec(CLOCK_REALTIME),
+            .max_file_size = d->max_file_size,
         };
         k = journal_writer_open(&o, &ctx->journal);
         if (k == -EBUSY)
@@ -200,6 +201,8 @@ static int run(int argc, char *argv[])
         k = replay_journal(&ctx);
         if (k < 0)
                 return log_error_errno(k, "Refusing to start: cannot replay the journal");
+        /* Only now does jitd hold everything a new journal file must restate. */
+        ctx.state_complete = true;
         k = record_commit(&ctx);
         if (k < 0)
                 return log_error_errno(k, "Refusing to start: cannot write the journal");

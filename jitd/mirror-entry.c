@@ -38,6 +38,7 @@ static const struct {
     [RECORD_REPAIR] = {JIT_MESSAGE_REPAIR, LOG_CRIT},
     [RECORD_CHECKPOINT] = {JIT_MESSAGE_CHECKPOINT, LOG_DEBUG},
     [RECORD_MIRROR_GAP] = {JIT_MESSAGE_MIRROR_GAP, LOG_WARNING},
+    [RECORD_LIVE] = {JIT_MESSAGE_LIVE, LOG_INFO},
 };
 
 /* The builders below add field after field and look once at the end: the first failure sticks to
@@ -141,6 +142,14 @@ static void entry_message(MirrorEntry *e, RecordType type, const Request *r)
         case RECORD_CANCEL:
                 entry_addf(e, "MESSAGE", "request %s cancelled by %s%s%s", r->id, r->by,
                            *r->comment ? ": " : "", r->comment);
+                break;
+        case RECORD_LIVE:
+                if (r->state == REQUEST_PENDING)
+                        entry_addf(e, "MESSAGE", "request %s still pending: restated in a new journal file",
+                                   r->id);
+                else
+                        entry_addf(e, "MESSAGE", "grant %s live until %s: restated in a new journal file", r->id,
+                                   jit_format_time(r->until_usec, until, sizeof(until)));
                 break;
         default:
                 entry_addf(e, "MESSAGE", "%s %s", journal_record_type_to_string(type), r ? r->id : "");

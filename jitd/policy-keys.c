@@ -8,6 +8,7 @@
 #include "duration.h"
 #include "glob.h"
 #include "policy-internal.h"
+#include "journal-util.h"
 #include "util.h"
 
 static bool rule_name_valid(const char *s, size_t n)
@@ -199,7 +200,7 @@ int parser_section_open(Parser *p, const char *s, size_t len)
 
 static const char *const daemon_keys[] = {
     "ApproverGroup",  "RequestTimeout", "DefaultGrant", "MaxGrant",    "JournalFile",
-    "StateDirectory", "PublicKeyFile",  "EpochLength",  "MirrorQueue",
+    "StateDirectory", "PublicKeyFile",  "EpochLength",  "MirrorQueue", "MaxFileSize",
 };
 
 static const char *const rule_keys[] = {
@@ -239,6 +240,31 @@ static int parse_duration_value(Parser *p, const char *key, const char *value, u
                 return parser_fail(
                     p, -EINVAL, "%s=%s is not a valid duration (e.g. 90s, 15m, 2h, 1h30m, 1d; at most 7d)",
                     key, value);
+        return 0;
+}
+
+/* A size in bytes, with an optional K, M or G (powers of 1024), as systemd's SystemMaxUse=. */
+static int parse_size_value(Parser *p, const char *key, const char *value, uint64_t *ret)
+{
+        static const struct {
+                char suffix;
+                uint64_t factor;
+        } units[] = {{'K', 1ULL << 10}, {'M', 1ULL << 20}, {'G', 1ULL << 30}};
+        uint64_t n, factor = 1;
+        size_t len = strlen(value);
+
+        for (size_t i = 0; i < ELEMENTSOF(units) && len > 1; i++)
+                if (value[len - 1] == units[i].suffix) {
+                        factor = units[i].factor;
+                        len--;
+                }
+        if (jit_parse_u64_strict(value, len, UINT64_C(1) << 50, &n) < 0 ||
+            n > (UINT64_C(1) << 50) / factor || (n > 0 && n * factor < POLICY_MIN_MAX_FILE_SIZE))
+                return parser_fail(p, -EINVAL,
+                                   "%s=%s: expected a size of at least 64K (a number of bytes, or with K, M "
+                                   "or G), or 0 to never rotate",
+                                   key, value);
+        *ret = n * factor;
         return 0;
 }
 
@@ -300,6 +326,8 @@ static int daemon_key(Parser *p, const char *key, const char *value)
                 d->mirror_queue = (size_t)n;
                 return 0;
         }
+        if (streq(key, "MaxFileSize"))
+                return parse_size_value(p, key, value, &d->max_file_size);
         /* The remaining keys are paths. */
         if (value[0] != '/')
                 return parser_fail(p, -EINVAL, "%s=%s: must be an absolute path", key, value);

@@ -467,6 +467,7 @@ int policy_load(const char *main_path, const char *dropin_dir, Policy **ret, Pol
             .max_grant_usec = 8 * 3600 * USEC_PER_SEC,
             .epoch_length_usec = 3600 * USEC_PER_SEC,
             .mirror_queue = POLICY_DEFAULT_MIRROR_QUEUE,
+            .max_file_size = POLICY_DEFAULT_MAX_FILE_SIZE,
             .state_directory = strdup(DEFAULT_STATE_DIRECTORY),
         };
         p.policy = pol;

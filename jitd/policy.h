@@ -22,6 +22,11 @@
  * 8 MiB whatever this says. */
 #define POLICY_DEFAULT_MIRROR_QUEUE 4096
 #define POLICY_MAX_MIRROR_QUEUE 65536
+/* [Daemon] MaxFileSize=: the journal file is rotated from this size on (jitd.conf(5)). The minimum
+ * keeps a file from being little more than its own head (the link record and the restated state);
+ * the default keeps a restart's replay of the current file well under a second. 0 turns rotation off. */
+#define POLICY_DEFAULT_MAX_FILE_SIZE (64ULL * 1024 * 1024)
+#define POLICY_MIN_MAX_FILE_SIZE (64ULL * 1024)
 
 /* The rule that applies when no [Rule] matches. Parentheses cannot occur in a rule's own name. */
 #define POLICY_DEFAULT_RULE_NAME "(default)"
@@ -88,6 +93,7 @@ typedef struct PolicyDaemon {
         char *journal_file;            /* JournalFile=, default <StateDirectory>/journal.jsonl */
         char *public_key_file;         /* PublicKeyFile=, default <StateDirectory>/journal.pub */
         size_t mirror_queue;           /* MirrorQueue=, default 4096 journald entries */
+        uint64_t max_file_size;        /* MaxFileSize=, default 64 MiB; 0 = never rotate */
 } PolicyDaemon;
 
 typedef struct Policy {

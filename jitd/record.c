@@ -237,6 +237,133 @@ static int arm_epoch_timer(Context *ctx)
         return sd_event_source_set_enabled(ctx->epoch_source, SD_EVENT_ONESHOT);
 }
 
+/* ---- rotation ---- */
+
+/* A live grant, restated as the approved request that opened it: replay opens it again from this
+ * alone. */
+static void fields_for_grant(FieldSet *s, Request *stub, const Grant *g)
+{
+        *stub = (Request){
+            .state = REQUEST_APPROVED,
+            .uid = g->uid,
+            .user = g->user,
+            .service = g->service,
+            .command = g->command,
+            .command_kind = g->command_kind,
+            .by = g->by,
+            .until_usec = g->until_usec,
+            .any_command = g->scope == POLICY_SCOPE_SERVICE,
+        };
+        memcpy(stub->id, g->id, sizeof(stub->id));
+        fields_for_request(s, stub);
+        field_add(s, "scope", policy_scope_to_string(g->scope));
+        sodium_bin2hex(s->hash, sizeof(s->hash), g->hash, SCOPE_HASH_LEN);
+        field_add(s, "scope_hash", s->hash);
+        field_add_u64(s, "uses", g->uses, false);
+}
+
+typedef struct Restated {
+        MirrorEntry **e;
+        size_t n, cap;
+} Restated;
+
+static int restate_one(Context *ctx, const FieldSet *s, const Request *r, Restated *out)
+{
+        MerkleHash leaf = {};
+        uint64_t seq = 0;
+        int k;
+
+        k = journal_writer_append(ctx->journal, RECORD_LIVE, s->f, s->n, jit_now_usec(CLOCK_REALTIME), &seq,
+                                  leaf);
+        if (k < 0)
+                return k;
+        if (out->n == out->cap) {
+                size_t cap = out->cap ? 2 * out->cap : 64;
+                MirrorEntry **e = reallocarray(out->e, cap, sizeof(*e));
+                if (!e)
+                        return -ENOMEM;
+                out->e = e;
+                out->cap = cap;
+        }
+        out->e[out->n] = mirror_entry_new(RECORD_LIVE, r, seq, leaf);
+        if (out->e[out->n])
+                out->n++; /* else only journald lacks it */
+        return 0;
+}
+
+/* Every pending request and live grant, restated after the link record: a restart replays the
+ * current file alone, so an admin may archive or delete rotated files without losing live state. */
+static int restate_live(Context *ctx, Restated *out)
+{
+        uint64_t now = jit_now_usec(CLOCK_REALTIME);
+        int k = 0;
+
+        for (Request *r = ctx->requests; r && k >= 0; r = r->next)
+                if (r->state == REQUEST_PENDING) {
+                        FieldSet s = {};
+                        fields_for_request(&s, r);
+                        k = restate_one(ctx, &s, r, out);
+                }
+        for (Grant *g = ctx->grants; g && k >= 0; g = g->next)
+                if (g->until_usec > now) {
+                        FieldSet s = {};
+                        Request stub;
+                        fields_for_grant(&s, &stub, g);
+                        k = restate_one(ctx, &s, &stub, out);
+                }
+        return k;
+}
+
+static uint64_t now_monotonic(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* MaxFileSize reached: the next file begins, between two commits, with the link and the live state
+ * in one durable step. A failure leaves the current file current (no decision is lost: everything is
+ * in it) and is tried again a minute later. */
+static void rotate_if_due(Context *ctx)
+{
+        _cleanup_free_ char *old_name = NULL;
+        Restated live = {};
+        uint64_t first = journal_writer_file_first_seq(ctx->journal);
+        int k;
+
+        /* The size is read at each commit, so a reload (SIGHUP) applies it at once. */
+        journal_writer_set_max_file_size(ctx->journal, settings(ctx)->max_file_size);
+        if (!ctx->state_complete || !journal_writer_wants_rotation(ctx->journal) ||
+            now_monotonic() < ctx->rotate_retry_usec)
+                return;
+        k = journal_writer_rotate_begin(ctx->journal, jit_now_usec(CLOCK_REALTIME));
+        if (k >= 0)
+                k = restate_live(ctx, &live);
+        if (k >= 0)
+                k = journal_writer_rotate_commit(ctx->journal);
+        else
+                journal_writer_rotate_abort(ctx->journal);
+        for (size_t i = 0; i < live.n; i++)
+                if (k >= 0)
+                        mirror_push(ctx->mirror, live.e[i], mirror_queue_bound(ctx));
+                else
+                        mirror_entry_free(live.e[i]);
+        free(live.e);
+        if (k < 0) {
+                ctx->rotate_retry_usec = now_monotonic() + 60 * USEC_PER_SEC;
+                log_error("Cannot rotate the journal %s (trying again in a minute; it stays current): %s",
+                          settings(ctx)->journal_file, strerror(-k));
+                return;
+        }
+        (void)journal_rotated_name(settings(ctx)->journal_file, first, &old_name);
+        log_info("Rotated the journal: %s continues from seq %" PRIu64 " (%zu live requests and grants "
+                 "restated); the previous file is now %s",
+                 settings(ctx)->journal_file, journal_writer_file_first_seq(ctx->journal), live.n,
+                 old_name ? old_name : "renamed");
+        mirror_checkpoint(ctx);
+}
+
 int record_commit(Context *ctx)
 {
         Outbound *o;
@@ -269,8 +396,10 @@ int record_commit(Context *ctx)
                 outbound_free(o);
         }
         ctx->outbound_tail = &ctx->outbound;
-        if (k >= 0)
+        if (k >= 0) {
                 mirror_checkpoint(ctx);
+                rotate_if_due(ctx);
+        }
         mirror_follow_up(ctx);
         (void)arm_epoch_timer(ctx);
         return k;

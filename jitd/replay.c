@@ -2,7 +2,8 @@
  * and live grants. Decisions, grant uses and revocations run the transitions of decide.c with
  * ctx->replaying set (nothing recorded or signalled again). A module's wait ended with jitd's old
  * connection, so its pending requests are cancelled (and that is recorded); requests made ahead of time
- * (jitctl request) wait on. */
+ * (jitctl request) wait on. Only the current journal file is read: after a rotation it begins with
+ * every request and grant that was live then ("live" records), so rotated files may be archived. */
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -132,6 +133,39 @@ static int replay_decision(Context *ctx, const JournalRecord *rec)
         return decide_end(ctx, r, states[rec->type], field(rec, "by"), field(rec, "comment"));
 }
 
+/* A pending request or live grant that a new journal file restated after its link record (record.c):
+ * the file is read alone, so this is where they begin. */
+static int replay_live(Context *ctx, const JournalRecord *rec)
+{
+        const char *state = field(rec, "state");
+        Request *r;
+        Grant *g;
+        int k;
+
+        k = replay_request(ctx, rec);
+        if (k < 0)
+                return k;
+        r = request_find(ctx, field(rec, "request_id"));
+        if (!r)
+                return 0;
+        if (streq(state, "pending")) {
+                replay_approvals(r, rec);
+                return 0;
+        }
+        if (!streq(state, "approved")) {
+                /* Nothing else is restated; a record that says otherwise opens nothing. */
+                request_free(r);
+                return 0;
+        }
+        r->until_usec = field_u64(rec, "until_usec");
+        r->break_glass = streq(field(rec, "break_glass"), "1");
+        k = decide_end(ctx, r, REQUEST_APPROVED, field(rec, "by"), field(rec, "comment"));
+        g = grant_find(ctx, r->id);
+        if (k >= 0 && g)
+                g->uses = (unsigned)field_u64(rec, "uses");
+        return k;
+}
+
 static int replay_record(Context *ctx, const JournalRecord *rec)
 {
         const char *id = field(rec, "request_id");
@@ -151,6 +185,8 @@ static int replay_record(Context *ctx, const JournalRecord *rec)
         case RECORD_GRANT_USE:
                 g = grant_find(ctx, field(rec, "grant"));
                 return g ? decide_grant_use(ctx, g, NULL) : 0;
+        case RECORD_LIVE:
+                return replay_live(ctx, rec);
         default:
                 return 0;
         }

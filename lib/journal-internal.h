@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "journal.h"
+#include "journal-util.h"
 
 /* ---- reading lines from a file in large chunks ---- */
 
@@ -29,6 +30,7 @@ int line_reader_next(LineReader *lr, const char **ret_line, size_t *ret_len, uin
 typedef struct JournalWalk {
         /* Settings. */
         const NoteVerifier *trusted; /* epoch-0 key the genesis record must carry; NULL accepts any */
+        bool file_start;             /* the next line is the first of a file (journal-link.c) */
         bool all_signatures;
         bool attribute; /* on a prev mismatch, use the next checkpoint to name the altered record */
         bool keep_leaves;
@@ -41,7 +43,15 @@ typedef struct JournalWalk {
         MerkleHash prev;
         uint64_t prev_offset; /* where the last accepted record starts */
         MerkleFrontier tree;
+        MerkleFrontier tree_before_checkpoint; /* the tree the last checkpoint signed */
         uint64_t last_time;
+        NoteVerifier identity; /* epoch 0's key: from the genesis record, or a link record */
+        /* Rotation: the walk began at a link record (history before first_seq not at hand), and
+         * where the file being walked begins. */
+        bool partial;
+        uint64_t first_seq;
+        uint64_t file_first_seq;
+        uint64_t prev_first_seq; /* with partial: where the file before the first one began */
         uint64_t end_offset;
         char origin[NOTE_MAX_NAME + 1];
         JournalEpochKey cur;
@@ -109,6 +119,16 @@ int journal_key_record_check(const JournalRecordView *v, const NoteVerifier *tru
 
 /* The key certificate text a key record's "cert" note signs. */
 int journal_key_cert_text(const char *origin, const JournalEpochKey *k, const MerkleHash prev, char **ret);
+
+/* The first line of a file (journal-link.c): a link record continues the files walked before, or
+ * starts a walk that has no history before it (partial); a genesis record must come first. */
+int journal_walk_file_start(JournalWalk *w, const JournalRecordView *v, uint64_t offset);
+/* The tree of a link record: the frontier hashes as standard base64, largest subtree first, one space
+ * between them. out holds JOURNAL_FRONTIER_TEXT_MAX bytes. */
+#define JOURNAL_FRONTIER_TEXT_MAX (MERKLE_MAX_PROOF * (JIT_BASE64_LEN(MERKLE_HASH_SIZE) + 1) + 1)
+void journal_frontier_format(const MerkleFrontier *f, char *out);
+int journal_frontier_parse(const char *s, uint64_t size, MerkleFrontier *ret);
+bool journal_frontier_equal(const MerkleFrontier *a, const MerkleFrontier *b);
 
 /* Walk a whole file (from offset 0) through w; on a clean end returns 0 with *ret_partial the bytes of an
  * unterminated last line (not fed to w). Stops at the first failure. */

@@ -126,42 +126,52 @@ static void lines_done(Lines *l)
 
 int journal_prove(const char *path, const MerkleHash *leaves, uint64_t n_leaves, uint64_t seq, char **ret)
 {
-        _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
+        return journal_prove_series(&path, 1, leaves, n_leaves, seq, ret);
+}
+
+int journal_prove_series(const char *const *paths, size_t n_paths, const MerkleHash *leaves,
+                         uint64_t n_leaves, uint64_t seq, char **ret)
+{
         _cleanup_free_ char *record = NULL, *note = NULL;
         Lines chain = {};
         JournalRecord rec;
         uint64_t cp_epoch = 0;
         size_t record_len = 0;
-        int r;
+        int r = 0;
 
-        r = journal_reader_open(path, &rd);
-        if (r < 0)
-                return r;
         /* The first checkpoint after the record is the one that made it durable: it is signed in the
          * record's own epoch (the next one for a seal checkpoint itself), by a key erased when that epoch
          * ended, so nobody who steals a later key can forge the receipt. Every key record before it is
-         * the certificate chain from the identity key to that epoch. */
-        while ((r = journal_reader_next(rd, &rec)) > 0) {
-                if (rec.seq == seq) {
-                        record = strndup(rec.line, rec.line_len);
-                        if (!record) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        record_len = rec.line_len;
-                } else if (record && rec.type == RECORD_CHECKPOINT) {
-                        if (rec.n_fields != 1 || !streq(rec.fields[0].key, "note")) {
-                                r = -EBADMSG;
-                                break;
-                        }
-                        note = strdup(rec.fields[0].value);
-                        if (!note)
-                                r = -ENOMEM;
-                        cp_epoch = rec.epoch;
+         * the certificate chain from the identity key to that epoch; after a rotation they lie in the
+         * earlier files of the series. */
+        for (size_t i = 0; i < n_paths && r >= 0 && !note; i++) {
+                _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
+
+                r = journal_reader_open(paths[i], &rd);
+                if (r < 0)
                         break;
+                while ((r = journal_reader_next(rd, &rec)) > 0) {
+                        if (rec.seq == seq) {
+                                record = strndup(rec.line, rec.line_len);
+                                if (!record) {
+                                        r = -ENOMEM;
+                                        break;
+                                }
+                                record_len = rec.line_len;
+                        } else if (record && rec.type == RECORD_CHECKPOINT) {
+                                if (rec.n_fields != 1 || !streq(rec.fields[0].key, "note")) {
+                                        r = -EBADMSG;
+                                        break;
+                                }
+                                note = strdup(rec.fields[0].value);
+                                if (!note)
+                                        r = -ENOMEM;
+                                cp_epoch = rec.epoch;
+                                break;
+                        }
+                        if (rec.type == RECORD_KEY && (r = lines_add(&chain, rec.line, rec.line_len)) < 0)
+                                break;
                 }
-                if (rec.type == RECORD_KEY && (r = lines_add(&chain, rec.line, rec.line_len)) < 0)
-                        break;
         }
         if (r >= 0 && !note)
                 r = -ERANGE; /* no such record, or no checkpoint covers it yet */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "journal-internal.h"
@@ -68,6 +69,13 @@ const char *journal_reader_error(JournalReader *r)
         return r->error;
 }
 
+bool journal_reader_reads(JournalReader *r, const char *path)
+{
+        struct stat a, b;
+
+        return fstat(r->fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 uint64_t journal_reader_partial_bytes(JournalReader *r)
 {
         return r->partial;
@@ -97,6 +105,11 @@ int journal_reader_next(JournalReader *r, JournalRecord *ret)
         if (journal_record_parse(line, len, &v, &why) < 0) {
                 snprintf(r->error, sizeof(r->error), "seq %" PRIu64 ": malformed record: %s", r->n, why);
                 return -EBADMSG;
+        }
+        /* A rotated-in file begins with a link record: the log goes on from there (journal-link.c). */
+        if (off == 0 && v.type == RECORD_LINK && r->n == 0) {
+                r->n = v.seq;
+                memcpy(r->prev, v.prev, MERKLE_HASH_SIZE);
         }
         if (v.seq != r->n) {
                 snprintf(r->error, sizeof(r->error), "seq %" PRIu64 " where %" PRIu64 " was expected", v.seq,

@@ -25,6 +25,8 @@ static const char *const type_names[_RECORD_TYPE_MAX] = {
     [RECORD_REPAIR] = "repair",
     [RECORD_CHECKPOINT] = "checkpoint",
     [RECORD_MIRROR_GAP] = "mirror-gap",
+    [RECORD_LINK] = "link",
+    [RECORD_LIVE] = "live",
 };
 
 const char *journal_record_type_to_string(RecordType t)

@@ -64,6 +64,11 @@ static int check_saved(JournalWalk *w, const char *saved, const Checkpoint *c, J
         r = checkpoint_open(saved, strlen(saved), w->origin, keys, n, &checked, &idx, &why);
         if (r == -ENOMEM)
                 return r;
+        if (r == -ENOKEY && w->partial)
+                return fail(ret, UINT64_MAX, 0,
+                            "saved checkpoint (size %" PRIu64 ") is signed by a key of an epoch before the "
+                            "files given (they begin at seq %" PRIu64 "): pass the earlier files too",
+                            c->size, w->first_seq);
         if (r == -ENOKEY)
                 return fail(ret, UINT64_MAX, 0,
                             "saved checkpoint (size %" PRIu64 ") is signed by a key this journal never had: "
@@ -83,6 +88,11 @@ static int check_saved(JournalWalk *w, const char *saved, const Checkpoint *c, J
                             "journal is shorter than the saved checkpoint (%" PRIu64 " < %" PRIu64
                             " records): truncated or rolled back",
                             w->last_checkpoint_seq, c->size);
+        if (w->partial && c->size < w->first_seq)
+                return fail(ret, UINT64_MAX, 0,
+                            "saved checkpoint (size %" PRIu64 ") lies before the files given (they begin at "
+                            "seq %" PRIu64 "): pass the earlier files too",
+                            c->size, w->first_seq);
         /* RFC 6962: the tree of no leaves has the root SHA-256(""). A size-0 checkpoint is compared too,
          * or any root would pass with it. */
         if (c->size == 0)
@@ -97,20 +107,28 @@ static int check_saved(JournalWalk *w, const char *saved, const Checkpoint *c, J
         return 0;
 }
 
-static int verify_fd(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted_key,
-                     const Checkpoint *saved_cp, JournalVerifyResult *ret);
-static int verify_once(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted,
-                       const Checkpoint *saved_cp, JournalVerifyResult *ret);
+static int verify_fds(const int *fds, const char *const *paths, size_t n, const JournalVerifyOptions *o,
+                      const NoteVerifier *trusted_key, const Checkpoint *saved_cp, JournalVerifyResult *ret);
+static int verify_once(const int *fds, const char *const *paths, size_t n, const JournalVerifyOptions *o,
+                       const NoteVerifier *trusted, const Checkpoint *saved_cp, JournalVerifyResult *ret);
 
 int journal_verify_full(const char *path, const JournalVerifyOptions *o, JournalVerifyResult *ret)
 {
-        _cleanup_close_ int fd = -1;
+        return journal_verify_series(&path, 1, o, ret);
+}
+
+int journal_verify_series(const char *const *paths, size_t n_paths, const JournalVerifyOptions *o,
+                          JournalVerifyResult *ret)
+{
+        _cleanup_free_ int *fds = NULL;
         NoteVerifier trusted;
         Checkpoint saved = {};
         const char *why = NULL;
+        size_t opened = 0;
+        int r = 0;
 
         *ret = (JournalVerifyResult){.bad_seq = UINT64_MAX};
-        if (!o || !o->pubkey_text ||
+        if (!o || !o->pubkey_text || n_paths == 0 ||
             keys_parse_verifier_text(o->pubkey_text, strlen(o->pubkey_text), &trusted) < 0)
                 return -EINVAL;
         if (o->saved_checkpoint) {
@@ -121,10 +139,22 @@ int journal_verify_full(const char *path, const JournalVerifyOptions *o, Journal
                     checkpoint_parse(o->saved_checkpoint, text_len, &saved, &why) < 0)
                         return fail(ret, UINT64_MAX, 0, "saved checkpoint: %s", why);
         }
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        return verify_fd(fd, o, &trusted, o->saved_checkpoint ? &saved : NULL, ret);
+        fds = calloc(n_paths, sizeof(*fds));
+        if (!fds)
+                return -ENOMEM;
+        for (; opened < n_paths; opened++) {
+                fds[opened] = open(paths[opened], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (fds[opened] < 0) {
+                        r = -errno;
+                        ret->bad_file = opened;
+                        break;
+                }
+        }
+        if (r >= 0)
+                r = verify_fds(fds, paths, n_paths, o, &trusted, o->saved_checkpoint ? &saved : NULL, ret);
+        for (size_t i = 0; i < opened; i++)
+                close(fds[i]);
+        return r;
 }
 
 /* A live journal grows while we read it: a commit caught half written looks like a torn or
@@ -135,29 +165,67 @@ static bool grew_meanwhile(int fd, uint64_t size_before)
         return fstat(fd, &st) == 0 && (uint64_t)st.st_size != size_before;
 }
 
-static int verify_fd(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted_key,
-                     const Checkpoint *saved_cp, JournalVerifyResult *ret)
+static int verify_fds(const int *fds, const char *const *paths, size_t n, const JournalVerifyOptions *o,
+                      const NoteVerifier *trusted_key, const Checkpoint *saved_cp, JournalVerifyResult *ret)
 {
         for (int attempt = 0;; attempt++) {
                 struct stat st;
                 int r;
 
-                if (fstat(fd, &st) < 0)
+                if (fstat(fds[n - 1], &st) < 0)
                         return -errno;
-                r = verify_once(fd, o, trusted_key, saved_cp, ret);
-                if (r != -EBADMSG || attempt >= 3 || ret->bad_offset < ret->tail_offset ||
-                    !grew_meanwhile(fd, (uint64_t)st.st_size))
+                r = verify_once(fds, paths, n, o, trusted_key, saved_cp, ret);
+                if (r != -EBADMSG || attempt >= 3 || ret->bad_file != n - 1 ||
+                    ret->bad_offset < ret->tail_offset || !grew_meanwhile(fds[n - 1], (uint64_t)st.st_size))
                         return r;
                 journal_verify_result_done(ret);
         }
 }
 
-static int verify_once(int fd, const JournalVerifyOptions *o, const NoteVerifier *trusted,
-                       const Checkpoint *saved_cp, JournalVerifyResult *ret)
+/* Walk each file in turn: one walk, so the chain, the tree and the keys run on from file to file. */
+static int walk_files(JournalWalk *w, const int *fds, const char *const *paths, size_t n, size_t *ret_bad,
+                      uint64_t *ret_base)
+{
+        int r = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                uint64_t partial = 0, named, before = w->n;
+
+                *ret_bad = i;
+                *ret_base = before;
+                r = journal_walk_file(w, fds[i], &partial);
+                if (i == 0 && w->partial)
+                        *ret_base = w->first_seq;
+                if (r >= 0 && partial > 0)
+                        r = journal_walk_fail(w, w->n, w->end_offset,
+                                              "torn tail: the file ends inside a record (%" PRIu64
+                                              " bytes after seq %" PRIu64 ")",
+                                              partial, w->n - 1);
+                if (r >= 0 && w->n > before && journal_rotated_name_seq(paths[i], &named) &&
+                    named != w->file_first_seq)
+                        r = journal_walk_fail(w, w->file_first_seq, 0,
+                                              "the file's name says it begins at seq %" PRIu64
+                                              ", but it begins at seq %" PRIu64 " (renamed or substituted)",
+                                              named, w->file_first_seq);
+                /* Every file of a series ends with a checkpoint, whose signature is checked here; the
+                 * last one's end is checked by the caller. */
+                if (r >= 0 && i + 1 < n)
+                        r = journal_walk_finish(w);
+                if (r < 0)
+                        return r;
+                if (i + 1 < n)
+                        w->end_offset = 0;
+        }
+        return r;
+}
+
+static int verify_once(const int *fds, const char *const *paths, size_t n, const JournalVerifyOptions *o,
+                       const NoteVerifier *trusted, const Checkpoint *saved_cp, JournalVerifyResult *ret)
 {
         Checkpoint saved = saved_cp ? *saved_cp : (Checkpoint){};
         JournalWalk w;
-        uint64_t partial = 0;
+        uint64_t base = 0;
+        size_t bad = 0;
         int r;
 
         *ret = (JournalVerifyResult){.bad_seq = UINT64_MAX};
@@ -172,20 +240,24 @@ static int verify_once(int fd, const JournalVerifyOptions *o, const NoteVerifier
         w.keep_leaves = o->keep_leaves;
         w.want_size = saved.size;
 
-        r = journal_walk_file(&w, fd, &partial);
+        r = walk_files(&w, fds, paths, n, &bad, &base);
         ret->tail_offset = w.last_checkpoint_end;
-        if (r >= 0 && partial > 0)
-                r = journal_walk_fail(&w, w.n, w.end_offset,
-                                      "torn tail: the file ends inside a record (%" PRIu64
-                                      " bytes after seq %" PRIu64 ")",
-                                      partial, w.n - 1);
         if (r >= 0)
                 r = journal_walk_finish(&w);
         if (r >= 0 && saved_cp)
                 r = check_saved(&w, o->saved_checkpoint, &saved, ret);
-        else if (r == -EBADMSG)
+        else if (r == -EBADMSG) {
                 fail(ret, w.bad_seq, w.bad_offset, "%s", w.reason);
-
+                /* Lines count within the file: its first line holds seq base (or failed to). */
+                ret->bad_line = w.bad_offset == 0 && w.bad_seq != UINT64_MAX   ? 1
+                                : w.bad_seq != UINT64_MAX && w.bad_seq >= base ? w.bad_seq - base + 1
+                                                                               : 0;
+        }
+        ret->bad_file = bad;
+        ret->n_files = n;
+        ret->partial = w.partial;
+        ret->first_seq = w.first_seq;
+        ret->prev_first_seq = w.prev_first_seq;
         ret->n_records = w.n;
         ret->n_checkpoints = w.n_checkpoints;
         ret->n_signatures = w.n_signatures;

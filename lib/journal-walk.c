@@ -14,92 +14,6 @@
 #include "journal-util.h"
 #include "util.h"
 
-/* Room for the longest line and what follows it; reads of this size keep syscalls rare. */
-#define LINE_BUF_SIZE (256 * 1024)
-
-/* ---- line reader ---- */
-
-int line_reader_init(LineReader *lr, int fd, uint64_t offset)
-{
-        struct stat st;
-        size_t cap = LINE_BUF_SIZE;
-
-        /* Small files get a small buffer; it grows if the file does (jitctl log --follow). */
-        if (fstat(fd, &st) == 0 && (uint64_t)st.st_size >= offset && (uint64_t)st.st_size - offset < cap)
-                cap = (size_t)st.st_size - offset + 1 < 4096 ? 4096 : (size_t)st.st_size - offset + 1;
-        *lr = (LineReader){.fd = fd, .offset = offset, .cap = cap};
-        lr->buf = malloc(lr->cap);
-        if (!lr->buf)
-                return -ENOMEM;
-        if (lseek(fd, (off_t)offset, SEEK_SET) < 0) {
-                free(lr->buf);
-                lr->buf = NULL;
-                return -errno;
-        }
-        return 0;
-}
-
-void line_reader_done(LineReader *lr)
-{
-        free(lr->buf);
-        lr->buf = NULL;
-}
-
-int line_reader_next(LineReader *lr, const char **ret_line, size_t *ret_len, uint64_t *ret_offset)
-{
-        size_t scanned = 0;
-
-        for (;;) {
-                char *start = lr->buf + lr->start;
-                char *nl = memchr(start + scanned, '\n', lr->end - lr->start - scanned);
-
-                if (nl) {
-                        size_t len = (size_t)(nl - start);
-
-                        if (len >= JOURNAL_MAX_LINE)
-                                return -EMSGSIZE;
-                        *ret_line = start;
-                        *ret_len = len;
-                        *ret_offset = lr->offset;
-                        lr->start += len + 1;
-                        lr->offset += len + 1;
-                        return 1;
-                }
-                scanned = lr->end - lr->start;
-                if (scanned >= JOURNAL_MAX_LINE)
-                        return -EMSGSIZE;
-                if (lr->start > 0) {
-                        memmove(lr->buf, start, scanned);
-                        lr->end = scanned;
-                        lr->start = 0;
-                }
-                if (lr->end == lr->cap) {
-                        size_t cap = lr->cap * 2 > LINE_BUF_SIZE ? LINE_BUF_SIZE : lr->cap * 2;
-                        char *b = cap > lr->cap ? realloc(lr->buf, cap) : NULL;
-
-                        if (!b)
-                                return -ENOMEM;
-                        lr->buf = b;
-                        lr->cap = cap;
-                }
-                ssize_t k = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0) {
-                        *ret_line = lr->buf + lr->start;
-                        *ret_len = lr->end - lr->start;
-                        *ret_offset = lr->offset;
-                        return 0;
-                }
-                lr->end += (size_t)k;
-        }
-}
-
-/* ---- walk ---- */
-
 int journal_walk_init(JournalWalk *w)
 {
         *w = (JournalWalk){.last_checkpoint_seq = UINT64_MAX, .bad_seq = UINT64_MAX};
@@ -317,6 +231,8 @@ static int walk_key(JournalWalk *w, const JournalRecordView *v, char *scratch, s
                 return r;
         if (v->seq == 0) {
                 w->cur = k;
+                w->identity = k.key;
+                w->file_first_seq = 0;
                 return 0;
         }
         w->n_signatures++;
@@ -406,6 +322,11 @@ static int walk_checkpoint(JournalWalk *w, const JournalRecordView *v, char *scr
         memcpy(copy, scratch, len + 1);
         free(w->last_checkpoint);
         w->last_checkpoint = copy;
+        /* The levels in use only: a whole frontier is 2 KiB, and this runs at every checkpoint. */
+        w->tree_before_checkpoint.size = w->tree.size;
+        for (unsigned l = 0; l < MERKLE_MAX_PROOF && (w->tree.size >> l) != 0; l++)
+                if (w->tree.size & (UINT64_C(1) << l))
+                        memcpy(w->tree_before_checkpoint.node[l], w->tree.node[l], MERKLE_HASH_SIZE);
         w->last_checkpoint_key = w->cur.key;
         w->last_checkpoint_seq = v->seq;
         w->last_checkpoint_end = offset + line_len + 1;
@@ -439,6 +360,14 @@ int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t off
 
         if (journal_record_parse(line, len, &v, &why) < 0)
                 return FAIL(w, w->n, offset, "malformed record: %s", why);
+        if (w->file_start) {
+                w->file_start = false;
+                r = journal_walk_file_start(w, &v, offset);
+                if (r < 0)
+                        return r;
+        } else if (v.type == RECORD_LINK)
+                return FAIL(w, v.seq, offset,
+                            "link record inside a file: a rotated file must begin with it (files joined?)");
         if (v.seq != w->n) {
                 if (v.seq < w->n)
                         return FAIL(w, w->n, offset,
@@ -504,11 +433,18 @@ int journal_walk_line(JournalWalk *w, const char *line, size_t len, uint64_t off
         if (r < 0)
                 return r;
         if (w->keep_leaves) {
-                if (w->n == w->leaves_alloc) {
+                if (w->n >= w->leaves_alloc) {
+                        /* A walk that begins at a link record starts at its seq: the leaves before it
+                         * are not at hand and stay zero. */
                         uint64_t n = w->leaves_alloc ? 2 * w->leaves_alloc : 1024;
-                        MerkleHash *l = realloc(w->leaves, n * sizeof(MerkleHash));
+                        MerkleHash *l;
+
+                        if (n <= w->n)
+                                n = w->n + 1024;
+                        l = reallocarray(w->leaves, n, sizeof(MerkleHash));
                         if (!l)
                                 return -ENOMEM;
+                        memset(l + w->leaves_alloc, 0, (n - w->leaves_alloc) * sizeof(MerkleHash));
                         w->leaves = l;
                         w->leaves_alloc = n;
                 }
@@ -567,6 +503,7 @@ int journal_walk_file(JournalWalk *w, int fd, uint64_t *ret_partial)
         r = line_reader_init(&lr, fd, 0);
         if (r < 0)
                 return r;
+        w->file_start = true;
         for (;;) {
                 const char *line;
                 size_t len;

@@ -26,8 +26,9 @@ typedef struct JournalOptions {
         const char
             *pubkey_path;   /* where the identity verifier key is published, e.g. /var/lib/jit/journal.pub */
         const char *origin; /* checkpoint origin and key name, e.g. "host.example/jit" */
-        uint64_t epoch_usec; /* key epoch length for new epochs; 0 = JOURNAL_DEFAULT_EPOCH_USEC */
-        uint64_t now_usec;   /* CLOCK_REALTIME; tests pass fake times */
+        uint64_t epoch_usec;    /* key epoch length for new epochs; 0 = JOURNAL_DEFAULT_EPOCH_USEC */
+        uint64_t now_usec;      /* CLOCK_REALTIME; tests pass fake times */
+        uint64_t max_file_size; /* journal_writer_wants_rotation() from this size on; 0 = never */
 } JournalOptions;
 
 typedef struct JournalWriter JournalWriter;
@@ -68,6 +69,42 @@ uint64_t journal_writer_size(JournalWriter *w);
 uint64_t journal_writer_epoch(JournalWriter *w);
 /* Identity (epoch 0) verifier key text, as published. */
 const char *journal_writer_identity(JournalWriter *w);
+/* ---- rotation (journal-rotate.c) ----
+ *
+ * The file is rotated between commits: path is renamed to its rotated name (journal_rotated_name: the
+ * seq of its first record, so names sort in order) and a new file takes its place, beginning with a
+ * link record that commits to the previous file's last checkpoint (docs/journal-format.md §4.6). The
+ * log itself goes on: seq, chain, tree and epoch keys continue. The new file is written whole and made
+ * durable under a temporary name first, so a crash leaves either the old file current or the new one
+ * complete. */
+
+/* The file has reached max_file_size (and more than twice its own head, so a large head does not
+ * rotate at every commit), and nothing is buffered. */
+bool journal_writer_wants_rotation(JournalWriter *w);
+/* Buffer the link record of the next file. Records appended now (journal_writer_append) go into the
+ * next file with it, e.g. the state a reader of that file alone needs; then commit or abort.
+ * -EBUSY if records are buffered. */
+int journal_writer_rotate_begin(JournalWriter *w, uint64_t now_usec);
+/* Write the next file (link, appended records, a checkpoint), fsync it, give the current file its
+ * rotated name, rename the next file into place and fsync the directory. On failure nothing changed:
+ * the buffered records are dropped and the current file stays current; -EEXIST if the rotated name is
+ * taken by another file. */
+int journal_writer_rotate_commit(JournalWriter *w);
+void journal_writer_rotate_abort(JournalWriter *w);
+/* A new MaxFileSize (a configuration reload); 0 never rotates. */
+void journal_writer_set_max_file_size(JournalWriter *w, uint64_t max_file_size);
+/* Seq of the current file's first record (0 until the first rotation). */
+uint64_t journal_writer_file_first_seq(JournalWriter *w);
+
+/* <dir>/<stem>-<first_seq as 16 digits><ext> for path <dir>/<stem><ext> (ext: from the last dot of the
+ * file name, e.g. ".jsonl"). */
+int journal_rotated_name(const char *path, uint64_t first_seq, char **ret);
+/* The files of the series path is the current file of: the rotated files beside it, in seq order, then
+ * path itself if it exists. path may also be a directory: the files of the default name in it
+ * (journal.jsonl and journal-*.jsonl). *ret is a NULL-terminated array; free with journal_series_free. */
+int journal_series_list(const char *path, char ***ret, size_t *ret_n);
+void journal_series_free(char **list);
+
 /* Write a clean "stop" record is up to the caller; this only flushes nothing and releases the lock. */
 void journal_writer_free(JournalWriter *w);
 static inline void journal_writer_freep(JournalWriter **w)
@@ -102,6 +139,8 @@ int journal_reader_next(JournalReader *r, JournalRecord *ret);
 const char *journal_reader_error(JournalReader *r);
 /* Bytes after the last complete record (a torn tail, or a record being written). */
 uint64_t journal_reader_partial_bytes(JournalReader *r);
+/* Does path still name the file r reads? (Not once the journal was rotated.) */
+bool journal_reader_reads(JournalReader *r, const char *path);
 void journal_reader_free(JournalReader *r);
 static inline void journal_reader_freep(JournalReader **r)
 {
@@ -147,8 +186,18 @@ typedef struct JournalVerifyResult {
         char *last_checkpoint;   /* the last checkpoint note (malloc'd) */
         JournalEpochKey *keys;   /* every epoch's key, epoch 0 first */
         size_t n_keys;
-        MerkleHash *leaves; /* with keep_leaves: leaf hash of every record */
+        MerkleHash *leaves; /* with keep_leaves: leaf hash of every record (zero before first_seq) */
         uint64_t n_leaves;
+
+        /* A series of files (rotation): which one failed (index into the paths given), and whether the
+         * first file continues one that was not given: then nothing before first_seq was checked, and
+         * the epoch key the first file's link names is taken on its word (prev_first_seq: where the
+         * file before it began). */
+        size_t n_files;
+        size_t bad_file;
+        bool partial;
+        uint64_t first_seq;
+        uint64_t prev_first_seq;
 } JournalVerifyResult;
 
 /* 0 if the journal verifies; -EBADMSG if it does not (ret says where and why); other negative errno
@@ -157,6 +206,14 @@ typedef struct JournalVerifyResult {
 int journal_verify_full(const char *path, const JournalVerifyOptions *o, JournalVerifyResult *ret);
 int journal_verify(const char *path, const char *pubkey_text, const char *saved_checkpoint,
                    JournalVerifyResult *ret);
+/* The same over a series of files, oldest first, checked as one log: each file after the first must
+ * begin with a link record that continues the one before it exactly; every file but the last must end
+ * with a checkpoint; a rotated file's name must give the seq it begins at. bad_line counts lines of the
+ * file bad_file. */
+int journal_verify_series(const char *const *paths, size_t n_paths, const JournalVerifyOptions *o,
+                          JournalVerifyResult *ret);
+/* Does path's file name have the form of a rotated file ("<stem>-<16 digits><ext>")? Its seq, if so. */
+bool journal_rotated_name_seq(const char *path, uint64_t *ret);
 void journal_verify_result_done(JournalVerifyResult *r);
 
 /* ---- receipts (c2sp.org/tlog-proof) ---- */
@@ -177,6 +234,9 @@ int journal_proof_format(uint64_t seq, const char *record_line, size_t record_le
  * first checkpoint after the record (signed in the record's own epoch), with the certificate chain from
  * the identity key to that epoch. -ERANGE if no checkpoint covers seq yet; reader errors otherwise. */
 int journal_prove(const char *path, const MerkleHash *leaves, uint64_t n_leaves, uint64_t seq, char **ret);
+/* The same over a series of files from the first (genesis) one on. */
+int journal_prove_series(const char *const *paths, size_t n_paths, const MerkleHash *leaves,
+                         uint64_t n_leaves, uint64_t seq, char **ret);
 /* Check a receipt. keys[0] is the trusted identity key (epoch 0); further keys, if any, are the epoch
  * keys of a verified journal. A receipt that carries a certificate chain needs only keys[0]: the chain
  * must start at the genesis record of that key and certify each epoch in turn up to the one that
