@@ -126,6 +126,8 @@ $(BUILD)/libjitd.a: $(call obj,$(filter-out jitd/main.c,$(JITD_SRC)))
 	$(AR) rcs $@ $^
 $(BUILD)/libfront.a: $(call obj,$(filter-out pam_jit/pam_jit.c sudo_jit/sudo_jit.c,$(PAM_SRC) $(SUDO_SRC)))
 	$(AR) rcs $@ $^
+$(BUILD)/libjitctl.a: $(call obj,$(filter-out jitctl/main.c,$(CTL_SRC)))
+	$(AR) rcs $@ $^
 # A test links libjit.a and only the one of these it tests: pam_jit/context.c and lib/journal-util.c
 # each define a jit_utf8_valid, with different meanings, and the first library listed would win.
 JITD_TESTS  := $(addprefix $(BUILD)/tests/,test-command test-policy)
@@ -134,8 +136,11 @@ $(JITD_TESTS): UNIT_LIB := $(BUILD)/libjitd.a
 $(JITD_TESTS): $(BUILD)/libjitd.a
 $(FRONT_TESTS): UNIT_LIB := $(BUILD)/libfront.a
 $(FRONT_TESTS): $(BUILD)/libfront.a
+CTL_TESTS   := $(addprefix $(BUILD)/tests/,test-watch-env)
+$(CTL_TESTS): UNIT_LIB := $(BUILD)/libjitctl.a
+$(CTL_TESTS): $(BUILD)/libjitctl.a
 # -iquote, not -I: jitd/glob.h must not stand in for <glob.h>.
-UNIT_INC := -iquote jitd -iquote pam_jit -iquote sudo_jit
+UNIT_INC := -iquote jitd -iquote pam_jit -iquote sudo_jit -iquote jitctl
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(UNIT_INC) $(LDFLAGS) $(DEPFLAGS) -o $@ $< $(UNIT_LIB) $(BUILD)/libjit.a \
