@@ -252,7 +252,8 @@ INSTALLED := $(SBINDIR)/jitd $(BINDIR)/jitctl $(PAMDIR)/pam_jit.so $(SUDOPLUGIND
              $(DOCDIR)/README.md $(DOCDIR)/approving.md $(DOCDIR)/auditing.md \
              $(DOCDIR)/dbus-api.md $(DOCDIR)/journal-format.md \
              $(DOCDIR)/examples/pam-sudo.snippet $(DOCDIR)/examples/sudo.conf.snippet \
-             $(DOCDIR)/examples/jitd.conf
+             $(DOCDIR)/examples/jitd.conf $(DOCDIR)/examples/jit-notify-webhook.service \
+             $(DOCDIR)/examples/jit-notify-mail.service $(DOCDIR)/examples/jit-notify-mail
 
 # Only the programs, not the unit tests and helpers `all` also builds.
 programs: $(INSTALL_BIN)
@@ -284,7 +285,8 @@ install: programs man
 	install -D -m 0644 -t $(DESTDIR)$(DOCDIR) README.md docs/approving.md docs/auditing.md \
 	    docs/dbus-api.md docs/journal-format.md
 	install -D -m 0644 -t $(DESTDIR)$(DOCDIR)/examples packaging/pam-sudo.snippet \
-	    packaging/sudo.conf.snippet packaging/jitd.conf
+	    packaging/sudo.conf.snippet packaging/jitd.conf packaging/examples/jit-notify-webhook.service \
+	    packaging/examples/jit-notify-mail.service packaging/examples/jit-notify-mail
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/jit
 	[ -e $(DESTDIR)$(SYSCONFDIR)/jit/jitd.conf ] || \
 	    install -m 0644 packaging/jitd.conf $(DESTDIR)$(SYSCONFDIR)/jit/jitd.conf

@@ -37,6 +37,7 @@ struct Runner {
         pid_t pid;
         char what[64];
         bool timed_out;
+        bool stopped;
         sd_event_source *child, *timer;
 };
 
@@ -361,6 +362,9 @@ int runner_push(Runner *r, json_object *event)
 
 void runner_stop(Runner *r)
 {
+        if (!r || r->stopped)
+                return;
+        r->stopped = true;
         if (r->pid > 0) {
                 (void)kill(-r->pid, SIGTERM);
                 ctl_error("watch: stopped; sent SIGTERM to CMD for %s", r->what);

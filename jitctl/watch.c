@@ -166,8 +166,7 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *
 {
         Watch *w = userdata;
 
-        if (w->runner)
-                runner_stop(w->runner);
+        runner_stop(w->runner);
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
@@ -250,6 +249,8 @@ int verb_watch(Ctl *ctl, const VerbArgs *a)
                         a->exec ? "; running " : "", a->exec ? a->args[0] : "");
         fflush(stdout);
         r = sd_event_loop(e);
+        /* However the loop ended (a signal, the bus lost), a CMD still running is told to stop. */
+        runner_stop(w.runner);
         runner_free(w.runner);
         sd_bus_detach_event(bus);
         if (r < 0)
