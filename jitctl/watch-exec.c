@@ -202,12 +202,12 @@ static void queue_dropped_marker(Runner *r)
 
 static void describe(json_object *event, char *buf, size_t n)
 {
-        json_object *e, *id;
+        json_object *e = NULL, *id = NULL;
 
-        snprintf(buf, n, "%s%s%s",
-                 json_object_object_get_ex(event, "event", &e) ? json_object_get_string(e) : "event",
-                 json_object_object_get_ex(event, "id", &id) ? " " : "",
-                 json_object_object_get_ex(event, "id", &id) ? json_object_get_string(id) : "");
+        (void)json_object_object_get_ex(event, "event", &e);
+        (void)json_object_object_get_ex(event, "id", &id);
+        snprintf(buf, n, "%s%s%s", e ? json_object_get_string(e) : "event", id ? " " : "",
+                 id ? json_object_get_string(id) : "");
 }
 
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
@@ -221,6 +221,7 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         ctl_error("watch: CMD for %s still running after %s; killing its process group", r->what,
                   jit_format_duration(r->timeout_usec, d, sizeof(d)));
         (void)kill(-r->pid, SIGKILL);
+        (void)kill(r->pid, SIGKILL); /* in case CMD left its group (setsid) */
         return 0;
 }
 

@@ -6,7 +6,7 @@
 # drops events and says how many; a setuid jitctl refuses to run commands at all.
 source "$(dirname "$0")/../lib.sh"
 
-plan 51
+plan 52
 
 jit_config <<CONF
 [Daemon]
@@ -49,7 +49,7 @@ SH
 cat >"$top/bin/gate" <<'SH'
 #!/bin/bash
 echo "$JIT_EVENT ${JIT_REQUEST_ID:-} ${JIT_DROPPED:-}" >>"$1/ran"
-for ((i = 0; i < 600; i++)); do
+for ((i = 0; i < 2400; i++)); do
     [[ -e $1/open ]] && exit 0
     sleep 0.05
 done
@@ -72,12 +72,13 @@ jit_bg json --as bob -- "$JIT_BUILD/jitctl" --json watch
 jit_bg vjson --as bob -- "$JIT_BUILD/jitctl" watch --json
 jit_bg false --as dave -- "$JIT_BUILD/jitctl" watch --exec /bin/false
 jit_bg nocmd --as dave -- "$JIT_BUILD/jitctl" watch --exec -- /nonexistent/notify
+jit_bg sig --as dave -- "$JIT_BUILD/jitctl" watch --exec -- /bin/sh -c 'kill -s TERM $$'
 jit_bg hang --as carol -- "$JIT_BUILD/jitctl" watch --timeout 1s --exec -- "$top/bin/hang" "$top/hang"
-jit_bg gate --as carol -- "$JIT_BUILD/jitctl" watch --queue 1 --exec -- "$top/bin/gate" "$top/gate"
-for w in rec json vjson false nocmd hang gate; do
+jit_bg gate --as carol -- "$JIT_BUILD/jitctl" watch --queue 1 --timeout 3m --exec -- "$top/bin/gate" "$top/gate"
+for w in rec json vjson false nocmd sig hang gate; do
     wait_for_output "$w" "listening" 10 || bail_out "jitctl watch ($w) does not start"
 done
-pass "seven watchers listen (--exec, --json before and after the verb)"
+pass "eight watchers listen (--exec, --json before and after the verb)"
 
 # --- four events: a request ahead of time approved, a PAM request denied ---------------------------
 nbsp=$'\xc2\xa0'
@@ -137,24 +138,6 @@ is "$(grep '^JIT_SERVICE=' "$d/env.3")" "JIT_SERVICE=jit-test" "JIT_SERVICE of t
 ok "JIT_DEADLINE_USEC and JIT_UNTIL_USEC are numbers" \
     eval "grep -Eq '^JIT_DEADLINE_USEC=[0-9]+\$' '$d/env.1' && grep -Eq '^JIT_UNTIL_USEC=[1-9][0-9]*\$' '$d/env.2'"
 
-# --- failing and missing commands ----------------------------------------------------------------------
-ok "a failing CMD is reported for every event; watch goes on" \
-    wait_for 10 eval "[[ \$(grep -c 'exited with status 1' '$(jit_bg_err false)') -eq 4 ]]"
-ok "it names the event" grep -q "CMD for decided $b exited with status 1" "$(jit_bg_err false)"
-ok "a CMD that is not there is reported for every event; watch goes on" \
-    wait_for 10 eval "[[ \$(grep -c 'cannot run /nonexistent/notify for .*: No such file or directory' '$(jit_bg_err nocmd)') -eq 4 ]]"
-ok "both watches still run" eval 'jit_bg_running false && jit_bg_running nocmd'
-
-# --- a hanging command --------------------------------------------------------------------------------
-ok "a hanging CMD is killed at --timeout, and reported, for each of the four events" \
-    wait_for 30 eval "[[ \$(grep -c 'still running after 1s; killing its process group' '$(jit_bg_err hang)') -eq 4 ]]"
-is "$(cut -d' ' -f1 "$top/hang/ran" | paste -sd,)" "created,decided,created,decided" "each event ran in turn, in order"
-gone() {
-    local pid
-    while read -r pid; do _jit_pid_gone "$pid" || return 1; done <"$top/hang/children"
-}
-ok "what the CMD started in its process group was killed too" wait_for 10 gone
-
 # --- a full queue -----------------------------------------------------------------------------------
 ok "the slow CMD's watch says it drops events" wait_for_output gate "dropping new ones" 10
 touch "$top/gate/open"
@@ -166,6 +149,26 @@ ran=$(cut -d' ' -f1,2 "$top/gate/ran" | paste -sd,)
 dropped=$(awk '$1 == "dropped" { print $2 }' "$top/gate/ran")
 like "$ran" "^created $a,decided $a,dropped" "in order: the running event, the queued one, then the count ($ran)"
 is "$(($(grep -vc '^dropped' "$top/gate/ran") + dropped))" 4 "events run + dropped ($dropped) = 4"
+
+# --- failing and missing commands ----------------------------------------------------------------------
+ok "a failing CMD is reported for every event; watch goes on" \
+    wait_for 10 eval "[[ \$(grep -c 'exited with status 1' '$(jit_bg_err false)') -eq 4 ]]"
+ok "it names the event" grep -q "CMD for decided $b exited with status 1" "$(jit_bg_err false)"
+ok "a CMD that is not there is reported for every event; watch goes on" \
+    wait_for 10 eval "[[ \$(grep -c 'cannot run /nonexistent/notify for .*: No such file or directory' '$(jit_bg_err nocmd)') -eq 4 ]]"
+ok "a CMD killed by a signal is reported for every event; watch goes on" \
+    wait_for 10 eval "[[ \$(grep -c 'CMD for .* was killed by signal TERM' '$(jit_bg_err sig)') -eq 4 ]]"
+ok "the three watches still run" eval 'jit_bg_running false && jit_bg_running nocmd && jit_bg_running sig'
+
+# --- a hanging command --------------------------------------------------------------------------------
+ok "a hanging CMD is killed at --timeout, and reported, for each of the four events" \
+    wait_for 30 eval "[[ \$(grep -c 'still running after 1s; killing its process group' '$(jit_bg_err hang)') -eq 4 ]]"
+is "$(cut -d' ' -f1 "$top/hang/ran" | paste -sd,)" "created,decided,created,decided" "each event ran in turn, in order"
+gone() {
+    local pid
+    while read -r pid; do _jit_pid_gone "$pid" || return 1; done <"$top/hang/children"
+}
+ok "what the CMD started in its process group was killed too" wait_for 10 gone
 
 # --- stopping, and privilege -----------------------------------------------------------------------
 jit_bg_kill rec TERM
