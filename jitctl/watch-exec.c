@@ -97,29 +97,31 @@ void runner_env_free(char **env)
 }
 
 /* "JIT_" and the key in capitals; "id" is the request's (as journald's JIT_REQUEST_ID). Keys come
- * from jitctl's own tables, but anything else than [a-z0-9_] is refused rather than passed on. */
-static char *env_entry(const char *key, const char *value)
+ * from jitctl's own tables, but one with anything else than [a-z0-9_] is left out rather than
+ * passed on. Returns 1 and the entry, 0 for a key left out, -ENOMEM. */
+static int env_entry(const char *key, const char *value, char **ret)
 {
-        _cleanup_free_ char *safe = jit_sanitize_terminal(value, strlen(value), JIT_MAX_COMMAND);
-        char name[64];
-        size_t n = 0;
-        char *entry;
+        _cleanup_free_ char *safe = NULL;
+        char name[64], *entry;
+        size_t n;
 
-        if (!safe)
-                return NULL;
         if (streq(key, "id"))
                 key = "request_id";
         n = (size_t)snprintf(name, sizeof(name), "JIT_");
         for (const char *p = key; *p; p++) {
                 if (n + 1 >= sizeof(name) ||
                     !(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_'))
-                        return strdup(""); /* skipped by the caller */
+                        return 0;
                 name[n++] = (char)toupper((unsigned char)*p);
         }
         name[n] = '\0';
-        if (asprintf(&entry, "%s=%s", name, safe) < 0)
-                return NULL;
-        return entry;
+        /* Escaped already by replies.c; once more here, so nothing raw can reach CMD whatever the
+         * event's origin, and bounded. */
+        safe = jit_sanitize_terminal(value, strlen(value), JIT_MAX_COMMAND);
+        if (!safe || asprintf(&entry, "%s=%s", name, safe) < 0)
+                return -ENOMEM; /* asprintf leaves entry undefined: never handed out */
+        *ret = entry;
+        return 1;
 }
 
 char **runner_event_env(json_object *event, char **base)
@@ -145,6 +147,7 @@ char **runner_event_env(json_object *event, char **base)
         {
                 char num[24];
                 const char *text;
+                int k;
 
                 if (streq(key, "command") || streq(key, JIT_COMMAND_KIND_KEY))
                         has_command = true;
@@ -157,21 +160,14 @@ char **runner_event_env(json_object *event, char **base)
                         text = json_object_get_string(value);
                 else
                         continue;
-                env[n] = env_entry(key, text);
-                if (!env[n])
+                k = env_entry(key, text, &env[n]);
+                if (k < 0)
                         goto fail;
-                if (!*env[n])
-                        free(env[n]);
-                else
-                        n++;
+                n += (size_t)k;
         }
         /* A blanket request says so loudly here too (A40); an event without a command has none. */
-        if (has_command) {
-                env[n] = env_entry("command", command_shown(event));
-                if (!env[n++])
-                        goto fail;
-        }
-        env[n] = NULL;
+        if (has_command && env_entry("command", command_shown(event), &env[n]) < 0)
+                goto fail;
         return env;
 fail:
         runner_env_free(env);
