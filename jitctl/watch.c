@@ -18,6 +18,7 @@
 typedef struct Watch {
         Ctl *ctl;
         Runner *runner; /* --exec; NULL: print */
+        bool details;   /* ask GetRequest for what the signals do not carry: --json and --exec show it */
 } Watch;
 
 static void json_putp(json_object **j)
@@ -54,12 +55,12 @@ static int add_missing(json_object *o, json_object *from, const char *const *ski
 /* What GetRequest says of the request, for what the signals do not carry (reason, comment, the
  * requester's host...). Best effort: a watcher who may not read the request (not an approver, not
  * the requester: NotFound), or a jitd that is busy, leaves the event with the signal's keys. */
-static json_object *details(Ctl *ctl, const char *id)
+static json_object *details(Watch *w, const char *id)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         json_object *o = NULL;
 
-        if (ctl_get_request(ctl, id, &o, &error) <= 0)
+        if (!w->details || ctl_get_request(w->ctl, id, &o, &error) <= 0)
                 return NULL;
         return o;
 }
@@ -78,7 +79,7 @@ static int event_created(Watch *w, sd_bus_message *m, json_object **ret)
                 k = reply_read_object(m, REPLY_CREATED, &summary, NULL);
         if (k <= 0 || !jit_id_valid(id))
                 return -EBADMSG;
-        more = details(w->ctl, id);
+        more = details(w, id);
         if (!o || add_string(o, "event", "created") < 0 || add_string(o, "id", id) < 0 ||
             add_string(o, "state", JIT_STATE_PENDING) < 0 || add_missing(o, summary, NULL) < 0 ||
             (more && add_missing(o, more, later) < 0))
@@ -104,7 +105,7 @@ static int event_decided(Watch *w, sd_bus_message *m, json_object **ret)
         b = jit_sanitize_terminal(by, strlen(by), JIT_MAX_FIELD);
         if (!o || !s || !b)
                 return -ENOMEM;
-        more = details(w->ctl, id);
+        more = details(w, id);
         if (add_string(o, "event", "decided") < 0 || add_string(o, "id", id) < 0 ||
             add_string(o, "state", s) < 0 || add_string(o, "by", b) < 0 ||
             json_object_object_add(o, "until_usec",
@@ -195,7 +196,7 @@ int verb_watch(Ctl *ctl, const VerbArgs *a)
 {
         static const sd_bus_error none = SD_BUS_ERROR_NULL;
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
-        Watch w = {.ctl = ctl};
+        Watch w = {.ctl = ctl, .details = ctl->json || a->exec};
         sigset_t mask;
         sd_bus *bus;
         int k, r;
