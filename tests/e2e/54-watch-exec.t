@@ -6,7 +6,7 @@
 # drops events and says how many; a setuid jitctl refuses to run commands at all.
 source "$(dirname "$0")/../lib.sh"
 
-plan 52
+plan 55
 
 jit_config <<CONF
 [Daemon]
@@ -183,3 +183,12 @@ out=$(jit_as dave timeout 10 "$top/suid/jitctl" watch --exec -- /bin/true 2>&1)
 is "$?" 1 "a setuid jitctl refuses watch --exec (exit status 1)"
 like "$out" "refuses to run: jitctl was started with privileges" "and says why"
 umount "$top/suid"
+
+# --- the bus goes away: watch ends, saying so, instead of waiting forever -------------------------
+dbus=$(cat "$JIT_SANDBOX_DIR/dbus.pid")
+kill -TERM "$dbus"
+jit_bg_wait vjson 10
+is "$?" 1 "dbus-daemon stopped: jitctl watch --json exits 1"
+jit_bg_wait false 10
+is "$?" 1 "and so does watch --exec"
+ok "saying the bus was lost" jit_bg_has false "watch: the connection to the bus was lost"
