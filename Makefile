@@ -128,15 +128,20 @@ $(BUILD)/libjitd.a: $(call obj,$(filter-out jitd/main.c,$(JITD_SRC)))
 	rm -f $@ && $(AR) rcs $@ $^
 $(BUILD)/libfront.a: $(call obj,$(filter-out pam_jit/pam_jit.c sudo_jit/sudo_jit.c,$(PAM_SRC) $(SUDO_SRC)))
 	rm -f $@ && $(AR) rcs $@ $^
-# A test links libjit.a and, when it tests jitd or a front end, that one of these as well.
+$(BUILD)/libjitctl.a: $(call obj,$(filter-out jitctl/main.c,$(CTL_SRC)))
+	rm -f $@ && $(AR) rcs $@ $^
+# A test links libjit.a and, when it tests jitd, jitctl or a front end, that one of these as well.
 JITD_TESTS  := $(addprefix $(BUILD)/tests/,test-command test-policy)
 FRONT_TESTS := $(addprefix $(BUILD)/tests/,test-pam-options test-pam-reason test-sudo-context)
 $(JITD_TESTS): UNIT_LIB := $(BUILD)/libjitd.a
 $(JITD_TESTS): $(BUILD)/libjitd.a
 $(FRONT_TESTS): UNIT_LIB := $(BUILD)/libfront.a
 $(FRONT_TESTS): $(BUILD)/libfront.a
+CTL_TESTS   := $(addprefix $(BUILD)/tests/,test-watch-env)
+$(CTL_TESTS): UNIT_LIB := $(BUILD)/libjitctl.a
+$(CTL_TESTS): $(BUILD)/libjitctl.a
 # -iquote, not -I: jitd/glob.h must not stand in for <glob.h>.
-UNIT_INC := -iquote jitd -iquote pam_jit -iquote sudo_jit
+UNIT_INC := -iquote jitd -iquote pam_jit -iquote sudo_jit -iquote jitctl
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(UNIT_INC) $(LDFLAGS) $(DEPFLAGS) -o $@ $< $(UNIT_LIB) $(BUILD)/libjit.a \
@@ -248,7 +253,8 @@ INSTALLED := $(SBINDIR)/jitd $(BINDIR)/jitctl $(PAMDIR)/pam_jit.so $(SUDOPLUGIND
              $(DOCDIR)/README.md $(DOCDIR)/approving.md $(DOCDIR)/auditing.md \
              $(DOCDIR)/dbus-api.md $(DOCDIR)/journal-format.md \
              $(DOCDIR)/examples/pam-sudo.snippet $(DOCDIR)/examples/sudo.conf.snippet \
-             $(DOCDIR)/examples/jitd.conf
+             $(DOCDIR)/examples/jitd.conf $(DOCDIR)/examples/jit-notify-webhook.service \
+             $(DOCDIR)/examples/jit-notify-mail.service $(DOCDIR)/examples/jit-notify-mail
 
 # Only the programs, not the unit tests and helpers `all` also builds.
 programs: $(INSTALL_BIN)
@@ -280,7 +286,8 @@ install: programs man
 	install -D -m 0644 -t $(DESTDIR)$(DOCDIR) README.md docs/approving.md docs/auditing.md \
 	    docs/dbus-api.md docs/journal-format.md
 	install -D -m 0644 -t $(DESTDIR)$(DOCDIR)/examples packaging/pam-sudo.snippet \
-	    packaging/sudo.conf.snippet packaging/jitd.conf
+	    packaging/sudo.conf.snippet packaging/jitd.conf packaging/examples/jit-notify-webhook.service \
+	    packaging/examples/jit-notify-mail.service packaging/examples/jit-notify-mail
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/jit
 	[ -e $(DESTDIR)$(SYSCONFDIR)/jit/jitd.conf ] || \
 	    install -m 0644 packaging/jitd.conf $(DESTDIR)$(SYSCONFDIR)/jit/jitd.conf

@@ -29,6 +29,9 @@ typedef struct VerbArgs {
         const char *duration_text; /* --for as typed, for messages */
         uint64_t duration;         /* --for in µs; 0: not given */
         bool all;
+        bool exec;             /* watch --exec: run args[] per event */
+        uint64_t exec_timeout; /* watch --timeout in µs; 0: the default */
+        unsigned exec_queue;   /* watch --queue: events kept while CMD runs; 0: the default */
         int n_args;
         char **args; /* positional arguments (request: the command) */
 } VerbArgs;
@@ -60,4 +63,10 @@ int verb_cancel(Ctl *ctl, const VerbArgs *a);
 int verb_grants(Ctl *ctl, const VerbArgs *a);
 int verb_revoke(Ctl *ctl, const VerbArgs *a);
 int verb_request(Ctl *ctl, const VerbArgs *a);
+/* GetRequest ID as a JSON object (reply_read_object's); 1 on success, a negative errno else. */
+int ctl_get_request(Ctl *ctl, const char *id, json_object **ret, sd_bus_error *error);
+/* Report a refused call with jitd's own words, sanitised; returns EXIT_REFUSED. */
+int ctl_refused(const Ctl *ctl, const char *verb, const char *id, const sd_bus_error *error, int k);
+
+/* watch.c */
 int verb_watch(Ctl *ctl, const VerbArgs *a);

@@ -10,6 +10,7 @@
 #include "jit-limits.h"
 #include "jitctl.h"
 #include "journal-verbs.h"
+#include "watch-exec.h"
 #include "util.h"
 
 /* Every option a verb that talks to jitd may take. Each verb's own table is the subset its letters
@@ -23,6 +24,11 @@ static const struct VerbOption {
     {{"comment", required_argument, NULL, 'm'}, "T", "a comment, recorded with the decision"},
     {{"reason", required_argument, NULL, 'r'}, "T", "why you need it (shown to approvers, recorded)"},
     {{"service", required_argument, NULL, 's'}, "S", "the PAM service the grant is for (default sudo)"},
+    {{"exec", no_argument, NULL, 'x'}, NULL, "run CMD... (after the options) once per event, in order"},
+    {{"timeout", required_argument, NULL, 't'},
+     "D",
+     "--exec: kill a CMD still running after D (default 30s)"},
+    {{"queue", required_argument, NULL, 'q'}, "N", "--exec: events kept while CMD runs (default 64)"},
     {{"json", no_argument, NULL, 'j'}, NULL, "machine-readable output (JSON)"},
     {{"utc", no_argument, NULL, 'u'}, NULL, "times in UTC, not the local time zone"},
     {{"help", no_argument, NULL, 'h'}, NULL, "this help"},
@@ -66,9 +72,13 @@ static const Verb verbs[] = {
      "ju", 0, 0, verb_grants, NULL, false, false},
     {"revoke", "ID [--comment T]", "end a grant early", "End a live grant early.\n", "mju", 1, 1,
      verb_revoke, NULL, false, false},
-    {"watch", "", "requests and decisions as they happen",
-     "Print requests and decisions as they happen, until Ctrl-C (--json: one object a line).\n", "ju", 0, 0,
-     verb_watch, NULL, false, false},
+    {"watch", "[--json] [--exec [--timeout D] [--queue N] [--] CMD...]",
+     "requests and decisions as they happen",
+     "Print requests and decisions as they happen, until Ctrl-C or SIGTERM (--json: one object a line).\n"
+     "With --exec, run CMD with its arguments (no shell) once per event instead, one at a time and in\n"
+     "order, as the user running watch: the event as JSON on its stdin and as JIT_* variables in its\n"
+     "environment (JIT_EVENT, JIT_REQUEST_ID, JIT_USER, JIT_COMMAND, JIT_STATE, JIT_BY, ...).\n",
+     "juxtq", 0, -1, verb_watch, NULL, false, false},
     {"log", "[--follow] [--journal FILE]", "the signed journal's records", NULL, NULL, 0, 0, NULL, verb_log,
      true, true},
     {"verify", "[--checkpoint FILE] [--journald]", "check every record, signature and seal", NULL, NULL, 0,
@@ -197,6 +207,31 @@ static int parse_verb(const Verb *v, int argc, char *argv[], Ctl *ctl, VerbArgs 
                 case 's':
                         a->service = optarg;
                         break;
+                case 'x':
+                        a->exec = true;
+                        break;
+                case 't':
+                        if (jit_parse_duration(optarg, &a->exec_timeout) < 0 || a->exec_timeout == 0) {
+                                ctl_error("%s: --timeout %s: not a duration (e.g. 30s, 2m)", v->name,
+                                          optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'q': {
+                        char *end = NULL;
+                        unsigned long q;
+
+                        errno = 0;
+                        q = strtoul(optarg, &end, 10);
+                        if (errno || !end || *end || end == optarg || *optarg == '-' || q < 1 ||
+                            q > JIT_WATCH_QUEUE_MAX) {
+                                ctl_error("%s: --queue %s: not a number from 1 to %d", v->name, optarg,
+                                          JIT_WATCH_QUEUE_MAX);
+                                return -EINVAL;
+                        }
+                        a->exec_queue = (unsigned)q;
+                        break;
+                }
                 case 'j':
                         ctl->json = true;
                         break;

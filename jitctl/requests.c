@@ -1,4 +1,4 @@
-/* Verbs that talk to jitd: list, show, approve, deny, cancel, grants, revoke, request, watch. */
+/* Verbs that talk to jitd: list, show, approve, deny, cancel, grants, revoke, request. */
 #include <errno.h>
 #include <stdarg.h>
 #include <json-c/json.h>
@@ -26,7 +26,7 @@ static void json_putp(json_object **j)
 
 /* Report a refused call with jitd's own words (sanitised like everything shown), or say that jitd is
  * not there at all. */
-static int refused(const Ctl *ctl, const char *verb, const char *id, const sd_bus_error *error, int k)
+int ctl_refused(const Ctl *ctl, const char *verb, const char *id, const sd_bus_error *error, int k)
 {
         const char *msg = ctl_bus_error_message(ctl, error, k);
         _cleanup_free_ char *safe = jit_sanitize_terminal(msg, strlen(msg), JIT_MAX_FIELD);
@@ -131,12 +131,12 @@ int verb_list(Ctl *ctl, const VerbArgs *a)
         int k;
 
         if (!list || !after)
-                return refused(ctl, "list", NULL, &error, -ENOMEM);
+                return ctl_refused(ctl, "list", NULL, &error, -ENOMEM);
         do {
                 char *next = NULL;
                 k = list_page(ctl, a->all, after, list, &next, &error);
                 if (k < 0)
-                        return refused(ctl, "list", NULL, &error, k);
+                        return ctl_refused(ctl, "list", NULL, &error, k);
                 free(after);
                 after = next;
         } while (*after);
@@ -147,8 +147,7 @@ int verb_list(Ctl *ctl, const VerbArgs *a)
         return 0;
 }
 
-/* GetRequest ID as a JSON object; 1 on success. */
-static int get_request(Ctl *ctl, const char *id, json_object **ret, sd_bus_error *error)
+int ctl_get_request(Ctl *ctl, const char *id, json_object **ret, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int k;
@@ -165,9 +164,9 @@ int verb_show(Ctl *ctl, const VerbArgs *a)
         _cleanup_(json_putp) json_object *o = NULL;
         int k;
 
-        k = get_request(ctl, a->args[0], &o, &error);
+        k = ctl_get_request(ctl, a->args[0], &o, &error);
         if (k < 0)
-                return refused(ctl, "show", a->args[0], &error, k);
+                return ctl_refused(ctl, "show", a->args[0], &error, k);
         if (ctl->json)
                 ctl_print_json(o, ctl->pretty);
         else
@@ -204,12 +203,12 @@ int verb_approve(Ctl *ctl, const VerbArgs *a)
         if (k >= 0)
                 k = sd_bus_message_read(reply, "t", &until);
         if (k < 0)
-                return refused(ctl, "approve", id, &error, k);
+                return ctl_refused(ctl, "approve", id, &error, k);
         now = jit_now_usec(CLOCK_REALTIME);
 
         /* The grant's length is until minus the decision's time, which GetRequest knows exactly; if the
          * request cannot be read back (it is still ours to tell), the time now is close enough. */
-        if (until && get_request(ctl, id, &o, &get_error) > 0 && view_num(o, "decided_usec") &&
+        if (until && ctl_get_request(ctl, id, &o, &get_error) > 0 && view_num(o, "decided_usec") &&
             view_num(o, "decided_usec") < until)
                 granted = until - view_num(o, "decided_usec");
         else if (until)
@@ -230,7 +229,7 @@ int verb_approve(Ctl *ctl, const VerbArgs *a)
                     (o && json_add_u64(r, "approvals_needed", view_num(o, "approvals_needed")) < 0) ||
                     json_object_object_add(r, "cut_to_max_grant", json_object_new_boolean(cut)) < 0) {
                         json_object_put(r);
-                        return refused(ctl, "approve", id, &SD_BUS_ERROR_NULL, -ENOMEM);
+                        return ctl_refused(ctl, "approve", id, &SD_BUS_ERROR_NULL, -ENOMEM);
                 }
                 ctl_print_json(r, ctl->pretty);
                 json_object_put(r);
@@ -253,14 +252,14 @@ int verb_grants(Ctl *ctl, const VerbArgs *a)
         int k;
 
         if (!list)
-                return refused(ctl, "grants", NULL, &error, -ENOMEM);
+                return ctl_refused(ctl, "grants", NULL, &error, -ENOMEM);
         k = call(ctl, "ListGrants", &reply, &error, "");
         if (k >= 0)
                 k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
         while (k >= 0 && (k = reply_read_object(reply, REPLY_GRANT, &o, &error)) > 0)
                 json_object_array_add(list, o);
         if (k < 0)
-                return refused(ctl, "grants", NULL, &error, k);
+                return ctl_refused(ctl, "grants", NULL, &error, k);
         if (ctl->json)
                 ctl_print_json(list, ctl->pretty);
         else
@@ -276,11 +275,11 @@ int verb_revoke(Ctl *ctl, const VerbArgs *a)
 
         k = call(ctl, "Revoke", NULL, &error, "ss", id, a->comment ? a->comment : "");
         if (k < 0)
-                return refused(ctl, "revoke", id, &error, k);
+                return ctl_refused(ctl, "revoke", id, &error, k);
         if (!ctl->json)
                 printf("Revoked grant %s.\n", id);
         else if (print_decided(ctl, id, JIT_STATE_REVOKED) < 0)
-                return refused(ctl, "revoke", id, &error, -ENOMEM);
+                return ctl_refused(ctl, "revoke", id, &error, -ENOMEM);
         return 0;
 }
 
@@ -330,12 +329,12 @@ int verb_request(Ctl *ctl, const VerbArgs *a)
         if (k >= 0)
                 k = sd_bus_message_read(reply, "sst", &id, &state, &deadline);
         if (k < 0)
-                return refused(ctl, "request", NULL, &error, k);
+                return ctl_refused(ctl, "request", NULL, &error, k);
         if (ctl->json) {
                 _cleanup_(json_putp) json_object *o = json_object_new_object();
                 if (!o || json_add_string(o, "id", id) < 0 || json_add_string(o, "state", state) < 0 ||
                     json_add_usec(o, "deadline_usec", deadline) < 0)
-                        return refused(ctl, "request", NULL, &error, -ENOMEM);
+                        return ctl_refused(ctl, "request", NULL, &error, -ENOMEM);
                 ctl_print_json(o, ctl->pretty);
         } else if (streq(state, "pending"))
                 printf("Request %s is pending until %s; an approver runs: jitctl approve %s\n", id,
@@ -353,11 +352,11 @@ int verb_deny(Ctl *ctl, const VerbArgs *a)
 
         k = call(ctl, "Deny", NULL, &error, "ss", id, a->comment ? a->comment : "");
         if (k < 0)
-                return refused(ctl, "deny", id, &error, k);
+                return ctl_refused(ctl, "deny", id, &error, k);
         if (!ctl->json)
                 printf("Denied %s.\n", id);
         else if (print_decided(ctl, id, JIT_STATE_DENIED) < 0)
-                return refused(ctl, "deny", id, &error, -ENOMEM);
+                return ctl_refused(ctl, "deny", id, &error, -ENOMEM);
         return 0;
 }
 
@@ -369,86 +368,10 @@ int verb_cancel(Ctl *ctl, const VerbArgs *a)
 
         k = call(ctl, "Cancel", NULL, &error, "s", id);
         if (k < 0)
-                return refused(ctl, "cancel", id, &error, k);
+                return ctl_refused(ctl, "cancel", id, &error, k);
         if (!ctl->json)
                 printf("Cancelled %s.\n", id);
         else if (print_decided(ctl, id, JIT_STATE_CANCELLED) < 0)
-                return refused(ctl, "cancel", id, &error, -ENOMEM);
+                return ctl_refused(ctl, "cancel", id, &error, -ENOMEM);
         return 0;
-}
-
-static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-        Ctl *ctl = userdata;
-        const char *id, *state, *by;
-        uint64_t until;
-        char buf[64];
-        int k;
-
-        if (sd_bus_message_is_signal(m, JIT_BUS_INTERFACE, "RequestCreated")) {
-                _cleanup_(json_putp) json_object *o = NULL;
-                k = sd_bus_message_read(m, "s", &id);
-                if (k >= 0)
-                        k = reply_read_object(m, REPLY_CREATED, &o, NULL);
-                if (k <= 0 || !jit_id_valid(id))
-                        return 0;
-                if (ctl->json) {
-                        if (json_add_string(o, "event", "created") < 0 || json_add_string(o, "id", id) < 0)
-                                return 0;
-                        ctl_print_json(o, false); /* one event a line */
-                } else
-                        printf("created  %s  %s wants %s: %s\n", id, view_str(o, "user"),
-                               view_str(o, "service"), command_shown(o));
-        } else if (sd_bus_message_is_signal(m, JIT_BUS_INTERFACE, "RequestDecided")) {
-                k = sd_bus_message_read(m, "ssts", &id, &state, &until, &by);
-                if (k < 0 || !jit_id_valid(id))
-                        return 0;
-                _cleanup_free_ char *s = jit_sanitize_terminal(state, strlen(state), JIT_MAX_FIELD);
-                _cleanup_free_ char *b = jit_sanitize_terminal(by, strlen(by), JIT_MAX_FIELD);
-                if (!s || !b)
-                        return 0;
-                if (ctl->json) {
-                        _cleanup_(json_putp) json_object *o = json_object_new_object();
-                        if (!o || json_add_string(o, "event", "decided") < 0 ||
-                            json_add_string(o, "id", id) < 0 || json_add_string(o, "state", s) < 0 ||
-                            json_add_string(o, "by", b) < 0 || json_add_usec(o, "until_usec", until) < 0)
-                                return 0;
-                        ctl_print_json(o, false); /* one event a line */
-                } else {
-                        printf("decided  %s  ", id);
-                        ctl_print_state(ctl, s, 0);
-                        printf("%s%s%s%s\n", *b ? " by " : "", b, until ? " until " : "",
-                               until ? ctl_format_time(ctl, until, buf, sizeof(buf)) : "");
-                }
-        }
-        fflush(stdout);
-        return 0;
-}
-
-/* jitctl watch: every request and decision as it happens (break-glass included), until Ctrl-C. */
-int verb_watch(Ctl *ctl, const VerbArgs *a)
-{
-        static const sd_bus_error none = SD_BUS_ERROR_NULL;
-        sd_bus *bus;
-        int k;
-
-        k = ctl_bus(ctl, &bus);
-        if (k >= 0)
-                k = sd_bus_match_signal(bus, NULL, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE, NULL,
-                                        on_signal, ctl);
-        if (k < 0)
-                return refused(ctl, "watch", NULL, &none, k);
-        if (!ctl->json)
-                printf("Watching requests and decisions (Ctrl-C to stop).\n");
-        fflush(stdout);
-        for (;;) {
-                k = sd_bus_process(bus, NULL);
-                if (k < 0)
-                        return refused(ctl, "watch", NULL, &none, k);
-                if (k > 0)
-                        continue;
-                k = sd_bus_wait(bus, UINT64_MAX);
-                if (k < 0 && k != -EINTR)
-                        return refused(ctl, "watch", NULL, &none, k);
-        }
 }

@@ -22,6 +22,7 @@ set -euo pipefail
 #   perl                                prove, the TAP harness of `make check`
 #   python3 python3-dbus                test clients that own names or send raw signals
 #   jq valgrind                         JSON checks of journal output; leak checks
+#   curl                                the notification examples post and mail with it (55-notify-examples.t)
 #   openssh-server openssh-client iproute2
 #                                       sshd with pam_jit in its account phase (16-sshd.t), ssh and
 #                                       jitctl -H; ip brings up loopback in that test's namespace
@@ -36,7 +37,7 @@ packages=(
     libpam0g-dev libsystemd-dev libsodium-dev libinih-dev libjson-c-dev libdbus-1-dev libssl-dev
     systemd dbus dbus-daemon dbus-bin sudo pamtester libpam-modules libpam-runtime login passwd
     util-linux bsdutils procps coreutils openssl libxml2-utils libglib2.0-bin perl
-    python3 python3-dbus jq valgrind
+    python3 python3-dbus jq valgrind curl
     openssh-server openssh-client iproute2
     dpkg-dev debhelper fakeroot pandoc lintian git binutils
 )

@@ -100,6 +100,9 @@ ok "the catalog is installed and journalctl's catalog was updated (systemd's tri
     eval "journalctl --list-catalog 5a1b0e2c9d4f4e6f8a7b3c2d1e0f9a01 | grep -q pam_jit"
 ok "the snippets are shipped as examples" test -f /usr/share/doc/libpam-jit/examples/pam-sudo.snippet \
     -a -f /usr/share/doc/libpam-jit/examples/sudo.conf.snippet
+ok "jitctl ships the notification examples (webhook and mail units, the mail script)" \
+    test -f /usr/share/doc/jitctl/examples/jit-notify-webhook.service \
+    -a -f /usr/share/doc/jitctl/examples/jit-notify-mail.service -a -f /usr/share/doc/jitctl/examples/jit-notify-mail
 
 # Hardened binaries (dpkg-buildflags hardening=+all): PIE, BIND_NOW, RELRO, stack protector, FORTIFY.
 ok "jitd is position-independent" eval "readelf -h /usr/sbin/jitd | grep -q 'Type:.*DYN'"
