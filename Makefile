@@ -198,7 +198,8 @@ demo: deps
 	tests/sandbox.sh tests/demo.sh
 
 # Benchmarks keep jitd's state on the real disk (build/bench-state), not on the sandbox's tmpfs.
-bench: all $(BUILD)/bench/approve-latency $(BUILD)/bench/decision-cost $(BUILD)/bench/make-journal
+bench: all $(BUILD)/bench/approve-latency $(BUILD)/bench/decision-cost $(BUILD)/bench/make-journal \
+       $(BUILD)/bench/jitd-load
 	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-approve-latency
 	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
@@ -209,6 +210,8 @@ bench: all $(BUILD)/bench/approve-latency $(BUILD)/bench/decision-cost $(BUILD)/
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-startup
 	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-bus-abuse
+	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
+	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-jitd-load
 	bench/journal
 
 # Manual pages, one Markdown source each, made with pandoc (the same tool for all five: jitd.conf(5)
