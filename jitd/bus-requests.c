@@ -435,7 +435,7 @@ int method_list_requests(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 k = sd_bus_message_append(reply, "a{sv}", 2, "truncated", "b", truncated, "next", "s",
                                           truncated ? last->id : "");
         if (k >= 0)
-                k = sd_bus_send(NULL, reply, NULL);
+                k = record_send_when_durable(ctx, m, reply);
         bus_read_charge(ctx, caller.uid, bytes);
         return k;
 }
@@ -464,5 +464,5 @@ int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
         if (k < 0)
                 return k;
         bus_read_charge(ctx, caller.uid, request_wire_size(r));
-        return sd_bus_send(NULL, reply, NULL);
+        return record_send_when_durable(ctx, m, reply);
 }

@@ -34,12 +34,28 @@ static int record(Context *ctx, RecordType type, const Request *r, RecordUndo un
 }
 
 /* Undo of a request record: its creator gets JournalUnavailable instead of an id, so nobody may
- * approve it. */
+ * approve it. Whatever happened to it in the same commit group (a rule's decision, an approval and
+ * its grant) rests on a record that is not there either: the request goes, whatever its state, so
+ * jitd holds nothing the journal does not. The later records' undos then find no request. */
 static void undo_request(Context *ctx, RecordType type, const char *request_id)
 {
         Request *r = request_id[0] ? request_find(ctx, request_id) : NULL;
 
-        if (r && r->state == REQUEST_PENDING)
+        if (!r)
+                return;
+        grant_free(grant_find(ctx, r->id));
+        request_free(r);
+}
+
+/* Undo of a grant use: the request it allowed never existed, and the grant was not used. */
+static void undo_grant_use(Context *ctx, RecordType type, const char *request_id)
+{
+        Request *r = request_id[0] ? request_find(ctx, request_id) : NULL;
+        Grant *g = r && r->grant_id[0] ? grant_find(ctx, r->grant_id) : NULL;
+
+        if (g && g->uses > 0)
+                g->uses--;
+        if (r)
                 request_free(r);
 }
 
@@ -49,8 +65,14 @@ static void undo_approve(Context *ctx, RecordType type, const char *request_id)
 {
         Request *r = request_id[0] ? request_find(ctx, request_id) : NULL;
 
+        if (r && r->state == REQUEST_PENDING && r->n_approvals > 0) {
+                /* One of N approvals: it does not count. Undos run oldest first and approvals
+                 * are counted in order, so each undo takes back the newest uncommitted one. */
+                r->n_approvals--;
+                return;
+        }
         if (!r || r->state != REQUEST_APPROVED)
-                return; /* one of N approvals: the request is still pending */
+                return;
         grant_free(grant_find(ctx, r->id));
         r->state = REQUEST_DENIED;
         r->until_usec = 0;
@@ -188,7 +210,7 @@ int decide_grant_use(Context *ctx, Grant *g, Request *r)
         k = settle(r, REQUEST_APPROVED, g->by, "within a live grant");
         if (k < 0)
                 return k;
-        return record(ctx, RECORD_GRANT_USE, r, NULL);
+        return record(ctx, RECORD_GRANT_USE, r, undo_grant_use);
 }
 
 /* A rule decides at once: the request and its decision are both on record. */

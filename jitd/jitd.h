@@ -157,8 +157,10 @@ struct Context {
         Request *requests, *requests_oldest; /* newest first; the oldest, for trimming */
         size_t n_pending, n_done;
         Grant *grants;
-        sd_event_source *commit_source; /* deferred group commit */
-        Outbound *outbound, **outbound_tail;
+        sd_event_source *commit_source; /* the group commit, once the bus is quiet (idle priority) */
+        sd_event_source *group_timer;   /* ...or once the open group is this old */
+        Outbound *outbound, **outbound_tail; /* the open group, in order */
+        size_t group_records;                /* records in it */
         RateLimit churn, reads; /* per-uid budgets for records written and replies built */
         bool replaying;         /* transitions rebuild state from the journal: no records, no signals */
 };
@@ -200,6 +202,9 @@ void request_free_all(Context *ctx);
 int record_setup(Context *ctx);
 int record_emit(Context *ctx, RecordType type, const Request *r, RecordUndo undo);
 int record_send_after_commit(Context *ctx, sd_bus_message *call, sd_bus_message *reply);
+/* The reply to a read: at once, or after the open group's commit if one is open (it may show
+ * state whose record is in that group). */
+int record_send_when_durable(Context *ctx, sd_bus_message *call, sd_bus_message *reply);
 int record_commit(Context *ctx); /* the group commit; normally run by the event loop */
 void record_flush_all(Context *ctx);
 
