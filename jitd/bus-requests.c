@@ -168,10 +168,10 @@ int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error *error
          * run as root, and there the account being entered is the requester. */
         if (a.have_ruid && a.ruid != 0) {
                 uid = a.ruid;
-                if (!uid_is_valid(uid) || user_name_from_uid(uid, &name) < 0)
+                if (!uid_is_valid(uid) || user_cache_name(&ctx->users, uid, &name) < 0)
                         return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown requester uid.");
         } else {
-                if (user_uid_from_name(a.user, &uid) < 0 || !(name = strdup(a.user)))
+                if (user_cache_uid(&ctx->users, a.user, &uid) < 0 || !(name = strdup(a.user)))
                         return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown user.");
         }
         /* The person who typed sudo or su pays for the requests they leave pending, from the same

@@ -279,7 +279,7 @@ static char *approver_names(const Request *r)
 
         for (size_t i = 0; out && i < r->n_approvals; i++) {
                 _cleanup_free_ char *name = NULL, *prev = out;
-                if (user_name_from_uid(r->approvals[i], &name) < 0 &&
+                if (user_cache_name(&r->ctx->users, r->approvals[i], &name) < 0 &&
                     asprintf(&name, "uid %u", (unsigned)r->approvals[i]) < 0)
                         return NULL;
                 if (asprintf(&out, "%s%s%s", prev, i ? "," : "", name) < 0)

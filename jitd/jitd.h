@@ -145,6 +145,20 @@ typedef struct RateLimit {
         size_t n;
 } RateLimit;
 
+/* A recent account lookup (user-cache.c). */
+typedef struct UserCacheEntry {
+        uid_t uid;
+        char *name;
+        char **groups;   /* every group's name, once asked for; NULL before */
+        uint64_t at_usec; /* CLOCK_MONOTONIC of the lookup */
+        bool by_name;    /* looked up by name (else by uid) */
+} UserCacheEntry;
+
+typedef struct UserCache {
+        UserCacheEntry e[JIT_USER_CACHE_SIZE];
+        size_t n;
+} UserCache;
+
 struct Context {
         Config *config; /* jitd.conf and its drop-ins; swapped whole on SIGHUP */
         const char *config_path;
@@ -162,6 +176,7 @@ struct Context {
         Outbound *outbound, **outbound_tail; /* the open group, in order */
         size_t group_records;                /* records in it */
         RateLimit churn, reads; /* per-uid budgets for records written and replies built */
+        UserCache users;        /* accounts looked up in the last few seconds */
         bool replaying;         /* transitions rebuild state from the journal: no records, no signals */
 };
 
@@ -311,6 +326,13 @@ int user_uid_from_name(const char *name, uid_t *ret);
 int user_in_group(uid_t uid, const char *group); /* 1 member, 0 not, <0 lookup failed */
 int user_group_names(uid_t uid, char ***ret);    /* NULL-terminated names of every group of uid */
 void strv_free(char **l);
+
+/* user-cache.c: the same answers as users.c, remembered for a few seconds (at most
+ * JIT_USER_CACHE_SIZE accounts); what the caller gets is its own copy. */
+int user_cache_name(UserCache *c, uid_t uid, char **ret);
+int user_cache_uid(UserCache *c, const char *name, uid_t *ret);
+int user_cache_groups(UserCache *c, uid_t uid, char ***ret);
+void user_cache_done(UserCache *c);
 
 /* ratelimit.c: 0 if uid may spend now, else -EBUSY and how long until it may. Never logs. */
 int ratelimit_check(RateLimit *rl, uid_t uid, uint64_t now_usec, uint64_t *ret_wait_usec);
