@@ -3,11 +3,13 @@
  * decided by an Action=approve rule (each a durable record and signed checkpoint before the reply),
  * and, side by side in the same run, Peer.Ping to jitd (the bus round trip alone, the baseline).
  * Prints calls/s and p50/p99 latency per phase and the ratio to the Ping rate at the same
- * concurrency. One process drives every connection from one sd-event loop, so the load generator
+ * concurrency; and, as the floor of durability at that moment, how many 1 KiB write + fdatasync
+ * pairs the journal's file system does one after another (a commit group pays one). One process drives every connection from one sd-event loop, so the load generator
  * costs the same for both phases. Runs as root in the sandbox (bench/run-jitd-load).
  *
- *   jitd-load [SECONDS] [CONCURRENCY...]          defaults: 3 s, 1 8 64 */
+ *   jitd-load [SECONDS] [DIR] [CONCURRENCY...]   defaults: 3 s, /var/lib/jit, 1 8 64 */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,9 +19,11 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_CONN 256
 #define MAX_SAMPLES (4 * 1024 * 1024)
+#define ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef enum Kind { KIND_PING, KIND_CREATE } Kind;
 
@@ -166,6 +170,36 @@ static int run_phase(Load *l, Kind kind, double secs, Result *ret)
         return 0;
 }
 
+/* write + fdatasync of 1 KiB (about one commit group of a few records), one after another. */
+static double fdatasync_rate(const char *dir, double secs, double *ret_p50_ms)
+{
+        static uint64_t lat[1 << 16];
+        char path[512], buf[1024];
+        uint64_t t0 = now_ns(), n = 0;
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/bench-fdatasync", dir);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -1;
+        memset(buf, 'x', sizeof(buf));
+        while (now_ns() - t0 < (uint64_t)(secs * 1e9)) {
+                uint64_t t = now_ns();
+                if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf) || fdatasync(fd) < 0)
+                        break;
+                if (n < ELEMENTS(lat))
+                        lat[n] = now_ns() - t;
+                n++;
+        }
+        close(fd);
+        unlink(path);
+        if (n == 0)
+                return -1;
+        qsort(lat, n < ELEMENTS(lat) ? n : ELEMENTS(lat), sizeof(*lat), cmp_u64);
+        *ret_p50_ms = (double)lat[(n < ELEMENTS(lat) ? n : ELEMENTS(lat)) / 2] / 1e6;
+        return (double)n / ((double)(now_ns() - t0) / 1e9);
+}
+
 static int connect_all(Load *l, int n)
 {
         for (int i = l->n_conn; i < n; i++) {
@@ -184,13 +218,15 @@ static int connect_all(Load *l, int n)
 int main(int argc, char *argv[])
 {
         double secs = argc > 1 ? strtod(argv[1], NULL) : 3.0;
+        const char *dir = argc > 2 ? argv[2] : "/var/lib/jit";
         int levels[16] = {1, 8, 64}, n_levels = 3;
+        double sync_rate, sync_p50 = 0;
         Load l = {};
         int k;
 
-        if (argc > 2) {
+        if (argc > 3) {
                 n_levels = 0;
-                for (int i = 2; i < argc && n_levels < 16; i++)
+                for (int i = 3; i < argc && n_levels < 16; i++)
                         levels[n_levels++] = (int)strtol(argv[i], NULL, 10);
         }
         l.lat = calloc(MAX_SAMPLES, sizeof(*l.lat));
@@ -224,6 +260,11 @@ int main(int argc, char *argv[])
                        ping.p99_ms, "1.00");
                 printf("%5d  %-34s %10.0f %9.2f %9.2f %11.2fx\n", n, "CreateRequest (rule approves)", create.rate,
                        create.p50_ms, create.p99_ms, create.rate / ping.rate);
+                /* The disk at this moment (other work on the machine changes it): CreateRequest
+                 * divided by this is the number of decisions one fdatasync carried. */
+                sync_rate = fdatasync_rate(dir, secs / 2, &sync_p50);
+                printf("%5s  %-34s %10.0f %9.2f %9s %11.1fx\n", "-", "1 KiB write+fdatasync (floor)", sync_rate,
+                       sync_p50, "", create.rate / sync_rate);
                 fflush(stdout);
         }
         for (int i = 0; i < MAX_CONN; i++)

@@ -199,7 +199,8 @@ static inline const PolicyDaemon *settings(Context *ctx)
 const char *request_state_to_string(RequestState s);
 int request_new(Context *ctx, const char *id, Request **ret);
 Request *request_find(Context *ctx, const char *id);
-size_t request_count_pending_for(Context *ctx, uid_t uid);
+/* Does uid hold JIT_MAX_PENDING_PER_UID pending requests? */
+bool request_pending_cap_reached(Context *ctx, uid_t uid);
 /* r is no longer pending: count it among the decided and forget the oldest decided ones beyond
  * the bound (never r itself). */
 void request_left_pending(Request *r);
