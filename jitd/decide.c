@@ -94,7 +94,8 @@ static int settle(Request *r, RequestState state, const char *by, const char *co
         r->state = state;
         r->decided_usec = jit_now_usec(CLOCK_REALTIME);
         r->expire_source = sd_event_source_disable_unref(r->expire_source);
-        r->track = sd_bus_track_unref(r->track);
+        free(r->waiter);
+        r->waiter = NULL;
         request_left_pending(r);
         return 0;
 }
@@ -184,18 +185,29 @@ int decide_arm_expiry(Request *r)
                                  on_expire, r);
 }
 
-/* The requester's connection went away (sudo killed, ssh hung up): nobody may approve it now. */
-static int on_requester_gone(sd_bus_track *t, void *userdata)
+static Request *find_waiting_on(Context *ctx, const char *name)
 {
-        Request *r = userdata;
-        int k;
+        for (Request *r = ctx->requests; r; r = r->next)
+                if (r->state == REQUEST_PENDING && r->waiter && streq(r->waiter, name))
+                        return r;
+        return NULL;
+}
 
-        if (r->state != REQUEST_PENDING)
-                return 0;
-        k = decide_end(r->ctx, r, REQUEST_CANCELLED, "", "the requester went away");
-        if (k < 0)
-                log_error_errno(k, "Failed to cancel request %s", r->id);
-        return 0;
+void decide_peer_gone(Context *ctx, const char *name)
+{
+        Request *r;
+
+        if (ctx->n_pending == 0)
+                return;
+        /* One at a time: a cancellation may trim old decided requests from the table. */
+        while ((r = find_waiting_on(ctx, name))) {
+                int k = decide_end(ctx, r, REQUEST_CANCELLED, "", "the requester went away");
+                if (k < 0) {
+                        log_error_errno(k, "Failed to cancel request %s", r->id);
+                        if (r->state == REQUEST_PENDING)
+                                break; /* not even settled: the expiry timer ends it */
+                }
+        }
 }
 
 int decide_grant_use(Context *ctx, Grant *g, Request *r)
@@ -261,11 +273,17 @@ int decide_wait(Context *ctx, Request *r, sd_bus_message *waiter)
 
         assert(r->state == REQUEST_PENDING);
         k = decide_arm_expiry(r);
-        /* The module's connection is tracked: when it goes, nobody waits, so nobody may approve. */
+        /* The module's connection is watched: when it goes, nobody waits, so nobody may approve.
+         * jitd hears every connection leave (one NameOwnerChanged match, bus.c) after any call it
+         * made, so naming the connection here is enough: no call to dbus-daemon, which would
+         * stall the event loop for a round trip per pending request. */
         if (k >= 0 && waiter) {
-                k = sd_bus_track_new(ctx->bus, &r->track, on_requester_gone, r);
-                if (k >= 0)
-                        k = sd_bus_track_add_sender(r->track, waiter);
+                const char *sender = sd_bus_message_get_sender(waiter);
+
+                if (!sender)
+                        k = -EINVAL;
+                else if (!(r->waiter = strdup(sender)))
+                        k = -ENOMEM;
         }
         if (k >= 0)
                 k = signal_created(ctx, r);

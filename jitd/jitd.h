@@ -85,7 +85,7 @@ typedef struct Request {
         uint64_t created_usec, deadline_usec, decided_usec, until_usec; /* CLOCK_REALTIME */
         char *by, *comment;
         sd_event_source *expire_source; /* CLOCK_MONOTONIC timer while pending */
-        sd_bus_track *track;            /* the requester's connection while pending */
+        char *waiter;                   /* the waiting module's unique bus name, while pending */
 
         Config *config;                        /* the policy it is decided under, and */
         const PolicyRule *rule;                /* the rule that matched */
@@ -303,6 +303,8 @@ int decide_create(Context *ctx, Request *r, const Command *c, bool have_reason, 
  * NULL for a request made ahead, which nobody waits on), and RequestCreated. On failure the request
  * record is queued already, and the expiry timer or the requester's leaving settles it. */
 int decide_wait(Context *ctx, Request *r, sd_bus_message *waiter);
+/* A bus connection went away: the pending requests whose module waited on it are cancelled. */
+void decide_peer_gone(Context *ctx, const char *name);
 /* One approval by uid (name). N-of-M: it is recorded and the request stays pending until enough
  * people approved; break_glass: the requester approves themself with a reason. */
 int decide_approve(Context *ctx, Request *r, uid_t uid, const char *name, const char *comment,

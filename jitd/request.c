@@ -140,7 +140,7 @@ void request_free(Request *r)
         else
                 ctx->n_done--;
         sd_event_source_disable_unref(r->expire_source);
-        sd_bus_track_unref(r->track);
+        free(r->waiter);
         config_unref(r->config);
         free(r->user);
         free(r->target);
