@@ -127,7 +127,7 @@ $(BUILD)/libfront.a: $(call obj,$(filter-out pam_jit/pam_jit.c sudo_jit/sudo_jit
 	$(AR) rcs $@ $^
 # A test links libjit.a and only the one of these it tests: pam_jit/context.c and lib/journal-util.c
 # each define a jit_utf8_valid, with different meanings, and the first library listed would win.
-JITD_TESTS  := $(addprefix $(BUILD)/tests/,test-command test-policy)
+JITD_TESTS  := $(addprefix $(BUILD)/tests/,test-command test-policy test-request-index)
 FRONT_TESTS := $(addprefix $(BUILD)/tests/,test-pam-options test-pam-reason test-sudo-context)
 $(JITD_TESTS): UNIT_LIB := $(BUILD)/libjitd.a
 $(JITD_TESTS): $(BUILD)/libjitd.a

@@ -145,6 +145,12 @@ typedef struct RateLimit {
         size_t n;
 } RateLimit;
 
+/* The request table's index by id (request-index.c). */
+typedef struct RequestIndex {
+        Request **slot; /* size entries, a power of two; at most half used */
+        size_t size, n;
+} RequestIndex;
+
 /* A recent account lookup (user-cache.c). */
 typedef struct UserCacheEntry {
         uid_t uid;
@@ -169,6 +175,7 @@ struct Context {
         sd_event *event;
         sd_bus *bus;
         Request *requests, *requests_oldest; /* newest first; the oldest, for trimming */
+        RequestIndex ids;                    /* the same requests, by id */
         size_t n_pending, n_done;
         Grant *grants;
         sd_event_source *commit_source; /* the group commit, once the bus is quiet (idle priority) */
@@ -194,6 +201,12 @@ static inline const PolicyDaemon *settings(Context *ctx)
 {
         return &ctx->config->p->daemon;
 }
+
+/* request-index.c: finding a request by id without walking the table. */
+int request_index_add(RequestIndex *x, Request *r);
+Request *request_index_find(const RequestIndex *x, const char *id);
+void request_index_remove(RequestIndex *x, const Request *r);
+void request_index_done(RequestIndex *x);
 
 /* request.c: the table of requests. Their states change only in decide.c. */
 const char *request_state_to_string(RequestState s);

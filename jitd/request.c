@@ -22,10 +22,7 @@ const char *request_state_to_string(RequestState s)
 
 Request *request_find(Context *ctx, const char *id)
 {
-        for (Request *r = ctx->requests; r; r = r->next)
-                if (streq(r->id, id))
-                        return r;
-        return NULL;
+        return request_index_find(&ctx->ids, id);
 }
 
 bool request_pending_cap_reached(Context *ctx, uid_t uid)
@@ -64,6 +61,11 @@ int request_new(Context *ctx, const char *id, Request **ret)
                         }
                 } while (request_find(ctx, r->id));
 
+        k = request_index_add(&ctx->ids, r);
+        if (k < 0) {
+                free(r);
+                return k;
+        }
         r->ctx = ctx;
         r->state = REQUEST_PENDING;
         r->uid = (uid_t)-1;
@@ -127,6 +129,7 @@ void request_free(Request *r)
         if (!r)
                 return;
         ctx = r->ctx;
+        request_index_remove(&ctx->ids, r);
         if (r->prev)
                 r->prev->next = r->next;
         else
@@ -161,4 +164,5 @@ void request_free_all(Context *ctx)
 {
         while (ctx->requests)
                 request_free(ctx->requests);
+        request_index_done(&ctx->ids);
 }
