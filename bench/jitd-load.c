@@ -4,8 +4,9 @@
  * and, side by side in the same run, Peer.Ping to jitd (the bus round trip alone, the baseline).
  * Prints calls/s and p50/p99 latency per phase and the ratio to the Ping rate at the same
  * concurrency; and, as the floor of durability at that moment, how many 1 KiB write + fdatasync
- * pairs the journal's file system does one after another (a commit group pays one). One process drives every connection from one sd-event loop, so the load generator
- * costs the same for both phases. Runs as root in the sandbox (bench/run-jitd-load).
+ * pairs the journal's file system does one after another (a commit group pays one). One process drives every
+ * connection from one sd-event loop, so the load generator costs the same for both phases. Runs as root in
+ * the sandbox (bench/run-jitd-load).
  *
  *   jitd-load [SECONDS] [DIR] [CONCURRENCY...]   defaults: 3 s, /var/lib/jit, 1 8 64 */
 #include <errno.h>
@@ -68,9 +69,9 @@ static int issue(Conn *c)
                                              "org.freedesktop.DBus.Peer", "Ping", on_reply, c, "");
         else
                 k = sd_bus_call_method_async(c->bus, NULL, "org.pamjit.jit1", "/org/pamjit/jit1",
-                                             "org.pamjit.jit1.Manager", "CreateRequest", on_reply, c, "a{sv}", 3,
-                                             "user", "s", "alice", "service", "s", "bench", "argv", "as", 1,
-                                             "true");
+                                             "org.pamjit.jit1.Manager", "CreateRequest", on_reply, c,
+                                             "a{sv}", 3, "user", "s", "alice", "service", "s", "bench",
+                                             "argv", "as", 1, "true");
         if (k >= 0)
                 l->in_flight++;
         return k;
@@ -152,8 +153,8 @@ static int run_phase(Load *l, Kind kind, double secs, Result *ret)
         /* Half a second of warm-up: every connection has a call in flight before counting starts. */
         k = sd_event_add_time(l->event, &warm, CLOCK_MONOTONIC, now + 500000, 1000, on_timer, l);
         if (k >= 0)
-                k = sd_event_add_time(l->event, &end, CLOCK_MONOTONIC, now + 500000 + (uint64_t)(secs * 1e6), 1000,
-                                      on_timer, l);
+                k = sd_event_add_time(l->event, &end, CLOCK_MONOTONIC, now + 500000 + (uint64_t)(secs * 1e6),
+                                      1000, on_timer, l);
         for (int i = 0; k >= 0 && i < l->n_conn; i++)
                 k = issue(&l->conn[i]);
         /* sd_event_loop() cannot run again once it has exited: each phase runs its own turns. */
@@ -233,9 +234,10 @@ int main(int argc, char *argv[])
         if (!l.lat || secs <= 0 || sd_event_new(&l.event) < 0)
                 return 1;
 
-        printf("jitd under load: %.1f s per phase after 0.5 s warm-up; each connection calls again as soon as "
-               "its reply arrives\n",
-               secs);
+        printf(
+            "jitd under load: %.1f s per phase after 0.5 s warm-up; each connection calls again as soon as "
+            "its reply arrives\n",
+            secs);
         printf("%5s  %-34s %10s %9s %9s %12s\n", "conns", "call", "calls/s", "p50 ms", "p99 ms", "vs Ping");
         for (int i = 0; i < n_levels; i++) {
                 Result ping, create;
@@ -256,15 +258,15 @@ int main(int argc, char *argv[])
                         fprintf(stderr, "phase with %d connections failed: %s\n", n, strerror(-k));
                         return 1;
                 }
-                printf("%5d  %-34s %10.0f %9.2f %9.2f %12s\n", n, "Peer.Ping (baseline)", ping.rate, ping.p50_ms,
-                       ping.p99_ms, "1.00");
-                printf("%5d  %-34s %10.0f %9.2f %9.2f %11.2fx\n", n, "CreateRequest (rule approves)", create.rate,
-                       create.p50_ms, create.p99_ms, create.rate / ping.rate);
+                printf("%5d  %-34s %10.0f %9.2f %9.2f %12s\n", n, "Peer.Ping (baseline)", ping.rate,
+                       ping.p50_ms, ping.p99_ms, "1.00");
+                printf("%5d  %-34s %10.0f %9.2f %9.2f %11.2fx\n", n, "CreateRequest (rule approves)",
+                       create.rate, create.p50_ms, create.p99_ms, create.rate / ping.rate);
                 /* The disk at this moment (other work on the machine changes it): CreateRequest
                  * divided by this is the number of decisions one fdatasync carried. */
                 sync_rate = fdatasync_rate(dir, secs / 2, &sync_p50);
-                printf("%5s  %-34s %10.0f %9.2f %9s %11.1fx\n", "-", "1 KiB write+fdatasync (floor)", sync_rate,
-                       sync_p50, "", create.rate / sync_rate);
+                printf("%5s  %-34s %10.0f %9.2f %9s %11.1fx\n", "-", "1 KiB write+fdatasync (floor)",
+                       sync_rate, sync_p50, "", create.rate / sync_rate);
                 fflush(stdout);
         }
         for (int i = 0; i < MAX_CONN; i++)

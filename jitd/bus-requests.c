@@ -102,8 +102,7 @@ static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t 
                                         "path relative to a working directory.");
         if (k < 0)
                 return k;
-        if (ctx->n_pending >= JIT_MAX_PENDING ||
-            request_pending_cap_reached(ctx, uid))
+        if (ctx->n_pending >= JIT_MAX_PENDING || request_pending_cap_reached(ctx, uid))
                 return sd_bus_error_set(error, JIT_ERROR_LIMIT_EXCEEDED, "Too many pending requests.");
 
         k = request_new(ctx, NULL, &r);

@@ -155,9 +155,9 @@ typedef struct RequestIndex {
 typedef struct UserCacheEntry {
         uid_t uid;
         char *name;
-        char **groups;   /* every group's name, once asked for; NULL before */
+        char **groups;    /* every group's name, once asked for; NULL before */
         uint64_t at_usec; /* CLOCK_MONOTONIC of the lookup */
-        bool by_name;    /* looked up by name (else by uid) */
+        bool by_name;     /* looked up by name (else by uid) */
 } UserCacheEntry;
 
 typedef struct UserCache {
@@ -178,13 +178,13 @@ struct Context {
         RequestIndex ids;                    /* the same requests, by id */
         size_t n_pending, n_done;
         Grant *grants;
-        sd_event_source *commit_source; /* the group commit, once the bus is quiet (idle priority) */
-        sd_event_source *group_timer;   /* ...or once the open group is this old */
+        sd_event_source *commit_source;      /* the group commit, once the bus is quiet (idle priority) */
+        sd_event_source *group_timer;        /* ...or once the open group is this old */
         Outbound *outbound, **outbound_tail; /* the open group, in order */
         size_t group_records;                /* records in it */
-        RateLimit churn, reads; /* per-uid budgets for records written and replies built */
-        UserCache users;        /* accounts looked up in the last few seconds */
-        bool replaying;         /* transitions rebuild state from the journal: no records, no signals */
+        RateLimit churn, reads;              /* per-uid budgets for records written and replies built */
+        UserCache users;                     /* accounts looked up in the last few seconds */
+        bool replaying; /* transitions rebuild state from the journal: no records, no signals */
 };
 
 /* config.c */

@@ -117,8 +117,8 @@ static void group_open(Context *ctx)
 {
         ctx->group_records = 0;
         (void)sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_ONESHOT);
-        if (ctx->group_timer &&
-            sd_event_source_set_time(ctx->group_timer, jit_now_usec(CLOCK_MONOTONIC) + GROUP_MAX_DELAY_USEC) >= 0)
+        if (ctx->group_timer && sd_event_source_set_time(ctx->group_timer, jit_now_usec(CLOCK_MONOTONIC) +
+                                                                               GROUP_MAX_DELAY_USEC) >= 0)
                 (void)sd_event_source_set_enabled(ctx->group_timer, SD_EVENT_ONESHOT);
 }
 
@@ -281,8 +281,9 @@ int record_commit(Context *ctx)
 
         k = journal_writer_commit(ctx->journal, jit_now_usec(CLOCK_REALTIME));
         if (k < 0)
-                log_crit("The journal is unavailable, denying every decision of this group (%zu records): %s",
-                         ctx->group_records, strerror(-k));
+                log_crit(
+                    "The journal is unavailable, denying every decision of this group (%zu records): %s",
+                    ctx->group_records, strerror(-k));
 
         while ((o = ctx->outbound)) {
                 ctx->outbound = o->next;
@@ -353,7 +354,8 @@ int record_setup(Context *ctx)
         if (k >= 0)
                 k = sd_event_source_set_priority(ctx->commit_source, SD_EVENT_PRIORITY_IDLE);
         if (k >= 0)
-                k = sd_event_add_time(ctx->event, &ctx->group_timer, CLOCK_MONOTONIC, 0, 0, on_group_timer, ctx);
+                k = sd_event_add_time(ctx->event, &ctx->group_timer, CLOCK_MONOTONIC, 0, 0, on_group_timer,
+                                      ctx);
         if (k >= 0)
                 k = sd_event_source_set_enabled(ctx->group_timer, SD_EVENT_OFF);
         if (k < 0)

@@ -43,7 +43,8 @@ static UserCacheEntry *find(UserCache *c, uid_t uid, const char *name, uint64_t 
 {
         for (size_t i = 0; i < c->n; i++) {
                 UserCacheEntry *e = &c->e[i];
-                if (entry_fresh(e, now) && e->by_name == !!name && (name ? streq(e->name, name) : e->uid == uid))
+                if (entry_fresh(e, now) && e->by_name == !!name &&
+                    (name ? streq(e->name, name) : e->uid == uid))
                         return e;
         }
         return NULL;

@@ -319,8 +319,9 @@ static int burst(unsigned count, const char *user, const char *service)
                         k = sd_bus_attach_event(buses[i], event, 0);
         }
         for (unsigned i = 0; k >= 0 && i < count; i++)
-                k = sd_bus_call_method_async(buses[i], NULL, NAME, PATH, IFACE, "CreateRequest", on_burst_reply,
-                                             &b, "a{sv}", 2, "user", "s", user, "service", "s", service);
+                k = sd_bus_call_method_async(buses[i], NULL, NAME, PATH, IFACE, "CreateRequest",
+                                             on_burst_reply, &b, "a{sv}", 2, "user", "s", user, "service",
+                                             "s", service);
         while (k >= 0 && b.left > 0)
                 k = sd_event_run(event, UINT64_MAX);
         for (unsigned i = 0; buses && i < count; i++)

@@ -37,13 +37,14 @@ int main(void)
         tap_ok(&t, request_index_find(&x, "K7Q2-M9XA") == NULL, "an empty index finds nothing");
         for (size_t i = 0; i < N / 2; i++, added++)
                 ok &= request_index_add(&x, &r[i]) == 0 && (live[i] = true);
-        tap_ok(&t, ok && check(&x, r, live, N), "%zu requests added: each is found (the table grew to %zu)", added,
-               x.size);
+        tap_ok(&t, ok && check(&x, r, live, N), "%zu requests added: each is found (the table grew to %zu)",
+               added, x.size);
 
         /* Remove every third, add the rest, remove every fifth of those still there. */
         for (size_t i = 0; i < N / 2; i += 3)
                 request_index_remove(&x, &r[i]), live[i] = false;
-        tap_ok(&t, check(&x, r, live, N), "every third removed: the rest are still found, the removed are not");
+        tap_ok(&t, check(&x, r, live, N),
+               "every third removed: the rest are still found, the removed are not");
         for (size_t i = N / 2; i < N; i++)
                 ok &= request_index_add(&x, &r[i]) == 0 && (live[i] = true);
         for (size_t i = 0; i < N; i += 5)
