@@ -115,10 +115,11 @@ static void fields_for_request(FieldSet *s, const Request *r)
  * record_flush_all commits instead. */
 static void group_open(Context *ctx)
 {
+        uint64_t limit = jit_now_usec(CLOCK_MONOTONIC) + GROUP_MAX_DELAY_USEC;
+
         ctx->group_records = 0;
         (void)sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_ONESHOT);
-        if (ctx->group_timer && sd_event_source_set_time(ctx->group_timer, jit_now_usec(CLOCK_MONOTONIC) +
-                                                                               GROUP_MAX_DELAY_USEC) >= 0)
+        if (ctx->group_timer && sd_event_source_set_time(ctx->group_timer, limit) >= 0)
                 (void)sd_event_source_set_enabled(ctx->group_timer, SD_EVENT_ONESHOT);
 }
 
@@ -308,8 +309,11 @@ int record_commit(Context *ctx)
         }
         ctx->outbound_tail = &ctx->outbound;
         ctx->group_records = 0;
-        if (ctx->commit_source)
+        /* The group is closed: whichever of the two sources did not run has nothing to do. */
+        if (ctx->commit_source) {
+                (void)sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_OFF);
                 (void)sd_event_source_set_priority(ctx->commit_source, SD_EVENT_PRIORITY_IDLE);
+        }
         if (ctx->group_timer)
                 (void)sd_event_source_set_enabled(ctx->group_timer, SD_EVENT_OFF);
         if (k >= 0)
@@ -354,7 +358,8 @@ int record_setup(Context *ctx)
         if (k >= 0)
                 k = sd_event_source_set_priority(ctx->commit_source, SD_EVENT_PRIORITY_IDLE);
         if (k >= 0)
-                k = sd_event_add_time(ctx->event, &ctx->group_timer, CLOCK_MONOTONIC, 0, 0, on_group_timer,
+                /* Accuracy 1 µs: 0 would mean sd-event's default, which may fire 250 ms late. */
+                k = sd_event_add_time(ctx->event, &ctx->group_timer, CLOCK_MONOTONIC, 0, 1, on_group_timer,
                                       ctx);
         if (k >= 0)
                 k = sd_event_source_set_enabled(ctx->group_timer, SD_EVENT_OFF);

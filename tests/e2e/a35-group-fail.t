@@ -29,11 +29,7 @@ burst_count() { jit_ctl root list --all --json | jq '[.[] | select(.service == "
 fill
 # tmpfs counts whole pages: the journal's last page may still take a record or two. Single requests
 # (another service) use it up until one cannot be recorded (bounded: 40 tries).
-refused=""
-for _ in $(seq 40); do
-    out=$(jit_call CreateRequest 'a{sv}' 2 user s alice service s probe 2>&1)
-    if [[ $out == *"journal cannot be written"* ]]; then refused=$out; break; fi
-done
+refused=$(jit_journal_refusal probe)
 like "$refused" "journal cannot be written" "the disk is full: a single request is refused"
 
 before=$(grep -c 'denying every decision of this group' "$JIT_LOG_DIR/jitd.log")
