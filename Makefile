@@ -131,7 +131,7 @@ $(BUILD)/libfront.a: $(call obj,$(filter-out pam_jit/pam_jit.c sudo_jit/sudo_jit
 $(BUILD)/libjitctl.a: $(call obj,$(filter-out jitctl/main.c,$(CTL_SRC)))
 	rm -f $@ && $(AR) rcs $@ $^
 # A test links libjit.a and, when it tests jitd, jitctl or a front end, that one of these as well.
-JITD_TESTS  := $(addprefix $(BUILD)/tests/,test-command test-policy)
+JITD_TESTS  := $(addprefix $(BUILD)/tests/,test-command test-policy test-request-index)
 FRONT_TESTS := $(addprefix $(BUILD)/tests/,test-pam-options test-pam-reason test-sudo-context)
 $(JITD_TESTS): UNIT_LIB := $(BUILD)/libjitd.a
 $(JITD_TESTS): $(BUILD)/libjitd.a
@@ -208,7 +208,8 @@ demo: deps
 	tests/sandbox.sh tests/demo.sh
 
 # Benchmarks keep jitd's state on the real disk (build/bench-state), not on the sandbox's tmpfs.
-bench: all $(BUILD)/bench/approve-latency $(BUILD)/bench/decision-cost $(BUILD)/bench/make-journal
+bench: all $(BUILD)/bench/approve-latency $(BUILD)/bench/decision-cost $(BUILD)/bench/make-journal \
+       $(BUILD)/bench/jitd-load
 	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-approve-latency
 	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
@@ -219,6 +220,8 @@ bench: all $(BUILD)/bench/approve-latency $(BUILD)/bench/decision-cost $(BUILD)/
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-startup
 	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-bus-abuse
+	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
+	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-jitd-load
 	bench/journal
 
 # Manual pages, one Markdown source each, made with pandoc (the same tool for all five: jitd.conf(5)

@@ -65,6 +65,8 @@ typedef struct Shared {
         uint64_t records;
         double deadline;
         bool stop;
+        unsigned n_threads;
+        unsigned appended; /* records appended since the last commit */
         int error;
 } Shared;
 
@@ -86,6 +88,7 @@ static void *requester(void *userdata)
                         s->error = r;
                         break;
                 }
+                s->appended++;
                 pthread_cond_signal(&s->dirty);
                 while (s->durable <= seq && !s->error)
                         pthread_cond_wait(&s->done, &s->lock);
@@ -93,6 +96,35 @@ static void *requester(void *userdata)
         }
         pthread_mutex_unlock(&s->lock);
         return NULL;
+}
+
+/* jitd commits once its bus is drained: when everyone who could send has sent. The same here:
+ * wait until every requester has appended, or 1 ms after the first did (a requester the scheduler
+ * left behind waits for the next group, not the others for it). Committing as soon as the first
+ * record is there instead gave groups of 9.7 records with 64 writers (BENCHMARKS.md). */
+static struct timespec realtime_in(long nsec)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += nsec;
+        ts.tv_sec += ts.tv_nsec / 1000000000;
+        ts.tv_nsec %= 1000000000;
+        return ts;
+}
+
+static void wait_for_group(Shared *s)
+{
+        bool waited = false;
+
+        while (now_s() < s->deadline && !s->error) {
+                struct timespec ts = realtime_in(s->appended == 0 ? 100000000 : 1000000);
+
+                if (s->appended > 0 && (s->appended >= s->n_threads || waited))
+                        return;
+                if (pthread_cond_timedwait(&s->dirty, &s->lock, &ts) == ETIMEDOUT && s->appended > 0)
+                        waited = true;
+        }
 }
 
 /* The committer is jitd's event loop: while it is in commit (fdatasync), requests queue up; then it
@@ -105,13 +137,13 @@ static void *committer(void *userdata)
         while (!s->error) {
                 int r;
 
-                while (!journal_writer_dirty(s->w) && now_s() < s->deadline)
-                        pthread_cond_wait(&s->dirty, &s->lock);
+                wait_for_group(s);
                 if (now_s() >= s->deadline) {
                         s->stop = true;
                         if (!journal_writer_dirty(s->w))
                                 break;
                 }
+                s->appended = 0;
                 r = journal_writer_commit(s->w, now_usec());
                 if (r < 0)
                         s->error = r;
@@ -133,7 +165,8 @@ static int bench_writers(const char *dir, int n_threads, double secs, double *re
             .path = path, .state_dir = keys, .pubkey_path = pub, .origin = ORIGIN, .now_usec = now_usec()};
         Shared s = {.lock = PTHREAD_MUTEX_INITIALIZER,
                     .dirty = PTHREAD_COND_INITIALIZER,
-                    .done = PTHREAD_COND_INITIALIZER};
+                    .done = PTHREAD_COND_INITIALIZER,
+                    .n_threads = (unsigned)n_threads};
         pthread_t t[64], c;
         double t0, el;
         int r;

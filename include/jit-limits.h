@@ -32,3 +32,5 @@
 /* Messages jitd may have queued towards dbus-daemon before it refuses new reads from non-root
  * callers: a reply waits behind every one, so this bounds how long a decision's reply waits. */
 #define JIT_MAX_QUEUED_WRITES 64
+/* Accounts jitd remembers from NSS at once (jitd/user-cache.c), each for at most 5 s. */
+#define JIT_USER_CACHE_SIZE 64

@@ -37,7 +37,7 @@ int method_list_grants(sd_bus_message *m, void *userdata, sd_bus_error *error)
         bus_read_charge(ctx, caller.uid, bytes);
         if (k >= 0)
                 k = sd_bus_message_close_container(reply);
-        return k < 0 ? k : sd_bus_send(NULL, reply, NULL);
+        return k < 0 ? k : record_send_when_durable(ctx, m, reply);
 }
 
 /* End a grant early: an approver, or the grantee giving it back. */

@@ -102,8 +102,7 @@ static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t 
                                         "path relative to a working directory.");
         if (k < 0)
                 return k;
-        if (ctx->n_pending >= JIT_MAX_PENDING ||
-            request_count_pending_for(ctx, uid) >= JIT_MAX_PENDING_PER_UID)
+        if (ctx->n_pending >= JIT_MAX_PENDING || request_pending_cap_reached(ctx, uid))
                 return sd_bus_error_set(error, JIT_ERROR_LIMIT_EXCEEDED, "Too many pending requests.");
 
         k = request_new(ctx, NULL, &r);
@@ -168,10 +167,10 @@ int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error *error
          * run as root, and there the account being entered is the requester. */
         if (a.have_ruid && a.ruid != 0) {
                 uid = a.ruid;
-                if (!uid_is_valid(uid) || user_name_from_uid(uid, &name) < 0)
+                if (!uid_is_valid(uid) || user_cache_name(&ctx->users, uid, &name) < 0)
                         return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown requester uid.");
         } else {
-                if (user_uid_from_name(a.user, &uid) < 0 || !(name = strdup(a.user)))
+                if (user_cache_uid(&ctx->users, a.user, &uid) < 0 || !(name = strdup(a.user)))
                         return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown user.");
         }
         /* The person who typed sudo or su pays for the requests they leave pending, from the same
@@ -435,7 +434,7 @@ int method_list_requests(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 k = sd_bus_message_append(reply, "a{sv}", 2, "truncated", "b", truncated, "next", "s",
                                           truncated ? last->id : "");
         if (k >= 0)
-                k = sd_bus_send(NULL, reply, NULL);
+                k = record_send_when_durable(ctx, m, reply);
         bus_read_charge(ctx, caller.uid, bytes);
         return k;
 }
@@ -464,5 +463,5 @@ int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
         if (k < 0)
                 return k;
         bus_read_charge(ctx, caller.uid, request_wire_size(r));
-        return sd_bus_send(NULL, reply, NULL);
+        return record_send_when_durable(ctx, m, reply);
 }

@@ -61,6 +61,20 @@ static int bus_open_system_nofd(sd_bus **ret)
         return 0;
 }
 
+/* A connection left the bus. Only dbus-daemon sends this signal (the match names it as sender),
+ * and it reaches jitd after every call the connection made, so a request is never left waiting
+ * on a connection that is gone. */
+static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0)
+                return 0;
+        if (name[0] == ':' && !*new_owner)
+                decide_peer_gone(userdata, name);
+        return 0;
+}
+
 int bus_setup(Context *ctx)
 {
         int k;
@@ -74,6 +88,12 @@ int bus_setup(Context *ctx)
         k = sd_bus_add_object_vtable(ctx->bus, NULL, JIT_BUS_PATH, JIT_BUS_INTERFACE, manager_vtable, ctx);
         if (k < 0)
                 return log_error_errno(k, "Failed to add the object");
+        /* Before the name is owned, so it covers every request: once, at start-up, never per
+         * request (decide_wait). */
+        k = sd_bus_match_signal(ctx->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                "org.freedesktop.DBus", "NameOwnerChanged", on_name_owner_changed, ctx);
+        if (k < 0)
+                return log_error_errno(k, "Failed to watch connections leave the bus");
         k = sd_bus_attach_event(ctx->bus, ctx->event, SD_EVENT_PRIORITY_NORMAL);
         if (k < 0)
                 return log_error_errno(k, "Failed to attach the bus to the event loop");

@@ -34,12 +34,28 @@ static int record(Context *ctx, RecordType type, const Request *r, RecordUndo un
 }
 
 /* Undo of a request record: its creator gets JournalUnavailable instead of an id, so nobody may
- * approve it. */
+ * approve it. Whatever happened to it in the same commit group (a rule's decision, an approval and
+ * its grant) rests on a record that is not there either: the request goes, whatever its state, so
+ * jitd holds nothing the journal does not. The later records' undos then find no request. */
 static void undo_request(Context *ctx, RecordType type, const char *request_id)
 {
         Request *r = request_id[0] ? request_find(ctx, request_id) : NULL;
 
-        if (r && r->state == REQUEST_PENDING)
+        if (!r)
+                return;
+        grant_free(grant_find(ctx, r->id));
+        request_free(r);
+}
+
+/* Undo of a grant use: the request it allowed never existed, and the grant was not used. */
+static void undo_grant_use(Context *ctx, RecordType type, const char *request_id)
+{
+        Request *r = request_id[0] ? request_find(ctx, request_id) : NULL;
+        Grant *g = r && r->grant_id[0] ? grant_find(ctx, r->grant_id) : NULL;
+
+        if (g && g->uses > 0)
+                g->uses--;
+        if (r)
                 request_free(r);
 }
 
@@ -49,8 +65,14 @@ static void undo_approve(Context *ctx, RecordType type, const char *request_id)
 {
         Request *r = request_id[0] ? request_find(ctx, request_id) : NULL;
 
+        if (r && r->state == REQUEST_PENDING && r->n_approvals > 0) {
+                /* One of N approvals: it does not count. Undos run oldest first and approvals
+                 * are counted in order, so each undo takes back the newest uncommitted one. */
+                r->n_approvals--;
+                return;
+        }
         if (!r || r->state != REQUEST_APPROVED)
-                return; /* one of N approvals: the request is still pending */
+                return;
         grant_free(grant_find(ctx, r->id));
         r->state = REQUEST_DENIED;
         r->until_usec = 0;
@@ -72,7 +94,8 @@ static int settle(Request *r, RequestState state, const char *by, const char *co
         r->state = state;
         r->decided_usec = jit_now_usec(CLOCK_REALTIME);
         r->expire_source = sd_event_source_disable_unref(r->expire_source);
-        r->track = sd_bus_track_unref(r->track);
+        free(r->waiter);
+        r->waiter = NULL;
         request_left_pending(r);
         return 0;
 }
@@ -162,18 +185,29 @@ int decide_arm_expiry(Request *r)
                                  on_expire, r);
 }
 
-/* The requester's connection went away (sudo killed, ssh hung up): nobody may approve it now. */
-static int on_requester_gone(sd_bus_track *t, void *userdata)
+static Request *find_waiting_on(Context *ctx, const char *name)
 {
-        Request *r = userdata;
-        int k;
+        for (Request *r = ctx->requests; r; r = r->next)
+                if (r->state == REQUEST_PENDING && r->waiter && streq(r->waiter, name))
+                        return r;
+        return NULL;
+}
 
-        if (r->state != REQUEST_PENDING)
-                return 0;
-        k = decide_end(r->ctx, r, REQUEST_CANCELLED, "", "the requester went away");
-        if (k < 0)
-                log_error_errno(k, "Failed to cancel request %s", r->id);
-        return 0;
+void decide_peer_gone(Context *ctx, const char *name)
+{
+        Request *r;
+
+        if (ctx->n_pending == 0)
+                return;
+        /* One at a time: a cancellation may trim old decided requests from the table. */
+        while ((r = find_waiting_on(ctx, name))) {
+                int k = decide_end(ctx, r, REQUEST_CANCELLED, "", "the requester went away");
+                if (k < 0) {
+                        log_error_errno(k, "Failed to cancel request %s", r->id);
+                        if (r->state == REQUEST_PENDING)
+                                break; /* not even settled: the expiry timer ends it */
+                }
+        }
 }
 
 int decide_grant_use(Context *ctx, Grant *g, Request *r)
@@ -188,7 +222,7 @@ int decide_grant_use(Context *ctx, Grant *g, Request *r)
         k = settle(r, REQUEST_APPROVED, g->by, "within a live grant");
         if (k < 0)
                 return k;
-        return record(ctx, RECORD_GRANT_USE, r, NULL);
+        return record(ctx, RECORD_GRANT_USE, r, undo_grant_use);
 }
 
 /* A rule decides at once: the request and its decision are both on record. */
@@ -239,11 +273,17 @@ int decide_wait(Context *ctx, Request *r, sd_bus_message *waiter)
 
         assert(r->state == REQUEST_PENDING);
         k = decide_arm_expiry(r);
-        /* The module's connection is tracked: when it goes, nobody waits, so nobody may approve. */
+        /* The module's connection is watched: when it goes, nobody waits, so nobody may approve.
+         * jitd hears every connection leave (one NameOwnerChanged match, bus.c) after any call it
+         * made, so naming the connection here is enough: no call to dbus-daemon, which would
+         * stall the event loop for a round trip per pending request. */
         if (k >= 0 && waiter) {
-                k = sd_bus_track_new(ctx->bus, &r->track, on_requester_gone, r);
-                if (k >= 0)
-                        k = sd_bus_track_add_sender(r->track, waiter);
+                const char *sender = sd_bus_message_get_sender(waiter);
+
+                if (!sender)
+                        k = -EINVAL;
+                else if (!(r->waiter = strdup(sender)))
+                        k = -ENOMEM;
         }
         if (k >= 0)
                 k = signal_created(ctx, r);
@@ -257,7 +297,7 @@ static char *approver_names(const Request *r)
 
         for (size_t i = 0; out && i < r->n_approvals; i++) {
                 _cleanup_free_ char *name = NULL, *prev = out;
-                if (user_name_from_uid(r->approvals[i], &name) < 0 &&
+                if (user_cache_name(&r->ctx->users, r->approvals[i], &name) < 0 &&
                     asprintf(&name, "uid %u", (unsigned)r->approvals[i]) < 0)
                         return NULL;
                 if (asprintf(&out, "%s%s%s", prev, i ? "," : "", name) < 0)

@@ -75,7 +75,7 @@ int evaluate_request(Context *ctx, Request *r, const Command *c, bool have_reaso
         /* A rule may match on Group=: a lookup failure must not skip a deny rule. Without any
          * Group= rule the lookup (several NSS calls on every sudo) is not needed. */
         if (policy_uses_groups(ctx->config->p)) {
-                k = user_group_names(r->uid, &groups);
+                k = user_cache_groups(&ctx->users, r->uid, &groups);
                 if (k < 0)
                         return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED,
                                                 "Cannot look up the requester's groups.");

@@ -85,7 +85,7 @@ typedef struct Request {
         uint64_t created_usec, deadline_usec, decided_usec, until_usec; /* CLOCK_REALTIME */
         char *by, *comment;
         sd_event_source *expire_source; /* CLOCK_MONOTONIC timer while pending */
-        sd_bus_track *track;            /* the requester's connection while pending */
+        char *waiter;                   /* the waiting module's unique bus name, while pending */
 
         Config *config;                        /* the policy it is decided under, and */
         const PolicyRule *rule;                /* the rule that matched */
@@ -145,6 +145,26 @@ typedef struct RateLimit {
         size_t n;
 } RateLimit;
 
+/* The request table's index by id (request-index.c). */
+typedef struct RequestIndex {
+        Request **slot; /* size entries, a power of two; at most half used */
+        size_t size, n;
+} RequestIndex;
+
+/* A recent account lookup (user-cache.c). */
+typedef struct UserCacheEntry {
+        uid_t uid;
+        char *name;
+        char **groups;    /* every group's name, once asked for; NULL before */
+        uint64_t at_usec; /* CLOCK_MONOTONIC of the lookup */
+        bool by_name;     /* looked up by name (else by uid) */
+} UserCacheEntry;
+
+typedef struct UserCache {
+        UserCacheEntry e[JIT_USER_CACHE_SIZE];
+        size_t n;
+} UserCache;
+
 struct Context {
         Config *config; /* jitd.conf and its drop-ins; swapped whole on SIGHUP */
         const char *config_path;
@@ -155,11 +175,15 @@ struct Context {
         sd_event *event;
         sd_bus *bus;
         Request *requests, *requests_oldest; /* newest first; the oldest, for trimming */
+        RequestIndex ids;                    /* the same requests, by id */
         size_t n_pending, n_done;
         Grant *grants;
-        sd_event_source *commit_source; /* deferred group commit */
-        Outbound *outbound, **outbound_tail;
-        RateLimit churn, reads;     /* per-uid budgets for records written and replies built */
+        sd_event_source *commit_source;      /* the group commit, once the bus is quiet (idle priority) */
+        sd_event_source *group_timer;        /* ...or once the open group is this old */
+        Outbound *outbound, **outbound_tail; /* the open group, in order */
+        size_t group_records;                /* records in it */
+        RateLimit churn, reads;              /* per-uid budgets for records written and replies built */
+        UserCache users;                     /* accounts looked up in the last few seconds */
         bool replaying;             /* transitions rebuild state from the journal: no records, no signals */
         bool state_complete;        /* replay is done: the journal file may be rotated (record.c) */
         uint64_t rotate_retry_usec; /* after a failed rotation, not before this (CLOCK_MONOTONIC) */
@@ -180,11 +204,18 @@ static inline const PolicyDaemon *settings(Context *ctx)
         return &ctx->config->p->daemon;
 }
 
+/* request-index.c: finding a request by id without walking the table. */
+int request_index_add(RequestIndex *x, Request *r);
+Request *request_index_find(const RequestIndex *x, const char *id);
+void request_index_remove(RequestIndex *x, const Request *r);
+void request_index_done(RequestIndex *x);
+
 /* request.c: the table of requests. Their states change only in decide.c. */
 const char *request_state_to_string(RequestState s);
 int request_new(Context *ctx, const char *id, Request **ret);
 Request *request_find(Context *ctx, const char *id);
-size_t request_count_pending_for(Context *ctx, uid_t uid);
+/* Does uid hold JIT_MAX_PENDING_PER_UID pending requests? */
+bool request_pending_cap_reached(Context *ctx, uid_t uid);
 /* r is no longer pending: count it among the decided and forget the oldest decided ones beyond
  * the bound (never r itself). */
 void request_left_pending(Request *r);
@@ -202,6 +233,9 @@ void request_free_all(Context *ctx);
 int record_setup(Context *ctx);
 int record_emit(Context *ctx, RecordType type, const Request *r, RecordUndo undo);
 int record_send_after_commit(Context *ctx, sd_bus_message *call, sd_bus_message *reply);
+/* The reply to a read: at once, or after the open group's commit if one is open (it may show
+ * state whose record is in that group). */
+int record_send_when_durable(Context *ctx, sd_bus_message *call, sd_bus_message *reply);
 int record_commit(Context *ctx); /* the group commit; normally run by the event loop */
 void record_flush_all(Context *ctx);
 
@@ -285,6 +319,8 @@ int decide_create(Context *ctx, Request *r, const Command *c, bool have_reason, 
  * NULL for a request made ahead, which nobody waits on), and RequestCreated. On failure the request
  * record is queued already, and the expiry timer or the requester's leaving settles it. */
 int decide_wait(Context *ctx, Request *r, sd_bus_message *waiter);
+/* A bus connection went away: the pending requests whose module waited on it are cancelled. */
+void decide_peer_gone(Context *ctx, const char *name);
 /* One approval by uid (name). N-of-M: it is recorded and the request stays pending until enough
  * people approved; break_glass: the requester approves themself with a reason. */
 int decide_approve(Context *ctx, Request *r, uid_t uid, const char *name, const char *comment,
@@ -309,6 +345,13 @@ int user_uid_from_name(const char *name, uid_t *ret);
 int user_in_group(uid_t uid, const char *group); /* 1 member, 0 not, <0 lookup failed */
 int user_group_names(uid_t uid, char ***ret);    /* NULL-terminated names of every group of uid */
 void strv_free(char **l);
+
+/* user-cache.c: the same answers as users.c, remembered for a few seconds (at most
+ * JIT_USER_CACHE_SIZE accounts); what the caller gets is its own copy. */
+int user_cache_name(UserCache *c, uid_t uid, char **ret);
+int user_cache_uid(UserCache *c, const char *name, uid_t *ret);
+int user_cache_groups(UserCache *c, uid_t uid, char ***ret);
+void user_cache_done(UserCache *c);
 
 /* ratelimit.c: 0 if uid may spend now, else -EBUSY and how long until it may. Never logs. */
 int ratelimit_check(RateLimit *rl, uid_t uid, uint64_t now_usec, uint64_t *ret_wait_usec);

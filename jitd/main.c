@@ -83,6 +83,7 @@ static void context_done(Context *ctx)
         ctx->bus = sd_bus_flush_close_unref(ctx->bus);
         ctx->event = sd_event_unref(ctx->event);
         grant_free_all(ctx);
+        user_cache_done(&ctx->users);
         if (ctx->journal)
                 journal_writer_free(ctx->journal);
         config_unref(ctx->config);

@@ -341,7 +341,11 @@ int mirror_entry_serialize(MirrorEntry *e)
         }
         if (truncated)
                 put(buf, &o, MIRROR_TRUNCATED_FIELD, reserve);
-        e->datagram = buf;
+        /* Queued entries are bounded by their length (MIRROR_MAX_QUEUE_BYTES): each keeps only
+         * that much, not the 64 KiB it was built in (4096 queued would hold 256 MiB). */
+        e->datagram = realloc(buf, o ? o : 1);
+        if (!e->datagram)
+                e->datagram = buf;
         e->len = o;
         for (size_t i = 0; i < e->n; i++)
                 free(e->fields[i]);

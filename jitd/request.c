@@ -22,20 +22,21 @@ const char *request_state_to_string(RequestState s)
 
 Request *request_find(Context *ctx, const char *id)
 {
-        for (Request *r = ctx->requests; r; r = r->next)
-                if (streq(r->id, id))
-                        return r;
-        return NULL;
+        return request_index_find(&ctx->ids, id);
 }
 
-size_t request_count_pending_for(Context *ctx, uid_t uid)
+bool request_pending_cap_reached(Context *ctx, uid_t uid)
 {
         size_t n = 0;
 
+        /* Fewer pending in all than one uid may hold: the common case needs no walk through the
+         * decided requests kept for show and list (the walk showed in jitd's profile under load). */
+        if (ctx->n_pending < JIT_MAX_PENDING_PER_UID)
+                return false;
         for (Request *r = ctx->requests; r; r = r->next)
-                if (r->state == REQUEST_PENDING && r->uid == uid)
-                        n++;
-        return n;
+                if (r->state == REQUEST_PENDING && r->uid == uid && ++n >= JIT_MAX_PENDING_PER_UID)
+                        return true;
+        return false;
 }
 
 /* A new pending request with the given id, or (id NULL) a fresh random one. */
@@ -60,6 +61,11 @@ int request_new(Context *ctx, const char *id, Request **ret)
                         }
                 } while (request_find(ctx, r->id));
 
+        k = request_index_add(&ctx->ids, r);
+        if (k < 0) {
+                free(r);
+                return k;
+        }
         r->ctx = ctx;
         r->state = REQUEST_PENDING;
         r->uid = (uid_t)-1;
@@ -123,6 +129,7 @@ void request_free(Request *r)
         if (!r)
                 return;
         ctx = r->ctx;
+        request_index_remove(&ctx->ids, r);
         if (r->prev)
                 r->prev->next = r->next;
         else
@@ -136,7 +143,7 @@ void request_free(Request *r)
         else
                 ctx->n_done--;
         sd_event_source_disable_unref(r->expire_source);
-        sd_bus_track_unref(r->track);
+        free(r->waiter);
         config_unref(r->config);
         free(r->user);
         free(r->target);
@@ -157,4 +164,5 @@ void request_free_all(Context *ctx)
 {
         while (ctx->requests)
                 request_free(ctx->requests);
+        request_index_done(&ctx->ids);
 }

@@ -709,6 +709,21 @@ _jit_journal_has() { [[ -n $(journalctl --no-pager -q "$@" 2>/dev/null) ]]; }
 # vanish from the screen. A person sees the same race; the record is what must never be missing.
 jit_cancel_logged() { jit_journal_wait 10 --grep "request $1: .* denied: $2 while waiting \\(cancelled in jitd\\)"; }
 
+# jit_journal_refusal SERVICE: after the journal's file system was filled, the first CreateRequest
+# (for alice through SERVICE) that cannot be recorded; prints its error (empty if none in 40 tries).
+# tmpfs counts whole pages: the journal's last page may still take a record or two, which the
+# requests before it use up.
+jit_journal_refusal() {
+    local out
+    for _ in $(seq 40); do
+        out=$(jit_call CreateRequest 'a{sv}' 2 user s alice service s "$1" 2>&1)
+        if [[ $out == *"journal cannot be written"* ]]; then
+            echo "$out"
+            return 0
+        fi
+    done
+}
+
 # ---------------------------------------------------------------------------------------------
 # Per-test scratch directory and clean-up.
 # ---------------------------------------------------------------------------------------------

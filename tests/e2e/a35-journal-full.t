@@ -22,11 +22,7 @@ fill
 nok "the file system is full" dd if=/dev/zero of=/var/lib/jit/probe bs=4k count=1 status=none
 # tmpfs counts whole pages: the journal's last page may still take a record or two. New requests
 # use it up; the first one that cannot be recorded must be refused (bounded: 40 tries).
-refused=""
-for _ in $(seq 40); do
-    out=$(jit_call CreateRequest 'a{sv}' 2 user s alice service s a35 2>&1)
-    if [[ $out == *"journal cannot be written"* ]]; then refused=$out; break; fi
-done
+refused=$(jit_journal_refusal a35)
 like "$refused" "journal cannot be written" "a request that cannot be recorded is refused with JournalUnavailable"
 out=$(jit_ctl bob approve "$id" 2>&1)
 like "$out" "journal cannot be written" "bob's approval is refused: the journal cannot be written"

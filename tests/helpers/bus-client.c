@@ -14,6 +14,10 @@
  *   bus-client create COUNT ARGV_BYTES USER SERVICE
  *       As root: COUNT CreateRequest calls for USER through SERVICE with an argv of about
  *       ARGV_BYTES, over one connection (to fill jitd with large records). Prints "created N".
+ *   bus-client burst COUNT USER SERVICE
+ *       As root: COUNT connections each send one CreateRequest at the same moment (so they reach
+ *       jitd while one commit group is open) and wait for their answers. Prints one line per
+ *       answer: "STATE ID" (approved, pending, denied...) or "error ERROR-NAME".
  *
  * Exit status 0 when it ran, 1 on a setup error, 2 on bad usage. */
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -286,6 +291,51 @@ static int list_pages(sd_bus *bus)
         return k < 0 ? 1 : 0;
 }
 
+typedef struct Burst {
+        unsigned left;
+} Burst;
+
+static int on_burst_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Burst *b = userdata;
+        const char *id = "", *state = "";
+
+        if (sd_bus_message_is_method_error(m, NULL))
+                printf("error %s\n", sd_bus_message_get_error(m)->name);
+        else if (sd_bus_message_read(m, "ss", &id, &state) >= 0)
+                printf("%s %s\n", state, id);
+        else
+                printf("error unreadable-reply\n");
+        b->left--;
+        return 0;
+}
+
+static int burst(unsigned count, const char *user, const char *service)
+{
+        sd_event *event = NULL;
+        sd_bus **buses = calloc(count, sizeof(*buses));
+        Burst b = {.left = count};
+        int k = buses ? sd_event_new(&event) : -ENOMEM;
+
+        /* Every connection is up before the first call leaves, so the calls arrive together. */
+        for (unsigned i = 0; k >= 0 && i < count; i++) {
+                k = sd_bus_open_system(&buses[i]);
+                if (k >= 0)
+                        k = sd_bus_attach_event(buses[i], event, 0);
+        }
+        for (unsigned i = 0; k >= 0 && i < count; i++)
+                k = sd_bus_call_method_async(buses[i], NULL, NAME, PATH, IFACE, "CreateRequest",
+                                             on_burst_reply, &b, "a{sv}", 2, "user", "s", user, "service",
+                                             "s", service);
+        while (k >= 0 && b.left > 0)
+                k = sd_event_run(event, UINT64_MAX);
+        for (unsigned i = 0; buses && i < count; i++)
+                sd_bus_flush_close_unref(buses[i]);
+        free(buses);
+        sd_event_unref(event);
+        return k < 0 ? fail("burst", k) : 0;
+}
+
 int main(int argc, char *argv[])
 {
         sd_bus *bus = NULL;
@@ -294,6 +344,8 @@ int main(int argc, char *argv[])
         if (argc == 5 && strcmp(argv[1], "approve-burst") == 0)
                 return approve_burst(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
                                      (unsigned)strtoul(argv[4], NULL, 10));
+        if (argc == 5 && strcmp(argv[1], "burst") == 0)
+                return burst((unsigned)strtoul(argv[2], NULL, 10), argv[3], argv[4]);
         k = sd_bus_open_system(&bus);
         if (k < 0)
                 return fail("connecting", k);
@@ -309,7 +361,7 @@ int main(int argc, char *argv[])
         else {
                 fprintf(stderr, "usage: bus-client churn SECONDS ARGV_BYTES | slow-reader CALLS | "
                                 "approve-burst ID COUNT MAX_DELAY_USEC | list-pages | create COUNT BYTES "
-                                "USER SERVICE\n");
+                                "USER SERVICE | burst COUNT USER SERVICE\n");
                 rc = 2;
         }
         sd_bus_flush_close_unref(bus);
