@@ -32,3 +32,9 @@
 /* Messages jitd may have queued towards dbus-daemon before it refuses new reads from non-root
  * callers: a reply waits behind every one, so this bounds how long a decision's reply waits. */
 #define JIT_MAX_QUEUED_WRITES 64
+/* Connections jitd serves at once on its private socket; beyond it, new ones wait in the listen
+ * backlog until one closes. Each private connection's own send queue is bound by
+ * JIT_MAX_QUEUED_WRITES: a root client that stops reading its replies is dropped (A42). */
+#define JIT_MAX_PRIVATE_CONNECTIONS 512
+/* Callers' uids jitd remembers per unique bus name (a unique name's uid never changes). */
+#define JIT_CALLER_CACHE 256

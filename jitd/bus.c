@@ -61,6 +61,11 @@ static int bus_open_system_nofd(sd_bus **ret)
         return 0;
 }
 
+int bus_add_manager(Context *ctx, sd_bus *bus)
+{
+        return sd_bus_add_object_vtable(bus, NULL, JIT_BUS_PATH, JIT_BUS_INTERFACE, manager_vtable, ctx);
+}
+
 int bus_setup(Context *ctx)
 {
         int k;
@@ -71,9 +76,12 @@ int bus_setup(Context *ctx)
         k = bus_open_system_nofd(&ctx->bus);
         if (k < 0)
                 return log_error_errno(k, "Failed to connect to the system bus");
-        k = sd_bus_add_object_vtable(ctx->bus, NULL, JIT_BUS_PATH, JIT_BUS_INTERFACE, manager_vtable, ctx);
+        k = bus_add_manager(ctx, ctx->bus);
         if (k < 0)
                 return log_error_errno(k, "Failed to add the object");
+        k = caller_cache_watch(ctx);
+        if (k < 0)
+                return log_error_errno(k, "Failed to watch callers leaving the bus");
         k = sd_bus_attach_event(ctx->bus, ctx->event, SD_EVENT_PRIORITY_NORMAL);
         if (k < 0)
                 return log_error_errno(k, "Failed to attach the bus to the event loop");

@@ -33,7 +33,9 @@ typedef struct Caller {
 
 /* bus-caller.c: identity from the bus credentials only; any failure refuses the call. */
 void caller_done(Caller *c);
-int caller_get_uid(sd_bus_message *m, uid_t *ret, sd_bus_error *error);
+int caller_get_uid(Context *ctx, sd_bus_message *m, uid_t *ret, sd_bus_error *error);
+/* Forget a cached caller when its unique name leaves the system bus (NameOwnerChanged). */
+int caller_cache_watch(Context *ctx);
 int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error *error);
 /* For calls that are budgeted: a read (the read budget and jitd's own send queue) or a write (the
  * churn budget, spent at once). */

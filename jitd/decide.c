@@ -176,6 +176,12 @@ static int on_requester_gone(sd_bus_track *t, void *userdata)
         return 0;
 }
 
+/* The same for a module on the private socket, whose connection closed. */
+static void on_private_requester_gone(void *userdata)
+{
+        (void)on_requester_gone(NULL, userdata);
+}
+
 int decide_grant_use(Context *ctx, Grant *g, Request *r)
 {
         int k;
@@ -239,8 +245,13 @@ int decide_wait(Context *ctx, Request *r, sd_bus_message *waiter)
 
         assert(r->state == REQUEST_PENDING);
         k = decide_arm_expiry(r);
-        /* The module's connection is tracked: when it goes, nobody waits, so nobody may approve. */
-        if (k >= 0 && waiter) {
+        /* The module's connection is tracked: when it goes, nobody waits, so nobody may approve. A
+         * connection on the private socket has no bus name to track: its closing tells instead, and
+         * RequestDecided reaches it there (signals.c). */
+        if (k >= 0 && waiter && sd_bus_message_get_bus(waiter) != ctx->bus)
+                k = peer_watch_new(ctx, sd_bus_message_get_bus(waiter), on_private_requester_gone, r,
+                                   &r->waiter);
+        else if (k >= 0 && waiter) {
                 k = sd_bus_track_new(ctx->bus, &r->track, on_requester_gone, r);
                 if (k >= 0)
                         k = sd_bus_track_add_sender(r->track, waiter);

@@ -137,6 +137,7 @@ void request_free(Request *r)
                 ctx->n_done--;
         sd_event_source_disable_unref(r->expire_source);
         sd_bus_track_unref(r->track);
+        peer_watch_free(r->waiter);
         config_unref(r->config);
         free(r->user);
         free(r->target);
