@@ -160,6 +160,7 @@ typedef struct Peer {
         struct Peer *prev, *next;
         sd_bus *bus;
         PeerWatch *watches;
+        bool ready; /* authenticated, and whatever came with BEGIN handled (private-bus.c) */
 } Peer;
 
 /* Callers' uids by unique bus name (bus-caller.c): a unique name is never reused while dbus-daemon

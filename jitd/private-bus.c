@@ -35,13 +35,39 @@
 typedef struct PrivateBus {
         int fd;
         sd_event_source *source;
+        sd_event_source *settle; /* runs while some connection is still authenticating */
+        size_t n_unready;
 } PrivateBus;
+
+/* sd-bus (as of systemd 252) reads a client's first message together with the BEGIN that ends
+ * authentication when the client sends both at once (libdbus and GDBus do), and then waits for the
+ * socket to become readable again before it looks at that message: the call would sit unanswered.
+ * So once a new connection is ready, jitd processes it once by hand. Only connections still
+ * authenticating are looked at, and only while there are any. */
+static int on_settle(sd_event_source *s, void *userdata)
+{
+        Context *ctx = userdata;
+        PrivateBus *pb = ctx->private_bus;
+
+        for (Peer *p = ctx->peers, *next; p && pb->n_unready > 0; p = next) {
+                next = p->next; /* processing p may drop p, never another connection */
+                if (p->ready || sd_bus_is_ready(p->bus) <= 0)
+                        continue;
+                p->ready = true;
+                pb->n_unready--;
+                while (sd_bus_process(p->bus, NULL) > 0)
+                        ;
+        }
+        return sd_event_source_set_enabled(s, pb->n_unready > 0 ? SD_EVENT_ON : SD_EVENT_OFF);
+}
 
 static void private_conn_drop(Peer *p)
 {
         Context *ctx = p->ctx;
         sd_bus *bus = sd_bus_ref(p->bus);
 
+        if (!p->ready && ctx->private_bus)
+                ctx->private_bus->n_unready--;
         /* The requests waiting on it are cancelled first (peer.c), as when a module leaves the bus. */
         peer_free(p);
         (void)sd_bus_detach_event(bus);
@@ -117,7 +143,8 @@ static int private_conn_new(Context *ctx, int fd)
                 return k;
         }
         TAKE_PTR(bus); /* the table's reference (peer.c) and the event loop keep it */
-        return 0;
+        ctx->private_bus->n_unready++;
+        return sd_event_source_set_enabled(ctx->private_bus->settle, SD_EVENT_ON);
 }
 
 /* The connection's uid, from the kernel: 0 for the module inside sudo, su, login and sshd. */
@@ -213,6 +240,10 @@ int private_bus_setup(Context *ctx)
         pb->fd = -1;
         ctx->private_bus = pb;
         k = sd_event_add_io(ctx->event, &pb->source, fd, EPOLLIN, on_accept, ctx);
+        if (k >= 0)
+                k = sd_event_add_post(ctx->event, &pb->settle, on_settle, ctx);
+        if (k >= 0)
+                k = sd_event_source_set_enabled(pb->settle, SD_EVENT_OFF);
         if (k < 0)
                 return log_error_errno(k, "Failed to watch %s", JIT_PRIVATE_SOCKET);
         pb->fd = TAKE_FD(fd);
@@ -229,6 +260,7 @@ void private_bus_done(Context *ctx)
                 return;
         ctx->private_bus = NULL;
         sd_event_source_disable_unref(pb->source);
+        sd_event_source_disable_unref(pb->settle);
         if (pb->fd >= 0) {
                 /* A stopped jitd leaves no socket behind: modules then see the system bus say so. */
                 (void)unlink(JIT_PRIVATE_SOCKET);
