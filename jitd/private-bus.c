@@ -50,13 +50,17 @@ static int on_settle(sd_event_source *s, void *userdata)
         PrivateBus *pb = ctx->private_bus;
 
         for (Peer *p = ctx->peers, *next; p && pb->n_unready > 0; p = next) {
+                sd_bus *bus;
+
                 next = p->next; /* processing p may drop p, never another connection */
                 if (p->ready || sd_bus_is_ready(p->bus) <= 0)
                         continue;
+                bus = sd_bus_ref(p->bus); /* p itself may be dropped meanwhile */
                 p->ready = true;
                 pb->n_unready--;
-                while (sd_bus_process(p->bus, NULL) > 0)
+                while (sd_bus_process(bus, NULL) > 0)
                         ;
+                sd_bus_unref(bus);
         }
         return sd_event_source_set_enabled(s, pb->n_unready > 0 ? SD_EVENT_ON : SD_EVENT_OFF);
 }
