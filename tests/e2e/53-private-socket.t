@@ -93,7 +93,7 @@ p2p() { /usr/bin/python3 "$p2p" "$@"; }
 # allowed NAME: pamtester jit-test alice ends allowed (status 0) within 20 s.
 allowed() {
     jit_bg "$1" --pamtester -- jit-test alice acct_mgmt
-    jit_bg_wait "$1" 20
+    jit_bg_wait "$1" 20 || { diag "$(jit_bg_output "$1")" && return 1; }
 }
 # denied_with NAME TEXT: pamtester jit-test alice ends denied (not 0) within 20 s, saying TEXT.
 denied_with() {
@@ -139,7 +139,10 @@ state_of() { jit_ctl bob show "$1" --json | jq -r .state; }
 waiting w1 dave
 ok "dave's request $id waits, asked on the private socket" logged "request $id.*" 
 ok "bob approves it (jitctl, on the system bus)" jit_ctl bob approve "$id"
-ok "RequestDecided reached the module on its private connection: allowed" jit_bg_wait w1 20
+# (jit_bg_wait runs here, not inside ok: a command substitution's subshell cannot wait for our jobs.)
+rc=0
+jit_bg_wait w1 20 || rc=$?
+is "$rc" 0 "RequestDecided reached the module on its private connection: allowed" || diag "$(jit_bg_output w1)"
 ok "bob revokes the grant it opened, so that dave's next requests wait again" jit_ctl bob revoke "$id"
 
 waiting w2 dave
@@ -169,7 +172,9 @@ is "$(BECOME=bob p2p call Approve "$id")" "org.pamjit.jit1.Error.AccessDenied" \
     "a connection root made, whose process then became bob, is still root's, not an approver (A04)"
 is "$(state_of "$id")" pending "dave's request $id is still pending"
 ok "bob's own approval counts" jit_ctl bob approve "$id"
-ok "and lets dave's module through" jit_bg_wait w5 20
+rc=0
+jit_bg_wait w5 20 || rc=$?
+is "$rc" 0 "and lets dave's module through" || diag "$(jit_bg_output w5)"
 jit_bg_kill w4 TERM
 jit_bg_wait w4 20 >/dev/null
 
