@@ -103,7 +103,7 @@ static int on_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 static int private_conn_new(Context *ctx, int fd)
 {
-        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL; /* the last reference closes it */
         sd_id128_t id;
         Peer *p;
         int k;
@@ -146,7 +146,7 @@ static int private_conn_new(Context *ctx, int fd)
                 peer_free(p);
                 return k;
         }
-        TAKE_PTR(bus); /* the table's reference (peer.c) and the event loop keep it */
+        /* From here on the table's reference (peer.c) is the only one: private_conn_drop() ends it. */
         ctx->private_bus->n_unready++;
         return sd_event_source_set_enabled(ctx->private_bus->settle, SD_EVENT_ON);
 }
