@@ -5,6 +5,13 @@
 #define JIT_BUS_PATH "/org/pamjit/jit1"
 #define JIT_BUS_INTERFACE "org.pamjit.jit1.Manager"
 
+/* jitd's private socket for root clients (the PAM module, the sudo plugin): the same object and
+ * methods, peer to peer without dbus-daemon's hop, like systemd's /run/systemd/private. The
+ * directory is root's and mode 0700 (the unit's RuntimeDirectory=), the socket mode 0600. */
+#define JIT_PRIVATE_DIR "/run/jit"
+#define JIT_PRIVATE_NAME "private"
+#define JIT_PRIVATE_SOCKET JIT_PRIVATE_DIR "/" JIT_PRIVATE_NAME
+
 #define JIT_ERROR_PREFIX "org.pamjit.jit1.Error."
 #define JIT_ERROR_NOT_FOUND JIT_ERROR_PREFIX "NotFound"
 #define JIT_ERROR_ACCESS_DENIED JIT_ERROR_PREFIX "AccessDenied"

@@ -34,3 +34,9 @@
 #define JIT_MAX_QUEUED_WRITES 64
 /* Accounts jitd remembers from NSS at once (jitd/user-cache.c), each for at most 5 s. */
 #define JIT_USER_CACHE_SIZE 64
+/* Connections jitd serves at once on its private socket; beyond it, new ones wait in the listen
+ * backlog until one closes. Each private connection's own send queue is bound by
+ * JIT_MAX_QUEUED_WRITES: a root client that stops reading its replies is dropped (A42). */
+#define JIT_MAX_PRIVATE_CONNECTIONS 512
+/* Callers' uids jitd remembers per unique bus name (a unique name's uid never changes). */
+#define JIT_CALLER_CACHE 256

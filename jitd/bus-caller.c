@@ -1,5 +1,6 @@
 /* Who is calling jitd, what they may do, and what their calls may cost. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,14 +18,66 @@ void caller_done(Caller *c)
         strv_free(c->groups);
 }
 
-/* Identify the caller from the bus credentials, never from /proc and never from the message body.
- * Any failure refuses the call: a sender that already left (A01) is nobody, not uid 0. */
-int caller_get_uid(sd_bus_message *m, uid_t *ret, sd_bus_error *error)
+static CallerCacheEntry *cache_find(CallerCache *c, const char *name)
 {
+        for (size_t i = 0; i < c->n; i++)
+                if (streq(c->e[i].name, name))
+                        return &c->e[i];
+        return NULL;
+}
+
+/* A full cache forgets the entry used longest ago: an entry is only ever a saved question, never the
+ * only source of an answer. */
+static void cache_put(CallerCache *c, const char *name, uid_t uid)
+{
+        CallerCacheEntry *e;
+
+        if (strlen(name) >= sizeof(c->e[0].name))
+                return;
+        if (c->n < ELEMENTSOF(c->e))
+                e = &c->e[c->n++];
+        else {
+                e = &c->e[0];
+                for (size_t i = 1; i < c->n; i++)
+                        if (c->e[i].used < e->used)
+                                e = &c->e[i];
+        }
+        snprintf(e->name, sizeof(e->name), "%s", name);
+        e->uid = uid;
+        e->used = ++c->clock;
+}
+
+void caller_forget(Context *ctx, const char *name)
+{
+        CallerCache *c = &ctx->callers;
+        CallerCacheEntry *e = cache_find(c, name);
+
+        if (e)
+                *e = c->e[--c->n];
+}
+
+/* Identify the caller from the bus credentials, never from /proc and never from the message body.
+ * Any failure refuses the call: a sender that already left (A01) is nobody, not uid 0.
+ *
+ * On the system bus the uid comes from dbus-daemon (GetConnectionCredentials: the uid the sender's
+ * socket was connected with), asked once per unique name and then kept: a unique name is never
+ * reused and its uid never changes, so a second call on the same connection costs jitd no round trip.
+ * On a private connection (no sender) sd-bus answers from the socket's own SO_PEERCRED. */
+int caller_get_uid(Context *ctx, sd_bus_message *m, uid_t *ret, sd_bus_error *error)
+{
+        const char *sender = sd_bus_message_get_sender(m);
+        bool system = sender && sd_bus_message_get_bus(m) == ctx->bus;
         sd_bus_creds *creds = NULL;
+        CallerCacheEntry *e;
         uid_t uid;
         int k;
 
+        e = system ? cache_find(&ctx->callers, sender) : NULL;
+        if (e) {
+                e->used = ++ctx->callers.clock;
+                *ret = e->uid;
+                return 0;
+        }
         k = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
         if (k >= 0) {
                 k = sd_bus_creds_get_euid(creds, &uid);
@@ -35,6 +88,8 @@ int caller_get_uid(sd_bus_message *m, uid_t *ret, sd_bus_error *error)
         sd_bus_creds_unref(creds);
         if (k < 0 || !uid_is_valid(uid))
                 return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Cannot determine the caller.");
+        if (system)
+                cache_put(&ctx->callers, sender, uid);
         *ret = uid;
         return 0;
 }
@@ -115,7 +170,7 @@ int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error *error
         int k;
 
         *ret = (Caller){.uid = (uid_t)-1};
-        k = caller_get_uid(m, &uid, error);
+        k = caller_get_uid(ctx, m, &uid, error);
         if (k < 0)
                 return k;
         return caller_fill(ctx, uid, ret, error);
@@ -129,7 +184,7 @@ int caller_get_budgeted(Context *ctx, sd_bus_message *m, bool read, Caller *ret,
         int k;
 
         *ret = (Caller){.uid = (uid_t)-1};
-        k = caller_get_uid(m, &uid, error);
+        k = caller_get_uid(ctx, m, &uid, error);
         if (k < 0)
                 return k;
         k = read ? bus_read_gate(ctx, uid, error) : bus_rate_spend(ctx, &ctx->churn, uid, error);

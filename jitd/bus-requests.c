@@ -154,7 +154,7 @@ int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error *error
         int k;
 
         /* Only root (the module inside sudo, su, login, sshd) may ask on someone's behalf. */
-        k = caller_get_uid(m, &caller, error);
+        k = caller_get_uid(ctx, m, &caller, error);
         if (k < 0)
                 return k;
         if (caller != 0)

@@ -63,16 +63,23 @@ static int bus_open_system_nofd(sd_bus **ret)
 
 /* A connection left the bus. Only dbus-daemon sends this signal (the match names it as sender),
  * and it reaches jitd after every call the connection made, so a request is never left waiting
- * on a connection that is gone. */
+ * on a connection that is gone, and a cached uid never outlives its unique name. */
 static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         const char *name, *old_owner, *new_owner;
 
         if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0)
                 return 0;
-        if (name[0] == ':' && !*new_owner)
+        if (name[0] == ':' && !*new_owner) {
+                caller_forget(userdata, name);
                 decide_peer_gone(userdata, name);
+        }
         return 0;
+}
+
+int bus_add_manager(Context *ctx, sd_bus *bus)
+{
+        return sd_bus_add_object_vtable(bus, NULL, JIT_BUS_PATH, JIT_BUS_INTERFACE, manager_vtable, ctx);
 }
 
 int bus_setup(Context *ctx)
@@ -85,7 +92,7 @@ int bus_setup(Context *ctx)
         k = bus_open_system_nofd(&ctx->bus);
         if (k < 0)
                 return log_error_errno(k, "Failed to connect to the system bus");
-        k = sd_bus_add_object_vtable(ctx->bus, NULL, JIT_BUS_PATH, JIT_BUS_INTERFACE, manager_vtable, ctx);
+        k = bus_add_manager(ctx, ctx->bus);
         if (k < 0)
                 return log_error_errno(k, "Failed to add the object");
         /* Before the name is owned, so it covers every request: once, at start-up, never per

@@ -33,7 +33,9 @@ typedef struct Caller {
 
 /* bus-caller.c: identity from the bus credentials only; any failure refuses the call. */
 void caller_done(Caller *c);
-int caller_get_uid(sd_bus_message *m, uid_t *ret, sd_bus_error *error);
+int caller_get_uid(Context *ctx, sd_bus_message *m, uid_t *ret, sd_bus_error *error);
+/* A unique name left the system bus (bus.c hears NameOwnerChanged): forget its cached uid. */
+void caller_forget(Context *ctx, const char *name);
 int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error *error);
 /* For calls that are budgeted: a read (the read budget and jitd's own send queue) or a write (the
  * churn budget, spent at once). */

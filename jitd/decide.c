@@ -210,6 +210,19 @@ void decide_peer_gone(Context *ctx, const char *name)
         }
 }
 
+/* The same for a module on the private socket, whose connection closed. */
+static void on_private_requester_gone(void *userdata)
+{
+        Request *r = userdata;
+        int k;
+
+        if (r->state != REQUEST_PENDING)
+                return;
+        k = decide_end(r->ctx, r, REQUEST_CANCELLED, "", "the requester went away");
+        if (k < 0)
+                log_error_errno(k, "Failed to cancel request %s", r->id);
+}
+
 int decide_grant_use(Context *ctx, Grant *g, Request *r)
 {
         int k;
@@ -274,10 +287,15 @@ int decide_wait(Context *ctx, Request *r, sd_bus_message *waiter)
         assert(r->state == REQUEST_PENDING);
         k = decide_arm_expiry(r);
         /* The module's connection is watched: when it goes, nobody waits, so nobody may approve.
-         * jitd hears every connection leave (one NameOwnerChanged match, bus.c) after any call it
-         * made, so naming the connection here is enough: no call to dbus-daemon, which would
-         * stall the event loop for a round trip per pending request. */
-        if (k >= 0 && waiter) {
+         * On the system bus jitd hears every connection leave (one NameOwnerChanged match, bus.c)
+         * after any call it made, so naming the connection here is enough: no call to dbus-daemon,
+         * which would stall the event loop for a round trip per pending request. A connection on the
+         * private socket has no bus name: its closing tells instead, and RequestDecided reaches it
+         * there (signals.c). */
+        if (k >= 0 && waiter && sd_bus_message_get_bus(waiter) != ctx->bus)
+                k = peer_watch_new(ctx, sd_bus_message_get_bus(waiter), on_private_requester_gone, r,
+                                   &r->peer);
+        else if (k >= 0 && waiter) {
                 const char *sender = sd_bus_message_get_sender(waiter);
 
                 if (!sender)

@@ -86,6 +86,7 @@ typedef struct Request {
         char *by, *comment;
         sd_event_source *expire_source; /* CLOCK_MONOTONIC timer while pending */
         char *waiter;                   /* the waiting module's unique bus name, while pending */
+        struct PeerWatch *peer;         /* or its private connection, while that is open (peer.c) */
 
         Config *config;                        /* the policy it is decided under, and */
         const PolicyRule *rule;                /* the rule that matched */
@@ -165,6 +166,36 @@ typedef struct UserCache {
         size_t n;
 } UserCache;
 
+/* A connection on jitd's private socket (private-bus.c accepts it, peer.c keeps the table): the
+ * requests waiting on it, cancelled when it closes, as a bus track does on the system bus. */
+typedef void (*PeerGone)(void *userdata);
+typedef struct PeerWatch {
+        struct Peer *peer; /* NULL once the connection closed */
+        struct PeerWatch *prev, *next;
+        PeerGone gone;
+        void *userdata;
+} PeerWatch;
+typedef struct Peer {
+        Context *ctx;
+        struct Peer *prev, *next;
+        sd_bus *bus;
+        PeerWatch *watches;
+        bool ready; /* authenticated, and whatever came with BEGIN handled (private-bus.c) */
+} Peer;
+
+/* Callers' uids by unique bus name (bus-caller.c): a unique name is never reused while dbus-daemon
+ * runs, and its uid never changes, so only its leaving ends an entry. */
+typedef struct CallerCacheEntry {
+        char name[32];
+        uid_t uid;
+        uint64_t used; /* a counter, for evicting the least recently used */
+} CallerCacheEntry;
+typedef struct CallerCache {
+        CallerCacheEntry e[JIT_CALLER_CACHE];
+        size_t n;
+        uint64_t clock;
+} CallerCache;
+
 struct Context {
         Config *config; /* jitd.conf and its drop-ins; swapped whole on SIGHUP */
         const char *config_path;
@@ -184,6 +215,10 @@ struct Context {
         size_t group_records;                /* records in it */
         RateLimit churn, reads;              /* per-uid budgets for records written and replies built */
         UserCache users;                     /* accounts looked up in the last few seconds */
+        CallerCache callers;                 /* uids of system bus callers by unique name */
+        Peer *peers;                         /* connections on the private socket */
+        size_t n_peers;
+        struct PrivateBus *private_bus; /* the private socket's listener */
         bool replaying;             /* transitions rebuild state from the journal: no records, no signals */
         bool state_complete;        /* replay is done: the journal file may be rotated (record.c) */
         uint64_t rotate_retry_usec; /* after a failed rotation, not before this (CLOCK_MONOTONIC) */
@@ -335,6 +370,18 @@ int decide_arm_expiry(Request *r);
 /* Queue a method's reply behind the records of its transition. */
 int decide_reply(Context *ctx, sd_bus_message *call, sd_bus_message *reply);
 
+/* peer.c: the table of private connections. peer_free() tells every watch the connection is
+ * gone (calling its callback) and drops the table's reference to the bus; closing it is the
+ * listener's business. */
+int peer_new(Context *ctx, sd_bus *bus, Peer **ret);
+void peer_free(Peer *p);
+Peer *peer_find(Context *ctx, sd_bus *bus);
+/* Watch bus, which must be a private connection; gone runs once if it closes first. */
+int peer_watch_new(Context *ctx, sd_bus *bus, PeerGone gone, void *userdata, PeerWatch **ret);
+PeerWatch *peer_watch_free(PeerWatch *w);
+/* The watched connection, or NULL once it closed. */
+sd_bus *peer_watch_bus(const PeerWatch *w);
+
 /* replay.c */
 int replay_journal(Context *ctx);
 
@@ -360,3 +407,9 @@ void ratelimit_charge(RateLimit *rl, uid_t uid, uint64_t now_usec, uint64_t cost
 
 /* bus.c */
 int bus_setup(Context *ctx);
+/* The Manager object on another connection (a private one): the same vtable, the same handlers. */
+int bus_add_manager(Context *ctx, sd_bus *bus);
+
+/* private-bus.c: the private socket for root clients (JIT_PRIVATE_SOCKET). */
+int private_bus_setup(Context *ctx);
+void private_bus_done(Context *ctx);

@@ -80,6 +80,7 @@ static void context_done(Context *ctx)
 {
         record_flush_all(ctx);
         request_free_all(ctx);
+        private_bus_done(ctx);
         ctx->bus = sd_bus_flush_close_unref(ctx->bus);
         ctx->event = sd_event_unref(ctx->event);
         grant_free_all(ctx);
@@ -208,6 +209,10 @@ static int run(int argc, char *argv[])
         if (k < 0)
                 return log_error_errno(k, "Refusing to start: cannot write the journal");
 
+        /* The private socket first: once the name is owned, root clients find it too. */
+        k = private_bus_setup(&ctx);
+        if (k < 0)
+                return k;
         k = bus_setup(&ctx);
         if (k < 0)
                 return k;

@@ -247,9 +247,11 @@ static void outbound_free(Outbound *o)
         free(o);
 }
 
-static void send_or_warn(sd_bus *bus, sd_bus_message *m)
+/* On the connection the message was made for: a reply goes back where its call came from, the system
+ * bus or a private connection. */
+static void send_or_warn(sd_bus_message *m)
 {
-        int k = sd_bus_send(bus, m, NULL);
+        int k = sd_bus_send(NULL, m, NULL);
         if (k < 0)
                 log_warning("Failed to send a reply or signal: %s", strerror(-k));
 }
@@ -430,7 +432,7 @@ int record_commit(Context *ctx)
                         if (o->mirror)
                                 mirror_push(ctx->mirror, TAKE_PTR(o->mirror), mirror_queue_bound(ctx));
                         if (o->reply)
-                                send_or_warn(ctx->bus, o->reply);
+                                send_or_warn(o->reply);
                 }
                 outbound_free(o);
         }

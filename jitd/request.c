@@ -144,6 +144,7 @@ void request_free(Request *r)
                 ctx->n_done--;
         sd_event_source_disable_unref(r->expire_source);
         free(r->waiter);
+        peer_watch_free(r->peer);
         config_unref(r->config);
         free(r->user);
         free(r->target);

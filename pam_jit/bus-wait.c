@@ -31,7 +31,9 @@ void client_debug(const Client *cl, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
-        cl->hooks->debug(cl->hooks->userdata, "%s", buf);
+        /* The time since the client started, so that a debug log is also a profile of each step. */
+        cl->hooks->debug(cl->hooks->userdata, "%s (+%llu us)", buf,
+                         (unsigned long long)(jit_now_usec(CLOCK_MONOTONIC) - cl->started_usec));
 }
 
 int strdup_to(char **dst, const char *src)
@@ -172,6 +174,15 @@ static int on_match_installed(sd_bus_message *m, void *userdata, sd_bus_error *r
         return 0;
 }
 
+bool client_from_jitd(const Client *cl, sd_bus_message *m)
+{
+        const char *sender = sd_bus_message_get_sender(m);
+
+        if (cl->direct)
+                return true; /* the peer was checked to be root when we connected */
+        return cl->owner && sender && streq(sender, cl->owner);
+}
+
 static int on_request_decided(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         Client *cl = userdata;
@@ -181,7 +192,7 @@ static int on_request_decided(sd_bus_message *m, void *userdata, sd_bus_error *r
         int r;
 
         /* Only jitd as it was when the request was made may decide it: anyone may emit a signal. */
-        if (!cl->owner || !sender || !streq(sender, cl->owner) || !path || !streq(path, JIT_BUS_PATH)) {
+        if (!client_from_jitd(cl, m) || !path || !streq(path, JIT_BUS_PATH)) {
                 client_debug(cl, "ignoring RequestDecided from %s", sender ? sender : "(none)");
                 return 0;
         }
@@ -220,10 +231,22 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
         return 0;
 }
 
+/* On the private socket jitd's going away (a restart, a stop) is the connection closing: sd-bus says
+ * so with this local signal, which no peer can send. */
+static int on_private_closed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Client *cl = userdata;
+
+        client_debug(cl, "jitd closed the private connection");
+        cl->owner_changed = true;
+        cl->wake = true;
+        return 0;
+}
+
 /* A private connection to the fixed system bus address. sd_bus_open_system() would honour
  * $DBUS_SYSTEM_BUS_ADDRESS whenever the host is not AT_SECURE (root running sudo, sshd, login), so the
  * connection is built by hand. */
-int client_connect(Client *cl)
+static int client_connect_system(Client *cl)
 {
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         int r;
@@ -255,6 +278,43 @@ int client_connect(Client *cl)
         return 0;
 }
 
+int client_connect(Client *cl, JitOutcome *o)
+{
+        int r;
+
+        r = client_connect_private(cl, o);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        r = client_connect_system(cl);
+        if (r < 0) {
+                outcome_set(o, JIT_VERDICT_UNREACHABLE, JIT_REASON_NO_BUS, r, NULL);
+                return r;
+        }
+        client_debug(cl, "no %s; connected to the system bus", JIT_PRIVATE_SOCKET);
+        return 0;
+}
+
+/* Peer to peer there is no bus driver to ask and no AddMatch: jitd sends this connection the
+ * RequestDecided of the requests it waits on, and only jitd is at the other end. */
+static int client_watch_direct(Client *cl, JitOutcome *o)
+{
+        int r;
+
+        r = sd_bus_match_signal(cl->bus, &cl->slot_decided, NULL, JIT_BUS_PATH, JIT_BUS_INTERFACE,
+                                "RequestDecided", on_request_decided, cl);
+        if (r >= 0)
+                r = sd_bus_match_signal(cl->bus, &cl->slot_owner, "org.freedesktop.DBus.Local",
+                                        "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+                                        "Disconnected", on_private_closed, cl);
+        if (r < 0) {
+                outcome_set(o, JIT_VERDICT_DENIED, r == -ENOMEM ? JIT_REASON_INTERNAL : JIT_REASON_BUS_LOST,
+                            r, NULL);
+                return r;
+        }
+        cl->owner_known = true;
+        return 0;
+}
+
 /* Subscribe to RequestDecided and to jitd's NameOwnerChanged, then learn who owns the name. The
  * subscriptions are sent first, so nothing that happens after the answer can be missed. */
 int client_watch(Client *cl, JitOutcome *o)
@@ -263,6 +323,9 @@ int client_watch(Client *cl, JitOutcome *o)
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         const char *owner;
         int r;
+
+        if (cl->direct)
+                return client_watch_direct(cl, o);
 
         r = sd_bus_match_signal_async(cl->bus, &cl->slot_decided, JIT_BUS_NAME, JIT_BUS_PATH,
                                       JIT_BUS_INTERFACE, "RequestDecided", on_request_decided,

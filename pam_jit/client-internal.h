@@ -16,8 +16,12 @@
 
 typedef struct Client {
         sd_bus *bus;
+        /* Connected to jitd's private socket (peer to peer, checked to be root at both ends): every
+         * message on it is jitd's, and its closing is what a change of the name's owner is on the bus. */
+        bool direct;
         const JitOptions *opts;
         const JitClientHooks *hooks;
+        uint64_t started_usec; /* CLOCK_MONOTONIC, for the debug log's timings */
         sd_bus_slot *slot_decided;
         sd_bus_slot *slot_owner;
         unsigned matches_installed;
@@ -51,8 +55,15 @@ int client_pump(Client *cl, const bool *flag, uint64_t deadline, const SigWatch 
  * error reply, -ETIMEDOUT, or the bus's negative errno. */
 int client_call(Client *cl, sd_bus_message *m, uint64_t timeout, sd_bus_error *ret_error,
                 sd_bus_message **ret_reply);
-/* A private connection to the fixed system bus address. */
-int client_connect(Client *cl);
-/* Subscribe to RequestDecided and jitd's NameOwnerChanged, then learn who owns the name. On failure,
- * *o says how. */
+/* client-private.c: 1 when connected to jitd's private socket, 0 when there is none (use the system bus),
+ * or a negative errno with *o saying why the client denies. */
+int client_connect_private(Client *cl, JitOutcome *o);
+/* A connection to jitd: its private socket (JIT_PRIVATE_SOCKET) if it exists, else a private connection
+ * to the fixed system bus address. On failure, *o says how. */
+int client_connect(Client *cl, JitOutcome *o);
+/* Subscribe to RequestDecided and to jitd's going away (NameOwnerChanged, or the private socket
+ * closing), then learn who owns the name. On failure, *o says how. */
 int client_watch(Client *cl, JitOutcome *o);
+/* Did m come from the jitd we asked: the owner of the name when the request was made, or the peer of
+ * the private socket? */
+bool client_from_jitd(const Client *cl, sd_bus_message *m);

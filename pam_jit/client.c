@@ -120,7 +120,7 @@ static int client_create(Client *cl, const JitContext *ctx, const char *reason, 
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        const char *id, *state, *message, *sender;
+        const char *id, *state, *message;
         uint64_t deadline, until;
         int r;
 
@@ -157,8 +157,7 @@ static int client_create(Client *cl, const JitContext *ctx, const char *reason, 
                 return r;
         }
 
-        sender = sd_bus_message_get_sender(reply);
-        if (!sender || !streq(sender, cl->owner)) {
+        if (!client_from_jitd(cl, reply)) {
                 outcome_set(o, JIT_VERDICT_DENIED, JIT_REASON_OWNER_CHANGED, 0, NULL);
                 return -ESRCH;
         }
@@ -269,7 +268,6 @@ static int client_get_request(Client *cl, uint64_t timeout, RequestInfo *ret)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        const char *sender;
         int r;
 
         r = sd_bus_message_new_method_call(cl->bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE,
@@ -286,8 +284,7 @@ static int client_get_request(Client *cl, uint64_t timeout, RequestInfo *ret)
                              r == ERR_REMOTE ? e.name : strerror(-r));
                 return r;
         }
-        sender = sd_bus_message_get_sender(reply);
-        if (!sender || !streq(sender, cl->owner))
+        if (!client_from_jitd(cl, reply))
                 return -ESRCH;
         ret->reply = sd_bus_message_ref(reply);
         r = read_request_info(reply, ret, &e);
@@ -400,11 +397,9 @@ static void client_flow(Client *cl, const JitContext *ctx, const SigWatch *sw, J
         uint64_t deadline = 0;
         int r;
 
-        r = client_connect(cl);
-        if (r < 0) {
-                outcome_set(o, JIT_VERDICT_UNREACHABLE, JIT_REASON_NO_BUS, r, NULL);
+        r = client_connect(cl, o);
+        if (r < 0)
                 return;
-        }
         r = client_watch(cl, o);
         if (r < 0)
                 return;
@@ -425,7 +420,7 @@ static void client_flow(Client *cl, const JitContext *ctx, const SigWatch *sw, J
 void jit_client_run(const JitContext *ctx, const JitOptions *opts, const SigWatch *sw,
                     const JitClientHooks *hooks, JitOutcome *ret)
 {
-        Client cl = {.opts = opts, .hooks = hooks};
+        Client cl = {.opts = opts, .hooks = hooks, .started_usec = jit_now_usec(CLOCK_MONOTONIC)};
 
         *ret = (JitOutcome){.verdict = JIT_VERDICT_DENIED, .reason = JIT_REASON_INTERNAL};
         client_flow(&cl, ctx, sw, ret);
@@ -435,6 +430,7 @@ void jit_client_run(const JitContext *ctx, const JitOptions *opts, const SigWatc
         sd_bus_slot_unref(cl.slot_decided);
         sd_bus_slot_unref(cl.slot_owner);
         sd_bus_close_unref(cl.bus);
+        client_debug(&cl, "closed the connection");
         free(cl.owner);
         free(cl.decided_state);
         free(cl.decided_by);

@@ -38,6 +38,7 @@ typedef enum JitReason {
         JIT_REASON_UNCONFIRMED,   /* RequestDecided said approved, GetRequest did not confirm it */
         JIT_REASON_PROTOCOL,      /* an answer from jitd that breaks docs/dbus-api.md (detail) */
         JIT_REASON_NO_REASON, /* jitd requires a reason and none could be had (error: jit_reason_ask()'s) */
+        JIT_REASON_UNSAFE_SOCKET, /* jitd's private socket is not root's alone, or its peer is not root (detail) */
 } JitReason;
 
 typedef struct JitOutcome {

@@ -262,6 +262,12 @@ void jit_msg_outcome(const JitSink *sink, bool silent, const JitOptions *opts, c
         case JIT_REASON_NO_REASON:
                 msg_no_reason(sink, service, user, o);
                 return;
+        case JIT_REASON_UNSAFE_SOCKET:
+                /* Someone but root made or serves jitd's socket: never talk to it, never fall back. */
+                say(sink, "jitd's private socket is not safe (%s); access denied", detail);
+                record(sink, LOG_CRIT, "%s for %s denied: jitd's private socket is not safe: %s", service, user,
+                       detail);
+                return;
         case JIT_REASON_SIGNAL:
                 if (!o->id[0]) {
                         /* Before any request existed (at the reason prompt): nothing to cancel. */

@@ -7,7 +7,7 @@ policy=${JIT_POLICY_FILE:-$JIT_SRC/packaging/org.pamjit.jit1.conf} # (override: 
 [[ -f $policy ]] || skip_all "packaging/org.pamjit.jit1.conf does not exist"
 command -v xmllint >/dev/null || skip_all "xmllint (libxml2-utils) is not installed"
 
-plan 24
+plan 26
 
 # xpath EXPR: evaluate an XPath 1.0 expression on the policy file (never fetches the DTD).
 xpath() { xmllint --nonet --xpath "$1" "$policy" 2>/dev/null; }
@@ -108,3 +108,9 @@ for user in dave bob; do
     like "$out" 'not allowed to own|Access denied' "the bus refuses $user ownership of $JIT_BUS_NAME ('$out')"
 done
 is "$(request_name root)" "u 3" "root may ask for the name (it is taken by jitd: EXISTS)"
+
+# The private socket (/run/jit/private) bypasses dbus-daemon and so this policy: its fence is the
+# directory's mode, which the unit sets (and jitd checks at start), and jitd's own SO_PEERCRED check.
+unit=$JIT_SRC/packaging/jitd.service
+ok "the unit gives jitd /run/jit (RuntimeDirectory=jit)" grep -qx 'RuntimeDirectory=jit' "$unit"
+ok "root's alone (RuntimeDirectoryMode=0700)" grep -qx 'RuntimeDirectoryMode=0700' "$unit"
