@@ -1,8 +1,8 @@
 /* The table of connections on jitd's private socket, and the requests that wait on each.
  *
  * On the system bus, jitd learns that a waiting module went away from dbus-daemon's
- * NameOwnerChanged). A private connection has no name and no bus driver: it is gone when its socket
- * closes, which the listener (private-bus.c) sees and reports here with peer_free(). This file calls
+ * NameOwnerChanged (heard in bus.c). A private connection has no name and no bus driver: it is gone
+ * when its socket closes, which the listener (private-bus.c) sees and reports here with peer_free(). This file calls
  * nothing above it; the watches' callbacks carry the news up. */
 #include <errno.h>
 #include <stdlib.h>

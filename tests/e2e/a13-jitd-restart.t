@@ -64,7 +64,7 @@ else
 fi
 
 # --- forged signals: only the bus speaks for names, only jitd decides -------------------------
-# On the system bus, that is: with /run/jit/private the module hears nobody but jitd (53-private-socket.t
+# On the system bus, that is: with /run/jit/private the module hears nobody but jitd (56-private-socket.t
 # covers that path), so the socket is moved aside and the module falls back to the bus.
 mv /run/jit/private /run/jit/private.hidden
 waiting forged

@@ -99,7 +99,7 @@ ok "jitd thaws" kill -CONT "$pid"
 
 # --- the bus socket is missing ----------------------------------------------------------------
 # What follows is about the system bus, which a module that finds jitd's private socket never uses
-# (53-private-socket.t): the socket is moved aside, so the module goes to the bus.
+# (56-private-socket.t): the socket is moved aside, so the module goes to the bus.
 mv /run/jit/private /run/jit/private.hidden
 ok "the system bus socket is moved away" mv /run/dbus/system_bus_socket /run/dbus/moved_socket
 try nosocket jit-test
