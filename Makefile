@@ -131,7 +131,7 @@ $(BUILD)/libfront.a: $(call obj,$(filter-out pam_jit/pam_jit.c sudo_jit/sudo_jit
 $(BUILD)/libjitctl.a: $(call obj,$(filter-out jitctl/main.c,$(CTL_SRC)))
 	rm -f $@ && $(AR) rcs $@ $^
 # A test links libjit.a and, when it tests jitd, jitctl or a front end, that one of these as well.
-JITD_TESTS  := $(addprefix $(BUILD)/tests/,test-command test-policy test-request-index)
+JITD_TESTS  := $(addprefix $(BUILD)/tests/,test-command test-policy-load test-policy-match test-request-index)
 FRONT_TESTS := $(addprefix $(BUILD)/tests/,test-pam-options test-pam-reason test-sudo-context)
 $(JITD_TESTS): UNIT_LIB := $(BUILD)/libjitd.a
 $(JITD_TESTS): $(BUILD)/libjitd.a
@@ -140,12 +140,23 @@ $(FRONT_TESTS): $(BUILD)/libfront.a
 CTL_TESTS   := $(addprefix $(BUILD)/tests/,test-watch-env)
 $(CTL_TESTS): UNIT_LIB := $(BUILD)/libjitctl.a
 $(CTL_TESTS): $(BUILD)/libjitctl.a
+# Tests split by concern share helpers (tests/unit/*-helpers.c), each compiled once and linked in.
+JOURNAL_TESTS := $(addprefix $(BUILD)/tests/,test-journal-attacks test-journal-crash test-journal-receipts \
+                   test-journal-strict test-journal-write)
+$(JOURNAL_TESTS): UNIT_OBJ := $(BUILD)/tests/journal-helpers.o
+$(JOURNAL_TESTS): $(BUILD)/tests/journal-helpers.o
+POLICY_TESTS := $(addprefix $(BUILD)/tests/,test-policy-load test-policy-match)
+$(POLICY_TESTS): UNIT_OBJ := $(BUILD)/tests/policy-helpers.o
+$(POLICY_TESTS): $(BUILD)/tests/policy-helpers.o
 # -iquote, not -I: jitd/glob.h must not stand in for <glob.h>.
 UNIT_INC := -iquote jitd -iquote pam_jit -iquote sudo_jit -iquote jitctl
+$(BUILD)/tests/%.o: tests/unit/%.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(UNIT_INC) $(DEPFLAGS) -c -o $@ $<
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libjit.a Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(UNIT_INC) $(LDFLAGS) $(DEPFLAGS) -o $@ $< $(UNIT_LIB) $(BUILD)/libjit.a \
-	    $(LDLIBS_D)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(UNIT_INC) $(LDFLAGS) $(DEPFLAGS) -o $@ $< $(UNIT_OBJ) $(UNIT_LIB) \
+	    $(BUILD)/libjit.a $(LDLIBS_D)
 
 # Test programs that act as PAM hosts or bus clients (tests/e2e use them). Only the bus client (with
 # the a{sv} reader) and answer-jitd link libsystemd: the PAM hosts measure what pam_jit.so alone
@@ -312,7 +323,8 @@ deb:
 	ls $(BUILD)/deb/*.deb
 
 format:
-	clang-format -i $(LIB_SRC) $(JITD_SRC) $(CTL_SRC) $(PAM_SRC) $(SUDO_SRC) $(UNIT_SRC) $(HDRS)
+	clang-format -i $(LIB_SRC) $(JITD_SRC) $(CTL_SRC) $(PAM_SRC) $(SUDO_SRC) $(UNIT_SRC) $(HDRS) \
+	    $(wildcard tests/unit/*-helpers.[ch])
 
 clean:
 	rm -rf build build-san
