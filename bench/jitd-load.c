@@ -61,20 +61,20 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
 static int issue(Conn *c)
 {
         Load *l = c->load;
-        int k;
+        int r;
 
         c->t0 = now_ns();
         if (l->kind == KIND_PING)
-                k = sd_bus_call_method_async(c->bus, NULL, "org.pamjit.jit1", "/org/pamjit/jit1",
+                r = sd_bus_call_method_async(c->bus, NULL, "org.pamjit.jit1", "/org/pamjit/jit1",
                                              "org.freedesktop.DBus.Peer", "Ping", on_reply, c, "");
         else
-                k = sd_bus_call_method_async(c->bus, NULL, "org.pamjit.jit1", "/org/pamjit/jit1",
+                r = sd_bus_call_method_async(c->bus, NULL, "org.pamjit.jit1", "/org/pamjit/jit1",
                                              "org.pamjit.jit1.Manager", "CreateRequest", on_reply, c,
                                              "a{sv}", 3, "user", "s", "alice", "service", "s", "bench",
                                              "argv", "as", 1, "true");
-        if (k >= 0)
+        if (r >= 0)
                 l->in_flight++;
-        return k;
+        return r;
 }
 
 static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -143,7 +143,7 @@ static int run_phase(Load *l, Kind kind, double secs, Result *ret)
 {
         sd_event_source *warm = NULL, *end = NULL;
         uint64_t now;
-        int k;
+        int r;
 
         l->kind = kind;
         l->measuring = l->stopping = l->finished = false;
@@ -151,19 +151,19 @@ static int run_phase(Load *l, Kind kind, double secs, Result *ret)
         l->error = 0;
         sd_event_now(l->event, CLOCK_MONOTONIC, &now);
         /* Half a second of warm-up: every connection has a call in flight before counting starts. */
-        k = sd_event_add_time(l->event, &warm, CLOCK_MONOTONIC, now + 500000, 1000, on_timer, l);
-        if (k >= 0)
-                k = sd_event_add_time(l->event, &end, CLOCK_MONOTONIC, now + 500000 + (uint64_t)(secs * 1e6),
+        r = sd_event_add_time(l->event, &warm, CLOCK_MONOTONIC, now + 500000, 1000, on_timer, l);
+        if (r >= 0)
+                r = sd_event_add_time(l->event, &end, CLOCK_MONOTONIC, now + 500000 + (uint64_t)(secs * 1e6),
                                       1000, on_timer, l);
-        for (int i = 0; k >= 0 && i < l->n_conn; i++)
-                k = issue(&l->conn[i]);
+        for (int i = 0; r >= 0 && i < l->n_conn; i++)
+                r = issue(&l->conn[i]);
         /* sd_event_loop() cannot run again once it has exited: each phase runs its own turns. */
-        while (k >= 0 && !l->finished)
-                k = sd_event_run(l->event, UINT64_MAX);
+        while (r >= 0 && !l->finished)
+                r = sd_event_run(l->event, UINT64_MAX);
         sd_event_source_disable_unref(warm);
         sd_event_source_disable_unref(end);
-        if (k < 0 || l->error < 0 || l->n_lat == 0)
-                return k < 0 ? k : -EIO;
+        if (r < 0 || l->error < 0 || l->n_lat == 0)
+                return r < 0 ? r : -EIO;
         qsort(l->lat, l->n_lat, sizeof(*l->lat), cmp_u64);
         ret->rate = (double)l->done / ((double)(l->t_end - l->t_start) / 1e9);
         ret->p50_ms = (double)l->lat[l->n_lat / 2] / 1e6;
@@ -204,11 +204,11 @@ static double fdatasync_rate(const char *dir, double secs, double *ret_p50_ms)
 static int connect_all(Load *l, int n)
 {
         for (int i = l->n_conn; i < n; i++) {
-                int k = sd_bus_open_system(&l->conn[i].bus);
-                if (k >= 0)
-                        k = sd_bus_attach_event(l->conn[i].bus, l->event, 0);
-                if (k < 0)
-                        return k;
+                int r = sd_bus_open_system(&l->conn[i].bus);
+                if (r >= 0)
+                        r = sd_bus_attach_event(l->conn[i].bus, l->event, 0);
+                if (r < 0)
+                        return r;
                 l->conn[i].load = l;
                 l->n_conn = i + 1;
         }
@@ -223,7 +223,7 @@ int main(int argc, char *argv[])
         int levels[16] = {1, 8, 64}, n_levels = 3;
         double sync_rate, sync_p50 = 0;
         Load l = {};
-        int k;
+        int r;
 
         if (argc > 3) {
                 n_levels = 0;
@@ -245,17 +245,17 @@ int main(int argc, char *argv[])
 
                 if (n < 1 || n > MAX_CONN)
                         return 2;
-                k = connect_all(&l, n);
-                if (k < 0) {
-                        fprintf(stderr, "connect: %s\n", strerror(-k));
+                r = connect_all(&l, n);
+                if (r < 0) {
+                        fprintf(stderr, "connect: %s\n", strerror(-r));
                         return 1;
                 }
                 l.n_conn = n;
-                k = run_phase(&l, KIND_PING, secs, &ping);
-                if (k >= 0)
-                        k = run_phase(&l, KIND_CREATE, secs, &create);
-                if (k < 0) {
-                        fprintf(stderr, "phase with %d connections failed: %s\n", n, strerror(-k));
+                r = run_phase(&l, KIND_PING, secs, &ping);
+                if (r >= 0)
+                        r = run_phase(&l, KIND_CREATE, secs, &create);
+                if (r < 0) {
+                        fprintf(stderr, "phase with %d connections failed: %s\n", n, strerror(-r));
                         return 1;
                 }
                 printf("%5d  %-34s %10.0f %9.2f %9.2f %12s\n", n, "Peer.Ping (baseline)", ping.rate,

@@ -141,13 +141,13 @@ static void verb_help(const Verb *v)
 /* The bus, opened on first use. A failure is reported by the caller, which knows the verb. */
 int ctl_bus(Ctl *ctl, sd_bus **ret)
 {
-        int k;
+        int r;
 
         if (!ctl->bus) {
-                k = ctl->host ? sd_bus_open_system_remote(&ctl->bus, ctl->host)
+                r = ctl->host ? sd_bus_open_system_remote(&ctl->bus, ctl->host)
                               : sd_bus_open_system(&ctl->bus);
-                if (k < 0)
-                        return k;
+                if (r < 0)
+                        return r;
         }
         *ret = ctl->bus;
         return 0;

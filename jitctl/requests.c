@@ -26,9 +26,9 @@ static void json_putp(json_object **j)
 
 /* Report a refused call with jitd's own words (sanitised like everything shown), or say that jitd is
  * not there at all. */
-int ctl_refused(const Ctl *ctl, const char *verb, const char *id, const sd_bus_error *error, int k)
+int ctl_refused(const Ctl *ctl, const char *verb, const char *id, const sd_bus_error *error, int r)
 {
-        const char *msg = ctl_bus_error_message(ctl, error, k);
+        const char *msg = ctl_bus_error_message(ctl, error, r);
         _cleanup_free_ char *safe = jit_sanitize_terminal(msg, strlen(msg), JIT_MAX_FIELD);
 
         ctl_error("%s%s%s: %s", verb, id ? " " : "", id ? id : "", safe ? safe : "error");
@@ -41,19 +41,19 @@ static int call(Ctl *ctl, const char *method, sd_bus_message **ret_reply, sd_bus
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         sd_bus *bus;
         va_list ap;
-        int k;
+        int r;
 
-        k = ctl_bus(ctl, &bus);
-        if (k < 0)
-                return k;
-        k = sd_bus_message_new_method_call(bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE, method);
-        if (k < 0)
-                return k;
+        r = ctl_bus(ctl, &bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_call(bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE, method);
+        if (r < 0)
+                return r;
         va_start(ap, types);
-        k = sd_bus_message_appendv(m, types, ap);
+        r = sd_bus_message_appendv(m, types, ap);
         va_end(ap);
-        if (k < 0)
-                return k;
+        if (r < 0)
+                return r;
         return sd_bus_call(bus, m, CALL_TIMEOUT_USEC, error, ret_reply);
 }
 
@@ -101,21 +101,21 @@ static int list_page(Ctl *ctl, bool all, const char *after, json_object *list, c
         const char *next = "";
         json_object *o;
         bool truncated = false;
-        int k;
+        int r;
 
-        k = call(ctl, "ListRequests", &reply, error, "a{sv}", 2, "state", "s", all ? "all" : "pending",
+        r = call(ctl, "ListRequests", &reply, error, "a{sv}", 2, "state", "s", all ? "all" : "pending",
                  "after", "s", after);
-        if (k < 0)
-                return k;
-        k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
-        while (k >= 0 && (k = reply_read_object(reply, REPLY_REQUEST, &o, error)) > 0)
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+        while (r >= 0 && (r = reply_read_object(reply, REPLY_REQUEST, &o, error)) > 0)
                 json_object_array_add(list, o);
-        if (k >= 0)
-                k = sd_bus_message_exit_container(reply);
-        if (k >= 0)
-                k = reply_read_page(reply, &truncated, &next, error);
-        if (k < 0)
-                return k;
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r >= 0)
+                r = reply_read_page(reply, &truncated, &next, error);
+        if (r < 0)
+                return r;
         /* A page that says there is more but names no place to go on from would loop forever. */
         if (truncated && !*next)
                 return -EBADMSG;
@@ -128,15 +128,15 @@ int verb_list(Ctl *ctl, const VerbArgs *a)
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(json_putp) json_object *list = json_object_new_array();
         _cleanup_free_ char *after = strdup("");
-        int k;
+        int r;
 
         if (!list || !after)
                 return ctl_refused(ctl, "list", NULL, &error, -ENOMEM);
         do {
                 char *next = NULL;
-                k = list_page(ctl, a->all, after, list, &next, &error);
-                if (k < 0)
-                        return ctl_refused(ctl, "list", NULL, &error, k);
+                r = list_page(ctl, a->all, after, list, &next, &error);
+                if (r < 0)
+                        return ctl_refused(ctl, "list", NULL, &error, r);
                 free(after);
                 after = next;
         } while (*after);
@@ -150,23 +150,23 @@ int verb_list(Ctl *ctl, const VerbArgs *a)
 int ctl_get_request(Ctl *ctl, const char *id, json_object **ret, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int k;
+        int r;
 
-        k = call(ctl, "GetRequest", &reply, error, "s", id);
-        if (k >= 0)
-                k = reply_read_object(reply, REPLY_REQUEST, ret, error);
-        return k < 0 ? k : k == 0 ? -EBADMSG : 1;
+        r = call(ctl, "GetRequest", &reply, error, "s", id);
+        if (r >= 0)
+                r = reply_read_object(reply, REPLY_REQUEST, ret, error);
+        return r < 0 ? r : r == 0 ? -EBADMSG : 1;
 }
 
 int verb_show(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(json_putp) json_object *o = NULL;
-        int k;
+        int r;
 
-        k = ctl_get_request(ctl, a->args[0], &o, &error);
-        if (k < 0)
-                return ctl_refused(ctl, "show", a->args[0], &error, k);
+        r = ctl_get_request(ctl, a->args[0], &o, &error);
+        if (r < 0)
+                return ctl_refused(ctl, "show", a->args[0], &error, r);
         if (ctl->json)
                 ctl_print_json(o, ctl->pretty);
         else
@@ -249,17 +249,17 @@ int verb_grants(Ctl *ctl, const VerbArgs *a)
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(json_putp) json_object *list = json_object_new_array();
         json_object *o;
-        int k;
+        int r;
 
         if (!list)
                 return ctl_refused(ctl, "grants", NULL, &error, -ENOMEM);
-        k = call(ctl, "ListGrants", &reply, &error, "");
-        if (k >= 0)
-                k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
-        while (k >= 0 && (k = reply_read_object(reply, REPLY_GRANT, &o, &error)) > 0)
+        r = call(ctl, "ListGrants", &reply, &error, "");
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+        while (r >= 0 && (r = reply_read_object(reply, REPLY_GRANT, &o, &error)) > 0)
                 json_object_array_add(list, o);
-        if (k < 0)
-                return ctl_refused(ctl, "grants", NULL, &error, k);
+        if (r < 0)
+                return ctl_refused(ctl, "grants", NULL, &error, r);
         if (ctl->json)
                 ctl_print_json(list, ctl->pretty);
         else
@@ -271,11 +271,11 @@ int verb_revoke(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *id = a->args[0];
-        int k;
+        int r;
 
-        k = call(ctl, "Revoke", NULL, &error, "ss", id, a->comment ? a->comment : "");
-        if (k < 0)
-                return ctl_refused(ctl, "revoke", id, &error, k);
+        r = call(ctl, "Revoke", NULL, &error, "ss", id, a->comment ? a->comment : "");
+        if (r < 0)
+                return ctl_refused(ctl, "revoke", id, &error, r);
         if (!ctl->json)
                 printf("Revoked grant %s.\n", id);
         else if (print_decided(ctl, id, JIT_STATE_REVOKED) < 0)
@@ -292,44 +292,44 @@ int verb_request(Ctl *ctl, const VerbArgs *a)
         uint64_t deadline;
         char buf[64];
         sd_bus *bus;
-        int k;
+        int r;
 
-        k = ctl_bus(ctl, &bus);
-        if (k >= 0)
-                k = sd_bus_message_new_method_call(bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE,
+        r = ctl_bus(ctl, &bus);
+        if (r >= 0)
+                r = sd_bus_message_new_method_call(bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE,
                                                    "RequestAccess");
-        if (k >= 0)
-                k = sd_bus_message_open_container(m, 'a', "{sv}");
-        if (k >= 0)
-                k = sd_bus_message_append(m, "{sv}", "service", "s", service);
-        if (k >= 0 && a->duration)
-                k = sd_bus_message_append(m, "{sv}", "duration", "t", a->duration);
-        if (k >= 0 && a->reason)
-                k = sd_bus_message_append(m, "{sv}", "reason", "s", a->reason);
-        if (k >= 0 && a->n_args > 0) {
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "{sv}", "service", "s", service);
+        if (r >= 0 && a->duration)
+                r = sd_bus_message_append(m, "{sv}", "duration", "t", a->duration);
+        if (r >= 0 && a->reason)
+                r = sd_bus_message_append(m, "{sv}", "reason", "s", a->reason);
+        if (r >= 0 && a->n_args > 0) {
                 /* The command as sudo would get it, so a later `sudo CMD...` matches the grant. */
-                k = sd_bus_message_open_container(m, 'e', "sv");
-                if (k >= 0)
-                        k = sd_bus_message_append(m, "s", "argv");
-                if (k >= 0)
-                        k = sd_bus_message_open_container(m, 'v', "as");
-                if (k >= 0)
-                        k = sd_bus_message_open_container(m, 'a', "s");
-                if (k >= 0)
-                        k = sd_bus_message_append_basic(m, 's', "sudo");
-                for (int i = 0; k >= 0 && i < a->n_args; i++)
-                        k = sd_bus_message_append_basic(m, 's', a->args[i]);
-                for (int i = 0; k >= 0 && i < 3; i++)
-                        k = sd_bus_message_close_container(m);
+                r = sd_bus_message_open_container(m, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", "argv");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "s");
+                if (r >= 0)
+                        r = sd_bus_message_append_basic(m, 's', "sudo");
+                for (int i = 0; r >= 0 && i < a->n_args; i++)
+                        r = sd_bus_message_append_basic(m, 's', a->args[i]);
+                for (int i = 0; r >= 0 && i < 3; i++)
+                        r = sd_bus_message_close_container(m);
         }
-        if (k >= 0)
-                k = sd_bus_message_close_container(m);
-        if (k >= 0)
-                k = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, &reply);
-        if (k >= 0)
-                k = sd_bus_message_read(reply, "sst", &id, &state, &deadline);
-        if (k < 0)
-                return ctl_refused(ctl, "request", NULL, &error, k);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, &reply);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "sst", &id, &state, &deadline);
+        if (r < 0)
+                return ctl_refused(ctl, "request", NULL, &error, r);
         if (ctl->json) {
                 _cleanup_(json_putp) json_object *o = json_object_new_object();
                 if (!o || json_add_string(o, "id", id) < 0 || json_add_string(o, "state", state) < 0 ||
@@ -348,11 +348,11 @@ int verb_deny(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *id = a->args[0];
-        int k;
+        int r;
 
-        k = call(ctl, "Deny", NULL, &error, "ss", id, a->comment ? a->comment : "");
-        if (k < 0)
-                return ctl_refused(ctl, "deny", id, &error, k);
+        r = call(ctl, "Deny", NULL, &error, "ss", id, a->comment ? a->comment : "");
+        if (r < 0)
+                return ctl_refused(ctl, "deny", id, &error, r);
         if (!ctl->json)
                 printf("Denied %s.\n", id);
         else if (print_decided(ctl, id, JIT_STATE_DENIED) < 0)
@@ -364,11 +364,11 @@ int verb_cancel(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *id = a->args[0];
-        int k;
+        int r;
 
-        k = call(ctl, "Cancel", NULL, &error, "s", id);
-        if (k < 0)
-                return ctl_refused(ctl, "cancel", id, &error, k);
+        r = call(ctl, "Cancel", NULL, &error, "s", id);
+        if (r < 0)
+                return ctl_refused(ctl, "cancel", id, &error, r);
         if (!ctl->json)
                 printf("Cancelled %s.\n", id);
         else if (print_decided(ctl, id, JIT_STATE_CANCELLED) < 0)
