@@ -299,15 +299,15 @@ static size_t cut_utf8(const char *v, size_t len, size_t room)
  * JIT_MIRROR_TRUNCATED=1 says so. */
 int mirror_entry_serialize(MirrorEntry *e)
 {
-        /* Built here, then copied at its own length: a 64 KiB malloc per entry made glibc
-         * consolidate its free lists two or three times per decision (malloc_consolidate and
-         * unlink_chunk in the profile). jitd has one thread, and nothing here re-enters. */
-        static char buf[MIRROR_MAX_DATAGRAM];
         const size_t reserve = sizeof(MIRROR_TRUNCATED_FIELD) - 1;
         size_t o = 0;
         bool truncated = false;
+        char *buf;
 
         assert(!e->datagram);
+        buf = malloc(MIRROR_MAX_DATAGRAM);
+        if (!buf)
+                return -ENOMEM;
         for (size_t i = 0; i < e->n; i++) {
                 const char *f = e->fields[i], *eq = strchr(f, '=');
                 size_t klen, vlen, room, overhead;
@@ -343,10 +343,9 @@ int mirror_entry_serialize(MirrorEntry *e)
                 put(buf, &o, MIRROR_TRUNCATED_FIELD, reserve);
         /* Queued entries are bounded by their length (MIRROR_MAX_QUEUE_BYTES): each keeps only
          * that much, not the 64 KiB it was built in (4096 queued would hold 256 MiB). */
-        e->datagram = malloc(o ? o : 1);
+        e->datagram = realloc(buf, o ? o : 1);
         if (!e->datagram)
-                return -ENOMEM;
-        memcpy(e->datagram, buf, o);
+                e->datagram = buf;
         e->len = o;
         for (size_t i = 0; i < e->n; i++)
                 free(e->fields[i]);
