@@ -29,6 +29,9 @@ typedef struct VerbArgs {
         const char *duration_text; /* --for as typed, for messages */
         uint64_t duration;         /* --for in µs; 0: not given */
         bool all;
+        bool statement; /* show --statement */
+        bool sign;      /* approve/deny --sign or --key */
+        const char *key; /* --key: the SSH key file ssh-keygen signs with; NULL: the agent's */
         int n_args;
         char **args; /* positional arguments (request: the command) */
 } VerbArgs;

@@ -168,6 +168,14 @@ int verb_show(Ctl *ctl, const VerbArgs *a)
         k = get_request(ctl, a->args[0], &o, &error);
         if (k < 0)
                 return refused(ctl, "show", a->args[0], &error, k);
+        if (a->statement) {
+                const char *st = view_str(o, "statement");
+                /* An older jitd has no statement: say so rather than print nothing. */
+                if (!*st)
+                        return refused(ctl, "show", a->args[0], &SD_BUS_ERROR_NULL, -EPROTONOSUPPORT);
+                fputs(st, stdout);
+                return 0;
+        }
         if (ctl->json)
                 ctl_print_json(o, ctl->pretty);
         else

@@ -11,7 +11,9 @@
 #include "util.h"
 #include "bus.h"
 
-static int append_request(sd_bus_message *reply, const Request *r)
+/* statement (GetRequest only; NULL in lists) goes last: with it the array holds one entry more,
+ * and without it sd-bus never reads the trailing arguments. */
+static int append_request(sd_bus_message *reply, const Request *r, const char *statement)
 {
         unsigned needed = r->rule ? r->rule->approvals : 1;
 
@@ -20,7 +22,7 @@ static int append_request(sd_bus_message *reply, const Request *r)
                  max = r->rule ? r->rule->max_grant_usec : 0;
 
         return sd_bus_message_append(
-            reply, "a{sv}", 29, "requested_usec", "t", r->requested_usec, "default_grant_usec", "t", dflt,
+            reply, "a{sv}", statement ? 30 : 29, "requested_usec", "t", r->requested_usec, "default_grant_usec", "t", dflt,
             "max_grant_usec", "t", max, "front", "s", request_front(r), "grant_scope", "s",
             policy_scope_to_string(request_scope(r)), "command_kind", "s",
             command_kind_to_string(r->command_kind), "runcwd", "s", r->runcwd ? r->runcwd : "", "id", "s",
@@ -31,7 +33,7 @@ static int append_request(sd_bus_message *reply, const Request *r)
             "deadline_usec", "t", r->deadline_usec, "decided_usec", "t", r->decided_usec, "until_usec", "t",
             r->until_usec, "by", "s", r->by ? r->by : "", "comment", "s", r->comment ? r->comment : "",
             "rule", "s", r->rule ? r->rule->name : "", "approvals", "u", (uint32_t)r->n_approvals,
-            "approvals_needed", "u", (uint32_t)needed, "grant", "s", r->grant_id);
+            "approvals_needed", "u", (uint32_t)needed, "grant", "s", r->grant_id, "statement", "s", statement);
 }
 
 static int request_fill(Request *r, const CreateArgs *a, const Command *c, uid_t uid, char *name)
@@ -423,7 +425,7 @@ int method_list_requests(sd_bus_message *m, void *userdata, sd_bus_error *error)
                         truncated = true;
                         break;
                 }
-                k = append_request(reply, r);
+                k = append_request(reply, r, NULL);
                 if (k < 0)
                         return k;
                 bytes += request_wire_size(r);
@@ -446,6 +448,7 @@ int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
         _cleanup_(caller_done) Caller caller = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *id;
+        _cleanup_free_ char *statement = NULL;
         Request *r;
         int k;
 
@@ -458,11 +461,14 @@ int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
         k = caller_find_request(ctx, id, &caller, &r, error);
         if (k < 0)
                 return k;
-        k = sd_bus_message_new_method_return(m, &reply);
-        if (k >= 0)
-                k = append_request(reply, r);
+        k = request_statement(r, journal_writer_origin(ctx->journal), &statement);
         if (k < 0)
                 return k;
-        bus_read_charge(ctx, caller.uid, request_wire_size(r));
+        k = sd_bus_message_new_method_return(m, &reply);
+        if (k >= 0)
+                k = append_request(reply, r, statement);
+        if (k < 0)
+                return k;
+        bus_read_charge(ctx, caller.uid, request_wire_size(r) + strlen(statement));
         return sd_bus_send(NULL, reply, NULL);
 }

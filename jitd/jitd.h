@@ -194,6 +194,8 @@ PolicyScope request_scope(const Request *r);
 const char *request_command_shown(const Request *r);
 /* Which front end asked: "pam", "sudo-plugin", or "ahead" (jitctl request). */
 const char *request_front(const Request *r);
+/* The canonical statement an approver signs (lib/statement.h), for the journal's origin. */
+int request_statement(const Request *r, const char *origin, char **ret);
 void request_free(Request *r);
 void request_free_all(Context *ctx);
 
