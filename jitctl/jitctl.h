@@ -54,6 +54,11 @@ void ctl_print_state(const Ctl *ctl, const char *state, int width);
 void ctl_print_json(json_object *o, bool pretty);
 void ctl_detect_terminal(Ctl *ctl);
 
+/* sign.c: an armored SSH signature of statement, by ssh-keygen -Y sign -n pam-jit with key (a key
+ * file, or a public key whose private half ssh-agent holds; NULL: the agent's first Ed25519 key).
+ * Says what went wrong itself. */
+int ctl_sign_statement(const char *statement, const char *key, char **ret);
+
 /* requests.c: verbs that talk to jitd */
 int verb_list(Ctl *ctl, const VerbArgs *a);
 int verb_show(Ctl *ctl, const VerbArgs *a);

@@ -6,6 +6,7 @@
 #include "bus-args.h"
 #include "jit-bus.h"
 #include "jit-limits.h"
+#include "sshsig.h"
 #include "util.h"
 
 void create_args_done(CreateArgs *a)
@@ -108,6 +109,7 @@ int bus_read_approve_options(sd_bus_message *m, ApproveArgs *a, sd_bus_error *er
         static const AsvField fields[] = {
             {"duration", ASV_UINT64, offsetof(ApproveArgs, duration_usec)},
             {"comment", ASV_STRING, offsetof(ApproveArgs, comment)},
+            {"signature", ASV_STRING, offsetof(ApproveArgs, signature)},
         };
         static const AsvTable table = ASV_TABLE(fields, ASV_REFUSE_UNKNOWN);
         int k;
@@ -117,6 +119,25 @@ int bus_read_approve_options(sd_bus_message *m, ApproveArgs *a, sd_bus_error *er
                 return malformed(error, k, "options");
         if (a->duration_usec > JIT_MAX_DURATION_USEC)
                 return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Duration too long.");
+        if (a->signature && strlen(a->signature) > SSHSIG_MAX_ARMORED)
+                return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Signature too long.");
+        return 0;
+}
+
+int bus_read_deny_options(sd_bus_message *m, ApproveArgs *a, sd_bus_error *error)
+{
+        static const AsvField fields[] = {
+            {"comment", ASV_STRING, offsetof(ApproveArgs, comment)},
+            {"signature", ASV_STRING, offsetof(ApproveArgs, signature)},
+        };
+        static const AsvTable table = ASV_TABLE(fields, ASV_REFUSE_UNKNOWN);
+        int k;
+
+        k = read_table(m, &table, a, NULL, error);
+        if (k < 0)
+                return malformed(error, k, "options");
+        if (a->signature && strlen(a->signature) > SSHSIG_MAX_ARMORED)
+                return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Signature too long.");
         return 0;
 }
 

@@ -263,12 +263,38 @@ int method_request_access(sd_bus_message *m, void *userdata, sd_bus_error *error
         return k < 0 ? k : 1;
 }
 
+/* A decision's signature, checked before anything is recorded: 1 and *ret when one was given and
+ * verifies, 0 when none was given and none is needed; else the call is refused (still pending). */
+static int bus_signature(Context *ctx, Request *r, const Caller *caller, const char *signature, bool required,
+                         Signed *ret, sd_bus_error *error)
+{
+        int k;
+
+        if (!signature || !*signature) {
+                if (!required)
+                        return 0;
+                k = decide_check_pending(r, error);
+                if (k < 0)
+                        return k;
+                return sd_bus_error_setf(error, JIT_ERROR_SIGNATURE_REQUIRED,
+                                         "Approving %s needs your SSH signature of its statement: "
+                                         "jitctl approve --sign %s",
+                                         r->id, r->id);
+        }
+        k = decide_check_pending(r, error);
+        if (k < 0)
+                return k;
+        k = signature_check(ctx, r, caller->name, signature, ret, error);
+        return k < 0 ? k : 1;
+}
+
 int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *ctx = userdata;
         _cleanup_(caller_done) Caller caller = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *note = NULL;
+        _cleanup_(signed_done) Signed sig = {};
         ApproveArgs o = {.comment = ""};
         bool break_glass;
         const char *id;
@@ -297,7 +323,11 @@ int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 if (k < 0)
                         return k;
         }
-        k = decide_approve(ctx, r, caller.uid, caller.name, note, o.duration_usec, break_glass, error);
+        k = bus_signature(ctx, r, &caller, o.signature, signature_required(ctx, r), &sig, error);
+        if (k < 0)
+                return k;
+        k = decide_approve(ctx, r, caller.uid, caller.name, note, o.duration_usec, break_glass,
+                           k > 0 ? &sig : NULL, error);
         if (k < 0)
                 return sd_bus_error_is_set(error) ? k : bus_record_error(error, k);
         k = sd_bus_message_new_method_return(m, &reply);
@@ -311,10 +341,11 @@ int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 /* Deny and Cancel differ only in who may call them and what they record. */
 static int decide_simple(sd_bus_message *m, Context *ctx, Access access, RequestState state, const char *id,
-                         const char *comment, sd_bus_error *error)
+                         const char *comment, const char *signature, sd_bus_error *error)
 {
         _cleanup_(caller_done) Caller caller = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(signed_done) Signed sig = {};
         _cleanup_free_ char *note = NULL;
         Request *r;
         int k;
@@ -337,10 +368,15 @@ static int decide_simple(sd_bus_message *m, Context *ctx, Access access, Request
                 if (k < 0)
                         return k;
         }
+        /* A denial may be signed; it is never held up for want of a signature (denying is safe). */
+        k = state == REQUEST_DENIED ? bus_signature(ctx, r, &caller, signature, false, &sig, error) : 0;
+        if (k < 0)
+                return k;
         note = bus_field_dup(comment, JIT_MAX_FIELD);
         if (!note)
                 return -ENOMEM;
-        k = decide_end(ctx, r, state, caller.name, note);
+        k = state == REQUEST_DENIED ? decide_deny(ctx, r, caller.name, note, k > 0 ? &sig : NULL)
+                                    : decide_end(ctx, r, state, caller.name, note);
         if (k < 0)
                 return bus_record_error(error, k);
         k = sd_bus_message_new_method_return(m, &reply);
@@ -357,7 +393,22 @@ int method_deny(sd_bus_message *m, void *userdata, sd_bus_error *error)
         k = sd_bus_message_read(m, "ss", &id, &comment);
         if (k < 0)
                 return k;
-        return decide_simple(m, userdata, ACCESS_DENIER, REQUEST_DENIED, id, comment, error);
+        return decide_simple(m, userdata, ACCESS_DENIER, REQUEST_DENIED, id, comment, NULL, error);
+}
+
+int method_deny_with_options(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        ApproveArgs o = {.comment = ""};
+        const char *id;
+        int k;
+
+        k = sd_bus_message_read(m, "s", &id);
+        if (k < 0)
+                return k;
+        k = bus_read_deny_options(m, &o, error);
+        if (k < 0)
+                return k;
+        return decide_simple(m, userdata, ACCESS_DENIER, REQUEST_DENIED, id, o.comment, o.signature, error);
 }
 
 int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -368,7 +419,7 @@ int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
         k = sd_bus_message_read(m, "s", &id);
         if (k < 0)
                 return k;
-        return decide_simple(m, userdata, ACCESS_REQUESTER, REQUEST_CANCELLED, id, "", error);
+        return decide_simple(m, userdata, ACCESS_REQUESTER, REQUEST_CANCELLED, id, "", NULL, error);
 }
 
 /* What a record costs on the wire, near enough to bound a reply and charge its reader. */

@@ -28,13 +28,14 @@
 #include "log.h"
 #include "util.h"
 
-#define RECORD_MAX_FIELDS 32
+#define RECORD_MAX_FIELDS 40
 
 typedef struct FieldSet {
         JournalField f[RECORD_MAX_FIELDS];
         char num[6][24];
         char hash[2 * SCOPE_HASH_LEN + 1];
         char uids[POLICY_MAX_APPROVALS * 12];
+        char keys[POLICY_MAX_APPROVALS * 65];
         size_t n, n_num;
 } FieldSet;
 
@@ -95,6 +96,25 @@ static void fields_for_request(FieldSet *s, const Request *r)
                 o += (size_t)snprintf(s->uids + o, sizeof(s->uids) - o, "%s%u", i ? "," : "",
                                       (unsigned)r->approvals[i]);
         field_add(s, "approver_uids", s->uids);
+        /* The keys that signed approvals so far (hex): replay rebuilds "each key counts once". */
+        o = 0;
+        for (size_t i = 0; i < r->n_signer_keys && o + 66 <= sizeof(s->keys); i++) {
+                if (i)
+                        s->keys[o++] = ',';
+                sodium_bin2hex(s->keys + o, 65, r->signer_keys[i], 32);
+                o += 64;
+        }
+        field_add(s, "signer_keys", s->keys);
+        /* A signed decision: who signed, the signature, what it covers and the approvers file it was
+         * checked against (its text when the journal does not hold that version yet). `jitctl
+         * verify` checks each one offline from these fields and the request's own. */
+        if (r->sig) {
+                field_add(s, "signer", r->sig->signer);
+                field_add(s, "signature", r->sig->signature);
+                field_add(s, "statement_sha512", r->sig->statement_hash);
+                field_add(s, "approvers_sha256", r->sig->approvers_hash);
+                field_add(s, "approvers", r->sig->approvers);
+        }
 }
 
 /* Queue an item; takes ownership of mirror, even on failure. */
@@ -137,6 +157,8 @@ int record_emit(Context *ctx, RecordType type, const Request *r, RecordUndo undo
         k = journal_writer_append(ctx->journal, type, s.f, s.n, jit_now_usec(CLOCK_REALTIME), &seq, leaf);
         if (k < 0)
                 return k;
+        if (r && r->sig && r->sig->approvers)
+                memcpy(ctx->approvers_recorded, r->sig->approvers_hash, sizeof(ctx->approvers_recorded));
         e = mirror_entry_new(type, r, seq, leaf);
         if (!e)
                 return -ENOMEM; /* the record still goes to the journal; only the mirror lacks it */

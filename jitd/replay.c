@@ -109,6 +109,15 @@ static void replay_approvals(Request *r, const JournalRecord *rec)
                 r->approvals[r->n_approvals++] = (uid_t)u;
                 p = *end == ',' ? end + 1 : end;
         }
+        p = field(rec, "signer_keys");
+        r->n_signer_keys = 0;
+        while (strlen(p) >= 64 && r->n_signer_keys < ELEMENTSOF(r->signer_keys) &&
+               sodium_hex2bin(r->signer_keys[r->n_signer_keys], 32, p, 64, NULL, NULL, NULL) == 0) {
+                r->n_signer_keys++;
+                p += 64;
+                if (*p == ',')
+                        p++;
+        }
 }
 
 static int replay_decision(Context *ctx, const JournalRecord *rec)

@@ -11,7 +11,7 @@
 
 #define SSHSIG_NAMESPACE "pam-jit"
 #define SSHSIG_MAX_ARMORED 4096       /* an Ed25519 signature is ~300 bytes armored */
-#define SSHSIG_MAX_ALLOWED (64 * 1024) /* the allowed_signers file */
+#define SSHSIG_MAX_ALLOWED (32 * 1024) /* the allowed_signers file: the journal keeps it in a record */
 #define SSHSIG_MAX_APPLICATION 64      /* a FIDO key's application string ("ssh:" usually) */
 
 typedef enum SshKeyType {

@@ -508,6 +508,34 @@ jit_config_set() {
     rm -f "$tmp"
 }
 
+# Signed approvals (issue 12): real ssh-keygen and ssh-agent, run as the test user.
+# jit_ssh_key USER NAME [TYPE]: a new key without passphrase in ~USER/.ssh/NAME (ed25519 unless
+# TYPE); prints the private key's path (NAME.pub beside it).
+jit_ssh_key() {
+    local home
+    home=$(getent passwd "$1" | cut -d: -f6)
+    jit_as "$1" mkdir -p -m 0700 "$home/.ssh" &&
+        jit_as "$1" ssh-keygen -q -t "${3:-ed25519}" -N '' -C "$1@sandbox" -f "$home/.ssh/$2" >/dev/null &&
+        echo "$home/.ssh/$2"
+}
+
+# jit_ssh_agent USER: an ssh-agent of USER's (it dies with the sandbox); prints its socket.
+jit_ssh_agent() {
+    local home sock
+    home=$(getent passwd "$1" | cut -d: -f6)
+    sock=$home/agent.$BASHPID.$RANDOM
+    jit_as "$1" ssh-agent -a "$sock" >/dev/null && echo "$sock"
+}
+
+# jit_approver_line USER KEY: the allowed_signers line listing KEY (a private key's path) for USER.
+jit_approver_line() { echo "$1 namespaces=\"pam-jit\" $(cat "$2.pub")"; }
+
+# jit_approvers LINE...: /etc/jit/approvers (the sandbox's), root's and 0644, one line each.
+jit_approvers() {
+    printf '%s\n' "$@" >/etc/jit/approvers.new && chmod 0644 /etc/jit/approvers.new &&
+        mv /etc/jit/approvers.new /etc/jit/approvers
+}
+
 # jitctl is on PATH inside the sandbox ($JIT_BUILD); jit_ctl USER ARGS... runs it as USER.
 jit_ctl() {
     local user=$1
