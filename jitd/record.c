@@ -378,6 +378,9 @@ static void rotate_if_due(Context *ctx)
                           settings(ctx)->journal_file, strerror(-k));
                 return;
         }
+        /* Each file holds the approvers file's text for the signatures in it, so that a rotated file
+         * verifies on its own: the next signed decision records it again. */
+        ctx->approvers_recorded[0] = '\0';
         (void)journal_rotated_name(settings(ctx)->journal_file, first, &old_name);
         log_info("Rotated the journal: %s continues from seq %" PRIu64 " (%zu live requests and grants "
                  "restated); the previous file is now %s",

@@ -117,6 +117,10 @@ ok "without Signature=required an unsigned approval still works" jit_ctl bob app
 jit_bg_wait u 10
 is "$(jq -r '.signer // "none"' <<<"$(rec "$id" approve)")" none "...and records no signer"
 
-ok "the journal verifies" "$JIT_BUILD/jitctl" verify --journal "$JOURNAL" --key "$JIT_STATE/journal.pub"
+out=$("$JIT_BUILD/jitctl" verify --journal "$JOURNAL" --key "$JIT_STATE/journal.pub" --approvers /etc/jit/approvers 2>&1)
+is "$?" 0 "jitctl verify passes, re-checking the signatures offline"
+like "$out" "  4 signed decisions checked against 1 recorded version of the approvers file" \
+    "...all four signed decisions, against the one recorded version of the approvers file"
+like "$out" "/etc/jit/approvers is the version the journal recorded last" "...which is the file on disk"
 
 done_testing
