@@ -515,7 +515,7 @@ jit_ssh_key() {
     local home
     home=$(getent passwd "$1" | cut -d: -f6)
     jit_as "$1" mkdir -p -m 0700 "$home/.ssh" &&
-        jit_as "$1" ssh-keygen -q -t "${3:-ed25519}" -N '' -C "$1@sandbox" -f "$home/.ssh/$2" >/dev/null &&
+        jit_as "$1" ssh-keygen -q -t ${3:-ed25519} -N '' -C "$1@sandbox" -f "$home/.ssh/$2" >/dev/null &&
         echo "$home/.ssh/$2"
 }
 
