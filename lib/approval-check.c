@@ -18,6 +18,7 @@
 #include "util.h"
 
 #define MAX_VERSIONS 4096
+#define MAX_ALLOWED_SEEN 64
 
 typedef struct Version {
         char hash[65];
@@ -26,11 +27,21 @@ typedef struct Version {
         uint64_t seq;
 } Version;
 
+/* A key the approvers file of one version lists for one signer: a journal holds few approvers and
+ * many signatures, so the file is read once per (version, signer, key), not once per signature. */
+typedef struct Allowed {
+        size_t v; /* index into ApprovalCheck.v (which moves when it grows) */
+        char signer[256];
+        SshKey key;
+} Allowed;
+
 struct ApprovalCheck {
         char *origin;
         Version *v;
         size_t n_v;
         uint64_t n_signed;
+        Allowed allowed[MAX_ALLOWED_SEEN];
+        size_t n_allowed, next_allowed;
 };
 
 int approval_check_new(const char *origin, ApprovalCheck **ret)
@@ -72,6 +83,33 @@ void approval_check_version(const ApprovalCheck *c, size_t i, const char **ret_h
         *ret_hash = c->v[i].hash;
         *ret_text = c->v[i].text;
         *ret_seq = c->v[i].seq;
+}
+
+static bool key_equal(const SshKey *a, const SshKey *b)
+{
+        return a->type == b->type && memcmp(a->pk, b->pk, sizeof(a->pk)) == 0 &&
+               streq(a->application, b->application);
+}
+
+static bool allowed_seen(const ApprovalCheck *c, size_t v, const char *signer, const SshKey *key)
+{
+        for (size_t i = 0; i < c->n_allowed; i++)
+                if (c->allowed[i].v == v && streq(c->allowed[i].signer, signer) && key_equal(&c->allowed[i].key, key))
+                        return true;
+        return false;
+}
+
+static void allowed_remember(ApprovalCheck *c, size_t v, const char *signer, const SshKey *key)
+{
+        Allowed *a = &c->allowed[c->next_allowed];
+
+        if (strlen(signer) >= sizeof(a->signer))
+                return;
+        *a = (Allowed){.v = v, .key = *key};
+        strcpy(a->signer, signer);
+        c->next_allowed = (c->next_allowed + 1) % MAX_ALLOWED_SEEN;
+        if (c->n_allowed < MAX_ALLOWED_SEEN)
+                c->n_allowed++;
 }
 
 static const char *field(const JournalRecord *rec, const char *key)
@@ -149,7 +187,7 @@ int approval_check_record(ApprovalCheck *c, const JournalRecord *rec, char *reas
         _cleanup_free_ char *statement = NULL;
         uint8_t blob[2048], h[64], want[64];
         const Version *v;
-        size_t len;
+        size_t len, vi;
         SshSig sig;
         int r;
 
@@ -205,7 +243,10 @@ int approval_check_record(ApprovalCheck *c, const JournalRecord *rec, char *reas
                 return FAIL("the approvers file this decision was checked against (sha256 %.16s...) is not in "
                             "the journal files given",
                             ahash);
-        r = sshsig_allowed(v->text, v->len, signer, SSHSIG_NAMESPACE, &sig.key);
+        vi = (size_t)(v - c->v);
+        r = allowed_seen(c, vi, signer, &sig.key) ? 1 : sshsig_allowed(v->text, v->len, signer, SSHSIG_NAMESPACE, &sig.key);
+        if (r > 0)
+                allowed_remember(c, vi, signer, &sig.key);
         if (r < 0)
                 return FAIL("the recorded approvers file (seq %" PRIu64 ") is malformed", v->seq);
         if (r == 0)
