@@ -45,7 +45,10 @@ static int run_capture(char *const argv[], const char *input, size_t input_len, 
         close(in[0]);
         close(out[1]);
         in[0] = out[1] = -1;
-        /* The statement is far smaller than a pipe's buffer: it is written whole before reading. */
+        /* The statement is far smaller than a pipe's buffer: it is written whole before reading. A
+         * child that exits without reading must fail the signing, not kill jitctl with SIGPIPE. */
+        struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
+        sigaction(SIGPIPE, &ign, &old_pipe);
         for (size_t o = 0; o < input_len;) {
                 ssize_t n = write(in[1], input + o, input_len - o);
                 if (n < 0 && errno == EINTR)
@@ -58,6 +61,7 @@ static int run_capture(char *const argv[], const char *input, size_t input_len, 
         }
         close(in[1]);
         in[1] = -1;
+        sigaction(SIGPIPE, &old_pipe, NULL);
         while (r == 0) {
                 ssize_t n = read(out[0], buf + len, max - len);
                 if (n < 0 && errno == EINTR)

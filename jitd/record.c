@@ -395,9 +395,13 @@ int record_commit(Context *ctx)
         int k;
 
         k = journal_writer_commit(ctx->journal, jit_now_usec(CLOCK_REALTIME));
-        if (k < 0)
+        if (k < 0) {
                 log_crit("The journal is unavailable, denying every decision of this group: %s",
                          strerror(-k));
+                /* An approvers file's text in this group was not written: the next signed decision
+                 * records it again. */
+                ctx->approvers_recorded[0] = '\0';
+        }
 
         while ((o = ctx->outbound)) {
                 ctx->outbound = o->next;

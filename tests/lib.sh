@@ -536,6 +536,18 @@ jit_approvers() {
         mv /etc/jit/approvers.new /etc/jit/approvers
 }
 
+# jit_ssh_sign USER KEY [NAMESPACE]: stdin signed by USER with KEY (ssh-keygen -Y sign, namespace
+# pam-jit unless given); the armored signature on stdout.
+jit_ssh_sign() { jit_as "$1" ssh-keygen -q -Y sign -n "${3:-pam-jit}" -f "$2"; }
+
+# jit_approve_signed USER ID SIGNATURE: Approve ID as USER with that signature, straight on the bus
+# (no jitctl between); jitd's answer on stdout. "--": a signature begins with dashes, which busctl
+# would take for an option.
+jit_approve_signed() { jit_call --as "$1" -- Approve 'sa{sv}' "$2" 1 signature s "$3" 2>&1; }
+
+# jit_records ID TYPE: how many TYPE records of request ID the journal file holds.
+jit_records() { jq -s "[.[] | select(.fields.request_id == \"$1\" and .type == \"$2\")] | length" "$JIT_STATE/journal.jsonl"; }
+
 # jitctl is on PATH inside the sandbox ($JIT_BUILD); jit_ctl USER ARGS... runs it as USER.
 jit_ctl() {
     local user=$1

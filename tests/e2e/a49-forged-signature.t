@@ -24,12 +24,8 @@ bobrsa=$(jit_ssh_key bob id_rsa "rsa -b 2048") || bail_out "ssh-keygen cannot ma
 jit_approvers "$(jit_approver_line bob "$bobkey")" "$(jit_approver_line bob "$bobrsa")"
 jit_restart || bail_out "jitd does not start with [Daemon] Signature=required"
 
-# sign_as USER KEY NAMESPACE: sign stdin as USER with ssh-keygen; the armored signature on stdout.
-sign_as() { jit_as "$1" ssh-keygen -q -Y sign -n "$3" -f "$2"; }
-# "--": the armored signature begins with dashes, which busctl would take for an option.
-approve_with() { jit_call --as bob -- Approve 'sa{sv}' "$1" 1 signature s "$2" 2>&1; }
+approve_with() { jit_approve_signed bob "$@"; }
 state_of() { jit_ctl bob show --json "$1" | jq -r '"\(.state)/\(.approvals)"'; }
-approvals_recorded() { jq -s "[.[] | select(.fields.request_id == \"$1\" and .type == \"approve\")] | length" "$JOURNAL"; }
 
 jit_bg p1 --pamtester -- jit-test alice acct_mgmt
 id1=$(jit_wait_request p1)
@@ -39,7 +35,7 @@ isnt "$id1" "$id2" "two pending requests, $id1 and $id2"
 
 st1=$(jit_ctl bob show --statement "$id1")
 st2=$(jit_ctl bob show --statement "$id2")
-sig1=$(printf '%s\n' "$st1" | sign_as bob "$bobkey" pam-jit)
+sig1=$(printf '%s\n' "$st1" | jit_ssh_sign bob "$bobkey")
 like "$sig1" "BEGIN SSH SIGNATURE" "bob signs $id1's statement with ssh-keygen"
 
 out=$(approve_with "$id2" "$sig1")
@@ -57,22 +53,22 @@ out=$(approve_with "$id1" "$forged")
 isnt "$?" 0 "a49 forged: a signature with a changed byte is refused"
 like "$out" "malformed|not a signature" "...as malformed or not a signature of the statement"
 
-altered=$(printf '%s\n' "$st2" | sed 's/^command=.*/command=\/bin\/true/' | sign_as bob "$bobkey" pam-jit)
+altered=$(printf '%s\n' "$st2" | sed 's/^command=.*/command=\/bin\/true/' | jit_ssh_sign bob "$bobkey")
 out=$(approve_with "$id2" "$altered")
 isnt "$?" 0 "a49 altered: a signature over an altered statement (another command) is refused"
 like "$out" "not a signature of $id2's statement" "...as not a signature of $id2's statement"
 
-otherhost=$(printf '%s\n' "$st2" | sed 's/^origin=.*/origin=other.example\/pam_jit/' | sign_as bob "$bobkey" pam-jit)
+otherhost=$(printf '%s\n' "$st2" | sed 's/^origin=.*/origin=other.example\/pam_jit/' | jit_ssh_sign bob "$bobkey")
 out=$(approve_with "$id2" "$otherhost")
 isnt "$?" 0 "a49 other host: the statement with another host's origin is refused"
 like "$out" "not a signature of $id2's statement" "...as not a signature of $id2's statement"
 
-gitns=$(printf '%s\n' "$st2" | sign_as bob "$bobkey" git)
+gitns=$(printf '%s\n' "$st2" | jit_ssh_sign bob "$bobkey" git)
 out=$(approve_with "$id2" "$gitns")
 isnt "$?" 0 "a49 namespace: the right statement signed in namespace git is refused"
 like "$out" "in namespace pam-jit" "...as not a signature in namespace pam-jit"
 
-rsa=$(printf '%s\n' "$st2" | sign_as bob "$bobrsa" pam-jit)
+rsa=$(printf '%s\n' "$st2" | jit_ssh_sign bob "$bobrsa")
 like "$rsa" "BEGIN SSH SIGNATURE" "bob signs with his RSA key (listed in the approvers file)"
 out=$(approve_with "$id2" "$rsa")
 isnt "$?" 0 "a49 key type: an RSA signature is refused, never accepted unchecked"
@@ -83,7 +79,7 @@ isnt "$?" 0 "a49 garbage: a string that is no signature is refused"
 like "$out" "The signature is malformed" "...as malformed"
 
 is "$(state_of "$id1")/$(state_of "$id2")" "pending/0/pending/0" "both requests are still pending, no approval counted"
-is "$(approvals_recorded "$id1")/$(approvals_recorded "$id2")" "0/0" "no approval was recorded for either"
+is "$(jit_records "$id1" approve)/$(jit_records "$id2" approve)" "0/0" "no approval was recorded for either"
 ok "pamtester for $id1 still waits" jit_bg_running p1
 ok "pamtester for $id2 still waits" jit_bg_running p2
 
@@ -94,7 +90,7 @@ is "$?" 0 "pamtester for $id1 is allowed"
 out=$(approve_with "$id1" "$sig1")
 isnt "$?" 0 "a49 replayed: the same signature again, on the decided request, is refused"
 like "$out" "already|decided|approved" "...as already decided"
-is "$(approvals_recorded "$id1")" 1 "one approval recorded for $id1"
+is "$(jit_records "$id1" approve)" 1 "one approval recorded for $id1"
 
 ok "bob denies $id2" jit_ctl bob deny "$id2"
 jit_bg_wait p2 10

@@ -22,18 +22,14 @@ carolkey=$(jit_ssh_key carol id_ed25519) || bail_out "ssh-keygen cannot make car
 jit_approvers "$(jit_approver_line carol "$carolkey")"
 jit_restart || bail_out "jitd does not start"
 
-sign_as() { jit_as "$1" ssh-keygen -q -Y sign -n pam-jit -f "$2"; }
-# "--": the armored signature begins with dashes, which busctl would take for an option.
-approve_as() { jit_call --as "$1" -- Approve 'sa{sv}' "$2" 1 signature s "$3" 2>&1; }
-approvals_recorded() { jq -s "[.[] | select(.fields.request_id == \"$1\" and .type == \"approve\")] | length" "$JOURNAL"; }
 
 jit_bg p --pamtester -- jit-test alice acct_mgmt
 id=$(jit_wait_request p)
 like "$id" "^$JIT_ID_RE\$" "pamtester waits on request $id"
 st=$(jit_ctl bob show --statement "$id")
 
-carolsig=$(printf '%s\n' "$st" | sign_as carol "$carolkey")
-out=$(approve_as bob "$id" "$carolsig")
+carolsig=$(printf '%s\n' "$st" | jit_ssh_sign carol "$carolkey")
+out=$(jit_approve_signed bob "$id" "$carolsig")
 isnt "$?" 0 "a50 another principal: carol's genuine signature, sent by bob, is refused"
 like "$out" "lists no such key for bob" "...the approvers file lists no such key for bob"
 
@@ -57,7 +53,7 @@ isnt "$?" 0 "a50 cert-authority: a line jitd does not honour allows nobody (fail
 like "$out" "lists no such key for bob" "...as no such key for bob"
 
 is "$(jit_ctl bob show --json "$id" | jq -r '"\(.state)/\(.approvals)"')" "pending/0" "the request is still pending, no approval counted"
-is "$(approvals_recorded "$id")" 0 "nothing was recorded"
+is "$(jit_records "$id" approve)" 0 "nothing was recorded"
 ok "pamtester still waits" jit_bg_running p
 
 jit_approvers "$(jit_approver_line bob "$bobkey")"

@@ -25,8 +25,6 @@ carolkey=$(jit_ssh_key carol id_ed25519) || bail_out "ssh-keygen cannot make car
 jit_approvers "bob,carol namespaces=\"pam-jit\" $(cat "$shared.pub")" "$(jit_approver_line carol "$carolkey")"
 jit_restart || bail_out "jitd does not start"
 
-# "--": the armored signature begins with dashes, which busctl would take for an option.
-approve_as() { jit_call --as "$1" -- Approve 'sa{sv}' "$2" 1 signature s "$3" 2>&1; }
 shared_sig() { jit_ctl bob show --statement "$1" | ssh-keygen -q -Y sign -n pam-jit -f "$shared"; }
 state_of() { jit_ctl bob show --json "$1" | jq -r '"\(.state)/\(.approvals)"'; }
 
@@ -34,18 +32,18 @@ state_of() { jit_ctl bob show --json "$1" | jq -r '"\(.state)/\(.approvals)"'; }
 id=$(jit_ctl alice request --json --for 10m --reason "deploy" -- /bin/true | jq -r .id)
 like "$id" "^$JIT_ID_RE\$" "alice asks ahead: request $id"
 
-out=$(approve_as bob "$id" "$(shared_sig "$id")")
+out=$(jit_approve_signed bob "$id" "$(shared_sig "$id")")
 is "$?" 0 "bob approves with the shared key"
 is "$(state_of "$id")" "pending/1" "one approval of two"
 
-out=$(approve_as carol "$id" "$(shared_sig "$id")")
+out=$(jit_approve_signed carol "$id" "$(shared_sig "$id")")
 isnt "$?" 0 "a52 same key: carol's approval signed by the same key is refused"
 like "$out" "This key has already signed an approval of $id" "...as a key that already signed"
 is "$(state_of "$id")" "pending/1" "still one approval of two"
 
 jit_restart || bail_out "jitd does not restart"
 is "$(state_of "$id")" "pending/1" "after a restart: still pending, one approval"
-out=$(approve_as carol "$id" "$(shared_sig "$id")")
+out=$(jit_approve_signed carol "$id" "$(shared_sig "$id")")
 isnt "$?" 0 "a52 after restart: the same key is still refused (replay rebuilt the keys)"
 like "$out" "This key has already signed" "...as a key that already signed"
 
