@@ -17,6 +17,7 @@ typedef struct Fields {
             decided_usec, until_usec;
         const char *front, *grant_scope, *command_kind, *runcwd, *id, *state, *user, *target, *service,
             *command, *tty, *rhost, *ruser, *cwd, *reason, *by, *comment, *rule, *grant, *scope;
+        const char *runas, *rungroup;
         const char *statement; /* GetRequest: checked by statement_check(), never escaped */
         uint32_t uid, approvals, approvals_needed, uses;
 } Fields;
@@ -58,6 +59,8 @@ static const AsvField request_fields[] = {
     F(ASV_UINT32, approvals),
     F(ASV_UINT32, approvals_needed),
     F(ASV_STRING, grant),
+    F(ASV_STRING, runas),
+    F(ASV_STRING, rungroup),
     F(ASV_STRING, statement),
 };
 

@@ -22,7 +22,7 @@ static int append_request(sd_bus_message *reply, const Request *r, const char *s
                  max = r->rule ? r->rule->max_grant_usec : 0;
 
         return sd_bus_message_append(
-            reply, "a{sv}", statement ? 30 : 29, "requested_usec", "t", r->requested_usec, "default_grant_usec", "t", dflt,
+            reply, "a{sv}", statement ? 32 : 31, "requested_usec", "t", r->requested_usec, "default_grant_usec", "t", dflt,
             "max_grant_usec", "t", max, "front", "s", request_front(r), "grant_scope", "s",
             policy_scope_to_string(request_scope(r)), "command_kind", "s",
             command_kind_to_string(r->command_kind), "runcwd", "s", r->runcwd ? r->runcwd : "", "id", "s",
@@ -33,7 +33,8 @@ static int append_request(sd_bus_message *reply, const Request *r, const char *s
             "deadline_usec", "t", r->deadline_usec, "decided_usec", "t", r->decided_usec, "until_usec", "t",
             r->until_usec, "by", "s", r->by ? r->by : "", "comment", "s", r->comment ? r->comment : "",
             "rule", "s", r->rule ? r->rule->name : "", "approvals", "u", (uint32_t)r->n_approvals,
-            "approvals_needed", "u", (uint32_t)needed, "grant", "s", r->grant_id, "statement", "s", statement);
+            "approvals_needed", "u", (uint32_t)needed, "grant", "s", r->grant_id, "runas", "s",
+            r->runas ? r->runas : "", "rungroup", "s", r->rungroup ? r->rungroup : "", "statement", "s", statement);
 }
 
 static int request_fill(Request *r, const CreateArgs *a, const Command *c, uid_t uid, char *name)
@@ -54,6 +55,11 @@ static int request_fill(Request *r, const CreateArgs *a, const Command *c, uid_t
         r->command_kind = c->kind;
         r->plugin = streq(a->front, "sudo-plugin");
         if (a->runcwd && !(r->runcwd = bus_field_dup(a->runcwd, JIT_MAX_PATH)))
+                return -ENOMEM;
+        /* Shown and signed: whom the command runs as is part of what an approver approves. */
+        if (c->run_as && !(r->runas = bus_field_dup(c->run_as, JIT_MAX_FIELD)))
+                return -ENOMEM;
+        if (c->run_group && !(r->rungroup = bus_field_dup(c->run_group, JIT_MAX_FIELD)))
                 return -ENOMEM;
         if (!r->service || !r->tty || !r->rhost || !r->ruser || !r->cwd || !r->reason || !r->command)
                 return -ENOMEM;
@@ -425,8 +431,9 @@ int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
 /* What a record costs on the wire, near enough to bound a reply and charge its reader. */
 static size_t request_wire_size(const Request *r)
 {
-        const char *const fields[] = {r->user,  r->target, r->service, r->command, r->tty, r->rhost,
-                                      r->ruser, r->cwd,    r->runcwd,  r->reason,  r->by,  r->comment};
+        const char *const fields[] = {r->user,   r->target, r->service, r->command, r->tty,
+                                      r->rhost,  r->ruser,  r->cwd,     r->runcwd,  r->reason,
+                                      r->by,     r->comment, r->runas,  r->rungroup};
         size_t n = 640; /* 26 keys, their signatures, padding and the fixed-size values */
 
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
@@ -512,14 +519,16 @@ int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
         k = caller_find_request(ctx, id, &caller, &r, error);
         if (k < 0)
                 return k;
+        /* A request no statement can carry (never expected: its fields are sanitised) is still shown;
+         * it just cannot be signed for. */
         k = request_statement(r, journal_writer_origin(ctx->journal), &statement);
-        if (k < 0)
+        if (k < 0 && k != -EINVAL)
                 return k;
         k = sd_bus_message_new_method_return(m, &reply);
         if (k >= 0)
                 k = append_request(reply, r, statement);
         if (k < 0)
                 return k;
-        bus_read_charge(ctx, caller.uid, request_wire_size(r) + strlen(statement));
+        bus_read_charge(ctx, caller.uid, request_wire_size(r) + (statement ? strlen(statement) : 0));
         return sd_bus_send(NULL, reply, NULL);
 }

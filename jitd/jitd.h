@@ -90,6 +90,7 @@ typedef struct Request {
         char *target; /* PAM_USER, when it differs from the requester (su, sudo -u is in argv) */
         char *service, *command, *tty, *rhost, *ruser, *cwd, *reason;
         char *runcwd;             /* the plugin: where the command runs (sudoers' runcwd, or cwd) */
+        char *runas, *rungroup;   /* sudo: the account and group the command runs as; NULL if not sudo */
         bool plugin;              /* from sudo_jit.so (exact), not from the PAM module */
         CommandKind command_kind; /* how command names what runs */
         uint64_t created_usec, deadline_usec, decided_usec, until_usec; /* CLOCK_REALTIME */

@@ -66,6 +66,8 @@ static void fields_for_request(FieldSet *s, const Request *r)
         field_add(s, "command_kind", command_kind_to_string(r->command_kind));
         field_add(s, "front", request_front(r));
         field_add(s, "runcwd", r->runcwd);
+        field_add(s, "runas", r->runas);
+        field_add(s, "rungroup", r->rungroup);
         field_add(s, "tty", r->tty);
         field_add(s, "rhost", r->rhost);
         field_add(s, "ruser", r->ruser);

@@ -72,7 +72,9 @@ static int replay_request(Context *ctx, const JournalRecord *rec)
         r->reason = dup_field(rec, "reason");
         r->command_kind = command_kind_from_string(field(rec, "command_kind"));
         r->plugin = streq(field(rec, "front"), "sudo-plugin");
-        if (*field(rec, "runcwd") && !(r->runcwd = dup_field(rec, "runcwd"))) {
+        if ((*field(rec, "runcwd") && !(r->runcwd = dup_field(rec, "runcwd"))) ||
+            (*field(rec, "runas") && !(r->runas = dup_field(rec, "runas"))) ||
+            (*field(rec, "rungroup") && !(r->rungroup = dup_field(rec, "rungroup")))) {
                 request_free(r);
                 return -ENOMEM;
         }

@@ -133,6 +133,8 @@ int request_statement(const Request *r, const char *origin, char **ret)
             .user = r->user,
             .uid = uid,
             .target = r->target,
+            .runas = r->runas,
+            .rungroup = r->rungroup,
             .service = r->service,
             .command_kind = command_kind_to_string(r->command_kind),
             .command = r->command,
@@ -177,6 +179,8 @@ void request_free(Request *r)
         free(r->ruser);
         free(r->cwd);
         free(r->runcwd);
+        free(r->runas);
+        free(r->rungroup);
         free(r->reason);
         free(r->by);
         free(r->comment);

@@ -81,6 +81,8 @@ int signature_check(Context *ctx, const Request *r, const char *principal, const
         if (k < 0)
                 return sd_bus_error_set(error, JIT_ERROR_BAD_SIGNATURE, "The signature is malformed.");
         k = request_statement(r, journal_writer_origin(ctx->journal), &statement);
+        if (k == -EINVAL)
+                return sd_bus_error_setf(error, JIT_ERROR_BAD_SIGNATURE, "%s has no statement to sign.", r->id);
         if (k < 0)
                 return k;
         crypto_hash_sha512(h, (const uint8_t *)statement, strlen(statement));

@@ -211,6 +211,8 @@ int approval_check_record(ApprovalCheck *c, const JournalRecord *rec, char *reas
             .user = field(rec, "user"),
             .uid = field(rec, "uid"),
             .target = field(rec, "target"),
+            .runas = field(rec, "runas"),
+            .rungroup = field(rec, "rungroup"),
             .service = field(rec, "service"),
             .command_kind = field(rec, "command_kind"),
             .command = field(rec, "command"),

@@ -18,8 +18,9 @@
 
 /* The keys, in the order they are written. */
 static const char *const keys[] = {
-    "origin",      "request", "requester", "uid",           "target", "service", "command-kind", "command",
-    "cwd",         "runcwd",  "deadline-usec", "grant-scope", "grant-requested-usec", "rule",
+    "origin",  "request", "requester",     "uid",         "target",               "runas", "rungroup",
+    "service", "command-kind", "command",  "cwd",         "runcwd",               "deadline-usec",
+    "grant-scope", "grant-requested-usec", "rule",
 };
 
 static bool value_ok(const char *v, size_t n)
@@ -38,8 +39,8 @@ static bool value_ok(const char *v, size_t n)
 int statement_build(const StatementFields *f, char **ret)
 {
         const char *values[] = {
-            f->origin,        f->id,     f->user,          f->uid,   f->target,         f->service,
-            f->command_kind,  f->command, f->cwd,          f->runcwd, f->deadline_usec, f->scope,
+            f->origin,  f->id,           f->user,    f->uid, f->target, f->runas,         f->rungroup,
+            f->service, f->command_kind, f->command, f->cwd, f->runcwd, f->deadline_usec, f->scope,
             f->requested_usec, f->rule,
         };
         _Static_assert(ELEMENTSOF(values) == ELEMENTSOF(keys), "one value per key");
@@ -53,7 +54,8 @@ int statement_build(const StatementFields *f, char **ret)
         fputs(JIT_STATEMENT_VERSION_LINE "\n", out);
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                 const char *v = values[i];
-                bool number = i == 3 || i == 10 || i == 12;
+                bool number = streq(keys[i], "uid") || streq(keys[i], "deadline-usec") ||
+                              streq(keys[i], "grant-requested-usec");
 
                 if (!v || !*v)
                         v = number ? "0" : "";

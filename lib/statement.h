@@ -17,6 +17,7 @@ typedef struct StatementFields {
         const char *id;             /* the request id */
         const char *user, *uid;     /* the requester */
         const char *target;         /* the account it acts as (PAM_USER), when not the requester */
+        const char *runas, *rungroup; /* sudo: the account and group the command runs as */
         const char *service;        /* the PAM service */
         const char *command_kind;   /* exact, typed, bare, unparsed, host, any */
         const char *command;        /* the command as jitd shows and matches it */

@@ -33,7 +33,7 @@ is "$(grep '^service=' <<<"$st")" "service=jit-test" "...the service"
 deadline=$(jit_ctl bob show --json "$id" | jq -r .deadline_usec)
 is "$(grep '^deadline-usec=' <<<"$st")" "deadline-usec=$deadline" "...the deadline, as GetRequest says"
 is "$(grep '^rule=' <<<"$st")" "rule=test" "...the rule"
-is "$(grep -c '' <<<"$st")" 15 "fifteen lines: the version and fourteen fields"
+is "$(grep -c '' <<<"$st")" 17 "seventeen lines: the version and sixteen fields"
 
 is "$(jit_ctl bob show --json "$id" | jq -r .statement)" "$st" "GetRequest's statement key holds the same text"
 is "$(jit_ctl alice show --statement "$id")" "$st" "the requester reads the same bytes"

@@ -82,6 +82,7 @@ if jit_have_real_sudo; then
     jit_bg s --as alice -- sudo -n id -un
     id=$(jit_wait_request s)
     like "$id" "^$JIT_ID_RE\$" "sudo waits on request $id"
+    is "$(jit_ctl carol show --statement "$id" | grep '^runas=')" "runas=root" "its statement says whom sudo runs the command as"
     out=$(jit_as carol env SSH_AUTH_SOCK="$sock" "$JIT_BUILD/jitctl" approve "$id" 2>&1)
     is "$?" 0 "carol approves without --sign: jitd asks for a signature, jitctl signs with her agent's key"
     jit_bg_wait s 10
@@ -92,7 +93,7 @@ if jit_have_real_sudo; then
     is "$(jq -r '.approvers // "none"' <<<"$r")" none "the approvers file's text is not repeated for the same version"
     is "$(jq -r .approvers_sha256 <<<"$r")" "$(sha256sum </etc/jit/approvers | cut -d' ' -f1)" "...its hash is"
 else
-    skip "$(jit_why_no_real_sudo)" 7
+    skip "$(jit_why_no_real_sudo)" 8
 fi
 
 # --- a signed denial; a signature nobody asked for is still checked and recorded -------------------

@@ -12,6 +12,8 @@ static const char expected[] = "pam-jit approval statement v1\n"
                                "requester=alice\n"
                                "uid=1001\n"
                                "target=\n"
+                               "runas=postgres\n"
+                               "rungroup=\n"
                                "service=sudo\n"
                                "command-kind=exact\n"
                                "command=/usr/bin/systemctl restart nginx\n"
@@ -29,6 +31,7 @@ int main(void)
             .id = "K7Q2-M9XA",
             .user = "alice",
             .uid = "1001",
+            .runas = "postgres",
             .service = "sudo",
             .command_kind = "exact",
             .command = "/usr/bin/systemctl restart nginx",
@@ -42,7 +45,7 @@ int main(void)
         size_t off = 0, len = 0;
 
         tap_ok(&t, statement_build(&f, &s) == 0 && strcmp(s, expected) == 0,
-               "the statement is the version line and fourteen key=value lines, empty numbers as 0");
+               "the statement is the version line and sixteen key=value lines, empty numbers as 0");
         tap_ok(&t, statement_check(s, strlen(s), &off, &len) == 0 && len == 9 && memcmp(s + off, "K7Q2-M9XA", 9) == 0,
                "what statement_build writes passes statement_check, which finds the request id");
         tap_ok(&t, statement_check(s, strlen(s) - 1, NULL, NULL) == -EBADMSG, "a statement without its last newline is refused");
