@@ -37,7 +37,8 @@ static uint8_t *put_string(uint8_t *p, const void *s, size_t n)
 /* The SSHSIG blob of msg by (pk, sk), PROTOCOL.sshsig; its length. */
 static size_t sshsig_make(const uint8_t pk[32], const uint8_t sk[64], const char *msg, uint8_t *blob)
 {
-        uint8_t keyblob[51], *k = keyblob, data[128], *d = data, h[64], sig[64], sigblob[83], *s = sigblob, *p = blob;
+        uint8_t keyblob[51], *k = keyblob, data[128], *d = data, h[64], sig[64], sigblob[83], *s = sigblob,
+                             *p = blob;
 
         k = put_string(k, "ssh-ed25519", 11);
         k = put_string(k, pk, 32);
@@ -71,10 +72,11 @@ static void write_file(const char *dir, const char *name, const char *text)
                 abort();
 }
 
-static int make(const char *dir, uint64_t n, uint64_t m, bool sign, const uint8_t pk[32], const uint8_t sk[64],
-                const char *approvers)
+static int make(const char *dir, uint64_t n, uint64_t m, bool sign, const uint8_t pk[32],
+                const uint8_t sk[64], const char *approvers)
 {
-        char path[512], keys[512], pub[512], id[16], deadline[32], until[32], shash[129], ahash[65], name[64];
+        char path[512], keys[512], pub[512], id[16], deadline[32], until[32], shash[129], ahash[65],
+            name[64];
         char b64[512], *statement;
         uint8_t blob[256], h[64], fh[32];
         struct timespec ts;
@@ -87,7 +89,8 @@ static int make(const char *dir, uint64_t n, uint64_t m, bool sign, const uint8_
         snprintf(pub, sizeof(pub), "%s/journal.pub", dir);
         clock_gettime(CLOCK_REALTIME, &ts);
         t = (uint64_t)ts.tv_sec * 1000000ULL - n * 1000000ULL;
-        JournalOptions o = {.path = path, .state_dir = keys, .pubkey_path = pub, .origin = "bench/pam_jit", .now_usec = t};
+        JournalOptions o = {
+            .path = path, .state_dir = keys, .pubkey_path = pub, .origin = "bench/pam_jit", .now_usec = t};
         if (journal_writer_open(&o, &w) < 0)
                 return -1;
         jit_sha256_once(approvers, strlen(approvers), fh);
@@ -99,10 +102,17 @@ static int make(const char *dir, uint64_t n, uint64_t m, bool sign, const uint8_
                                 *p = '7';
                 snprintf(deadline, sizeof(deadline), "%" PRIu64, t + (uint64_t)300000000);
                 snprintf(until, sizeof(until), "%" PRIu64, t + (uint64_t)900000000);
-                StatementFields f = {.origin = "bench/pam_jit", .id = id, .user = "alice", .uid = "2001",
-                                     .service = "sudo", .command_kind = "exact",
-                                     .command = "/usr/bin/systemctl restart nginx.service", .cwd = "/home/alice",
-                                     .deadline_usec = deadline, .scope = "command", .requested_usec = "0",
+                StatementFields f = {.origin = "bench/pam_jit",
+                                     .id = id,
+                                     .user = "alice",
+                                     .uid = "2001",
+                                     .service = "sudo",
+                                     .command_kind = "exact",
+                                     .command = "/usr/bin/systemctl restart nginx.service",
+                                     .cwd = "/home/alice",
+                                     .deadline_usec = deadline,
+                                     .scope = "command",
+                                     .requested_usec = "0",
                                      .rule = "ops"};
                 if (statement_build(&f, &statement) < 0)
                         abort();
@@ -123,10 +133,12 @@ static int make(const char *dir, uint64_t n, uint64_t m, bool sign, const uint8_
                 }
                 free(statement);
                 JournalField req[] = {
-                    {"command", f.command},    {"command_kind", "exact"}, {"cwd", "/home/alice"},
-                    {"deadline_usec", deadline}, {"request_id", id},      {"rule", "ops"},
-                    {"scope", "command"},      {"service", "sudo"},       {"state", "pending"},
-                    {"uid", "2001"},           {"user", "alice"},
+                    {"command", f.command}, {"command_kind", "exact"},
+                    {"cwd", "/home/alice"}, {"deadline_usec", deadline},
+                    {"request_id", id},     {"rule", "ops"},
+                    {"scope", "command"},   {"service", "sudo"},
+                    {"state", "pending"},   {"uid", "2001"},
+                    {"user", "alice"},
                 };
                 /* In key order, as the journal requires; the signature fields only when signed. */
                 JournalField dec[20];
@@ -155,7 +167,8 @@ static int make(const char *dir, uint64_t n, uint64_t m, bool sign, const uint8_
                 dec[nd++] = (JournalField){"uid", "2001"};
                 dec[nd++] = (JournalField){"until_usec", until};
                 dec[nd++] = (JournalField){"user", "alice"};
-                r = journal_writer_append(w, RECORD_REQUEST, req, sizeof(req) / sizeof(req[0]), t, NULL, NULL);
+                r = journal_writer_append(w, RECORD_REQUEST, req, sizeof(req) / sizeof(req[0]), t, NULL,
+                                          NULL);
                 if (r >= 0)
                         r = journal_writer_append(w, RECORD_APPROVE, dec, nd, t, NULL, NULL);
                 if (r >= 0 && i % 4 == 3)

@@ -110,7 +110,8 @@ static int agent_key(char ret[static 64])
         if (r < 0)
                 return r;
         for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                if (strncmp(line, "ssh-ed25519 ", 12) != 0 && strncmp(line, "sk-ssh-ed25519@openssh.com ", 27) != 0)
+                if (strncmp(line, "ssh-ed25519 ", 12) != 0 &&
+                    strncmp(line, "sk-ssh-ed25519@openssh.com ", 27) != 0)
                         continue;
                 snprintf(ret, 64, "/tmp/jitctl-agent-key-XXXXXX");
                 fd = mkstemp(ret);
@@ -137,13 +138,15 @@ int ctl_sign_statement(const char *statement, const char *key, char **ret)
                 }
                 r = agent_key(tmp);
                 if (r < 0) {
-                        ctl_error("ssh-agent holds no Ed25519 key (ssh-ed25519 or sk-ssh-ed25519); give --key FILE");
+                        ctl_error("ssh-agent holds no Ed25519 key (ssh-ed25519 or sk-ssh-ed25519); give "
+                                  "--key FILE");
                         return r;
                 }
                 key = tmp;
         }
-        char *const argv[] = {(char *)"ssh-keygen", (char *)"-q", (char *)"-Y", (char *)"sign", (char *)"-n",
-                              (char *)SSHSIG_NAMESPACE, (char *)"-f", (char *)key, NULL};
+        char *const argv[] = {(char *)"ssh-keygen", (char *)"-q", (char *)"-Y",
+                              (char *)"sign",       (char *)"-n", (char *)SSHSIG_NAMESPACE,
+                              (char *)"-f",         (char *)key,  NULL};
         r = run_capture(argv, statement, strlen(statement), ret, SSHSIG_MAX_ARMORED);
         if (*tmp)
                 unlink(tmp);

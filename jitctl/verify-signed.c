@@ -16,7 +16,8 @@
 #include "util.h"
 #include "verify-signed.h"
 
-static int compare_approvers(const ApprovalCheck *c, const char *path, VerifySigned *out, JournalVerifyResult *res)
+static int compare_approvers(const ApprovalCheck *c, const char *path, VerifySigned *out,
+                             JournalVerifyResult *res)
 {
         _cleanup_free_ char *text = NULL;
         const char *hash, *recorded;
@@ -26,7 +27,8 @@ static int compare_approvers(const ApprovalCheck *c, const char *path, VerifySig
 
         r = ctl_read_text(path, SSHSIG_MAX_ALLOWED + 1, &text);
         if (r < 0) {
-                fprintf(stderr, "jitctl: verify: cannot read the approvers file %s: %s\n", path, strerror(-r));
+                fprintf(stderr, "jitctl: verify: cannot read the approvers file %s: %s\n", path,
+                        strerror(-r));
                 return r;
         }
         if (jit_sha256_once(text, strlen(text), h) < 0)
@@ -34,13 +36,15 @@ static int compare_approvers(const ApprovalCheck *c, const char *path, VerifySig
         sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
         if (approval_check_versions(c) == 0) {
                 snprintf(out->approvers_note, sizeof(out->approvers_note),
-                         "no signed decision recorded a version of the approvers file; %s was not compared", path);
+                         "no signed decision recorded a version of the approvers file; %s was not compared",
+                         path);
                 return 0;
         }
         approval_check_version(c, approval_check_versions(c) - 1, &hash, &recorded, &out->approvers_seq);
         if (streq(hash, hex)) {
                 snprintf(out->approvers_note, sizeof(out->approvers_note),
-                         "%s is the version the journal recorded last (seq %" PRIu64 ")", path, out->approvers_seq);
+                         "%s is the version the journal recorded last (seq %" PRIu64 ")", path,
+                         out->approvers_seq);
                 return 0;
         }
         res->ok = false;
@@ -81,7 +85,8 @@ int verify_signed_decisions(const JournalFiles *files, const char *approvers_pat
                         }
                 }
                 if (r < 0 && r != -EBADMSG)
-                        fprintf(stderr, "jitctl: verify: cannot read %s again: %s\n", files->paths[i], strerror(-r));
+                        fprintf(stderr, "jitctl: verify: cannot read %s again: %s\n", files->paths[i],
+                                strerror(-r));
         }
         if (r >= 0 && approvers_path) {
                 r = compare_approvers(c, approvers_path, out, res);

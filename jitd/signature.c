@@ -75,36 +75,44 @@ int signature_check(Context *ctx, const Request *r, const char *principal, const
 
         k = sshsig_parse(armored, strlen(armored), &sig);
         if (k == -EPROTONOSUPPORT)
-                return sd_bus_error_set(error, JIT_ERROR_BAD_SIGNATURE,
-                                        "Only ssh-ed25519 and sk-ssh-ed25519 keys are verified; sign with one "
-                                        "of those (ssh-keygen -t ed25519 or ed25519-sk).");
+                return sd_bus_error_set(
+                    error, JIT_ERROR_BAD_SIGNATURE,
+                    "Only ssh-ed25519 and sk-ssh-ed25519 keys are verified; sign with one "
+                    "of those (ssh-keygen -t ed25519 or ed25519-sk).");
         if (k < 0)
                 return sd_bus_error_set(error, JIT_ERROR_BAD_SIGNATURE, "The signature is malformed.");
         k = request_statement(r, journal_writer_origin(ctx->journal), &statement);
         if (k == -EINVAL)
-                return sd_bus_error_setf(error, JIT_ERROR_BAD_SIGNATURE, "%s has no statement to sign.", r->id);
+                return sd_bus_error_setf(error, JIT_ERROR_BAD_SIGNATURE, "%s has no statement to sign.",
+                                         r->id);
         if (k < 0)
                 return k;
         crypto_hash_sha512(h, (const uint8_t *)statement, strlen(statement));
         if (sshsig_verify_hash(&sig, SSHSIG_NAMESPACE, h) < 0)
-                return sd_bus_error_setf(error, JIT_ERROR_BAD_SIGNATURE,
-                                         "The signature is not a signature of %s's statement in namespace "
-                                         SSHSIG_NAMESPACE " (sha512).",
-                                         r->id);
+                return sd_bus_error_setf(
+                    error, JIT_ERROR_BAD_SIGNATURE,
+                    "The signature is not a signature of %s's statement in namespace " SSHSIG_NAMESPACE
+                    " (sha512).",
+                    r->id);
 
         k = approvers_read(path, &text, &len);
         if (k < 0)
-                return sd_bus_error_setf(error, JIT_ERROR_BAD_SIGNATURE,
-                                         "The approvers file cannot be used (%s); no signature can be checked.",
-                                         k == -ENOENT ? "missing" : k == -EPERM || k == -ELOOP ? "not root's, or writable by others, or a link" : k == -EFBIG ? "too big" : "unreadable or malformed");
+                return sd_bus_error_setf(
+                    error, JIT_ERROR_BAD_SIGNATURE,
+                    "The approvers file cannot be used (%s); no signature can be checked.",
+                    k == -ENOENT                 ? "missing"
+                    : k == -EPERM || k == -ELOOP ? "not root's, or writable by others, or a link"
+                    : k == -EFBIG                ? "too big"
+                                                 : "unreadable or malformed");
         k = sshsig_allowed(text, len, principal, SSHSIG_NAMESPACE, &sig.key);
         if (k < 0)
                 return sd_bus_error_set(error, JIT_ERROR_BAD_SIGNATURE,
                                         "The approvers file is malformed; no signature can be checked.");
         if (k == 0)
-                return sd_bus_error_setf(error, JIT_ERROR_BAD_SIGNATURE,
-                                         "The approvers file lists no such key for %s in namespace " SSHSIG_NAMESPACE ".",
-                                         principal);
+                return sd_bus_error_setf(
+                    error, JIT_ERROR_BAD_SIGNATURE,
+                    "The approvers file lists no such key for %s in namespace " SSHSIG_NAMESPACE ".",
+                    principal);
 
         k = sshsig_armored_to_base64(armored, strlen(armored), &s.signature);
         if (k < 0)

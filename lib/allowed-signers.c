@@ -68,7 +68,8 @@ static bool list_has(Span list, const char *want)
                 const char *comma = memchr(list.p, ',', list.n);
                 Span e = {list.p, comma ? (size_t)(comma - list.p) : list.n};
 
-                if (!memchr(e.p, '*', e.n) && !memchr(e.p, '?', e.n) && !memchr(e.p, '!', e.n) && span_eq(e, want))
+                if (!memchr(e.p, '*', e.n) && !memchr(e.p, '?', e.n) && !memchr(e.p, '!', e.n) &&
+                    span_eq(e, want))
                         return true;
                 if (!comma)
                         break;
@@ -139,7 +140,8 @@ static int line_allows(Span line, const char *principal, const char *ns, const S
         r = next_token(&line, &b64);
         if (r <= 0)
                 return -EBADMSG;
-        if (sodium_base642bin(blob, sizeof(blob), b64.p, b64.n, NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+        if (sodium_base642bin(blob, sizeof(blob), b64.p, b64.n, NULL, &len, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) != 0)
                 return -EBADMSG;
         r = sshkey_parse_blob(blob, len, &k);
         if (r == -EPROTONOSUPPORT)

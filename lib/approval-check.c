@@ -94,7 +94,8 @@ static bool key_equal(const SshKey *a, const SshKey *b)
 static bool allowed_seen(const ApprovalCheck *c, size_t v, const char *signer, const SshKey *key)
 {
         for (size_t i = 0; i < c->n_allowed; i++)
-                if (c->allowed[i].v == v && streq(c->allowed[i].signer, signer) && key_equal(&c->allowed[i].key, key))
+                if (c->allowed[i].v == v && streq(c->allowed[i].signer, signer) &&
+                    key_equal(&c->allowed[i].key, key))
                         return true;
         return false;
 }
@@ -196,13 +197,16 @@ int approval_check_record(ApprovalCheck *c, const JournalRecord *rec, char *reas
         if (rec->type != RECORD_APPROVE && rec->type != RECORD_DENY)
                 return FAIL("a %s record carries signature fields", rec->type_name);
         if (!sig64 || !signer || !hash || !ahash)
-                return FAIL("a signed decision lacks one of signature, signer, statement_sha512, approvers_sha256");
+                return FAIL(
+                    "a signed decision lacks one of signature, signer, statement_sha512, approvers_sha256");
         if (atext) {
                 r = version_add(c, rec, ahash, atext);
                 if (r == -EBADMSG)
                         return FAIL("the approvers file recorded here does not hash to approvers_sha256");
                 if (r < 0)
-                        return r == -E2BIG ? FAIL("more than %d versions of the approvers file", MAX_VERSIONS) : r;
+                        return r == -E2BIG
+                                   ? FAIL("more than %d versions of the approvers file", MAX_VERSIONS)
+                                   : r;
         }
 
         StatementFields f = {
@@ -227,10 +231,13 @@ int approval_check_record(ApprovalCheck *c, const JournalRecord *rec, char *reas
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return FAIL("the record's request cannot be stated (a field holds a character a statement cannot)");
+                return FAIL(
+                    "the record's request cannot be stated (a field holds a character a statement cannot)");
         crypto_hash_sha512(h, (const uint8_t *)statement, strlen(statement));
-        if (jit_hex_decode_strict(hash, strlen(hash), want, sizeof(want)) < 0 || sodium_memcmp(h, want, sizeof(h)) != 0)
-                return FAIL("the signed statement is not the statement of the request this record describes");
+        if (jit_hex_decode_strict(hash, strlen(hash), want, sizeof(want)) < 0 ||
+            sodium_memcmp(h, want, sizeof(h)) != 0)
+                return FAIL(
+                    "the signed statement is not the statement of the request this record describes");
         if (jit_base64_decode_strict(sig64, strlen(sig64), blob, sizeof(blob), &len) < 0)
                 return FAIL("the signature is not canonical base64");
         r = sshsig_parse_blob(blob, len, &sig);
@@ -242,18 +249,22 @@ int approval_check_record(ApprovalCheck *c, const JournalRecord *rec, char *reas
                 return FAIL("%s's signature does not verify over the request's statement", signer);
         v = version_find(c, ahash);
         if (!v)
-                return FAIL("the approvers file this decision was checked against (sha256 %.16s...) is not in "
-                            "the journal files given",
-                            ahash);
+                return FAIL(
+                    "the approvers file this decision was checked against (sha256 %.16s...) is not in "
+                    "the journal files given",
+                    ahash);
         vi = (size_t)(v - c->v);
-        r = allowed_seen(c, vi, signer, &sig.key) ? 1 : sshsig_allowed(v->text, v->len, signer, SSHSIG_NAMESPACE, &sig.key);
+        r = allowed_seen(c, vi, signer, &sig.key)
+                ? 1
+                : sshsig_allowed(v->text, v->len, signer, SSHSIG_NAMESPACE, &sig.key);
         if (r > 0)
                 allowed_remember(c, vi, signer, &sig.key);
         if (r < 0)
                 return FAIL("the recorded approvers file (seq %" PRIu64 ") is malformed", v->seq);
         if (r == 0)
-                return FAIL("the approvers file as recorded at seq %" PRIu64 " does not list this key for %s", v->seq,
-                            signer);
+                return FAIL("the approvers file as recorded at seq %" PRIu64
+                            " does not list this key for %s",
+                            v->seq, signer);
         if (!names_include(field_or(rec, "by", ""), signer))
                 return FAIL("the signer %s is not among the record's approvers", signer);
         c->n_signed++;

@@ -123,7 +123,8 @@ int sshsig_parse_blob(const uint8_t *blob, size_t n, SshSig *ret)
                 if (sig.n < 5)
                         return -EBADMSG;
                 s.sk_flags = sig.p[0];
-                s.sk_counter = (uint32_t)sig.p[1] << 24 | (uint32_t)sig.p[2] << 16 | (uint32_t)sig.p[3] << 8 | sig.p[4];
+                s.sk_counter =
+                    (uint32_t)sig.p[1] << 24 | (uint32_t)sig.p[2] << 16 | (uint32_t)sig.p[3] << 8 | sig.p[4];
                 sig.p += 5;
                 sig.n -= 5;
         }
@@ -209,7 +210,9 @@ int sshsig_verify_hash(const SshSig *s, const char *ns, const uint8_t sha512[64]
         put_string(&p, "sha512", 6);
         put_string(&p, sha512, 64);
         if (s->key.type == SSH_KEY_ED25519)
-                return crypto_sign_verify_detached(s->sig, data, (size_t)(p - data), s->key.pk) == 0 ? 0 : -EBADMSG;
+                return crypto_sign_verify_detached(s->sig, data, (size_t)(p - data), s->key.pk) == 0
+                           ? 0
+                           : -EBADMSG;
 
         /* FIDO (PROTOCOL.u2f): the authenticator signs SHA-256(application) || flags || counter ||
          * SHA-256(data). Without the user-presence flag nobody touched the key: refused, as OpenSSH

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define SSHSIG_NAMESPACE "pam-jit"
-#define SSHSIG_MAX_ARMORED 4096       /* an Ed25519 signature is ~300 bytes armored */
+#define SSHSIG_MAX_ARMORED 4096        /* an Ed25519 signature is ~300 bytes armored */
 #define SSHSIG_MAX_ALLOWED (32 * 1024) /* the allowed_signers file: the journal keeps it in a record */
 #define SSHSIG_MAX_APPLICATION 64      /* a FIDO key's application string ("ssh:" usually) */
 
@@ -30,7 +30,7 @@ typedef struct SshSig {
         char ns[64];
         char hash_alg[16]; /* "sha512" or "sha256" */
         uint8_t sig[64];
-        uint8_t sk_flags;   /* sk keys: FIDO flags (0x01 = user present) and counter */
+        uint8_t sk_flags; /* sk keys: FIDO flags (0x01 = user present) and counter */
         uint32_t sk_counter;
 } SshSig;
 

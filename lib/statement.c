@@ -18,9 +18,10 @@
 
 /* The keys, in the order they are written. */
 static const char *const keys[] = {
-    "origin",  "request", "requester",     "uid",         "target",               "runas", "rungroup",
-    "service", "command-kind", "command",  "cwd",         "runcwd",               "deadline-usec",
-    "grant-scope", "grant-requested-usec", "rule",
+    "origin", "request",  "requester",     "uid",          "target",
+    "runas",  "rungroup", "service",       "command-kind", "command",
+    "cwd",    "runcwd",   "deadline-usec", "grant-scope",  "grant-requested-usec",
+    "rule",
 };
 
 static bool value_ok(const char *v, size_t n)
@@ -39,9 +40,9 @@ static bool value_ok(const char *v, size_t n)
 int statement_build(const StatementFields *f, char **ret)
 {
         const char *values[] = {
-            f->origin,  f->id,           f->user,    f->uid, f->target, f->runas,         f->rungroup,
-            f->service, f->command_kind, f->command, f->cwd, f->runcwd, f->deadline_usec, f->scope,
-            f->requested_usec, f->rule,
+            f->origin,        f->id,      f->user,           f->uid,     f->target, f->runas,
+            f->rungroup,      f->service, f->command_kind,   f->command, f->cwd,    f->runcwd,
+            f->deadline_usec, f->scope,   f->requested_usec, f->rule,
         };
         _Static_assert(ELEMENTSOF(values) == ELEMENTSOF(keys), "one value per key");
         _cleanup_free_ char *buf = NULL;
@@ -78,7 +79,8 @@ int statement_check(const char *text, size_t n, size_t *ret_id_off, size_t *ret_
         const size_t vl = strlen(JIT_STATEMENT_VERSION_LINE);
         size_t p;
 
-        if (n > JIT_STATEMENT_MAX || n < vl + 1 || memcmp(text, JIT_STATEMENT_VERSION_LINE "\n", vl + 1) != 0)
+        if (n > JIT_STATEMENT_MAX || n < vl + 1 ||
+            memcmp(text, JIT_STATEMENT_VERSION_LINE "\n", vl + 1) != 0)
                 return -EBADMSG;
         p = vl + 1;
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {

@@ -13,19 +13,19 @@
  * (NULL: "0"). Strings come from jitd already sanitised: no control characters, nothing that
  * shows as blank or reorders text. */
 typedef struct StatementFields {
-        const char *origin;         /* the journal's origin: which host's jitd */
-        const char *id;             /* the request id */
-        const char *user, *uid;     /* the requester */
-        const char *target;         /* the account it acts as (PAM_USER), when not the requester */
+        const char *origin;           /* the journal's origin: which host's jitd */
+        const char *id;               /* the request id */
+        const char *user, *uid;       /* the requester */
+        const char *target;           /* the account it acts as (PAM_USER), when not the requester */
         const char *runas, *rungroup; /* sudo: the account and group the command runs as */
-        const char *service;        /* the PAM service */
-        const char *command_kind;   /* exact, typed, bare, unparsed, host, any */
-        const char *command;        /* the command as jitd shows and matches it */
-        const char *cwd, *runcwd;   /* where it was typed; where it runs (the sudo plugin) */
-        const char *deadline_usec;  /* after this the request expires and the statement is void */
-        const char *scope;          /* what a grant covers: command or service */
-        const char *requested_usec; /* the grant length asked for ahead of time, 0 for none */
-        const char *rule;           /* the rule that matched */
+        const char *service;          /* the PAM service */
+        const char *command_kind;     /* exact, typed, bare, unparsed, host, any */
+        const char *command;          /* the command as jitd shows and matches it */
+        const char *cwd, *runcwd;     /* where it was typed; where it runs (the sudo plugin) */
+        const char *deadline_usec;    /* after this the request expires and the statement is void */
+        const char *scope;            /* what a grant covers: command or service */
+        const char *requested_usec;   /* the grant length asked for ahead of time, 0 for none */
+        const char *rule;             /* the rule that matched */
 } StatementFields;
 
 /* The statement as a malloc'd, NUL-terminated text in *ret. -EINVAL if a value holds a character

@@ -41,7 +41,8 @@ static int keygen_and_sign(void)
         char buf[1024];
 
         snprintf(buf, sizeof(buf),
-                 "ssh-keygen -q -t ed25519 -N '' -f %s/bob >/dev/null && ssh-keygen -q -t ed25519 -N '' -f %s/carol "
+                 "ssh-keygen -q -t ed25519 -N '' -f %s/bob >/dev/null && ssh-keygen -q -t ed25519 -N '' -f "
+                 "%s/carol "
                  ">/dev/null && ssh-keygen -q -Y sign -n pam-jit -f %s/bob %s/st",
                  dir, dir, dir, dir);
         return system(buf);
@@ -73,10 +74,18 @@ int main(void)
 
         if (sodium_init() < 0 || !mkdtemp(dir))
                 return 1;
-        StatementFields sf = {.origin = "host.example/pam_jit", .id = "K7Q2-M9XA", .user = "alice", .uid = "1001",
-                              .service = "sudo", .command_kind = "exact", .command = "/usr/bin/true",
-                              .cwd = "/home/alice", .deadline_usec = "1700000000000000", .scope = "command",
-                              .requested_usec = "0", .rule = "ops"};
+        StatementFields sf = {.origin = "host.example/pam_jit",
+                              .id = "K7Q2-M9XA",
+                              .user = "alice",
+                              .uid = "1001",
+                              .service = "sudo",
+                              .command_kind = "exact",
+                              .command = "/usr/bin/true",
+                              .cwd = "/home/alice",
+                              .deadline_usec = "1700000000000000",
+                              .scope = "command",
+                              .requested_usec = "0",
+                              .rule = "ops"};
         if (statement_build(&sf, &statement) < 0)
                 return 1;
         char path[256];
@@ -105,16 +114,29 @@ int main(void)
         Rec good = {.r = {.seq = 7, .type = RECORD_APPROVE, .type_name = "approve"}};
         good.r.fields = good.f;
         const char *kv[][2] = {
-            {"request_id", sf.id},  {"user", sf.user},        {"uid", sf.uid},           {"service", sf.service},
-            {"command_kind", "exact"}, {"command", sf.command}, {"cwd", sf.cwd},           {"deadline_usec", sf.deadline_usec},
-            {"scope", "command"},   {"rule", "ops"},          {"by", "bob"},             {"signer", "bob"},
-            {"signature", b64},     {"statement_sha512", shash}, {"approvers_sha256", ahash}, {"approvers", approvers},
+            {"request_id", sf.id},
+            {"user", sf.user},
+            {"uid", sf.uid},
+            {"service", sf.service},
+            {"command_kind", "exact"},
+            {"command", sf.command},
+            {"cwd", sf.cwd},
+            {"deadline_usec", sf.deadline_usec},
+            {"scope", "command"},
+            {"rule", "ops"},
+            {"by", "bob"},
+            {"signer", "bob"},
+            {"signature", b64},
+            {"statement_sha512", shash},
+            {"approvers_sha256", ahash},
+            {"approvers", approvers},
         };
         for (size_t i = 0; i < ELEMENTSOF(kv); i++)
                 set(&good, kv[i][0], kv[i][1]);
 
-#define CHECK(rec) (approval_check_free(c), c = NULL, approval_check_new("host.example/pam_jit", &c), \
-                    approval_check_record(c, &(rec).r, reason, sizeof(reason)))
+#define CHECK(rec)                                                                                          \
+        (approval_check_free(c), c = NULL, approval_check_new("host.example/pam_jit", &c),                  \
+         approval_check_record(c, &(rec).r, reason, sizeof(reason)))
         tap_ok(&t, CHECK(good) == 0 && approval_check_signed(c) == 1 && approval_check_versions(c) == 1,
                "a signed approval as jitd records it checks out");
 
@@ -148,8 +170,10 @@ int main(void)
         x.r.fields = x.f;
         tap_ok(&t, CHECK(x) == -EBADMSG && strstr(reason, "is not in the journal files given"),
                "an approvers version that no record holds is named as missing");
-        tap_ok(&t, approval_check_record(c, &good.r, reason, sizeof(reason)) == 0 &&
-                       approval_check_record(c, &x.r, reason, sizeof(reason)) == 0 && approval_check_signed(c) == 2,
+        tap_ok(&t,
+               approval_check_record(c, &good.r, reason, sizeof(reason)) == 0 &&
+                   approval_check_record(c, &x.r, reason, sizeof(reason)) == 0 &&
+                   approval_check_signed(c) == 2,
                "...but once recorded, later records may name it by hash alone");
         x = good, x.r.fields = x.f;
         set(&x, "signature", "AAAA");
@@ -167,7 +191,8 @@ int main(void)
         u.r.fields = u.f;
         set(&u, "request_id", sf.id);
         set(&u, "by", "bob");
-        tap_ok(&t, CHECK(u) == 0 && approval_check_signed(c) == 0, "an unsigned approval is not a signed decision");
+        tap_ok(&t, CHECK(u) == 0 && approval_check_signed(c) == 0,
+               "an unsigned approval is not a signed decision");
         approval_check_free(c);
 
         free(armored), free(pub), free(b64), free(statement), free(approvers), free(other);

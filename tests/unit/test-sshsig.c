@@ -50,8 +50,9 @@ static int sign(const char *name, const char *ns)
 {
         char cmd[512];
 
-        snprintf(cmd, sizeof(cmd), "rm -f %s/msg.txt.sig && ssh-keygen -q -Y sign -n %s -f %s/%s %s/msg.txt 2>/dev/null",
-                 dir, ns, dir, name, dir);
+        snprintf(cmd, sizeof(cmd),
+                 "rm -f %s/msg.txt.sig && ssh-keygen -q -Y sign -n %s -f %s/%s %s/msg.txt 2>/dev/null", dir,
+                 ns, dir, name, dir);
         return system(cmd);
 }
 
@@ -86,71 +87,94 @@ int main(void)
         fputs(msg, f);
         fclose(f);
 
-        tap_ok(&t, keygen("bob", "ed25519") == 0 && keygen("carol", "ed25519") == 0, "ssh-keygen makes two Ed25519 keys");
-        tap_ok(&t, sign("bob", "pam-jit") == 0 && (armored = slurp("msg.txt.sig")), "ssh-keygen -Y sign signs the statement");
-        tap_ok(&t, sshsig_parse(armored, strlen(armored), &s) == 0 && s.key.type == SSH_KEY_ED25519 &&
-                       streq(s.ns, "pam-jit") && streq(s.hash_alg, "sha512"),
+        tap_ok(&t, keygen("bob", "ed25519") == 0 && keygen("carol", "ed25519") == 0,
+               "ssh-keygen makes two Ed25519 keys");
+        tap_ok(&t, sign("bob", "pam-jit") == 0 && (armored = slurp("msg.txt.sig")),
+               "ssh-keygen -Y sign signs the statement");
+        tap_ok(&t,
+               sshsig_parse(armored, strlen(armored), &s) == 0 && s.key.type == SSH_KEY_ED25519 &&
+                   streq(s.ns, "pam-jit") && streq(s.hash_alg, "sha512"),
                "the armored signature parses: ssh-ed25519, namespace pam-jit, sha512");
         tap_ok(&t, sshsig_verify(&s, "pam-jit", msg, strlen(msg)) == 0, "it verifies over the statement");
-        tap_ok(&t, sshsig_verify(&s, "pam-jit", msg, strlen(msg) - 1) == -EBADMSG, "not over another statement");
+        tap_ok(&t, sshsig_verify(&s, "pam-jit", msg, strlen(msg) - 1) == -EBADMSG,
+               "not over another statement");
         tap_ok(&t, sshsig_verify(&s, "git", msg, strlen(msg)) == -EBADMSG, "not in another namespace");
-        tap_ok(&t, sshsig_armored_to_base64(armored, strlen(armored), &b64) == 0, "the blob as one base64 line");
+        tap_ok(&t, sshsig_armored_to_base64(armored, strlen(armored), &b64) == 0,
+               "the blob as one base64 line");
         {
                 uint8_t blob[2048];
                 size_t len;
-                tap_ok(&t, sodium_base642bin(blob, sizeof(blob), b64, strlen(b64), NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
-                               sshsig_parse_blob(blob, len, &s2) == 0 && memcmp(&s, &s2, sizeof(s)) == 0,
+                tap_ok(&t,
+                       sodium_base642bin(blob, sizeof(blob), b64, strlen(b64), NULL, &len, NULL,
+                                         sodium_base64_VARIANT_ORIGINAL) == 0 &&
+                           sshsig_parse_blob(blob, len, &s2) == 0 && memcmp(&s, &s2, sizeof(s)) == 0,
                        "the base64 blob parses to the same signature");
                 blob[len - 1] ^= 1;
-                tap_ok(&t, sshsig_parse_blob(blob, len, &s2) == 0 && sshsig_verify(&s2, "pam-jit", msg, strlen(msg)) == -EBADMSG,
+                tap_ok(&t,
+                       sshsig_parse_blob(blob, len, &s2) == 0 &&
+                           sshsig_verify(&s2, "pam-jit", msg, strlen(msg)) == -EBADMSG,
                        "a flipped signature bit is refused");
                 tap_ok(&t, sshsig_parse_blob(blob, len - 1, &s2) == -EBADMSG, "a cut blob is malformed");
         }
         armored[40] ^= 0x20;
-        tap_ok(&t, sshsig_parse(armored, strlen(armored), &s2) < 0 ||
-                       sshsig_verify(&s2, "pam-jit", msg, strlen(msg)) < 0,
+        tap_ok(&t,
+               sshsig_parse(armored, strlen(armored), &s2) < 0 ||
+                   sshsig_verify(&s2, "pam-jit", msg, strlen(msg)) < 0,
                "a changed armored byte never verifies");
         free(armored);
         free(b64);
 
-        al = allowed_line("bob", "", "bob");
-        tap_ok(&t, sshsig_allowed(al, strlen(al), "bob", "pam-jit", &s.key) == 1, "allowed_signers: bob's key for bob");
-        tap_ok(&t, sshsig_allowed(al, strlen(al), "carol", "pam-jit", &s.key) == 0, "...not for carol (another principal)");
-        free(al);
-        al = allowed_line("alice,bob", "namespaces=\"git,pam-jit\"", "bob");
-        tap_ok(&t, sshsig_allowed(al, strlen(al), "bob", "pam-jit", &s.key) == 1, "a principal list and namespaces=\"git,pam-jit\"");
-        free(al);
-        al = allowed_line("bob", "namespaces=\"git\"", "bob");
-        tap_ok(&t, sshsig_allowed(al, strlen(al), "bob", "pam-jit", &s.key) == 0, "namespaces=\"git\" does not allow pam-jit");
-        free(al);
-        al = allowed_line("bob", "cert-authority", "bob");
-        tap_ok(&t, sshsig_allowed(al, strlen(al), "bob", "pam-jit", &s.key) == 0, "cert-authority is not honoured: allows nobody");
-        free(al);
-        al = allowed_line("bob", "valid-before=\"20990101\"", "bob");
-        tap_ok(&t, sshsig_allowed(al, strlen(al), "bob", "pam-jit", &s.key) == 0, "valid-before is not honoured: allows nobody");
-        free(al);
-        al = allowed_line("*", "", "bob");
-        tap_ok(&t, sshsig_allowed(al, strlen(al), "bob", "pam-jit", &s.key) == 0, "a principal pattern matches nobody");
-        free(al);
-        al = allowed_line("bob", "", "carol");
-        tap_ok(&t, sshsig_allowed(al, strlen(al), "bob", "pam-jit", &s.key) == 0, "carol's key listed for bob does not allow bob's key");
-        free(al);
-        tap_ok(&t, sshsig_allowed("bob ssh-ed25519 AAAA!!\n", 22, "bob", "pam-jit", &s.key) == -EBADMSG, "bad base64 is malformed");
-        tap_ok(&t, sshsig_allowed("bob\n", 4, "bob", "pam-jit", &s.key) == -EBADMSG, "a line without a key is malformed");
+        /* One allowed_signers line (principals, options, whose key) asked about bob's signing key. */
+        static const struct {
+                const char *principals, *options, *key, *asking;
+                int want;
+                const char *what;
+        } lines[] = {
+            {"bob", "", "bob", "bob", 1, "allowed_signers: bob's key for bob"},
+            {"bob", "", "bob", "carol", 0, "...not for carol (another principal)"},
+            {"alice,bob", "namespaces=\"git,pam-jit\"", "bob", "bob", 1,
+             "a principal list and namespaces=\"git,pam-jit\""},
+            {"bob", "namespaces=\"git\"", "bob", "bob", 0, "namespaces=\"git\" does not allow pam-jit"},
+            {"bob", "cert-authority", "bob", "bob", 0, "cert-authority is not honoured: allows nobody"},
+            {"bob", "valid-before=\"20990101\"", "bob", "bob", 0,
+             "valid-before is not honoured: allows nobody"},
+            {"*", "", "bob", "bob", 0, "a principal pattern matches nobody"},
+            {"bob", "", "carol", "bob", 0, "carol's key listed for bob does not allow bob's key"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
+                al = allowed_line(lines[i].principals, lines[i].options, lines[i].key);
+                tap_ok(&t,
+                       al && sshsig_allowed(al, strlen(al), lines[i].asking, "pam-jit", &s.key) ==
+                                 lines[i].want,
+                       "%s", lines[i].what);
+                free(al);
+        }
+        tap_ok(&t, sshsig_allowed("bob ssh-ed25519 AAAA!!\n", 22, "bob", "pam-jit", &s.key) == -EBADMSG,
+               "bad base64 is malformed");
+        tap_ok(&t, sshsig_allowed("bob\n", 4, "bob", "pam-jit", &s.key) == -EBADMSG,
+               "a line without a key is malformed");
 
-        tap_ok(&t, keygen("rsa", "rsa -b 1024") == 0 && sign("rsa", "pam-jit") == 0 && (armored = slurp("msg.txt.sig")),
+        tap_ok(&t,
+               keygen("rsa", "rsa -b 1024") == 0 && sign("rsa", "pam-jit") == 0 &&
+                   (armored = slurp("msg.txt.sig")),
                "ssh-keygen signs with an RSA key");
-        tap_ok(&t, sshsig_parse(armored, strlen(armored), &s2) == -EPROTONOSUPPORT, "an RSA signature is refused by name, never accepted");
+        tap_ok(&t, sshsig_parse(armored, strlen(armored), &s2) == -EPROTONOSUPPORT,
+               "an RSA signature is refused by name, never accepted");
         free(armored);
         al = allowed_line("bob", "", "rsa");
-        tap_ok(&t, sshsig_allowed(al, strlen(al), "bob", "pam-jit", &s.key) == 0, "an RSA key line allows nothing");
+        tap_ok(&t, sshsig_allowed(al, strlen(al), "bob", "pam-jit", &s.key) == 0,
+               "an RSA key line allows nothing");
         free(al);
 
         /* FIDO: no authenticator here, so the authenticator's side is done with libsodium as
          * PROTOCOL.u2f says: sign SHA-256(application) || flags || counter || SHA-256(data). */
         {
                 uint8_t pk[32], sk[64], data[6 + 4 + 7 + 4 + 4 + 6 + 4 + 64], *p = data, h[64], tbs[69];
-                SshSig f2 = {.key = {.type = SSH_KEY_SK_ED25519, .application = "ssh:"}, .ns = "pam-jit", .hash_alg = "sha512", .sk_flags = 1, .sk_counter = 7};
+                SshSig f2 = {.key = {.type = SSH_KEY_SK_ED25519, .application = "ssh:"},
+                             .ns = "pam-jit",
+                             .hash_alg = "sha512",
+                             .sk_flags = 1,
+                             .sk_counter = 7};
                 crypto_sign_keypair(pk, sk);
                 memcpy(f2.key.pk, pk, 32);
                 crypto_hash_sha512(h, (const uint8_t *)msg, strlen(msg));
@@ -161,15 +185,19 @@ int main(void)
                 tbs[32] = 1, tbs[33] = 0, tbs[34] = 0, tbs[35] = 0, tbs[36] = 7;
                 jit_sha256_once(data, sizeof(data), tbs + 37);
                 crypto_sign_detached(f2.sig, NULL, tbs, sizeof(tbs), sk);
-                tap_ok(&t, sshsig_verify(&f2, "pam-jit", msg, strlen(msg)) == 0, "an sk-ssh-ed25519 signature verifies (flags, counter, application)");
+                tap_ok(&t, sshsig_verify(&f2, "pam-jit", msg, strlen(msg)) == 0,
+                       "an sk-ssh-ed25519 signature verifies (flags, counter, application)");
                 f2.sk_counter = 8;
-                tap_ok(&t, sshsig_verify(&f2, "pam-jit", msg, strlen(msg)) == -EBADMSG, "...not with another counter");
+                tap_ok(&t, sshsig_verify(&f2, "pam-jit", msg, strlen(msg)) == -EBADMSG,
+                       "...not with another counter");
                 f2.sk_counter = 7;
                 strcpy(f2.key.application, "ssh:x");
-                tap_ok(&t, sshsig_verify(&f2, "pam-jit", msg, strlen(msg)) == -EBADMSG, "...nor another application");
+                tap_ok(&t, sshsig_verify(&f2, "pam-jit", msg, strlen(msg)) == -EBADMSG,
+                       "...nor another application");
                 strcpy(f2.key.application, "ssh:");
                 f2.sk_flags = 0;
-                tap_ok(&t, sshsig_verify(&f2, "pam-jit", msg, strlen(msg)) == -EBADMSG, "...nor without user presence");
+                tap_ok(&t, sshsig_verify(&f2, "pam-jit", msg, strlen(msg)) == -EBADMSG,
+                       "...nor without user presence");
         }
 
         char cmd[300];

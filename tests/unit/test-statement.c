@@ -46,14 +46,19 @@ int main(void)
 
         tap_ok(&t, statement_build(&f, &s) == 0 && strcmp(s, expected) == 0,
                "the statement is the version line and sixteen key=value lines, empty numbers as 0");
-        tap_ok(&t, statement_check(s, strlen(s), &off, &len) == 0 && len == 9 && memcmp(s + off, "K7Q2-M9XA", 9) == 0,
+        tap_ok(&t,
+               statement_check(s, strlen(s), &off, &len) == 0 && len == 9 &&
+                   memcmp(s + off, "K7Q2-M9XA", 9) == 0,
                "what statement_build writes passes statement_check, which finds the request id");
-        tap_ok(&t, statement_check(s, strlen(s) - 1, NULL, NULL) == -EBADMSG, "a statement without its last newline is refused");
+        tap_ok(&t, statement_check(s, strlen(s) - 1, NULL, NULL) == -EBADMSG,
+               "a statement without its last newline is refused");
         free(s);
 
         f.command = "/bin/echo a\nrule=other";
-        tap_ok(&t, statement_build(&f, &s) == -EINVAL, "a value with a newline cannot be built (no forged lines)");
-        f.command = "/bin/echo \xe2\x80\xae" "evil";
+        tap_ok(&t, statement_build(&f, &s) == -EINVAL,
+               "a value with a newline cannot be built (no forged lines)");
+        f.command = "/bin/echo \xe2\x80\xae"
+                    "evil";
         tap_ok(&t, statement_build(&f, &s) == -EINVAL, "a value with a bidi override cannot be built");
         f.command = "/bin/echo \xff";
         tap_ok(&t, statement_build(&f, &s) == -EINVAL, "invalid UTF-8 cannot be built");
@@ -67,11 +72,13 @@ int main(void)
         tap_ok(&t, statement_check(bad, strlen(bad), NULL, NULL) == -EBADMSG, "an unknown key is refused");
         free(bad);
         if (asprintf(&bad, "%s%s", expected, "extra=1\n") > 0)
-                tap_ok(&t, statement_check(bad, strlen(bad), NULL, NULL) == -EBADMSG, "an extra line is refused");
+                tap_ok(&t, statement_check(bad, strlen(bad), NULL, NULL) == -EBADMSG,
+                       "an extra line is refused");
         free(bad);
         bad = strdup(expected);
         *strstr(bad, "nginx") = '\t';
-        tap_ok(&t, statement_check(bad, strlen(bad), NULL, NULL) == -EBADMSG, "a control character is refused");
+        tap_ok(&t, statement_check(bad, strlen(bad), NULL, NULL) == -EBADMSG,
+               "a control character is refused");
         free(bad);
         return tap_done(&t);
 }
