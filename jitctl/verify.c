@@ -16,6 +16,7 @@
 #include "journald-check.h"
 #include "journal.h"
 #include "util.h"
+#include "verify-signed.h"
 
 /* The journald cross-check (--journald): every mirrored JIT_SEQ and JIT_LEAF_HASH must be in the
  * files, they must not be shorter than the mirror, every mirrored checkpoint must be their tree at
@@ -46,7 +47,7 @@ static int cross_check_journald(const JournalFiles *files, JournalVerifyResult *
         return 0;
 }
 
-static void print_result_json(const JournalFiles *files, const JournalVerifyResult *res)
+static void print_result_json(const JournalFiles *files, const JournalVerifyResult *res, const VerifySigned *vs)
 {
         struct json_object *o = json_object_new_object(), *list = json_object_new_array();
         char b64[JIT_BASE64_LEN(MERKLE_HASH_SIZE) + 1];
@@ -68,6 +69,8 @@ static void print_result_json(const JournalFiles *files, const JournalVerifyResu
         /* History before first_seq was not checked: the first file continues one not given. */
         json_object_object_add(o, "first_seq", json_object_new_int64((int64_t)res->first_seq));
         json_object_object_add(o, "complete", json_object_new_boolean(!res->partial));
+        json_object_object_add(o, "signed_decisions", json_object_new_int64((int64_t)vs->n_signed));
+        json_object_object_add(o, "approvers_versions", json_object_new_int64((int64_t)vs->n_versions));
         if (!res->ok) {
                 json_object_object_add(o, "bad_file", json_object_new_string(files->paths[res->bad_file]));
                 json_object_object_add(o, "bad_line", json_object_new_int64((int64_t)res->bad_line));
@@ -80,7 +83,7 @@ static void print_result_json(const JournalFiles *files, const JournalVerifyResu
 }
 
 static void print_result(const Ctl *ctl, const JournalFiles *files, const JournalVerifyResult *res,
-                         bool with_checkpoint)
+                         const VerifySigned *vs, bool with_checkpoint)
 {
         char b64[JIT_BASE64_LEN(MERKLE_HASH_SIZE) + 1], when[64];
         uint64_t now = jit_now_usec(CLOCK_REALTIME);
@@ -118,6 +121,14 @@ static void print_result(const Ctl *ctl, const JournalFiles *files, const Journa
                        files->paths[0], res->first_seq, res->prev_first_seq, res->first_seq);
         if (with_checkpoint)
                 printf("  extends the saved checkpoint\n");
+        if (vs->n_signed || vs->n_versions)
+                printf("  %" PRIu64 " signed decisions checked against %zu recorded version%s of the approvers file\n",
+                       vs->n_signed, vs->n_versions, vs->n_versions == 1 ? "" : "s");
+        if (*vs->approvers_note) {
+                printf("  ");
+                ctl_print_sanitized(stdout, vs->approvers_note, sizeof(vs->approvers_note));
+                printf("\n");
+        }
         if (res->epoch_end_usec < now) {
                 /* Every epoch is sealed while jitd runs; a journal that stops early was cut, or its writer
                  * stopped. Only a saved checkpoint or the journald mirror can tell which. */
@@ -139,12 +150,14 @@ int verb_verify(int argc, char *argv[])
             {"complete", no_argument, NULL, 'C'},
             {"json", no_argument, NULL, 'j'},
             {"journald", no_argument, NULL, 'D'},
+            {"approvers", required_argument, NULL, 'A'},
             {"utc", no_argument, NULL, 'u'},
             {"help", no_argument, NULL, 'h'},
             {},
         };
         _cleanup_free_ char *pub = NULL, *saved = NULL;
-        const char *path = ctl_default_journal(), *key = ctl_default_pubkey(), *cp = NULL;
+        const char *path = ctl_default_journal(), *key = ctl_default_pubkey(), *cp = NULL, *approvers = NULL;
+        VerifySigned vs = {};
         bool json = false, journald = false, complete = false, journal_given = false;
         Ctl ctl = {}; /* only its --utc: this verb needs no bus */
         JournalVerifyOptions o = {};
@@ -153,7 +166,7 @@ int verb_verify(int argc, char *argv[])
         int c, r;
 
         optind = 0;
-        while ((c = ctl_getopt(argc, argv, "J:k:c:aCjh", options)) >= 0)
+        while ((c = ctl_getopt(argc, argv, "J:k:c:aCjA:h", options)) >= 0)
                 switch (c) {
                 case 'J':
                         path = optarg;
@@ -177,6 +190,9 @@ int verb_verify(int argc, char *argv[])
                 case 'D':
                         journald = true;
                         break;
+                case 'A':
+                        approvers = optarg;
+                        break;
                 case 'u':
                         ctl.utc = true;
                         break;
@@ -185,7 +201,7 @@ int verb_verify(int argc, char *argv[])
                             "Usage: jitctl verify [--journal FILE | FILE|DIR...] [--key FILE] [--checkpoint "
                             "FILE]\n"
                             "                     [--all-signatures] [--complete] [--json] [--journald] "
-                            "[--utc]\n"
+                            "[--approvers FILE] [--utc]\n"
                             "Check every record, hash link, epoch key and checkpoint of a journal against "
                             "the\n"
                             "identity key. The journal is --journal FILE (default %s) and\n"
@@ -205,7 +221,13 @@ int verb_verify(int argc, char *argv[])
                             "certificates,\n"
                             "each file's last checkpoint, and with --all-signatures for every checkpoint "
                             "(several\n"
-                            "times slower). Exit 0 if intact, 1 otherwise.\n",
+                            "times slower). Every signed approval and denial is checked again: its "
+                            "statement rebuilt\n"
+                            "from the record, its SSH signature, and its key against the approvers file "
+                            "as the journal\n"
+                            "recorded it; --approvers FILE also fails if FILE is not the version recorded "
+                            "last.\n"
+                            "Exit 0 if intact, 1 otherwise.\n",
                             ctl_default_journal());
                         return 0;
                 default:
@@ -255,15 +277,20 @@ int verb_verify(int argc, char *argv[])
                          res.prev_first_seq, res.first_seq);
                 r = -EBADMSG;
         }
+        if (r == 0) {
+                r = verify_signed_decisions(&files, approvers, &res, &vs);
+                if (r < 0 && r != -EBADMSG)
+                        goto out;
+        }
         if (r == 0 && journald) {
                 r = cross_check_journald(&files, &res);
                 if (r < 0 && r != -EBADMSG)
                         goto out;
         }
         if (json)
-                print_result_json(&files, &res);
+                print_result_json(&files, &res, &vs);
         else
-                print_result(&ctl, &files, &res, saved != NULL);
+                print_result(&ctl, &files, &res, &vs, saved != NULL);
 out:
         journal_verify_result_done(&res);
         ctl_journal_files_done(&files);

@@ -11,7 +11,9 @@
 #include "util.h"
 #include "bus.h"
 
-static int append_request(sd_bus_message *reply, const Request *r)
+/* statement (GetRequest only; NULL in lists) goes last: with it the array holds one entry more,
+ * and without it sd-bus never reads the trailing arguments. */
+static int append_request(sd_bus_message *reply, const Request *r, const char *statement)
 {
         unsigned needed = r->rule ? r->rule->approvals : 1;
 
@@ -20,7 +22,7 @@ static int append_request(sd_bus_message *reply, const Request *r)
                  max = r->rule ? r->rule->max_grant_usec : 0;
 
         return sd_bus_message_append(
-            reply, "a{sv}", 29, "requested_usec", "t", r->requested_usec, "default_grant_usec", "t", dflt,
+            reply, "a{sv}", statement ? 32 : 31, "requested_usec", "t", r->requested_usec, "default_grant_usec", "t", dflt,
             "max_grant_usec", "t", max, "front", "s", request_front(r), "grant_scope", "s",
             policy_scope_to_string(request_scope(r)), "command_kind", "s",
             command_kind_to_string(r->command_kind), "runcwd", "s", r->runcwd ? r->runcwd : "", "id", "s",
@@ -31,7 +33,8 @@ static int append_request(sd_bus_message *reply, const Request *r)
             "deadline_usec", "t", r->deadline_usec, "decided_usec", "t", r->decided_usec, "until_usec", "t",
             r->until_usec, "by", "s", r->by ? r->by : "", "comment", "s", r->comment ? r->comment : "",
             "rule", "s", r->rule ? r->rule->name : "", "approvals", "u", (uint32_t)r->n_approvals,
-            "approvals_needed", "u", (uint32_t)needed, "grant", "s", r->grant_id);
+            "approvals_needed", "u", (uint32_t)needed, "grant", "s", r->grant_id, "runas", "s",
+            r->runas ? r->runas : "", "rungroup", "s", r->rungroup ? r->rungroup : "", "statement", "s", statement);
 }
 
 static int request_fill(Request *r, const CreateArgs *a, const Command *c, uid_t uid, char *name)
@@ -52,6 +55,11 @@ static int request_fill(Request *r, const CreateArgs *a, const Command *c, uid_t
         r->command_kind = c->kind;
         r->plugin = streq(a->front, "sudo-plugin");
         if (a->runcwd && !(r->runcwd = bus_field_dup(a->runcwd, JIT_MAX_PATH)))
+                return -ENOMEM;
+        /* Shown and signed: whom the command runs as is part of what an approver approves. */
+        if (c->run_as && !(r->runas = bus_field_dup(c->run_as, JIT_MAX_FIELD)))
+                return -ENOMEM;
+        if (c->run_group && !(r->rungroup = bus_field_dup(c->run_group, JIT_MAX_FIELD)))
                 return -ENOMEM;
         if (!r->service || !r->tty || !r->rhost || !r->ruser || !r->cwd || !r->reason || !r->command)
                 return -ENOMEM;
@@ -260,12 +268,38 @@ int method_request_access(sd_bus_message *m, void *userdata, sd_bus_error *error
         return k < 0 ? k : 1;
 }
 
+/* A decision's signature, checked before anything is recorded: 1 and *ret when one was given and
+ * verifies, 0 when none was given and none is needed; else the call is refused (still pending). */
+static int bus_signature(Context *ctx, Request *r, const Caller *caller, const char *signature, bool required,
+                         Signed *ret, sd_bus_error *error)
+{
+        int k;
+
+        if (!signature || !*signature) {
+                if (!required)
+                        return 0;
+                k = decide_check_pending(r, error);
+                if (k < 0)
+                        return k;
+                return sd_bus_error_setf(error, JIT_ERROR_SIGNATURE_REQUIRED,
+                                         "Approving %s needs your SSH signature of its statement: "
+                                         "jitctl approve --sign %s",
+                                         r->id, r->id);
+        }
+        k = decide_check_pending(r, error);
+        if (k < 0)
+                return k;
+        k = signature_check(ctx, r, caller->name, signature, ret, error);
+        return k < 0 ? k : 1;
+}
+
 int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *ctx = userdata;
         _cleanup_(caller_done) Caller caller = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *note = NULL;
+        _cleanup_(signed_done) Signed sig = {};
         ApproveArgs o = {.comment = ""};
         bool break_glass;
         const char *id;
@@ -294,7 +328,11 @@ int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 if (k < 0)
                         return k;
         }
-        k = decide_approve(ctx, r, caller.uid, caller.name, note, o.duration_usec, break_glass, error);
+        k = bus_signature(ctx, r, &caller, o.signature, signature_required(ctx, r), &sig, error);
+        if (k < 0)
+                return k;
+        k = decide_approve(ctx, r, caller.uid, caller.name, note, o.duration_usec, break_glass,
+                           k > 0 ? &sig : NULL, error);
         if (k < 0)
                 return sd_bus_error_is_set(error) ? k : bus_record_error(error, k);
         k = sd_bus_message_new_method_return(m, &reply);
@@ -308,10 +346,11 @@ int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 /* Deny and Cancel differ only in who may call them and what they record. */
 static int decide_simple(sd_bus_message *m, Context *ctx, Access access, RequestState state, const char *id,
-                         const char *comment, sd_bus_error *error)
+                         const char *comment, const char *signature, sd_bus_error *error)
 {
         _cleanup_(caller_done) Caller caller = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(signed_done) Signed sig = {};
         _cleanup_free_ char *note = NULL;
         Request *r;
         int k;
@@ -334,10 +373,15 @@ static int decide_simple(sd_bus_message *m, Context *ctx, Access access, Request
                 if (k < 0)
                         return k;
         }
+        /* A denial may be signed; it is never held up for want of a signature (denying is safe). */
+        k = state == REQUEST_DENIED ? bus_signature(ctx, r, &caller, signature, false, &sig, error) : 0;
+        if (k < 0)
+                return k;
         note = bus_field_dup(comment, JIT_MAX_FIELD);
         if (!note)
                 return -ENOMEM;
-        k = decide_end(ctx, r, state, caller.name, note);
+        k = state == REQUEST_DENIED ? decide_deny(ctx, r, caller.name, note, k > 0 ? &sig : NULL)
+                                    : decide_end(ctx, r, state, caller.name, note);
         if (k < 0)
                 return bus_record_error(error, k);
         k = sd_bus_message_new_method_return(m, &reply);
@@ -354,7 +398,22 @@ int method_deny(sd_bus_message *m, void *userdata, sd_bus_error *error)
         k = sd_bus_message_read(m, "ss", &id, &comment);
         if (k < 0)
                 return k;
-        return decide_simple(m, userdata, ACCESS_DENIER, REQUEST_DENIED, id, comment, error);
+        return decide_simple(m, userdata, ACCESS_DENIER, REQUEST_DENIED, id, comment, NULL, error);
+}
+
+int method_deny_with_options(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        ApproveArgs o = {.comment = ""};
+        const char *id;
+        int k;
+
+        k = sd_bus_message_read(m, "s", &id);
+        if (k < 0)
+                return k;
+        k = bus_read_deny_options(m, &o, error);
+        if (k < 0)
+                return k;
+        return decide_simple(m, userdata, ACCESS_DENIER, REQUEST_DENIED, id, o.comment, o.signature, error);
 }
 
 int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -365,14 +424,15 @@ int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
         k = sd_bus_message_read(m, "s", &id);
         if (k < 0)
                 return k;
-        return decide_simple(m, userdata, ACCESS_REQUESTER, REQUEST_CANCELLED, id, "", error);
+        return decide_simple(m, userdata, ACCESS_REQUESTER, REQUEST_CANCELLED, id, "", NULL, error);
 }
 
 /* What a record costs on the wire, near enough to bound a reply and charge its reader. */
 static size_t request_wire_size(const Request *r)
 {
-        const char *const fields[] = {r->user,  r->target, r->service, r->command, r->tty, r->rhost,
-                                      r->ruser, r->cwd,    r->runcwd,  r->reason,  r->by,  r->comment};
+        const char *const fields[] = {r->user,   r->target, r->service, r->command, r->tty,
+                                      r->rhost,  r->ruser,  r->cwd,     r->runcwd,  r->reason,
+                                      r->by,     r->comment, r->runas,  r->rungroup};
         size_t n = 640; /* 26 keys, their signatures, padding and the fixed-size values */
 
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
@@ -422,7 +482,7 @@ int method_list_requests(sd_bus_message *m, void *userdata, sd_bus_error *error)
                         truncated = true;
                         break;
                 }
-                k = append_request(reply, r);
+                k = append_request(reply, r, NULL);
                 if (k < 0)
                         return k;
                 bytes += request_wire_size(r);
@@ -445,6 +505,7 @@ int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
         _cleanup_(caller_done) Caller caller = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *id;
+        _cleanup_free_ char *statement = NULL;
         Request *r;
         int k;
 
@@ -457,11 +518,16 @@ int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
         k = caller_find_request(ctx, id, &caller, &r, error);
         if (k < 0)
                 return k;
+        /* A request no statement can carry (never expected: its fields are sanitised) is still shown;
+         * it just cannot be signed for. */
+        k = request_statement(r, journal_writer_origin(ctx->journal), &statement);
+        if (k < 0 && k != -EINVAL)
+                return k;
         k = sd_bus_message_new_method_return(m, &reply);
         if (k >= 0)
-                k = append_request(reply, r);
+                k = append_request(reply, r, statement);
         if (k < 0)
                 return k;
-        bus_read_charge(ctx, caller.uid, request_wire_size(r));
+        bus_read_charge(ctx, caller.uid, request_wire_size(r) + (statement ? strlen(statement) : 0));
         return record_send_when_durable(ctx, m, reply);
 }

@@ -349,8 +349,17 @@ static int approve_partial(Context *ctx, Request *r, const char *name, const cha
         return k;
 }
 
-int decide_approve(Context *ctx, Request *r, uid_t uid, const char *name, const char *comment,
-                   uint64_t duration_usec, bool break_glass, sd_bus_error *error)
+static bool key_seen(const Request *r, const uint8_t key[32])
+{
+        for (size_t i = 0; i < r->n_signer_keys; i++)
+                if (memcmp(r->signer_keys[i], key, 32) == 0)
+                        return true;
+        return false;
+}
+
+/* The approval proper; decide_approve() wraps it so that the signature rides only on its records. */
+static int approve(Context *ctx, Request *r, uid_t uid, const char *name, const char *comment,
+                   uint64_t duration_usec, bool break_glass, const Signed *sig, sd_bus_error *error)
 {
         _cleanup_free_ char *by = NULL;
         unsigned needed = r->rule ? r->rule->approvals : 1;
@@ -374,12 +383,24 @@ int decide_approve(Context *ctx, Request *r, uid_t uid, const char *name, const 
                         return sd_bus_error_setf(error, JIT_ERROR_ALREADY_DECIDED,
                                                  "You have already approved %s; it needs other approvers.",
                                                  r->id);
+                /* N-of-M counts distinct signing keys too: one key listed for two people is one. */
+                if (sig && key_seen(r, sig->key))
+                        return sd_bus_error_setf(error, JIT_ERROR_ALREADY_DECIDED,
+                                                 "This key has already signed an approval of %s; it needs "
+                                                 "other approvers.",
+                                                 r->id);
         }
 
         if (r->n_approvals < ELEMENTSOF(r->approvals))
                 r->approvals[r->n_approvals++] = uid;
-        if (!r->break_glass && r->n_approvals < needed)
-                return approve_partial(ctx, r, name, comment);
+        if (sig && r->n_signer_keys < ELEMENTSOF(r->signer_keys))
+                memcpy(r->signer_keys[r->n_signer_keys++], sig->key, 32);
+        if (!r->break_glass && r->n_approvals < needed) {
+                k = approve_partial(ctx, r, name, comment);
+                if (k < 0 && sig)
+                        r->n_signer_keys--;
+                return k;
+        }
 
         if (duration_usec == 0)
                 duration_usec = r->requested_usec;
@@ -390,6 +411,27 @@ int decide_approve(Context *ctx, Request *r, uid_t uid, const char *name, const 
         if (!by)
                 return -ENOMEM;
         return decide_end(ctx, r, REQUEST_APPROVED, by, comment);
+}
+
+int decide_approve(Context *ctx, Request *r, uid_t uid, const char *name, const char *comment,
+                   uint64_t duration_usec, bool break_glass, const Signed *sig, sd_bus_error *error)
+{
+        int k;
+
+        r->sig = sig;
+        k = approve(ctx, r, uid, name, comment, duration_usec, break_glass, sig, error);
+        r->sig = NULL;
+        return k;
+}
+
+int decide_deny(Context *ctx, Request *r, const char *by, const char *comment, const Signed *sig)
+{
+        int k;
+
+        r->sig = sig;
+        k = decide_end(ctx, r, REQUEST_DENIED, by, comment);
+        r->sig = NULL;
+        return k;
 }
 
 int decide_revoke(Context *ctx, Grant *g, Request *r, const char *by, const char *comment)

@@ -70,6 +70,16 @@ typedef struct Config {
 
 #define SCOPE_HASH_LEN 32
 
+/* A decision's verified signature (signature.c), carried into its journal record. */
+typedef struct Signed {
+        char *signature;             /* the SSHSIG blob, base64 */
+        char statement_hash[129];    /* SHA-512 of the statement, hex: what the signature covers */
+        char signer[JIT_MAX_FIELD + 1]; /* the principal: the caller's user name */
+        uint8_t key[32];             /* the signing key: N-of-M counts a key once */
+        char approvers_hash[65];     /* SHA-256 of the approvers file it was checked against */
+        char *approvers;             /* that file's text, when the journal does not hold it yet */
+} Signed;
+
 typedef struct Request {
         Context *ctx;
         struct Request *prev, *next; /* ctx->requests, newest first */
@@ -80,6 +90,7 @@ typedef struct Request {
         char *target; /* PAM_USER, when it differs from the requester (su, sudo -u is in argv) */
         char *service, *command, *tty, *rhost, *ruser, *cwd, *reason;
         char *runcwd;             /* the plugin: where the command runs (sudoers' runcwd, or cwd) */
+        char *runas, *rungroup;   /* sudo: the account and group the command runs as; NULL if not sudo */
         bool plugin;              /* from sudo_jit.so (exact), not from the PAM module */
         CommandKind command_kind; /* how command names what runs */
         uint64_t created_usec, deadline_usec, decided_usec, until_usec; /* CLOCK_REALTIME */
@@ -92,6 +103,9 @@ typedef struct Request {
         const PolicyRule *rule;                /* the rule that matched */
         uid_t approvals[POLICY_MAX_APPROVALS]; /* distinct approvers so far */
         size_t n_approvals;
+        uint8_t signer_keys[POLICY_MAX_APPROVALS][32]; /* the keys that signed those approvals */
+        size_t n_signer_keys;
+        const Signed *sig; /* only while the decision it signs is recorded */
         uint64_t requested_usec; /* grant length asked for ahead of time */
         bool ahead;              /* made with jitctl request: nobody waits on it */
         bool any_command;        /* ...for no command in particular: a grant for the service */
@@ -222,6 +236,7 @@ struct Context {
         bool replaying;             /* transitions rebuild state from the journal: no records, no signals */
         bool state_complete;        /* replay is done: the journal file may be rotated (record.c) */
         uint64_t rotate_retry_usec; /* after a failed rotation, not before this (CLOCK_MONOTONIC) */
+        char approvers_recorded[65]; /* hash of the approvers file whose text the journal holds */
 };
 
 /* config.c */
@@ -260,6 +275,8 @@ PolicyScope request_scope(const Request *r);
 const char *request_command_shown(const Request *r);
 /* Which front end asked: "pam", "sudo-plugin", or "ahead" (jitctl request). */
 const char *request_front(const Request *r);
+/* The canonical statement an approver signs (lib/statement.h), for the journal's origin. */
+int request_statement(const Request *r, const char *origin, char **ret);
 void request_free(Request *r);
 void request_free_all(Context *ctx);
 
@@ -359,7 +376,9 @@ void decide_peer_gone(Context *ctx, const char *name);
 /* One approval by uid (name). N-of-M: it is recorded and the request stays pending until enough
  * people approved; break_glass: the requester approves themself with a reason. */
 int decide_approve(Context *ctx, Request *r, uid_t uid, const char *name, const char *comment,
-                   uint64_t duration_usec, bool break_glass, sd_bus_error *error);
+                   uint64_t duration_usec, bool break_glass, const Signed *sig, sd_bus_error *error);
+/* A denial by an approver, with its signature (may be NULL). */
+int decide_deny(Context *ctx, Request *r, const char *by, const char *comment, const Signed *sig);
 /* A pending request ends: approved (r->until_usec set), denied, expired or cancelled. */
 int decide_end(Context *ctx, Request *r, RequestState state, const char *by, const char *comment);
 /* A grant is used by r (NULL when replaying: a use leaves no request behind). */
@@ -381,6 +400,12 @@ int peer_watch_new(Context *ctx, sd_bus *bus, PeerGone gone, void *userdata, Pee
 PeerWatch *peer_watch_free(PeerWatch *w);
 /* The watched connection, or NULL once it closed. */
 sd_bus *peer_watch_bus(const PeerWatch *w);
+/* signature.c: whether r's rule wants signed decisions; check an armored signature of r's statement by
+ * principal against the approvers file. 0 and *ret, or a negative errno with error set (BadSignature). */
+bool signature_required(Context *ctx, const Request *r);
+int signature_check(Context *ctx, const Request *r, const char *principal, const char *armored, Signed *ret,
+                    sd_bus_error *error);
+void signed_done(Signed *s);
 
 /* replay.c */
 int replay_journal(Context *ctx);

@@ -223,6 +223,8 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
                 /* For one of N approvals, the approver so far; for a decision, who decided. */
                 entry_add(e, "JIT_APPROVER", type == RECORD_APPROVE || type == RECORD_DENY ? r->by : NULL);
                 entry_add(e, "JIT_DECIDED_BY", r->by);
+                /* A signed decision: whose SSH key signed it (the journal file holds the signature). */
+                entry_add(e, "JIT_SIGNER", r->sig ? r->sig->signer : NULL);
                 entry_add(e, "JIT_COMMENT", r->comment);
                 entry_add(e, "JIT_GRANT_ID", r->grant_id);
                 entry_add(e, "JIT_RULE", r->rule ? r->rule->name : NULL);

@@ -36,7 +36,7 @@
 #include "log.h"
 #include "util.h"
 
-#define RECORD_MAX_FIELDS 32
+#define RECORD_MAX_FIELDS 40
 /* A group waits at most this long for the bus to go quiet: a p99 of a few ms under load. */
 #define GROUP_MAX_DELAY_USEC (5ULL * 1000)
 /* Every record fits in JOURNAL_MAX_LINE, so a group this size stays well within the writer's
@@ -48,6 +48,7 @@ typedef struct FieldSet {
         char num[6][24];
         char hash[2 * SCOPE_HASH_LEN + 1];
         char uids[POLICY_MAX_APPROVALS * 12];
+        char keys[POLICY_MAX_APPROVALS * 65];
         size_t n, n_num;
 } FieldSet;
 
@@ -78,6 +79,8 @@ static void fields_for_request(FieldSet *s, const Request *r)
         field_add(s, "command_kind", command_kind_to_string(r->command_kind));
         field_add(s, "front", request_front(r));
         field_add(s, "runcwd", r->runcwd);
+        field_add(s, "runas", r->runas);
+        field_add(s, "rungroup", r->rungroup);
         field_add(s, "tty", r->tty);
         field_add(s, "rhost", r->rhost);
         field_add(s, "ruser", r->ruser);
@@ -108,6 +111,25 @@ static void fields_for_request(FieldSet *s, const Request *r)
                 o += (size_t)snprintf(s->uids + o, sizeof(s->uids) - o, "%s%u", i ? "," : "",
                                       (unsigned)r->approvals[i]);
         field_add(s, "approver_uids", s->uids);
+        /* The keys that signed approvals so far (hex): replay rebuilds "each key counts once". */
+        o = 0;
+        for (size_t i = 0; i < r->n_signer_keys && o + 66 <= sizeof(s->keys); i++) {
+                if (i)
+                        s->keys[o++] = ',';
+                sodium_bin2hex(s->keys + o, 65, r->signer_keys[i], 32);
+                o += 64;
+        }
+        field_add(s, "signer_keys", s->keys);
+        /* A signed decision: who signed, the signature, what it covers and the approvers file it was
+         * checked against (its text when the journal does not hold that version yet). `jitctl
+         * verify` checks each one offline from these fields and the request's own. */
+        if (r->sig) {
+                field_add(s, "signer", r->sig->signer);
+                field_add(s, "signature", r->sig->signature);
+                field_add(s, "statement_sha512", r->sig->statement_hash);
+                field_add(s, "approvers_sha256", r->sig->approvers_hash);
+                field_add(s, "approvers", r->sig->approvers);
+        }
 }
 
 /* The first item of a group: the commit waits for the bus to go quiet, but not for longer than
@@ -165,6 +187,8 @@ int record_emit(Context *ctx, RecordType type, const Request *r, RecordUndo undo
         k = journal_writer_append(ctx->journal, type, s.f, s.n, jit_now_usec(CLOCK_REALTIME), &seq, leaf);
         if (k < 0)
                 return k;
+        if (r && r->sig && r->sig->approvers)
+                memcpy(ctx->approvers_recorded, r->sig->approvers_hash, sizeof(ctx->approvers_recorded));
         e = mirror_entry_new(type, r, seq, leaf);
         if (!e)
                 return -ENOMEM; /* the record still goes to the journal; only the mirror lacks it */
@@ -396,6 +420,9 @@ static void rotate_if_due(Context *ctx)
                           settings(ctx)->journal_file, strerror(-k));
                 return;
         }
+        /* Each file holds the approvers file's text for the signatures in it, so that a rotated file
+         * verifies on its own: the next signed decision records it again. */
+        ctx->approvers_recorded[0] = '\0';
         (void)journal_rotated_name(settings(ctx)->journal_file, first, &old_name);
         log_info("Rotated the journal: %s continues from seq %" PRIu64 " (%zu live requests and grants "
                  "restated); the previous file is now %s",
@@ -410,10 +437,13 @@ int record_commit(Context *ctx)
         int k;
 
         k = journal_writer_commit(ctx->journal, jit_now_usec(CLOCK_REALTIME));
-        if (k < 0)
-                log_crit(
-                    "The journal is unavailable, denying every decision of this group (%zu records): %s",
-                    ctx->group_records, strerror(-k));
+        if (k < 0) {
+                log_crit("The journal is unavailable, denying every decision of this group (%zu records): %s",
+                         ctx->group_records, strerror(-k));
+                /* An approvers file's text in this group was not written: the next signed decision
+                 * records it again. */
+                ctx->approvers_recorded[0] = '\0';
+        }
 
         while ((o = ctx->outbound)) {
                 ctx->outbound = o->next;

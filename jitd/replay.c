@@ -72,7 +72,9 @@ static int replay_request(Context *ctx, const JournalRecord *rec)
         r->reason = dup_field(rec, "reason");
         r->command_kind = command_kind_from_string(field(rec, "command_kind"));
         r->plugin = streq(field(rec, "front"), "sudo-plugin");
-        if (*field(rec, "runcwd") && !(r->runcwd = dup_field(rec, "runcwd"))) {
+        if ((*field(rec, "runcwd") && !(r->runcwd = dup_field(rec, "runcwd"))) ||
+            (*field(rec, "runas") && !(r->runas = dup_field(rec, "runas"))) ||
+            (*field(rec, "rungroup") && !(r->rungroup = dup_field(rec, "rungroup")))) {
                 request_free(r);
                 return -ENOMEM;
         }
@@ -108,6 +110,15 @@ static void replay_approvals(Request *r, const JournalRecord *rec)
                         break;
                 r->approvals[r->n_approvals++] = (uid_t)u;
                 p = *end == ',' ? end + 1 : end;
+        }
+        p = field(rec, "signer_keys");
+        r->n_signer_keys = 0;
+        while (strlen(p) >= 64 && r->n_signer_keys < ELEMENTSOF(r->signer_keys) &&
+               sodium_hex2bin(r->signer_keys[r->n_signer_keys], 32, p, 64, NULL, NULL, NULL) == 0) {
+                r->n_signer_keys++;
+                p += 64;
+                if (*p == ',')
+                        p++;
         }
 }
 

@@ -1,6 +1,7 @@
 /* The table of requests: creation, lookup, counting and freeing. Their states change in decide.c. */
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "id.h"
 #include "jit-command.h"
 #include "jitd.h"
+#include "statement.h"
 #include "util.h"
 
 const char *request_state_to_string(RequestState s)
@@ -122,6 +124,36 @@ PolicyScope request_scope(const Request *r)
         return r->rule ? r->rule->scope : POLICY_SCOPE_COMMAND;
 }
 
+int request_statement(const Request *r, const char *origin, char **ret)
+{
+        char uid[16], deadline[24], requested[24];
+
+        /* The same values, spelt the same way, as the request's journal record holds (record.c), so
+         * `jitctl verify` rebuilds this text from the record alone. */
+        snprintf(uid, sizeof(uid), "%u", (unsigned)r->uid);
+        snprintf(deadline, sizeof(deadline), "%" PRIu64, r->deadline_usec);
+        snprintf(requested, sizeof(requested), "%" PRIu64, r->requested_usec);
+        StatementFields f = {
+            .origin = origin,
+            .id = r->id,
+            .user = r->user,
+            .uid = uid,
+            .target = r->target,
+            .runas = r->runas,
+            .rungroup = r->rungroup,
+            .service = r->service,
+            .command_kind = command_kind_to_string(r->command_kind),
+            .command = r->command,
+            .cwd = r->cwd,
+            .runcwd = r->runcwd,
+            .deadline_usec = deadline,
+            .scope = r->rule ? policy_scope_to_string(request_scope(r)) : NULL,
+            .requested_usec = requested,
+            .rule = r->rule ? r->rule->name : NULL,
+        };
+        return statement_build(&f, ret);
+}
+
 void request_free(Request *r)
 {
         Context *ctx;
@@ -155,6 +187,8 @@ void request_free(Request *r)
         free(r->ruser);
         free(r->cwd);
         free(r->runcwd);
+        free(r->runas);
+        free(r->rungroup);
         free(r->reason);
         free(r->by);
         free(r->comment);

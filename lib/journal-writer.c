@@ -122,6 +122,11 @@ const char *journal_writer_identity(JournalWriter *w)
         return w->identity;
 }
 
+const char *journal_writer_origin(JournalWriter *w)
+{
+        return w->origin;
+}
+
 int journal_writer_last_checkpoint(JournalWriter *w, char **ret_note)
 {
         if (!w->last_checkpoint)

@@ -69,6 +69,8 @@ uint64_t journal_writer_size(JournalWriter *w);
 uint64_t journal_writer_epoch(JournalWriter *w);
 /* Identity (epoch 0) verifier key text, as published. */
 const char *journal_writer_identity(JournalWriter *w);
+/* The journal's origin (the name of its checkpoints and keys): the host a request was made on. */
+const char *journal_writer_origin(JournalWriter *w);
 /* ---- rotation (journal-rotate.c) ----
  *
  * The file is rotated between commits: path is renamed to its rotated name (journal_rotated_name: the
