@@ -20,6 +20,12 @@
 
 /* ---- writer ---- */
 
+/* Told of each record the writer makes itself (key, checkpoint, link, repair) once it is durable, e.g.
+ * to mirror it: seq, type, its exact line (without the newline) and leaf hash. Must not call the
+ * writer. */
+typedef void (*JournalLineHook)(void *userdata, const char *origin, uint64_t seq, RecordType type,
+                                const char *line, size_t len, const MerkleHash leaf);
+
 typedef struct JournalOptions {
         const char *path;      /* the journal file, e.g. /var/lib/jit/journal */
         const char *state_dir; /* epoch keys, e.g. /var/lib/jit/keys (created 0700) */
@@ -29,6 +35,8 @@ typedef struct JournalOptions {
         uint64_t epoch_usec;    /* key epoch length for new epochs; 0 = JOURNAL_DEFAULT_EPOCH_USEC */
         uint64_t now_usec;      /* CLOCK_REALTIME; tests pass fake times */
         uint64_t max_file_size; /* journal_writer_wants_rotation() from this size on; 0 = never */
+        JournalLineHook line_hook; /* optional, also called for what opening the journal writes */
+        void *line_hook_userdata;
 } JournalOptions;
 
 typedef struct JournalWriter JournalWriter;
@@ -57,6 +65,12 @@ int journal_writer_append(JournalWriter *w, RecordType type, const JournalField 
  * durable state and the error returned; the caller must treat those records as never written.
  * A later commit can succeed once the cause is gone (A35). */
 int journal_writer_commit(JournalWriter *w, uint64_t now_usec);
+
+/* The exact line (without its newline) of the record the last successful journal_writer_append()
+ * buffered; valid until the next call on w. */
+void journal_writer_last_line(JournalWriter *w, const char **ret_line, size_t *ret_len);
+/* The journal's origin (checkpoint and key name). */
+const char *journal_writer_origin(JournalWriter *w);
 
 /* True if records are buffered. */
 bool journal_writer_dirty(JournalWriter *w);
