@@ -226,6 +226,14 @@ int journal_verify(const char *path, const char *pubkey_text, const char *saved_
  * file bad_file. */
 int journal_verify_series(const char *const *paths, size_t n_paths, const JournalVerifyOptions *o,
                           JournalVerifyResult *ret);
+/* The same over lines in memory (each without its newline), seq 0 first, as one file: what a collector
+ * rebuilt from journald. No saved checkpoint (-EINVAL). bad_line is bad_seq + 1. */
+typedef struct JournalLine {
+        const char *line;
+        size_t len;
+} JournalLine;
+int journal_verify_lines(const JournalLine *lines, size_t n, const JournalVerifyOptions *o,
+                         JournalVerifyResult *ret);
 /* Does path's file name have the form of a rotated file ("<stem>-<16 digits><ext>")? Its seq, if so. */
 bool journal_rotated_name_seq(const char *path, uint64_t *ret);
 void journal_verify_result_done(JournalVerifyResult *r);
