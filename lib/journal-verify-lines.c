@@ -1,6 +1,7 @@
 /* Verifying a journal given as lines in memory rather than as files: the journal a collector
  * rebuilt from journald (jitctl verify --journald --directory). The same walk as for a file, so a
- * record journald holds is held to every rule the file is. */
+ * record journald holds is held to every rule the file is; the lines of a rotated journal run on
+ * across its link records as a series of files does. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +34,20 @@ int journal_verify_lines(const JournalLine *lines, size_t n, const JournalVerify
         w.file_start = true;
 
         for (size_t i = 0; i < n && r >= 0; i++) {
+                JournalRecordView v;
+                const char *why;
+
+                /* A link record begins the next file of a rotated journal: the file before it must end
+                 * sealed, and the link must continue it exactly, as between two files. */
+                if (i > 0 && lines[i].len < JOURNAL_MAX_LINE &&
+                    journal_record_parse(lines[i].line, lines[i].len, &v, &why) >= 0 && v.type == RECORD_LINK) {
+                        r = journal_walk_finish(&w);
+                        if (r < 0)
+                                break;
+                        w.file_start = true;
+                        w.end_offset = 0;
+                        offset = 0;
+                }
                 if (lines[i].len >= JOURNAL_MAX_LINE)
                         r = journal_walk_fail(&w, w.n, offset, "line longer than %u bytes",
                                               (unsigned)JOURNAL_MAX_LINE - 1);
