@@ -12,6 +12,7 @@
 #include <systemd/sd-journal.h>
 
 #include "journal-util.h"
+#include "journald-check.h"
 #include "journald-collect.h"
 #include "util.h"
 
@@ -37,25 +38,8 @@ static void collection_done(Collection *col)
         free(col->c);
 }
 
-static void journal_closep(sd_journal **j)
-{
-        if (*j)
-                sd_journal_close(*j);
-}
-
-/* The value of field name in the current entry, without "NAME="; NULL if absent. */
-static const char *entry_field(sd_journal *j, const char *name, size_t *ret_len)
-{
-        const void *data;
-        size_t len, n = strlen(name);
-
-        if (sd_journal_get_data(j, name, &data, &len) < 0 || len < n + 1)
-                return NULL;
-        *ret_len = len - n - 1;
-        return (const char *)data + n + 1;
-}
-
-static int tampered(CollectReport *ret, uint64_t seq, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int tampered(CollectReport *ret, uint64_t seq, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int tampered(CollectReport *ret, uint64_t seq, const char *fmt, ...)
 {
         va_list ap;
@@ -78,14 +62,14 @@ static int collect_entry(sd_journal *j, Collection *col, CollectReport *ret)
         JournalRecordView v;
         uint64_t seq;
 
-        if (!(s = entry_field(j, "JIT_SEQ", &slen)))
+        if (!(s = journald_entry_field(j, "JIT_SEQ", &slen)))
                 return 0;
         if (jit_parse_u64_strict(s, slen, JOURNAL_MAX_NUMBER, &seq) < 0) {
                 tampered(ret, UINT64_MAX, "an entry's JIT_SEQ is not a sequence number");
                 return -EBADMSG;
         }
         /* Entries of a jitd older than the record line carry none: they cannot be checked. */
-        if (!(line = entry_field(j, "JIT_RECORD_LINE", &len)))
+        if (!(line = journald_entry_field(j, "JIT_RECORD_LINE", &len)))
                 return 0;
         if (len >= JOURNAL_MAX_LINE || journal_record_parse(line, len, &v, &why) < 0) {
                 tampered(ret, seq, "journald's entry for record %" PRIu64 " holds no valid record: %s", seq,
@@ -193,9 +177,10 @@ static int verify_collection(const Collection *col, const char *pubkey_text, Col
         }
         if (last_cp == SIZE_MAX) {
                 if (ret->verdict == COLLECT_OK)
-                        snprintf(ret->reason, sizeof(ret->reason),
-                                 "records 0..%zu arrived but no checkpoint among them: nothing is signed yet",
-                                 run - 1);
+                        snprintf(
+                            ret->reason, sizeof(ret->reason),
+                            "records 0..%zu arrived but no checkpoint among them: nothing is signed yet",
+                            run - 1);
                 ret->verdict = COLLECT_GAP;
                 return 0;
         }
@@ -221,7 +206,7 @@ static int verify_collection(const Collection *col, const char *pubkey_text, Col
 
 int journald_collect_verify(const char *dir, const char *origin, const char *pubkey_text, CollectReport *ret)
 {
-        _cleanup_(journal_closep) sd_journal *j = NULL;
+        _cleanup_(journald_closep) sd_journal *j = NULL;
         _cleanup_free_ char *match = NULL;
         Collection col = {};
         int r;

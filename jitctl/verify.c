@@ -69,7 +69,8 @@ static void print_collected_json(const char *dir, const char *origin, const Coll
                 jit_base64_encode(c->res.root, MERKLE_HASH_SIZE, b64);
                 json_object_object_add(o, "tree_size", json_object_new_int64((int64_t)c->res.tree_size));
                 json_object_object_add(o, "root", json_object_new_string(b64));
-                json_object_object_add(o, "checkpoints", json_object_new_int64((int64_t)c->res.n_checkpoints));
+                json_object_object_add(o, "checkpoints",
+                                       json_object_new_int64((int64_t)c->res.n_checkpoints));
                 json_object_object_add(o, "signatures", json_object_new_int64((int64_t)c->res.n_signatures));
         }
         if (c->verdict == COLLECT_GAP && !c->reason[0]) {
@@ -108,13 +109,15 @@ static void print_collected(const char *dir, const char *origin, const CollectRe
                         if (c->gap_first == c->gap_last)
                                 printf("record %" PRIu64 " is missing", c->gap_first);
                         else
-                                printf("records %" PRIu64 "..%" PRIu64 " are missing", c->gap_first, c->gap_last);
+                                printf("records %" PRIu64 "..%" PRIu64 " are missing", c->gap_first,
+                                       c->gap_last);
                         if (c->gap_recorded)
-                                printf("; jitd recorded the gap (record %" PRIu64
-                                       "): journald on the host did not take them",
+                                printf("; a mirror-gap record after the gap (seq %" PRIu64
+                                       ", not verified: it lies after the gap) says journald on the host "
+                                       "did not take the entries",
                                        c->gap_record_seq);
                         else
-                                printf(" and no mirror-gap record names them: they never reached the "
+                                printf(" and no mirror-gap record names the gap: never reached the "
                                        "collector (the upload stopped), or entries were removed");
                 }
                 printf("\n  records 0..%" PRIu64 " verified%s; after the gap nothing can be checked from "
@@ -130,7 +133,8 @@ static void print_collected(const char *dir, const char *origin, const CollectRe
                origin, c->n_verified - 1, c->res.epoch + 1, c->res.n_checkpoints, c->res.n_signatures);
         printf("  last checkpoint covers %" PRIu64 " records, root %s\n", c->res.tree_size, b64);
         if (c->n_tail > 0)
-                printf("  note: %" PRIu64 " later records have no checkpoint at the collector yet (in flight)\n",
+                printf("  note: %" PRIu64
+                       " later records have no checkpoint at the collector yet (in flight)\n",
                        c->n_tail);
 }
 

@@ -150,8 +150,8 @@ static void entry_message(MirrorEntry *e, RecordType type, const Request *r)
                         entry_addf(e, "MESSAGE", "request %s still pending: restated in a new journal file",
                                    r->id);
                 else
-                        entry_addf(e, "MESSAGE", "grant %s live until %s: restated in a new journal file", r->id,
-                                   jit_format_time(r->until_usec, until, sizeof(until)));
+                        entry_addf(e, "MESSAGE", "grant %s live until %s: restated in a new journal file",
+                                   r->id, jit_format_time(r->until_usec, until, sizeof(until)));
                 break;
         default:
                 entry_addf(e, "MESSAGE", "%s %s", journal_record_type_to_string(type), r ? r->id : "");
@@ -207,7 +207,8 @@ static void entry_add_record(MirrorEntry *e, RecordType type, const MirrorLine *
                 e->n++;
 }
 
-MirrorEntry *mirror_entry_new(RecordType type, const Request *r, const MirrorLine *l)
+/* An empty entry for the record l (its seq counted if it is dropped). */
+static MirrorEntry *entry_new_for(RecordType type, const MirrorLine *l)
 {
         MirrorEntry *e;
 
@@ -217,7 +218,15 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, const MirrorLin
                 return NULL;
         e->has_seq = true;
         e->seq = l->seq;
+        return e;
+}
 
+MirrorEntry *mirror_entry_new(RecordType type, const Request *r, const MirrorLine *l)
+{
+        MirrorEntry *e = entry_new_for(type, l);
+
+        if (!e)
+                return NULL;
         entry_message(e, type, r);
         entry_add(e, "MESSAGE_ID", record_info[type].message_id);
         /* Break-glass is announced loudly: alert priority, above every other record. */
@@ -257,14 +266,10 @@ MirrorEntry *mirror_entry_new_own(RecordType type, const MirrorLine *l)
         char note[NOTE_MAX_SIZE + 1];
         JournalRecordView v;
         const char *why;
-        MirrorEntry *e;
+        MirrorEntry *e = entry_new_for(type, l);
 
-        assert((size_t)type < _RECORD_TYPE_MAX);
-        e = calloc(1, sizeof(*e));
         if (!e)
                 return NULL;
-        e->has_seq = true;
-        e->seq = l->seq;
         entry_addf(e, "MESSAGE", "%s %llu", journal_record_type_to_string(type), (unsigned long long)l->seq);
         entry_add(e, "MESSAGE_ID", record_info[type].message_id);
         entry_addf(e, "PRIORITY", "%d", record_info[type].priority);

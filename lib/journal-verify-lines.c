@@ -40,7 +40,8 @@ int journal_verify_lines(const JournalLine *lines, size_t n, const JournalVerify
                 /* A link record begins the next file of a rotated journal: the file before it must end
                  * sealed, and the link must continue it exactly, as between two files. */
                 if (i > 0 && lines[i].len < JOURNAL_MAX_LINE &&
-                    journal_record_parse(lines[i].line, lines[i].len, &v, &why) >= 0 && v.type == RECORD_LINK) {
+                    journal_record_parse(lines[i].line, lines[i].len, &v, &why) >= 0 &&
+                    v.type == RECORD_LINK) {
                         r = journal_walk_finish(&w);
                         if (r < 0)
                                 break;

@@ -6,7 +6,8 @@
 
 static bool type_is_own(RecordType type)
 {
-        return type == RECORD_KEY || type == RECORD_CHECKPOINT || type == RECORD_LINK || type == RECORD_REPAIR;
+        return type == RECORD_KEY || type == RECORD_CHECKPOINT || type == RECORD_LINK ||
+               type == RECORD_REPAIR;
 }
 
 void journal_writer_note_line(JournalWriter *w, RecordType type, uint64_t seq, size_t start, size_t len,
@@ -29,8 +30,8 @@ void journal_writer_note_line(JournalWriter *w, RecordType type, uint64_t seq, s
 void journal_writer_report_lines(JournalWriter *w)
 {
         for (size_t i = 0; i < w->n_own; i++)
-                w->line_hook(w->line_hook_userdata, w->origin, w->own[i].seq, w->own[i].type, w->buf + w->own[i].start,
-                             w->own[i].len, w->own[i].leaf);
+                w->line_hook(w->line_hook_userdata, w->origin, w->own[i].seq, w->own[i].type,
+                             w->buf + w->own[i].start, w->own[i].len, w->own[i].leaf);
         w->n_own = 0;
 }
 

@@ -32,9 +32,9 @@ typedef struct JournalOptions {
         const char
             *pubkey_path;   /* where the identity verifier key is published, e.g. /var/lib/jit/journal.pub */
         const char *origin; /* checkpoint origin and key name, e.g. "host.example/jit" */
-        uint64_t epoch_usec;    /* key epoch length for new epochs; 0 = JOURNAL_DEFAULT_EPOCH_USEC */
-        uint64_t now_usec;      /* CLOCK_REALTIME; tests pass fake times */
-        uint64_t max_file_size; /* journal_writer_wants_rotation() from this size on; 0 = never */
+        uint64_t epoch_usec;       /* key epoch length for new epochs; 0 = JOURNAL_DEFAULT_EPOCH_USEC */
+        uint64_t now_usec;         /* CLOCK_REALTIME; tests pass fake times */
+        uint64_t max_file_size;    /* journal_writer_wants_rotation() from this size on; 0 = never */
         JournalLineHook line_hook; /* optional, also called for what opening the journal writes */
         void *line_hook_userdata;
 } JournalOptions;

@@ -12,7 +12,7 @@ source "$(dirname "$0")/../lib.sh"
 REMOTE=/lib/systemd/systemd-journal-remote
 UPLOAD=/lib/systemd/systemd-journal-upload
 [[ -x $REMOTE && -x $UPLOAD ]] || skip_all "systemd-journal-remote is not installed (tests/deps.sh)"
-plan 16
+plan 19
 
 decide() { # one request, denied by bob
     jit_bg "$1" --pamtester -- jit-test alice acct_mgmt
@@ -37,17 +37,38 @@ mkdir -m 0700 "$BETA_STATE"
 jit_config_set StateDirectory "$BETA_STATE"
 jit_config_set JournalFile "$BETA_STATE/journal.jsonl"
 jit_config_set PublicKeyFile "$BETA_STATE/journal.pub"
-WRAP=$JIT_TMP/beta-bin
-mkdir "$WRAP"
-cp "$JIT_BUILD/jitctl" "$WRAP/"
-printf '#!/bin/sh\nexec unshare --uts -- /bin/sh -c '\''hostname fleet-beta && exec "$0" "$@"'\'' %q "$@"\n' \
-    "$JIT_BUILD/jitd" >"$WRAP/jitd"
-chmod 0755 "$WRAP/jitd"
-JIT_BUILD=$WRAP jit_start || bail_out "the second jitd (host fleet-beta) does not start"
+# host_bin NAME: a directory standing for $JIT_BUILD whose jitd runs under hostname NAME.
+host_bin() {
+    mkdir "$JIT_TMP/$1-bin"
+    printf '#!/bin/sh\nexec unshare --uts -- /bin/sh -c '\''hostname %s && exec "$0" "$@"'\'' %q "$@"\n' \
+        "$1" "$JIT_BUILD/jitd" >"$JIT_TMP/$1-bin/jitd"
+    chmod 0755 "$JIT_TMP/$1-bin/jitd"
+    echo "$JIT_TMP/$1-bin"
+}
+JIT_BUILD=$(host_bin fleet-beta) jit_start || bail_out "the second jitd (host fleet-beta) does not start"
 decide b1
 decide b2
 decide b3
 ok "beta: its journal verifies" jitctl verify --journal "$BETA_STATE/journal.jsonl" --key "$BETA_STATE/journal.pub"
+jit_stop >/dev/null
+
+# Host gamma: journald stops for a while (A37), so jitd drops entries from its small mirror queue
+# and, once journald is back, records the gap in a signed mirror-gap record.
+GAMMA_STATE=$JIT_TMP/gamma-state
+mkdir -m 0700 "$GAMMA_STATE"
+printf '%s\n' '[Daemon]' "ApproverGroup=$JIT_APPROVER_GROUP" MirrorQueue=16 \
+    "StateDirectory=$GAMMA_STATE" "JournalFile=$GAMMA_STATE/journal.jsonl" \
+    "PublicKeyFile=$GAMMA_STATE/journal.pub" '' '[Rule auto]' Service=jit-test User=alice Action=approve |
+    jit_config
+JIT_BUILD=$(host_bin fleet-gamma) jit_start || bail_out "the third jitd (host fleet-gamma) does not start"
+create() { jit_call CreateRequest 'a{sv}' 2 user s alice service s jit-test >/dev/null; }
+create
+JOURNALD_PID=$(cat "$JIT_SANDBOX_DIR/journald.pid")
+kill -STOP "$JOURNALD_PID"
+for _ in $(seq 400); do create; done
+kill -CONT "$JOURNALD_PID"
+ok "gamma: jitd records the entries journald missed" jit_journal_wait 20 -t jitd JIT_RECORD=mirror-gap
+create
 jit_stop >/dev/null
 journalctl --sync
 
@@ -81,6 +102,12 @@ like "$out" '"origin":"fleet-beta/pam_jit".*"verdict":"ok"' "...as host fleet-be
 out=$(jitctl verify --journald --directory "$COL" --key "$JIT_TMP/alpha.pub" --host fleet-beta/pam_jit 2>&1)
 is "$?" 1 "beta's records checked against alpha's key: refused"
 like "$out" "TAMPERED.*not the trusted key" "...as a journal of a foreign key"
+
+out=$(jitctl verify --journald --directory "$COL" --key "$GAMMA_STATE/journal.pub" 2>&1)
+is "$?" 1 "gamma: the collector cannot vouch for records journald never got"
+like "$out" "GAP: host fleet-gamma/pam_jit: records? [0-9.]+ (is|are) missing; a mirror-gap record after the gap \\(seq [0-9]+" \
+    "...and names the gap jitd recorded, as a gap"
+note "$out"
 
 # T53: rewrite one of beta's records in transit (the export stream journal-remote reads), as a
 # compromised relay or collector would: one deny record now names mallory instead of alice.
@@ -123,7 +150,7 @@ ok "t53: the other host's trail in the same directory still verifies" \
 
 out=$(jitctl verify --journald --directory "$JIT_TMP/removed" --key "$JIT_TMP/alpha.pub" 2>&1)
 is "$?" 1 "an entry removed from the collected journal fails verification"
-like "$out" "GAP: host $ALPHA: record [0-9]+ is missing and no mirror-gap record names them" \
+like "$out" "GAP: host $ALPHA: record [0-9]+ is missing and no mirror-gap record names the gap" \
     "...named as a gap, not as tampering"
 note "$out"
 out=$(jitctl verify --journald --directory "$JIT_TMP/removed" --key "$JIT_TMP/alpha.pub" --json 2>&1)

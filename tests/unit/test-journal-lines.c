@@ -66,7 +66,8 @@ static bool fails_at(const Lines *l, uint64_t n, const char *pub, uint64_t lo, u
 {
         JournalVerifyResult res;
         int r = verify_lines(l, n, pub, &res);
-        bool good = r == -EBADMSG && !res.ok && res.bad_seq >= lo && res.bad_seq <= hi && strstr(res.reason, want);
+        bool good =
+            r == -EBADMSG && !res.ok && res.bad_seq >= lo && res.bad_seq <= hi && strstr(res.reason, want);
 
         if (!good)
                 printf("#   r=%d seq %" PRIu64 ": %s\n", r, res.bad_seq, res.reason);
@@ -154,7 +155,8 @@ int main(void)
                 if (journal_reader_open(files[i], &rd) < 0)
                         all_there = false;
                 while (all_there && journal_reader_next(rd, &rec) > 0)
-                        all_there = rec.seq < MAX_SEQ && l->line[rec.seq] && l->len[rec.seq] == rec.line_len &&
+                        all_there = rec.seq < MAX_SEQ && l->line[rec.seq] &&
+                                    l->len[rec.seq] == rec.line_len &&
                                     memcmp(l->line[rec.seq], rec.line, rec.line_len) == 0;
                 journal_reader_free(rd);
         }
@@ -189,7 +191,8 @@ int main(void)
         if (p)
                 p[0] = 'A';
         l->line[k] = flipped;
-        ok(p && fails_at(l, n, pub, k, k + 1, ""), "a rewritten record is refused at seq %" PRIu64 " or the next", k);
+        ok(p && fails_at(l, n, pub, k, k + 1, ""),
+           "a rewritten record is refused at seq %" PRIu64 " or the next", k);
         l->line[k] = saved;
         free(flipped);
 
@@ -211,7 +214,8 @@ int main(void)
         free(huge);
 
         JournalVerifyOptions with_cp = {.pubkey_text = pub, .saved_checkpoint = "x"};
-        ok(journal_verify_lines(NULL, 0, &with_cp, &res) == -EINVAL, "a saved checkpoint is not taken (-EINVAL)");
+        ok(journal_verify_lines(NULL, 0, &with_cp, &res) == -EINVAL,
+           "a saved checkpoint is not taken (-EINVAL)");
         journal_verify_result_done(&res);
 
         journal_series_free(files);
