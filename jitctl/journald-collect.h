@@ -19,7 +19,7 @@ typedef struct CollectReport {
         uint64_t n_tail;     /* records after the last checkpoint the collector has (still in flight) */
         uint64_t bad_seq;    /* tampering: the first bad record (UINT64_MAX if none is named) */
         uint64_t gap_first, gap_last;
-        bool gap_recorded;      /* jitd itself recorded this range in a mirror-gap record */
+        bool gap_recorded;       /* jitd itself recorded this range in a mirror-gap record */
         uint64_t gap_record_seq; /* ...at this seq */
         char reason[400];
         JournalVerifyResult res; /* the walk's result (epochs, checkpoints, root) */
@@ -30,5 +30,6 @@ typedef struct CollectReport {
  * trusted identity key pubkey_text up to the last checkpoint before the first missing record. 0 with
  * the verdict in ret (release with collect_report_done); negative errno if the directory cannot be read
  * (-ENODATA: no entry of that origin). */
-int journald_collect_verify(const char *dir, const char *origin, const char *pubkey_text, CollectReport *ret);
+int journald_collect_verify(const char *dir, const char *origin, const char *pubkey_text,
+                            CollectReport *ret);
 void collect_report_done(CollectReport *r);
