@@ -69,8 +69,10 @@ static int collect_entry(sd_journal *j, Collection *col, CollectReport *ret)
                 return -EBADMSG;
         }
         /* Entries of a jitd older than the record line carry none: they cannot be checked. */
-        if (!(line = journald_entry_field(j, "JIT_RECORD_LINE", &len)))
+        if (!(line = journald_entry_field(j, "JIT_RECORD_LINE", &len))) {
+                ret->n_no_line++;
                 return 0;
+        }
         if (len >= JOURNAL_MAX_LINE || journal_record_parse(line, len, &v, &why) < 0) {
                 tampered(ret, seq, "journald's entry for record %" PRIu64 " holds no valid record: %s", seq,
                          why ? why : "line too long");

@@ -15,6 +15,7 @@ typedef enum CollectVerdict {
 typedef struct CollectReport {
         CollectVerdict verdict;
         uint64_t n_entries;  /* journald entries of this origin that carry a record line */
+        uint64_t n_no_line;  /* ...and those that carry none (written by a jitd before record lines) */
         uint64_t n_verified; /* records 0 .. n_verified-1 passed the walk */
         uint64_t n_tail;     /* records after the last checkpoint the collector has (still in flight) */
         uint64_t bad_seq;    /* tampering: the first bad record (UINT64_MAX if none is named) */

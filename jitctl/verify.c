@@ -120,9 +120,18 @@ static void print_collected(const char *dir, const char *origin, const CollectRe
                                 printf(" and no mirror-gap record names the gap: never reached the "
                                        "collector (the upload stopped), or entries were removed");
                 }
-                printf("\n  records 0..%" PRIu64 " verified%s; after the gap nothing can be checked from "
-                       "journald alone:\n  verify the host's journal file (jitctl verify)\n",
-                       c->n_verified ? c->n_verified - 1 : 0, c->n_verified ? "" : " (none)");
+                if (c->n_verified > 0)
+                        printf("\n  records 0..%" PRIu64 " verified;", c->n_verified - 1);
+                else
+                        printf("\n  no record verified;");
+                printf(" after the gap nothing can be checked from journald alone:\n"
+                       "  verify the host's journal file (jitctl verify)\n");
+                if (c->n_no_line > 0)
+                        printf(
+                            "  note: %" PRIu64 " entries of this host carry no record line (written by a "
+                            "jitd from before\n        JIT_RECORD_LINE): that history can only be checked "
+                            "from the host's file\n",
+                            c->n_no_line);
                 return;
         case COLLECT_OK:
                 break;
