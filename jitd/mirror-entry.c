@@ -40,7 +40,8 @@ static const struct {
     [RECORD_CHECKPOINT] = {JIT_MESSAGE_CHECKPOINT, LOG_DEBUG},
     [RECORD_MIRROR_GAP] = {JIT_MESSAGE_MIRROR_GAP, LOG_WARNING},
     [RECORD_LIVE] = {JIT_MESSAGE_LIVE, LOG_INFO},
-    [RECORD_LINK] = {JIT_MESSAGE_KEY, LOG_INFO},
+    /* A new journal file begins: no catalog entry of its own (nothing for an admin to do). */
+    [RECORD_LINK] = {NULL, LOG_INFO},
 };
 
 /* The builders below add field after field and look once at the end: the first failure sticks to
@@ -270,7 +271,25 @@ MirrorEntry *mirror_entry_new_own(RecordType type, const MirrorLine *l)
 
         if (!e)
                 return NULL;
-        entry_addf(e, "MESSAGE", "%s %llu", journal_record_type_to_string(type), (unsigned long long)l->seq);
+        switch (type) {
+        case RECORD_CHECKPOINT:
+                entry_addf(e, "MESSAGE", "checkpoint: records 0..%llu signed",
+                           (unsigned long long)(l->seq ? l->seq - 1 : 0));
+                break;
+        case RECORD_KEY:
+                entry_addf(e, "MESSAGE", "journal key record %llu: %s", (unsigned long long)l->seq,
+                           l->seq == 0 ? "a new journal and its identity key"
+                                       : "the next epoch's signing key");
+                break;
+        case RECORD_LINK:
+                entry_addf(e, "MESSAGE", "the journal continues in a new file from record %llu",
+                           (unsigned long long)l->seq);
+                break;
+        default:
+                entry_addf(e, "MESSAGE",
+                           "journal repaired at start-up (record %llu): a torn tail was cut off",
+                           (unsigned long long)l->seq);
+        }
         entry_add(e, "MESSAGE_ID", record_info[type].message_id);
         entry_addf(e, "PRIORITY", "%d", record_info[type].priority);
         /* Checkpoints come every few seconds: under an identifier of their own, `journalctl -t jitd`
