@@ -14,6 +14,7 @@
 #include "journal-util.h"
 #include "journal-verbs.h"
 #include "journald-check.h"
+#include "journald-collect.h"
 #include "journal.h"
 #include "util.h"
 #include "verify-signed.h"
@@ -45,6 +46,133 @@ static int cross_check_journald(const JournalFiles *files, JournalVerifyResult *
                 "jitctl: verify: consistent with journald (%" PRIu64 " mirrored records and checkpoints)\n",
                 n_checked);
         return 0;
+}
+
+static const char *const verdict_names[] = {
+    [COLLECT_OK] = "ok",
+    [COLLECT_GAP] = "gap",
+    [COLLECT_TAMPERED] = "tampered",
+};
+
+static void print_collected_json(const char *dir, const char *origin, const CollectReport *c)
+{
+        struct json_object *o = json_object_new_object();
+        char b64[JIT_BASE64_LEN(MERKLE_HASH_SIZE) + 1];
+
+        json_object_object_add(o, "directory", json_object_new_string(dir));
+        json_object_object_add(o, "origin", json_object_new_string(origin));
+        json_object_object_add(o, "ok", json_object_new_boolean(c->verdict == COLLECT_OK));
+        json_object_object_add(o, "verdict", json_object_new_string(verdict_names[c->verdict]));
+        json_object_object_add(o, "entries", json_object_new_int64((int64_t)c->n_entries));
+        json_object_object_add(o, "records_verified", json_object_new_int64((int64_t)c->n_verified));
+        json_object_object_add(o, "records_in_flight", json_object_new_int64((int64_t)c->n_tail));
+        if (c->n_verified > 0) {
+                jit_base64_encode(c->res.root, MERKLE_HASH_SIZE, b64);
+                json_object_object_add(o, "tree_size", json_object_new_int64((int64_t)c->res.tree_size));
+                json_object_object_add(o, "root", json_object_new_string(b64));
+                json_object_object_add(o, "checkpoints",
+                                       json_object_new_int64((int64_t)c->res.n_checkpoints));
+                json_object_object_add(o, "signatures", json_object_new_int64((int64_t)c->res.n_signatures));
+        }
+        if (c->verdict == COLLECT_GAP && !c->reason[0]) {
+                json_object_object_add(o, "gap_first", json_object_new_int64((int64_t)c->gap_first));
+                json_object_object_add(o, "gap_last", json_object_new_int64((int64_t)c->gap_last));
+                json_object_object_add(o, "gap_recorded", json_object_new_boolean(c->gap_recorded));
+        }
+        if (c->verdict == COLLECT_TAMPERED && c->bad_seq != UINT64_MAX)
+                json_object_object_add(o, "bad_seq", json_object_new_int64((int64_t)c->bad_seq));
+        if (c->reason[0])
+                json_object_object_add(o, "reason", json_object_new_string(c->reason));
+        ctl_print_json(o, false);
+        json_object_put(o);
+}
+
+static void print_collected(const char *dir, const char *origin, const CollectReport *c)
+{
+        char b64[JIT_BASE64_LEN(MERKLE_HASH_SIZE) + 1];
+
+        printf("%s: ", dir);
+        switch (c->verdict) {
+        case COLLECT_TAMPERED:
+                printf("TAMPERED: host %s", origin);
+                if (c->bad_seq != UINT64_MAX)
+                        printf(", seq %" PRIu64, c->bad_seq);
+                printf(": ");
+                ctl_print_sanitized(stdout, c->reason, sizeof(c->reason));
+                printf("\n  the collected journal holds a record the host's keys never signed: forged or "
+                       "rewritten after it left the host, or the host itself was altered\n");
+                return;
+        case COLLECT_GAP:
+                printf("GAP: host %s: ", origin);
+                if (c->reason[0])
+                        ctl_print_sanitized(stdout, c->reason, sizeof(c->reason));
+                else {
+                        if (c->gap_first == c->gap_last)
+                                printf("record %" PRIu64 " is missing", c->gap_first);
+                        else
+                                printf("records %" PRIu64 "..%" PRIu64 " are missing", c->gap_first,
+                                       c->gap_last);
+                        if (c->gap_recorded)
+                                printf("; a mirror-gap record after the gap (seq %" PRIu64
+                                       ", not verified: it lies after the gap) says journald on the host "
+                                       "did not take the entries",
+                                       c->gap_record_seq);
+                        else
+                                printf(" and no mirror-gap record names the gap: never reached the "
+                                       "collector (the upload stopped), or entries were removed");
+                }
+                if (c->n_verified > 0)
+                        printf("\n  records 0..%" PRIu64 " verified;", c->n_verified - 1);
+                else
+                        printf("\n  no record verified;");
+                printf(" after the gap nothing can be checked from journald alone:\n"
+                       "  verify the host's journal file (jitctl verify)\n");
+                if (c->n_no_line > 0)
+                        printf(
+                            "  note: %" PRIu64 " entries of this host carry no record line (written by a "
+                            "jitd from before\n        JIT_RECORD_LINE): that history can only be checked "
+                            "from the host's file\n",
+                            c->n_no_line);
+                return;
+        case COLLECT_OK:
+                break;
+        }
+        jit_base64_encode(c->res.root, MERKLE_HASH_SIZE, b64);
+        printf("OK: host %s: records 0..%" PRIu64 " rebuilt from journald and verified: %" PRIu64
+               " epochs, %" PRIu64 " checkpoints, %" PRIu64 " signatures checked\n",
+               origin, c->n_verified - 1, c->res.epoch + 1, c->res.n_checkpoints, c->res.n_signatures);
+        printf("  last checkpoint covers %" PRIu64 " records, root %s\n", c->res.tree_size, b64);
+        if (c->n_tail > 0)
+                printf("  note: %" PRIu64
+                       " later records have no checkpoint at the collector yet (in flight)\n",
+                       c->n_tail);
+}
+
+/* --journald --directory DIR: the host's journal rebuilt from a collected journal directory. The
+ * origin defaults to the key's name (origin+id+key). */
+static int verify_collected(const char *dir, const char *host, const char *pub, bool json)
+{
+        _cleanup_free_ char *origin = NULL;
+        CollectReport c;
+        int r;
+
+        origin = host ? strdup(host) : strndup(pub, strcspn(pub, "+"));
+        if (!origin)
+                return -ENOMEM;
+        r = journald_collect_verify(dir, origin, pub, &c);
+        if (r == -ENODATA)
+                fprintf(stderr, "jitctl: verify: %s holds no record of host %s\n", dir, origin);
+        else if (r < 0)
+                fprintf(stderr, "jitctl: verify: cannot read the journal directory %s: %s\n", dir,
+                        strerror(-r));
+        else if (json)
+                print_collected_json(dir, origin, &c);
+        else
+                print_collected(dir, origin, &c);
+        if (r >= 0 && c.verdict != COLLECT_OK)
+                r = -EBADMSG;
+        collect_report_done(&c);
+        return r;
 }
 
 static void print_result_json(const JournalFiles *files, const JournalVerifyResult *res, const VerifySigned *vs)
@@ -151,12 +279,15 @@ int verb_verify(int argc, char *argv[])
             {"json", no_argument, NULL, 'j'},
             {"journald", no_argument, NULL, 'D'},
             {"approvers", required_argument, NULL, 'A'},
+            {"directory", required_argument, NULL, 'd'},
+            {"host", required_argument, NULL, 'H'},
             {"utc", no_argument, NULL, 'u'},
             {"help", no_argument, NULL, 'h'},
             {},
         };
         _cleanup_free_ char *pub = NULL, *saved = NULL;
-        const char *path = ctl_default_journal(), *key = ctl_default_pubkey(), *cp = NULL, *approvers = NULL;
+        const char *path = ctl_default_journal(), *key = ctl_default_pubkey(), *cp = NULL, *approvers = NULL,
+                   *dir = NULL, *host = NULL;
         VerifySigned vs = {};
         bool json = false, journald = false, complete = false, journal_given = false;
         Ctl ctl = {}; /* only its --utc: this verb needs no bus */
@@ -193,6 +324,12 @@ int verb_verify(int argc, char *argv[])
                 case 'A':
                         approvers = optarg;
                         break;
+                case 'd':
+                        dir = optarg;
+                        break;
+                case 'H':
+                        host = optarg;
+                        break;
                 case 'u':
                         ctl.utc = true;
                         break;
@@ -202,6 +339,8 @@ int verb_verify(int argc, char *argv[])
                             "FILE]\n"
                             "                     [--all-signatures] [--complete] [--json] [--journald] "
                             "[--approvers FILE] [--utc]\n"
+                            "       jitctl verify --journald --directory DIR [--host ORIGIN] [--key FILE] "
+                            "[--json]\n"
                             "Check every record, hash link, epoch key and checkpoint of a journal against "
                             "the\n"
                             "identity key. The journal is --journal FILE (default %s) and\n"
@@ -227,18 +366,31 @@ int verb_verify(int argc, char *argv[])
                             "as the journal\n"
                             "recorded it; --approvers FILE also fails if FILE is not the version recorded "
                             "last.\n"
-                            "Exit 0 if intact, 1 otherwise.\n",
+                            "Exit 0 if intact, 1 otherwise.\n"
+                            "With --directory, rebuild one host's journal (ORIGIN, by default the key's) "
+                            "from the\n"
+                            "record lines jitd mirrored, in a journal directory systemd-journal-remote "
+                            "wrote, and\n"
+                            "verify it: a record the keys never signed is TAMPERED, a missing range a "
+                            "GAP.\n",
                             ctl_default_journal());
                         return 0;
                 default:
                         return EXIT_USAGE;
                 }
+        if ((dir || host) && (!journald || !dir || journal_given || cp || optind < argc)) {
+                fprintf(stderr, "jitctl: verify: --directory DIR [--host ORIGIN] goes with --journald, "
+                                "without a journal file or --checkpoint\n");
+                return EXIT_USAGE;
+        }
         if (optind < argc && journal_given) {
                 fprintf(stderr, "jitctl: verify: give --journal FILE or files, not both\n");
                 return EXIT_USAGE;
         }
         if (ctl_load_pubkey(key, &pub) < 0)
                 return EXIT_FAILED;
+        if (dir)
+                return verify_collected(dir, host, pub, json) == 0 ? 0 : EXIT_FAILED;
         if (cp) {
                 r = ctl_read_text(cp, NOTE_MAX_SIZE, &saved);
                 if (r < 0) {

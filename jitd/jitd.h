@@ -282,7 +282,10 @@ void request_free_all(Context *ctx);
 
 /* record.c: the single point where records leave for the journal and journald. Calls nothing
  * above it: a failed commit runs the undo each record was appended with (may be NULL). */
+int record_mirror_setup(Context *ctx); /* before the journal is opened: it mirrors what opening writes */
 int record_setup(Context *ctx);
+void record_own_line(void *userdata, const char *origin, uint64_t seq, RecordType type, const char *line,
+                     size_t len, const MerkleHash leaf); /* the journal's JournalLineHook */
 int record_emit(Context *ctx, RecordType type, const Request *r, RecordUndo undo);
 int record_send_after_commit(Context *ctx, sd_bus_message *call, sd_bus_message *reply);
 /* The reply to a read: at once, or after the open group's commit if one is open (it may show
@@ -303,8 +306,19 @@ typedef struct MirrorGap {
         uint64_t first_seq, last_seq;
         bool have_seq;
 } MirrorGap;
-MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, const uint8_t leaf_hash[32]);
-MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, uint64_t seq, const uint8_t leaf_hash[32]);
+/* A record as the journal holds it: its origin and exact line, which every entry carries
+ * (JIT_ORIGIN, JIT_RECORD_LINE) so a collector can rebuild the journal from journald alone. */
+typedef struct MirrorLine {
+        const char *origin;
+        const char *line; /* without its newline; not NUL-terminated */
+        size_t len;
+        uint64_t seq;
+        const uint8_t *leaf_hash; /* 32 bytes */
+} MirrorLine;
+MirrorEntry *mirror_entry_new(RecordType type, const Request *r, const MirrorLine *l);
+MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, const MirrorLine *l);
+/* A record the journal writer makes itself (key, checkpoint, link, repair). */
+MirrorEntry *mirror_entry_new_own(RecordType type, const MirrorLine *l);
 MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char *value);
 void mirror_entry_send(MirrorEntry *e); /* at once or never, outside the queue (start-up) */
 void mirror_entry_free(MirrorEntry *e);

@@ -45,6 +45,8 @@ static int journal_open(Context *ctx)
             .epoch_usec = d->epoch_length_usec,
             .now_usec = jit_now_usec(CLOCK_REALTIME),
             .max_file_size = d->max_file_size,
+            .line_hook = record_own_line,
+            .line_hook_userdata = ctx,
         };
         k = journal_writer_open(&o, &ctx->journal);
         if (k == -EBUSY)
@@ -164,10 +166,6 @@ static int run(int argc, char *argv[])
                         log_error_errno(k, "Refusing to start: cannot check the state files");
                 return k;
         }
-        k = journal_open(&ctx);
-        if (k < 0)
-                return k;
-
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
@@ -182,6 +180,14 @@ static int run(int argc, char *argv[])
         k = sd_event_add_signal(ctx.event, NULL, SIGHUP, on_reload, &ctx);
         if (k < 0)
                 return log_error_errno(k, "Failed to watch SIGHUP");
+        /* The mirror first: what opening the journal writes (a new journal's genesis, a repair, the
+         * seals of epochs that ended while jitd was down) goes to journald like any record. */
+        k = record_mirror_setup(&ctx);
+        if (k < 0)
+                return log_error_errno(k, "Failed to set up the journald mirror");
+        k = journal_open(&ctx);
+        if (k < 0)
+                return k;
         k = record_setup(&ctx);
         if (k < 0)
                 return log_error_errno(k, "Failed to set up the record queue");

@@ -16,6 +16,7 @@
 #include "jitd.h"
 #include "journal-record.h"
 #include "mirror-entry.h"
+#include "note.h"
 #include "sanitize.h"
 #include "util.h"
 
@@ -39,6 +40,8 @@ static const struct {
     [RECORD_CHECKPOINT] = {JIT_MESSAGE_CHECKPOINT, LOG_DEBUG},
     [RECORD_MIRROR_GAP] = {JIT_MESSAGE_MIRROR_GAP, LOG_WARNING},
     [RECORD_LIVE] = {JIT_MESSAGE_LIVE, LOG_INFO},
+    /* A new journal file begins: no catalog entry of its own (nothing for an admin to do). */
+    [RECORD_LINK] = {NULL, LOG_INFO},
 };
 
 /* The builders below add field after field and look once at the end: the first failure sticks to
@@ -148,8 +151,8 @@ static void entry_message(MirrorEntry *e, RecordType type, const Request *r)
                         entry_addf(e, "MESSAGE", "request %s still pending: restated in a new journal file",
                                    r->id);
                 else
-                        entry_addf(e, "MESSAGE", "grant %s live until %s: restated in a new journal file", r->id,
-                                   jit_format_time(r->until_usec, until, sizeof(until)));
+                        entry_addf(e, "MESSAGE", "grant %s live until %s: restated in a new journal file",
+                                   r->id, jit_format_time(r->until_usec, until, sizeof(until)));
                 break;
         default:
                 entry_addf(e, "MESSAGE", "%s %s", journal_record_type_to_string(type), r ? r->id : "");
@@ -183,9 +186,31 @@ MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char 
         return entry_done(e);
 }
 
-MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, const uint8_t leaf_hash[32])
+/* The fields that tie an entry to its record: seq, leaf hash, origin and the exact line. They come
+ * before the free-text fields, so a cut entry still carries them whole. */
+static void entry_add_record(MirrorEntry *e, RecordType type, const MirrorLine *l)
 {
         char hex[2 * 32 + 1];
+
+        entry_add(e, "JIT_RECORD", journal_record_type_to_string(type));
+        entry_addf(e, "JIT_SEQ", "%llu", (unsigned long long)l->seq);
+        sodium_bin2hex(hex, sizeof(hex), l->leaf_hash, 32);
+        entry_add(e, "JIT_LEAF_HASH", hex);
+        entry_add_raw(e, "JIT_ORIGIN", l->origin);
+        if (e->error < 0)
+                return;
+        if (e->n >= MIRROR_MAX_FIELDS)
+                entry_fail(e, -E2BIG);
+        /* The bytes the journal hashed, unchanged: a record line has no newline and no NUL. */
+        else if (asprintf(&e->fields[e->n], "JIT_RECORD_LINE=%.*s", (int)l->len, l->line) < 0)
+                entry_fail(e, -ENOMEM);
+        else
+                e->n++;
+}
+
+/* An empty entry for the record l (its seq counted if it is dropped). */
+static MirrorEntry *entry_new_for(RecordType type, const MirrorLine *l)
+{
         MirrorEntry *e;
 
         assert((size_t)type < _RECORD_TYPE_MAX);
@@ -193,17 +218,22 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
         if (!e)
                 return NULL;
         e->has_seq = true;
-        e->seq = seq;
+        e->seq = l->seq;
+        return e;
+}
 
+MirrorEntry *mirror_entry_new(RecordType type, const Request *r, const MirrorLine *l)
+{
+        MirrorEntry *e = entry_new_for(type, l);
+
+        if (!e)
+                return NULL;
         entry_message(e, type, r);
         entry_add(e, "MESSAGE_ID", record_info[type].message_id);
         /* Break-glass is announced loudly: alert priority, above every other record. */
         entry_addf(e, "PRIORITY", "%d", r && r->break_glass ? LOG_ALERT : record_info[type].priority);
         entry_add(e, "SYSLOG_IDENTIFIER", "jitd");
-        entry_add(e, "JIT_RECORD", journal_record_type_to_string(type));
-        entry_addf(e, "JIT_SEQ", "%llu", (unsigned long long)seq);
-        sodium_bin2hex(hex, sizeof(hex), leaf_hash, 32);
-        entry_add(e, "JIT_LEAF_HASH", hex);
+        entry_add_record(e, type, l);
         if (r) {
                 entry_add(e, "JIT_REQUEST_ID", r->id);
                 entry_add(e, "JIT_STATE", request_state_to_string(r->state));
@@ -234,9 +264,50 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *r, uint64_t seq, c
         return entry_done(e);
 }
 
-MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, uint64_t seq, const uint8_t leaf_hash[32])
+MirrorEntry *mirror_entry_new_own(RecordType type, const MirrorLine *l)
 {
-        MirrorEntry *e = mirror_entry_new(RECORD_MIRROR_GAP, NULL, seq, leaf_hash);
+        char note[NOTE_MAX_SIZE + 1];
+        JournalRecordView v;
+        const char *why;
+        MirrorEntry *e = entry_new_for(type, l);
+
+        if (!e)
+                return NULL;
+        switch (type) {
+        case RECORD_CHECKPOINT:
+                entry_addf(e, "MESSAGE", "checkpoint: records 0..%llu signed",
+                           (unsigned long long)(l->seq ? l->seq - 1 : 0));
+                break;
+        case RECORD_KEY:
+                entry_addf(e, "MESSAGE", "journal key record %llu: %s", (unsigned long long)l->seq,
+                           l->seq == 0 ? "a new journal and its identity key"
+                                       : "the next epoch's signing key");
+                break;
+        case RECORD_LINK:
+                entry_addf(e, "MESSAGE", "the journal continues in a new file from record %llu",
+                           (unsigned long long)l->seq);
+                break;
+        default:
+                entry_addf(e, "MESSAGE",
+                           "journal repaired at start-up (record %llu): a torn tail was cut off",
+                           (unsigned long long)l->seq);
+        }
+        entry_add(e, "MESSAGE_ID", record_info[type].message_id);
+        entry_addf(e, "PRIORITY", "%d", record_info[type].priority);
+        /* Checkpoints come every few seconds: under an identifier of their own, `journalctl -t jitd`
+         * reads as the list of decisions (jitctl verify --journald reads both). */
+        entry_add(e, "SYSLOG_IDENTIFIER", type == RECORD_CHECKPOINT ? "jitd-checkpoint" : "jitd");
+        entry_add_record(e, type, l);
+        /* The note on its own too, for journalctl readers and the local cross-check. */
+        if (type == RECORD_CHECKPOINT && journal_record_parse(l->line, l->len, &v, &why) >= 0 &&
+            journal_record_get_field(&v, "note", note, sizeof(note), NULL) >= 0)
+                entry_add_raw(e, "JIT_CHECKPOINT", note);
+        return entry_done(e);
+}
+
+MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, const MirrorLine *l)
+{
+        MirrorEntry *e = mirror_entry_new(RECORD_MIRROR_GAP, NULL, l);
         int k;
 
         if (!e)

@@ -145,6 +145,15 @@ static void group_open(Context *ctx)
                 (void)sd_event_source_set_enabled(ctx->group_timer, SD_EVENT_ONESHOT);
 }
 
+/* The line of the record just appended, for its journald entry. */
+static MirrorLine appended_line(Context *ctx, uint64_t seq, const MerkleHash leaf)
+{
+        MirrorLine l = {.origin = journal_writer_origin(ctx->journal), .seq = seq, .leaf_hash = leaf};
+
+        journal_writer_last_line(ctx->journal, &l.line, &l.len);
+        return l;
+}
+
 /* Queue an item; takes ownership of mirror, even on failure. */
 static int outbound_push(Context *ctx, RecordType type, const char *request_id, RecordUndo undo,
                          MirrorEntry *mirror, sd_bus_message *call, sd_bus_message *reply)
@@ -176,6 +185,7 @@ int record_emit(Context *ctx, RecordType type, const Request *r, RecordUndo undo
         FieldSet s = {};
         MerkleHash leaf = {};
         uint64_t seq = 0;
+        MirrorLine l;
         MirrorEntry *e;
         int k;
 
@@ -189,7 +199,8 @@ int record_emit(Context *ctx, RecordType type, const Request *r, RecordUndo undo
                 return k;
         if (r && r->sig && r->sig->approvers)
                 memcpy(ctx->approvers_recorded, r->sig->approvers_hash, sizeof(ctx->approvers_recorded));
-        e = mirror_entry_new(type, r, seq, leaf);
+        l = appended_line(ctx, seq, leaf);
+        e = mirror_entry_new(type, r, &l);
         if (!e)
                 return -ENOMEM; /* the record still goes to the journal; only the mirror lacks it */
         return outbound_push(ctx, type, r ? r->id : NULL, undo, e, NULL, NULL);
@@ -201,6 +212,7 @@ static int record_emit_gap(Context *ctx, const MirrorGap *gap)
         FieldSet s = {};
         MerkleHash leaf = {};
         uint64_t seq = 0;
+        MirrorLine l;
         MirrorEntry *e;
         int k;
 
@@ -213,7 +225,8 @@ static int record_emit_gap(Context *ctx, const MirrorGap *gap)
                                   &seq, leaf);
         if (k < 0)
                 return k;
-        e = mirror_entry_new_gap(gap, seq, leaf);
+        l = appended_line(ctx, seq, leaf);
+        e = mirror_entry_new_gap(gap, &l);
         if (!e)
                 return -ENOMEM; /* the record is in the journal; journald lacks only this entry */
         return outbound_push(ctx, RECORD_MIRROR_GAP, NULL, NULL, e, NULL, NULL);
@@ -280,15 +293,17 @@ static void send_or_warn(sd_bus_message *m)
                 log_warning("Failed to send a reply or signal: %s", strerror(-k));
 }
 
-static void mirror_checkpoint(Context *ctx)
+/* The journal writer's own records (checkpoints, key records, links, repairs), durable now: mirrored
+ * like every other record, so journald holds every line of the journal. Called from inside the
+ * writer, also while jitd opens the journal (then ctx->journal is not set yet). */
+void record_own_line(void *userdata, const char *origin, uint64_t seq, RecordType type, const char *line,
+                     size_t len, const MerkleHash leaf)
 {
-        _cleanup_free_ char *note = NULL;
-        MirrorEntry *e;
+        Context *ctx = userdata;
+        MirrorLine l = {.origin = origin, .line = line, .len = len, .seq = seq, .leaf_hash = leaf};
 
-        if (journal_writer_last_checkpoint(ctx->journal, &note) < 0)
-                return;
-        e = mirror_entry_new_text(RECORD_CHECKPOINT, "JIT_CHECKPOINT", note);
-        mirror_push(ctx->mirror, e, mirror_queue_bound(ctx));
+        if (ctx->mirror)
+                mirror_push(ctx->mirror, mirror_entry_new_own(type, &l), mirror_queue_bound(ctx));
 }
 
 static int arm_epoch_timer(Context *ctx)
@@ -333,6 +348,7 @@ typedef struct Restated {
 
 static int restate_one(Context *ctx, const FieldSet *s, const Request *r, Restated *out)
 {
+        MirrorLine l;
         MerkleHash leaf = {};
         uint64_t seq = 0;
         int k;
@@ -349,7 +365,8 @@ static int restate_one(Context *ctx, const FieldSet *s, const Request *r, Restat
                 out->e = e;
                 out->cap = cap;
         }
-        out->e[out->n] = mirror_entry_new(RECORD_LIVE, r, seq, leaf);
+        l = appended_line(ctx, seq, leaf);
+        out->e[out->n] = mirror_entry_new(RECORD_LIVE, r, &l);
         if (out->e[out->n])
                 out->n++; /* else only journald lacks it */
         return 0;
@@ -428,7 +445,6 @@ static void rotate_if_due(Context *ctx)
                  "restated); the previous file is now %s",
                  settings(ctx)->journal_file, journal_writer_file_first_seq(ctx->journal), live.n,
                  old_name ? old_name : "renamed");
-        mirror_checkpoint(ctx);
 }
 
 int record_commit(Context *ctx)
@@ -475,10 +491,8 @@ int record_commit(Context *ctx)
         }
         if (ctx->group_timer)
                 (void)sd_event_source_set_enabled(ctx->group_timer, SD_EVENT_OFF);
-        if (k >= 0) {
-                mirror_checkpoint(ctx);
+        if (k >= 0)
                 rotate_if_due(ctx);
-        }
         mirror_follow_up(ctx);
         (void)arm_epoch_timer(ctx);
         return k;
@@ -504,14 +518,16 @@ static int on_epoch(sd_event_source *s, uint64_t usec, void *userdata)
         return sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_ONESHOT);
 }
 
+int record_mirror_setup(Context *ctx)
+{
+        return mirror_new(ctx->event, MIRROR_JOURNALD_SOCKET, on_mirror_retried, ctx, &ctx->mirror);
+}
+
 int record_setup(Context *ctx)
 {
         int k;
 
         ctx->outbound_tail = &ctx->outbound;
-        k = mirror_new(ctx->event, MIRROR_JOURNALD_SOCKET, on_mirror_retried, ctx, &ctx->mirror);
-        if (k < 0)
-                return k;
         k = sd_event_add_defer(ctx->event, &ctx->commit_source, on_commit, ctx);
         if (k < 0)
                 return k;
