@@ -1,11 +1,11 @@
-/* bench/jitd-load: jitd under concurrent requesters. C connections (1, 8, 64 by default), each issuing its next call as soon as the reply to the last one arrives: CreateRequest
- * decided by an Action=approve rule (each a durable record and signed checkpoint before the reply),
- * and, side by side in the same run, Peer.Ping to jitd (the bus round trip alone, the baseline).
- * Prints calls/s and p50/p99 latency per phase and the ratio to the Ping rate at the same
- * concurrency; and, as the floor of durability at that moment, how many 1 KiB write + fdatasync
- * pairs the journal's file system does one after another (a commit group pays one). One process drives every
- * connection from one sd-event loop, so the load generator costs the same for both phases. Runs as root in
- * the sandbox (bench/run-jitd-load).
+/* bench/jitd-load: jitd under concurrent requesters. C connections (1, 8, 64 by default), each issuing its
+ * next call as soon as the reply to the last one arrives: CreateRequest decided by an Action=approve rule
+ * (each a durable record and signed checkpoint before the reply), and, side by side in the same run,
+ * Peer.Ping to jitd (the bus round trip alone, the baseline). Prints calls/s and p50/p99 latency per phase
+ * and the ratio to the Ping rate at the same concurrency; and, as the floor of durability at that moment,
+ * how many 1 KiB write + fdatasync pairs the journal's file system does one after another (a commit group
+ * pays one). One process drives every connection from one sd-event loop, so the load generator costs the
+ * same for both phases. Runs as root in the sandbox (bench/run-jitd-load).
  *
  * Two ways to jitd, each with its own Ping and CreateRequest phases at every level, in the same run:
  * "system" through dbus-daemon, and "private" over jitd's private socket /run/jit/private the way
@@ -84,20 +84,20 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
 static int issue(Conn *c)
 {
         Load *l = c->load;
-        int k;
+        int r;
 
         c->t0 = now_ns();
         if (l->kind == KIND_PING)
-                k = sd_bus_call_method_async(c->bus, NULL, "org.pamjit.jit1", "/org/pamjit/jit1",
+                r = sd_bus_call_method_async(c->bus, NULL, "org.pamjit.jit1", "/org/pamjit/jit1",
                                              "org.freedesktop.DBus.Peer", "Ping", on_reply, c, "");
         else
-                k = sd_bus_call_method_async(c->bus, NULL, "org.pamjit.jit1", "/org/pamjit/jit1",
+                r = sd_bus_call_method_async(c->bus, NULL, "org.pamjit.jit1", "/org/pamjit/jit1",
                                              "org.pamjit.jit1.Manager", "CreateRequest", on_reply, c,
                                              "a{sv}", 3, "user", "s", "alice", "service", "s", "bench",
                                              "argv", "as", 1, "true");
-        if (k >= 0)
+        if (r >= 0)
                 l->in_flight++;
-        return k;
+        return r;
 }
 
 static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -166,7 +166,8 @@ static void snapshot(Load *l, uint64_t cpu[3], off_t *size)
 }
 
 /* Records and checkpoints the journal gained in [from, to): the size of the commit groups. */
-static void count_records(const char *path, off_t from, off_t to, uint64_t *ret_records, uint64_t *ret_checkpoints)
+static void count_records(const char *path, off_t from, off_t to, uint64_t *ret_records,
+                          uint64_t *ret_checkpoints)
 {
         char line[65536];
         FILE *f = path ? fopen(path, "re") : NULL;
@@ -220,7 +221,7 @@ static int run_phase(Load *l, Kind kind, double secs, Result *ret)
 {
         sd_event_source *warm = NULL, *end = NULL;
         uint64_t now;
-        int k;
+        int r;
 
         l->kind = kind;
         l->measuring = l->stopping = l->finished = false;
@@ -228,19 +229,19 @@ static int run_phase(Load *l, Kind kind, double secs, Result *ret)
         l->error = 0;
         sd_event_now(l->event, CLOCK_MONOTONIC, &now);
         /* Half a second of warm-up: every connection has a call in flight before counting starts. */
-        k = sd_event_add_time(l->event, &warm, CLOCK_MONOTONIC, now + 500000, 1000, on_timer, l);
-        if (k >= 0)
-                k = sd_event_add_time(l->event, &end, CLOCK_MONOTONIC, now + 500000 + (uint64_t)(secs * 1e6),
+        r = sd_event_add_time(l->event, &warm, CLOCK_MONOTONIC, now + 500000, 1000, on_timer, l);
+        if (r >= 0)
+                r = sd_event_add_time(l->event, &end, CLOCK_MONOTONIC, now + 500000 + (uint64_t)(secs * 1e6),
                                       1000, on_timer, l);
-        for (int i = 0; k >= 0 && i < l->n_conn; i++)
-                k = issue(&l->conn[i]);
+        for (int i = 0; r >= 0 && i < l->n_conn; i++)
+                r = issue(&l->conn[i]);
         /* sd_event_loop() cannot run again once it has exited: each phase runs its own turns. */
-        while (k >= 0 && !l->finished)
-                k = sd_event_run(l->event, UINT64_MAX);
+        while (r >= 0 && !l->finished)
+                r = sd_event_run(l->event, UINT64_MAX);
         sd_event_source_disable_unref(warm);
         sd_event_source_disable_unref(end);
-        if (k < 0 || l->error < 0 || l->n_lat == 0)
-                return k < 0 ? k : -EIO;
+        if (r < 0 || l->error < 0 || l->n_lat == 0)
+                return r < 0 ? r : -EIO;
         qsort(l->lat, l->n_lat, sizeof(*l->lat), cmp_u64);
         ret->rate = (double)l->done / ((double)(l->t_end - l->t_start) / 1e9);
         ret->p50_ms = (double)l->lat[l->n_lat / 2] / 1e6;
@@ -291,19 +292,19 @@ static double fdatasync_rate(const char *dir, double secs, double *ret_p50_ms)
 static int connect_private(sd_bus **ret)
 {
         sd_bus *bus = NULL;
-        int k = sd_bus_new(&bus);
+        int r = sd_bus_new(&bus);
 
-        if (k >= 0)
-                k = sd_bus_set_address(bus, "unix:path=/run/jit/private");
-        if (k >= 0)
-                k = sd_bus_set_bus_client(bus, false);
-        if (k >= 0)
-                k = sd_bus_negotiate_fds(bus, 0);
-        if (k >= 0)
-                k = sd_bus_start(bus);
-        if (k < 0) {
+        if (r >= 0)
+                r = sd_bus_set_address(bus, "unix:path=/run/jit/private");
+        if (r >= 0)
+                r = sd_bus_set_bus_client(bus, false);
+        if (r >= 0)
+                r = sd_bus_negotiate_fds(bus, 0);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0) {
                 sd_bus_unref(bus);
-                return k;
+                return r;
         }
         *ret = bus;
         return 0;
@@ -313,11 +314,11 @@ static int connect_all(Load *l, Way way, int n)
 {
         for (int i = l->n_conns[way]; i < n; i++) {
                 Conn *c = &l->conns[way][i];
-                int k = way == WAY_PRIVATE ? connect_private(&c->bus) : sd_bus_open_system(&c->bus);
-                if (k >= 0)
-                        k = sd_bus_attach_event(c->bus, l->event, 0);
-                if (k < 0)
-                        return k;
+                int r = way == WAY_PRIVATE ? connect_private(&c->bus) : sd_bus_open_system(&c->bus);
+                if (r >= 0)
+                        r = sd_bus_attach_event(c->bus, l->event, 0);
+                if (r < 0)
+                        return r;
                 c->load = l;
                 l->n_conns[way] = i + 1;
         }
@@ -336,7 +337,7 @@ int main(int argc, char *argv[])
         int n_ways = 0;
         const char *buses;
         Load l = {};
-        int k;
+        int r;
 
         buses = getenv("JIT_LOAD_BUSES");
         if (!buses || !*buses)
@@ -348,7 +349,8 @@ int main(int argc, char *argv[])
                 else if (len == 7 && strncmp(p, "private", 7) == 0)
                         ways[n_ways++] = WAY_PRIVATE;
                 else if (len > 0) {
-                        fprintf(stderr, "JIT_LOAD_BUSES: \"%.*s\" is neither system nor private\n", (int)len, p);
+                        fprintf(stderr, "JIT_LOAD_BUSES: \"%.*s\" is neither system nor private\n", (int)len,
+                                p);
                         return 2;
                 }
                 p += len + strspn(p + len, " ,");
@@ -384,25 +386,26 @@ int main(int argc, char *argv[])
                 for (int w = 0; w < n_ways; w++) {
                         Result ping, create;
 
-                        k = connect_all(&l, ways[w], n);
-                        if (k < 0) {
-                                fprintf(stderr, "connect (%s): %s\n", way_name[ways[w]], strerror(-k));
+                        r = connect_all(&l, ways[w], n);
+                        if (r < 0) {
+                                fprintf(stderr, "connect (%s): %s\n", way_name[ways[w]], strerror(-r));
                                 return 1;
                         }
-                        k = run_phase(&l, KIND_PING, secs, &ping);
-                        if (k >= 0)
-                                k = run_phase(&l, KIND_CREATE, secs, &create);
-                        if (k < 0) {
+                        r = run_phase(&l, KIND_PING, secs, &ping);
+                        if (r >= 0)
+                                r = run_phase(&l, KIND_CREATE, secs, &create);
+                        if (r < 0) {
                                 fprintf(stderr, "phase with %d connections (%s) failed: %s\n", n,
-                                        way_name[ways[w]], strerror(-k));
+                                        way_name[ways[w]], strerror(-r));
                                 return 1;
                         }
                         printf("%5d  %-14s %-30s %9.0f %8.2f %8.2f %8s  %6.1f %6.1f %6.1f\n", n,
-                               way_name[ways[w]], "Peer.Ping (baseline)", ping.rate, ping.p50_ms, ping.p99_ms,
-                               "1.00", ping.us_per_call[0], ping.us_per_call[1], ping.us_per_call[2]);
+                               way_name[ways[w]], "Peer.Ping (baseline)", ping.rate, ping.p50_ms,
+                               ping.p99_ms, "1.00", ping.us_per_call[0], ping.us_per_call[1],
+                               ping.us_per_call[2]);
                         printf("%5d  %-14s %-30s %9.0f %8.2f %8.2f %7.2fx  %6.1f %6.1f %6.1f  %9.1f\n", n,
-                               way_name[ways[w]], "CreateRequest (rule approves)", create.rate, create.p50_ms,
-                               create.p99_ms, create.rate / ping.rate, create.us_per_call[0],
+                               way_name[ways[w]], "CreateRequest (rule approves)", create.rate,
+                               create.p50_ms, create.p99_ms, create.rate / ping.rate, create.us_per_call[0],
                                create.us_per_call[1], create.us_per_call[2], create.records_per_checkpoint);
                         fflush(stdout);
                         last_create = create.rate;

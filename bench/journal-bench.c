@@ -262,7 +262,7 @@ static double time_sha(const char *path, bool libcrypto, uint64_t *ret_bytes)
         double t0 = cpu_s();
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         crypto_hash_sha256_state st;
-        ssize_t k;
+        ssize_t r;
 
         if (libcrypto) {
                 if (jit_sha256_new(&c) < 0)
@@ -270,12 +270,12 @@ static double time_sha(const char *path, bool libcrypto, uint64_t *ret_bytes)
                 jit_sha256_begin(c);
         } else
                 crypto_hash_sha256_init(&st);
-        while ((k = read(fd, buf, sizeof(buf))) > 0) {
+        while ((r = read(fd, buf, sizeof(buf))) > 0) {
                 if (libcrypto)
-                        jit_sha256_add(c, buf, (size_t)k);
+                        jit_sha256_add(c, buf, (size_t)r);
                 else
-                        crypto_hash_sha256_update(&st, (const uint8_t *)buf, (size_t)k);
-                n += (uint64_t)k;
+                        crypto_hash_sha256_update(&st, (const uint8_t *)buf, (size_t)r);
+                n += (uint64_t)r;
         }
         if (libcrypto) {
                 if (jit_sha256_end(c, h) < 0)

@@ -37,11 +37,11 @@ static uint8_t *put_string(uint8_t *p, const void *s, size_t n)
 /* The SSHSIG blob of msg by (pk, sk), PROTOCOL.sshsig; its length. */
 static size_t sshsig_make(const uint8_t pk[32], const uint8_t sk[64], const char *msg, uint8_t *blob)
 {
-        uint8_t keyblob[51], *k = keyblob, data[128], *d = data, h[64], sig[64], sigblob[83], *s = sigblob,
+        uint8_t keyblob[51], *r = keyblob, data[128], *d = data, h[64], sig[64], sigblob[83], *s = sigblob,
                              *p = blob;
 
-        k = put_string(k, "ssh-ed25519", 11);
-        k = put_string(k, pk, 32);
+        r = put_string(r, "ssh-ed25519", 11);
+        r = put_string(r, pk, 32);
         crypto_hash_sha512(h, (const uint8_t *)msg, strlen(msg));
         memcpy(d, "SSHSIG", 6), d += 6;
         d = put_string(d, SSHSIG_NAMESPACE, strlen(SSHSIG_NAMESPACE));
@@ -53,7 +53,7 @@ static size_t sshsig_make(const uint8_t pk[32], const uint8_t sk[64], const char
         s = put_string(s, sig, 64);
         memcpy(p, "SSHSIG", 6), p += 6;
         p = put_u32(p, 1);
-        p = put_string(p, keyblob, (size_t)(k - keyblob));
+        p = put_string(p, keyblob, (size_t)(r - keyblob));
         p = put_string(p, SSHSIG_NAMESPACE, strlen(SSHSIG_NAMESPACE));
         p = put_string(p, "", 0);
         p = put_string(p, "sha512", 6);
@@ -184,16 +184,16 @@ static int make(const char *dir, uint64_t n, uint64_t m, bool sign, const uint8_
 
 int main(int argc, char *argv[])
 {
-        uint8_t pk[32], sk[64], keyblob[51], *k = keyblob;
+        uint8_t pk[32], sk[64], keyblob[51], *r = keyblob;
         char b64[128], *approvers = NULL, sub[512];
 
         if (argc != 4 || sodium_init() < 0)
                 return 2;
         uint64_t n = strtoull(argv[1], NULL, 10), m = strtoull(argv[2], NULL, 10);
         crypto_sign_keypair(pk, sk);
-        k = put_string(k, "ssh-ed25519", 11);
-        k = put_string(k, pk, 32);
-        sodium_bin2base64(b64, sizeof(b64), keyblob, (size_t)(k - keyblob), sodium_base64_VARIANT_ORIGINAL);
+        r = put_string(r, "ssh-ed25519", 11);
+        r = put_string(r, pk, 32);
+        sodium_bin2base64(b64, sizeof(b64), keyblob, (size_t)(r - keyblob), sodium_base64_VARIANT_ORIGINAL);
         if (asprintf(&approvers, "bob namespaces=\"pam-jit\" ssh-ed25519 %s bench\n", b64) < 0)
                 return 1;
         write_file(argv[3], "approvers", approvers);

@@ -69,7 +69,7 @@ int ctl_getopt(int argc, char *argv[], const char *shortopts, const struct optio
 
 /* The bus daemon's words when nobody owns our name, or there is no bus at all, mean one thing to an
  * operator: jitd is not running. Everything else is jitd's own answer (sanitised by the caller). */
-const char *ctl_bus_error_message(const Ctl *ctl, const sd_bus_error *error, int k)
+const char *ctl_bus_error_message(const Ctl *ctl, const sd_bus_error *error, int r)
 {
         static const char *const not_running[] = {
             "org.freedesktop.DBus.Error.ServiceUnknown",
@@ -85,9 +85,9 @@ const char *ctl_bus_error_message(const Ctl *ctl, const sd_bus_error *error, int
                 return error->message ? error->message : error->name;
         }
         /* No bus socket, or nobody listening on it (the local bus; -H reaches it through ssh). */
-        if (k == -ENOENT || k == -ECONNREFUSED)
+        if (r == -ENOENT || r == -ECONNREFUSED)
                 goto down;
-        return strerror(-k);
+        return strerror(-r);
 down:
         return ctl->host ? "jitd is not running on that host (systemctl -H HOST status jitd)"
                          : "jitd is not running (systemctl status jitd)";

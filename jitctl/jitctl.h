@@ -32,9 +32,9 @@ typedef struct VerbArgs {
         bool exec;             /* watch --exec: run args[] per event */
         uint64_t exec_timeout; /* watch --timeout in µs; 0: the default */
         unsigned exec_queue;   /* watch --queue: events kept while CMD runs; 0: the default */
-        bool statement; /* show --statement */
-        bool sign;      /* approve/deny --sign or --key */
-        const char *key; /* --key: the SSH key file ssh-keygen signs with; NULL: the agent's */
+        bool statement;        /* show --statement */
+        bool sign;             /* approve/deny --sign or --key */
+        const char *key;       /* --key: the SSH key file ssh-keygen signs with; NULL: the agent's */
         int n_args;
         char **args; /* positional arguments (request: the command) */
 } VerbArgs;
@@ -46,7 +46,7 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* getopt_long for one verb: its own messages ("jitctl: VERB: unknown option --X"), not getopt's. */
 int ctl_getopt(int argc, char *argv[], const char *shortopts, const struct option *longopts);
 /* Why a bus call failed, in an operator's words: a jitd that is not there says so. */
-const char *ctl_bus_error_message(const Ctl *ctl, const sd_bus_error *error, int k);
+const char *ctl_bus_error_message(const Ctl *ctl, const sd_bus_error *error, int r);
 /* "2024-05-01 14:03:07 CEST" (local time) or "... UTC" with --utc. */
 char *ctl_format_time(const Ctl *ctl, uint64_t usec, char *buf, size_t n);
 /* "in 4m", "2m ago", "now": a time relative to now, for tables. */
@@ -74,7 +74,7 @@ int verb_request(Ctl *ctl, const VerbArgs *a);
 /* GetRequest ID as a JSON object (reply_read_object's); 1 on success, a negative errno else. */
 int ctl_get_request(Ctl *ctl, const char *id, json_object **ret, sd_bus_error *error);
 /* Report a refused call with jitd's own words, sanitised; returns EXIT_REFUSED. */
-int ctl_refused(const Ctl *ctl, const char *verb, const char *id, const sd_bus_error *error, int k);
+int ctl_refused(const Ctl *ctl, const char *verb, const char *id, const sd_bus_error *error, int r);
 
 /* watch.c */
 int verb_watch(Ctl *ctl, const VerbArgs *a);

@@ -111,15 +111,15 @@ static int read_file_facts(const char *const *paths, size_t n_paths, uint64_t n_
         _cleanup_free_ Gap *gaps = NULL;
         size_t n = 0, cap = 0;
         JournalRecord rec;
-        int k = 0;
+        int r = 0;
 
-        for (size_t i = 0; i < n_paths && k >= 0; i++) {
+        for (size_t i = 0; i < n_paths && r >= 0; i++) {
                 _cleanup_(journal_reader_freep) JournalReader *rd = NULL;
 
-                k = journal_reader_open(paths[i], &rd);
-                if (k < 0)
-                        return k;
-                while ((k = journal_reader_next(rd, &rec)) > 0 && rec.seq < n_leaves) {
+                r = journal_reader_open(paths[i], &rd);
+                if (r < 0)
+                        return r;
+                while ((r = journal_reader_next(rd, &rec)) > 0 && rec.seq < n_leaves) {
                         Gap g = {.seq = rec.seq};
 
                         if (type_mirrored(rec.type))
@@ -144,8 +144,8 @@ static int read_file_facts(const char *const *paths, size_t n_paths, uint64_t n_
                         gaps[n++] = g;
                 }
         }
-        if (k < 0)
-                return k;
+        if (r < 0)
+                return r;
         *ret_gaps = TAKE_PTR(gaps);
         *ret_n = n;
         return 0;
@@ -214,25 +214,25 @@ int journald_cross_check(const char *const *paths, size_t n_paths, const MerkleH
         _cleanup_(jit_sha256_freep) JitSha256 *sha = NULL;
         size_t n_cps = 0, cap = 0, n_gaps = 0;
         uint64_t checked = 0, lo = UINT64_MAX, hi = 0;
-        int k;
+        int r;
 
         flags = calloc(n_leaves ? n_leaves : 1, 1);
         if (!flags)
                 return -ENOMEM;
-        k = read_file_facts(paths, n_paths, n_leaves, flags, &gaps, &n_gaps);
-        if (k < 0)
-                return k;
+        r = read_file_facts(paths, n_paths, n_leaves, flags, &gaps, &n_gaps);
+        if (r < 0)
+                return r;
 
-        k = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
-        if (k < 0)
-                return k;
+        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        if (r < 0)
+                return r;
         /* Decisions come as jitd, checkpoints as jitd-checkpoint (so that `journalctl -t jitd` reads as
          * a list of decisions): two matches on one field, which journald ORs. */
-        k = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=jitd", 0);
-        if (k >= 0)
-                k = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=jitd-checkpoint", 0);
-        if (k < 0)
-                return k;
+        r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=jitd", 0);
+        if (r >= 0)
+                r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=jitd-checkpoint", 0);
+        if (r < 0)
+                return r;
         SD_JOURNAL_FOREACH(j)
         {
                 const char *v, *h;
@@ -291,9 +291,9 @@ int journald_cross_check(const char *const *paths, size_t n_paths, const MerkleH
                 hi = seq > hi ? seq : hi;
         }
         if (lo <= hi) {
-                k = check_missing(flags, lo, hi, gaps, n_gaps, reason, reason_len);
-                if (k < 0)
-                        return k;
+                r = check_missing(flags, lo, hi, gaps, n_gaps, reason, reason_len);
+                if (r < 0)
+                        return r;
         }
 
         /* Every mirrored checkpoint must be this file's tree at that size: one pass over the leaves. */
@@ -301,9 +301,9 @@ int journald_cross_check(const char *const *paths, size_t n_paths, const MerkleH
                 qsort(cps, n_cps, sizeof(*cps), cmp_size);
         MerkleFrontier f;
         merkle_frontier_init(&f);
-        k = jit_sha256_new(&sha);
-        if (k < 0)
-                return k;
+        r = jit_sha256_new(&sha);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < n_cps; i++) {
                 MerkleHash root;
                 if (cps[i].size > n_leaves) {
@@ -318,12 +318,12 @@ int journald_cross_check(const char *const *paths, size_t n_paths, const MerkleH
                  * truncation check above still stand. */
                 if (first_seq > 0)
                         continue;
-                while (f.size < cps[i].size && k >= 0)
-                        k = merkle_frontier_append(&f, sha, leaves[f.size]);
-                if (k >= 0)
-                        k = merkle_frontier_root(&f, sha, root);
-                if (k < 0)
-                        return k;
+                while (f.size < cps[i].size && r >= 0)
+                        r = merkle_frontier_append(&f, sha, leaves[f.size]);
+                if (r >= 0)
+                        r = merkle_frontier_root(&f, sha, root);
+                if (r < 0)
+                        return r;
                 if (sodium_memcmp(root, cps[i].root, sizeof(root)) != 0) {
                         snprintf(reason, reason_len,
                                  "the file's tree at %" PRIu64

@@ -65,8 +65,8 @@ static const Verb verbs[] = {
      "the request's statement is signed with your SSH key (ssh-agent, or --key FILE) by ssh-keygen.\n",
      "fmgkju", 1, 1, verb_approve, NULL, false, false},
     {"deny", "ID [--comment T] [--sign] [--key FILE]", "deny",
-     "Deny a pending request; signed like approve when jitd wants it or with --sign.\n", "mgkju", 1, 1, verb_deny, NULL, false,
-     false},
+     "Deny a pending request; signed like approve when jitd wants it or with --sign.\n", "mgkju", 1, 1,
+     verb_deny, NULL, false, false},
     {"cancel", "ID", "withdraw your own request", "Withdraw your own pending request.\n", "ju", 1, 1,
      verb_cancel, NULL, false, false},
     {"request", "[--for D] [--reason T] [--service S] [-- CMD...]",
@@ -147,13 +147,13 @@ static void verb_help(const Verb *v)
 /* The bus, opened on first use. A failure is reported by the caller, which knows the verb. */
 int ctl_bus(Ctl *ctl, sd_bus **ret)
 {
-        int k;
+        int r;
 
         if (!ctl->bus) {
-                k = ctl->host ? sd_bus_open_system_remote(&ctl->bus, ctl->host)
+                r = ctl->host ? sd_bus_open_system_remote(&ctl->bus, ctl->host)
                               : sd_bus_open_system(&ctl->bus);
-                if (k < 0)
-                        return k;
+                if (r < 0)
+                        return r;
         }
         *ret = ctl->bus;
         return 0;

@@ -85,11 +85,11 @@ static const AsvTable tables[] = {
 };
 
 /* A failed read names jitd's answer as the culprit, not the user's command line. */
-static int malformed(sd_bus_error *error, const sd_bus_error *why, int k)
+static int malformed(sd_bus_error *error, const sd_bus_error *why, int r)
 {
         if (sd_bus_error_is_set(why))
                 (void)sd_bus_error_setf(error, why->name, "Malformed answer from jitd: %s", why->message);
-        return k;
+        return r;
 }
 
 static json_object *value_to_json(const AsvField *f, const Fields *v)
@@ -124,11 +124,11 @@ int reply_read_object(sd_bus_message *m, ReplyKind kind, json_object **ret, sd_b
         json_object *o;
         Fields v = {};
         uint64_t seen = 0;
-        int k;
+        int r;
 
-        k = asv_read(m, t, &v, &seen, &why);
-        if (k <= 0)
-                return malformed(error, &why, k);
+        r = asv_read(m, t, &v, &seen, &why);
+        if (r <= 0)
+                return malformed(error, &why, r);
         if (v.statement && statement_check(v.statement, strlen(v.statement), NULL, NULL) < 0) {
                 (void)sd_bus_error_set(&why, SD_BUS_ERROR_INVALID_ARGS, "the statement is not well-formed");
                 return malformed(error, &why, -EBADMSG);
@@ -165,13 +165,13 @@ int reply_read_page(sd_bus_message *m, bool *ret_truncated, const char **ret_nex
         static const AsvTable table = ASV_TABLE(fields, ASV_SKIP_UNKNOWN);
         _cleanup_(sd_bus_error_free) sd_bus_error why = SD_BUS_ERROR_NULL;
         Page p = {.next = ""};
-        int k;
+        int r;
 
-        k = asv_read(m, &table, &p, NULL, &why);
-        if (k == 0)
-                k = -EBADMSG;
-        if (k < 0)
-                return malformed(error, &why, k);
+        r = asv_read(m, &table, &p, NULL, &why);
+        if (r == 0)
+                r = -EBADMSG;
+        if (r < 0)
+                return malformed(error, &why, r);
         *ret_truncated = p.truncated;
         *ret_next = p.next;
         return 0;

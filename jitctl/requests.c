@@ -26,9 +26,9 @@ static void json_putp(json_object **j)
 
 /* Report a refused call with jitd's own words (sanitised like everything shown), or say that jitd is
  * not there at all. */
-int ctl_refused(const Ctl *ctl, const char *verb, const char *id, const sd_bus_error *error, int k)
+int ctl_refused(const Ctl *ctl, const char *verb, const char *id, const sd_bus_error *error, int r)
 {
-        const char *msg = ctl_bus_error_message(ctl, error, k);
+        const char *msg = ctl_bus_error_message(ctl, error, r);
         _cleanup_free_ char *safe = jit_sanitize_terminal(msg, strlen(msg), JIT_MAX_FIELD);
 
         ctl_error("%s%s%s: %s", verb, id ? " " : "", id ? id : "", safe ? safe : "error");
@@ -41,19 +41,19 @@ static int call(Ctl *ctl, const char *method, sd_bus_message **ret_reply, sd_bus
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         sd_bus *bus;
         va_list ap;
-        int k;
+        int r;
 
-        k = ctl_bus(ctl, &bus);
-        if (k < 0)
-                return k;
-        k = sd_bus_message_new_method_call(bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE, method);
-        if (k < 0)
-                return k;
+        r = ctl_bus(ctl, &bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_call(bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE, method);
+        if (r < 0)
+                return r;
         va_start(ap, types);
-        k = sd_bus_message_appendv(m, types, ap);
+        r = sd_bus_message_appendv(m, types, ap);
         va_end(ap);
-        if (k < 0)
-                return k;
+        if (r < 0)
+                return r;
         return sd_bus_call(bus, m, CALL_TIMEOUT_USEC, error, ret_reply);
 }
 
@@ -101,21 +101,21 @@ static int list_page(Ctl *ctl, bool all, const char *after, json_object *list, c
         const char *next = "";
         json_object *o;
         bool truncated = false;
-        int k;
+        int r;
 
-        k = call(ctl, "ListRequests", &reply, error, "a{sv}", 2, "state", "s", all ? "all" : "pending",
+        r = call(ctl, "ListRequests", &reply, error, "a{sv}", 2, "state", "s", all ? "all" : "pending",
                  "after", "s", after);
-        if (k < 0)
-                return k;
-        k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
-        while (k >= 0 && (k = reply_read_object(reply, REPLY_REQUEST, &o, error)) > 0)
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+        while (r >= 0 && (r = reply_read_object(reply, REPLY_REQUEST, &o, error)) > 0)
                 json_object_array_add(list, o);
-        if (k >= 0)
-                k = sd_bus_message_exit_container(reply);
-        if (k >= 0)
-                k = reply_read_page(reply, &truncated, &next, error);
-        if (k < 0)
-                return k;
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r >= 0)
+                r = reply_read_page(reply, &truncated, &next, error);
+        if (r < 0)
+                return r;
         /* A page that says there is more but names no place to go on from would loop forever. */
         if (truncated && !*next)
                 return -EBADMSG;
@@ -128,15 +128,15 @@ int verb_list(Ctl *ctl, const VerbArgs *a)
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(json_putp) json_object *list = json_object_new_array();
         _cleanup_free_ char *after = strdup("");
-        int k;
+        int r;
 
         if (!list || !after)
                 return ctl_refused(ctl, "list", NULL, &error, -ENOMEM);
         do {
                 char *next = NULL;
-                k = list_page(ctl, a->all, after, list, &next, &error);
-                if (k < 0)
-                        return ctl_refused(ctl, "list", NULL, &error, k);
+                r = list_page(ctl, a->all, after, list, &next, &error);
+                if (r < 0)
+                        return ctl_refused(ctl, "list", NULL, &error, r);
                 free(after);
                 after = next;
         } while (*after);
@@ -150,23 +150,23 @@ int verb_list(Ctl *ctl, const VerbArgs *a)
 int ctl_get_request(Ctl *ctl, const char *id, json_object **ret, sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int k;
+        int r;
 
-        k = call(ctl, "GetRequest", &reply, error, "s", id);
-        if (k >= 0)
-                k = reply_read_object(reply, REPLY_REQUEST, ret, error);
-        return k < 0 ? k : k == 0 ? -EBADMSG : 1;
+        r = call(ctl, "GetRequest", &reply, error, "s", id);
+        if (r >= 0)
+                r = reply_read_object(reply, REPLY_REQUEST, ret, error);
+        return r < 0 ? r : r == 0 ? -EBADMSG : 1;
 }
 
 int verb_show(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(json_putp) json_object *o = NULL;
-        int k;
+        int r;
 
-        k = ctl_get_request(ctl, a->args[0], &o, &error);
-        if (k < 0)
-                return ctl_refused(ctl, "show", a->args[0], &error, k);
+        r = ctl_get_request(ctl, a->args[0], &o, &error);
+        if (r < 0)
+                return ctl_refused(ctl, "show", a->args[0], &error, r);
         if (a->statement) {
                 const char *st = view_str(o, "statement");
                 /* An older jitd has no statement: say so rather than print nothing. */
@@ -195,30 +195,32 @@ static int print_decided(const Ctl *ctl, const char *id, const char *state)
 
 /* Approve or DenyWithOptions with the options given: the comment always, the grant length and the
  * signature when there are any. */
-static int call_decision(Ctl *ctl, const char *method, const char *id, const char *comment, uint64_t duration,
-                         const char *signature, sd_bus_message **ret_reply, sd_bus_error *error)
+static int call_decision(Ctl *ctl, const char *method, const char *id, const char *comment,
+                         uint64_t duration, const char *signature, sd_bus_message **ret_reply,
+                         sd_bus_error *error)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         sd_bus *bus;
-        int k;
+        int r;
 
-        k = ctl_bus(ctl, &bus);
-        if (k >= 0)
-                k = sd_bus_message_new_method_call(bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE, method);
-        if (k >= 0)
-                k = sd_bus_message_append(m, "s", id);
-        if (k >= 0)
-                k = sd_bus_message_open_container(m, 'a', "{sv}");
-        if (k >= 0)
-                k = sd_bus_message_append(m, "{sv}", "comment", "s", comment);
-        if (k >= 0 && duration)
-                k = sd_bus_message_append(m, "{sv}", "duration", "t", duration);
-        if (k >= 0 && signature)
-                k = sd_bus_message_append(m, "{sv}", "signature", "s", signature);
-        if (k >= 0)
-                k = sd_bus_message_close_container(m);
-        if (k < 0)
-                return k;
+        r = ctl_bus(ctl, &bus);
+        if (r >= 0)
+                r = sd_bus_message_new_method_call(bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE,
+                                                   method);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", id);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "{sv}", "comment", "s", comment);
+        if (r >= 0 && duration)
+                r = sd_bus_message_append(m, "{sv}", "duration", "t", duration);
+        if (r >= 0 && signature)
+                r = sd_bus_message_append(m, "{sv}", "signature", "s", signature);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
         return sd_bus_call(bus, m, CALL_TIMEOUT_USEC, error, ret_reply);
 }
 
@@ -227,11 +229,11 @@ static int sign_request(Ctl *ctl, const char *id, const char *key, char **ret, s
 {
         _cleanup_(json_putp) json_object *o = NULL;
         const char *statement;
-        int k;
+        int r;
 
-        k = ctl_get_request(ctl, id, &o, error);
-        if (k < 0)
-                return k;
+        r = ctl_get_request(ctl, id, &o, error);
+        if (r < 0)
+                return r;
         statement = view_str(o, "statement");
         if (!*statement)
                 return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED,
@@ -245,20 +247,20 @@ static int decide_signed(Ctl *ctl, const char *method, const VerbArgs *a, sd_bus
 {
         const char *id = a->args[0], *comment = a->comment ? a->comment : "";
         _cleanup_free_ char *signature = NULL;
-        int k;
+        int r;
 
         if (a->sign) {
-                k = sign_request(ctl, id, a->key, &signature, error);
-                if (k < 0)
-                        return k;
+                r = sign_request(ctl, id, a->key, &signature, error);
+                if (r < 0)
+                        return r;
         }
-        k = call_decision(ctl, method, id, comment, a->duration, signature, ret_reply, error);
-        if (k >= 0 || signature || !sd_bus_error_has_name(error, JIT_ERROR_SIGNATURE_REQUIRED))
-                return k;
+        r = call_decision(ctl, method, id, comment, a->duration, signature, ret_reply, error);
+        if (r >= 0 || signature || !sd_bus_error_has_name(error, JIT_ERROR_SIGNATURE_REQUIRED))
+                return r;
         sd_bus_error_free(error);
-        k = sign_request(ctl, id, a->key, &signature, error);
-        if (k < 0)
-                return k;
+        r = sign_request(ctl, id, a->key, &signature, error);
+        if (r < 0)
+                return r;
         return call_decision(ctl, method, id, comment, a->duration, signature, ret_reply, error);
 }
 
@@ -322,17 +324,17 @@ int verb_grants(Ctl *ctl, const VerbArgs *a)
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(json_putp) json_object *list = json_object_new_array();
         json_object *o;
-        int k;
+        int r;
 
         if (!list)
                 return ctl_refused(ctl, "grants", NULL, &error, -ENOMEM);
-        k = call(ctl, "ListGrants", &reply, &error, "");
-        if (k >= 0)
-                k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
-        while (k >= 0 && (k = reply_read_object(reply, REPLY_GRANT, &o, &error)) > 0)
+        r = call(ctl, "ListGrants", &reply, &error, "");
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+        while (r >= 0 && (r = reply_read_object(reply, REPLY_GRANT, &o, &error)) > 0)
                 json_object_array_add(list, o);
-        if (k < 0)
-                return ctl_refused(ctl, "grants", NULL, &error, k);
+        if (r < 0)
+                return ctl_refused(ctl, "grants", NULL, &error, r);
         if (ctl->json)
                 ctl_print_json(list, ctl->pretty);
         else
@@ -344,11 +346,11 @@ int verb_revoke(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *id = a->args[0];
-        int k;
+        int r;
 
-        k = call(ctl, "Revoke", NULL, &error, "ss", id, a->comment ? a->comment : "");
-        if (k < 0)
-                return ctl_refused(ctl, "revoke", id, &error, k);
+        r = call(ctl, "Revoke", NULL, &error, "ss", id, a->comment ? a->comment : "");
+        if (r < 0)
+                return ctl_refused(ctl, "revoke", id, &error, r);
         if (!ctl->json)
                 printf("Revoked grant %s.\n", id);
         else if (print_decided(ctl, id, JIT_STATE_REVOKED) < 0)
@@ -365,44 +367,44 @@ int verb_request(Ctl *ctl, const VerbArgs *a)
         uint64_t deadline;
         char buf[64];
         sd_bus *bus;
-        int k;
+        int r;
 
-        k = ctl_bus(ctl, &bus);
-        if (k >= 0)
-                k = sd_bus_message_new_method_call(bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE,
+        r = ctl_bus(ctl, &bus);
+        if (r >= 0)
+                r = sd_bus_message_new_method_call(bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE,
                                                    "RequestAccess");
-        if (k >= 0)
-                k = sd_bus_message_open_container(m, 'a', "{sv}");
-        if (k >= 0)
-                k = sd_bus_message_append(m, "{sv}", "service", "s", service);
-        if (k >= 0 && a->duration)
-                k = sd_bus_message_append(m, "{sv}", "duration", "t", a->duration);
-        if (k >= 0 && a->reason)
-                k = sd_bus_message_append(m, "{sv}", "reason", "s", a->reason);
-        if (k >= 0 && a->n_args > 0) {
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "{sv}", "service", "s", service);
+        if (r >= 0 && a->duration)
+                r = sd_bus_message_append(m, "{sv}", "duration", "t", a->duration);
+        if (r >= 0 && a->reason)
+                r = sd_bus_message_append(m, "{sv}", "reason", "s", a->reason);
+        if (r >= 0 && a->n_args > 0) {
                 /* The command as sudo would get it, so a later `sudo CMD...` matches the grant. */
-                k = sd_bus_message_open_container(m, 'e', "sv");
-                if (k >= 0)
-                        k = sd_bus_message_append(m, "s", "argv");
-                if (k >= 0)
-                        k = sd_bus_message_open_container(m, 'v', "as");
-                if (k >= 0)
-                        k = sd_bus_message_open_container(m, 'a', "s");
-                if (k >= 0)
-                        k = sd_bus_message_append_basic(m, 's', "sudo");
-                for (int i = 0; k >= 0 && i < a->n_args; i++)
-                        k = sd_bus_message_append_basic(m, 's', a->args[i]);
-                for (int i = 0; k >= 0 && i < 3; i++)
-                        k = sd_bus_message_close_container(m);
+                r = sd_bus_message_open_container(m, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", "argv");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "s");
+                if (r >= 0)
+                        r = sd_bus_message_append_basic(m, 's', "sudo");
+                for (int i = 0; r >= 0 && i < a->n_args; i++)
+                        r = sd_bus_message_append_basic(m, 's', a->args[i]);
+                for (int i = 0; r >= 0 && i < 3; i++)
+                        r = sd_bus_message_close_container(m);
         }
-        if (k >= 0)
-                k = sd_bus_message_close_container(m);
-        if (k >= 0)
-                k = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, &reply);
-        if (k >= 0)
-                k = sd_bus_message_read(reply, "sst", &id, &state, &deadline);
-        if (k < 0)
-                return ctl_refused(ctl, "request", NULL, &error, k);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, &reply);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "sst", &id, &state, &deadline);
+        if (r < 0)
+                return ctl_refused(ctl, "request", NULL, &error, r);
         if (ctl->json) {
                 _cleanup_(json_putp) json_object *o = json_object_new_object();
                 if (!o || json_add_string(o, "id", id) < 0 || json_add_string(o, "state", state) < 0 ||
@@ -421,15 +423,15 @@ int verb_deny(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *id = a->args[0];
-        int k;
+        int r;
 
         /* Plain Deny unless signed: an older jitd has no DenyWithOptions. */
         if (a->sign)
-                k = decide_signed(ctl, "DenyWithOptions", a, NULL, &error);
+                r = decide_signed(ctl, "DenyWithOptions", a, NULL, &error);
         else
-                k = call(ctl, "Deny", NULL, &error, "ss", id, a->comment ? a->comment : "");
-        if (k < 0)
-                return ctl_refused(ctl, "deny", id, &error, k);
+                r = call(ctl, "Deny", NULL, &error, "ss", id, a->comment ? a->comment : "");
+        if (r < 0)
+                return ctl_refused(ctl, "deny", id, &error, r);
         if (!ctl->json)
                 printf("Denied %s.\n", id);
         else if (print_decided(ctl, id, JIT_STATE_DENIED) < 0)
@@ -441,11 +443,11 @@ int verb_cancel(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *id = a->args[0];
-        int k;
+        int r;
 
-        k = call(ctl, "Cancel", NULL, &error, "s", id);
-        if (k < 0)
-                return ctl_refused(ctl, "cancel", id, &error, k);
+        r = call(ctl, "Cancel", NULL, &error, "s", id);
+        if (r < 0)
+                return ctl_refused(ctl, "cancel", id, &error, r);
         if (!ctl->json)
                 printf("Cancelled %s.\n", id);
         else if (print_decided(ctl, id, JIT_STATE_CANCELLED) < 0)

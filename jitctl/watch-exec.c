@@ -147,7 +147,7 @@ char **runner_event_env(json_object *event, char **base)
         {
                 char num[24];
                 const char *text;
-                int k;
+                int r;
 
                 if (streq(key, "command") || streq(key, JIT_COMMAND_KIND_KEY))
                         has_command = true;
@@ -160,10 +160,10 @@ char **runner_event_env(json_object *event, char **base)
                         text = json_object_get_string(value);
                 else
                         continue;
-                k = env_entry(key, text, &env[n]);
-                if (k < 0)
+                r = env_entry(key, text, &env[n]);
+                if (r < 0)
                         goto fail;
-                n += (size_t)k;
+                n += (size_t)r;
         }
         /* A blanket request says so loudly here too (A40); an event without a command has none. */
         if (has_command && env_entry("command", command_shown(event), &env[n]) < 0)

@@ -72,12 +72,12 @@ static int event_created(Watch *w, sd_bus_message *m, json_object **ret)
         static const char *const later[] = {"decided_usec", "until_usec", "by", "comment", "grant", NULL};
         _cleanup_(json_putp) json_object *summary = NULL, *more = NULL, *o = json_object_new_object();
         const char *id;
-        int k;
+        int r;
 
-        k = sd_bus_message_read(m, "s", &id);
-        if (k >= 0)
-                k = reply_read_object(m, REPLY_CREATED, &summary, NULL);
-        if (k <= 0 || !jit_id_valid(id))
+        r = sd_bus_message_read(m, "s", &id);
+        if (r >= 0)
+                r = reply_read_object(m, REPLY_CREATED, &summary, NULL);
+        if (r <= 0 || !jit_id_valid(id))
                 return -EBADMSG;
         more = details(w, id);
         if (!o || add_string(o, "event", "created") < 0 || add_string(o, "id", id) < 0 ||
@@ -96,10 +96,10 @@ static int event_decided(Watch *w, sd_bus_message *m, json_object **ret)
         _cleanup_free_ char *s = NULL, *b = NULL;
         const char *id, *state, *by;
         uint64_t until;
-        int k;
+        int r;
 
-        k = sd_bus_message_read(m, "ssts", &id, &state, &until, &by);
-        if (k < 0 || !jit_id_valid(id))
+        r = sd_bus_message_read(m, "ssts", &id, &state, &until, &by);
+        if (r < 0 || !jit_id_valid(id))
                 return -EBADMSG;
         s = jit_sanitize_terminal(state, strlen(state), JIT_MAX_FIELD);
         b = jit_sanitize_terminal(by, strlen(by), JIT_MAX_FIELD);
@@ -142,19 +142,19 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Watch *w = userdata;
         _cleanup_(json_putp) json_object *o = NULL;
-        int k;
+        int r;
 
         if (sd_bus_message_is_signal(m, JIT_BUS_INTERFACE, "RequestCreated"))
-                k = event_created(w, m, &o);
+                r = event_created(w, m, &o);
         else if (sd_bus_message_is_signal(m, JIT_BUS_INTERFACE, "RequestDecided"))
-                k = event_decided(w, m, &o);
+                r = event_decided(w, m, &o);
         else
                 return 0;
-        if (k == -ENOMEM) {
+        if (r == -ENOMEM) {
                 ctl_error("watch: out of memory; an event was lost");
                 return 0;
         }
-        if (k < 0)
+        if (r < 0)
                 return 0; /* not jitd's shape: nothing to tell */
         if (w->runner)
                 (void)runner_push(w->runner, o);

@@ -18,19 +18,19 @@ void create_args_done(CreateArgs *a)
 static int read_table(sd_bus_message *m, const AsvTable *t, void *out, uint64_t *ret_seen,
                       sd_bus_error *error)
 {
-        int k;
+        int r;
 
-        k = asv_read(m, t, out, ret_seen, error);
+        r = asv_read(m, t, out, ret_seen, error);
         /* The method's signature says an a{sv} is there: none is a malformed message. */
-        return k == 0 ? -EBADMSG : k < 0 ? k : 0;
+        return r == 0 ? -EBADMSG : r < 0 ? r : 0;
 }
 
 /* A structural error the table reader did not name: the caller's words, with the argv bound. */
-static int malformed(sd_bus_error *error, int k, const char *what)
+static int malformed(sd_bus_error *error, int r, const char *what)
 {
-        if (k == -ENOMEM || sd_bus_error_is_set(error))
-                return k;
-        if (k == -E2BIG)
+        if (r == -ENOMEM || sd_bus_error_is_set(error))
+                return r;
+        if (r == -E2BIG)
                 return sd_bus_error_setf(error, JIT_ERROR_INVALID_ARGUMENT,
                                          "Malformed %s: argv is longer than %d bytes.", what,
                                          JIT_MAX_ARGV_READ);
@@ -67,11 +67,11 @@ int bus_read_create_context(sd_bus_message *m, CreateArgs *a, sd_bus_error *erro
         };
         static const AsvTable table = ASV_TABLE(fields, ASV_REFUSE_UNKNOWN);
         uint64_t seen = 0;
-        int k;
+        int r;
 
-        k = read_table(m, &table, a, &seen, error);
-        if (k < 0)
-                return malformed(error, k, "request context");
+        r = read_table(m, &table, a, &seen, error);
+        if (r < 0)
+                return malformed(error, r, "request context");
         a->have_reason = seen & 1;
         a->have_ruid = seen & 2;
         a->have_argv = seen & 4;
@@ -88,11 +88,11 @@ int bus_read_access_options(sd_bus_message *m, CreateArgs *a, sd_bus_error *erro
         };
         static const AsvTable table = ASV_TABLE(fields, ASV_REFUSE_UNKNOWN);
         uint64_t seen = 0;
-        int k;
+        int r;
 
-        k = read_table(m, &table, a, &seen, error);
-        if (k < 0)
-                return malformed(error, k, "options");
+        r = read_table(m, &table, a, &seen, error);
+        if (r < 0)
+                return malformed(error, r, "options");
         a->have_reason = seen & 1;
         a->have_argv = seen & 4;
         if (strlen(a->reason) > JIT_MAX_FIELD || strlen(a->service) > JIT_MAX_FIELD)
@@ -114,11 +114,11 @@ static int read_decision_options(sd_bus_message *m, ApproveArgs *a, bool deny, s
         };
         static const AsvTable approve = ASV_TABLE(fields, ASV_REFUSE_UNKNOWN);
         static const AsvTable denial = {.fields = fields, .n_fields = 2, .unknown = ASV_REFUSE_UNKNOWN};
-        int k;
+        int r;
 
-        k = read_table(m, deny ? &denial : &approve, a, NULL, error);
-        if (k < 0)
-                return malformed(error, k, "options");
+        r = read_table(m, deny ? &denial : &approve, a, NULL, error);
+        if (r < 0)
+                return malformed(error, r, "options");
         if (a->duration_usec > JIT_MAX_DURATION_USEC)
                 return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Duration too long.");
         if (a->signature && strlen(a->signature) > SSHSIG_MAX_ARMORED)
@@ -144,11 +144,11 @@ int bus_read_list_filter(sd_bus_message *m, ListFilter *f, sd_bus_error *error)
             {"after", ASV_STRING, offsetof(ListFilter, after)},
         };
         static const AsvTable table = ASV_TABLE(fields, ASV_REFUSE_UNKNOWN);
-        int k;
+        int r;
 
-        k = read_table(m, &table, f, NULL, error);
-        if (k < 0)
-                return malformed(error, k, "filter");
+        r = read_table(m, &table, f, NULL, error);
+        if (r < 0)
+                return malformed(error, r, "filter");
         if (!streq(f->state, "pending") && !streq(f->state, "all"))
                 return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT,
                                         "Filter state must be pending or all.");

@@ -70,7 +70,7 @@ int caller_get_uid(Context *ctx, sd_bus_message *m, uid_t *ret, sd_bus_error *er
         sd_bus_creds *creds = NULL;
         CallerCacheEntry *e;
         uid_t uid;
-        int k;
+        int r;
 
         e = system ? cache_find(&ctx->callers, sender) : NULL;
         if (e) {
@@ -78,15 +78,15 @@ int caller_get_uid(Context *ctx, sd_bus_message *m, uid_t *ret, sd_bus_error *er
                 *ret = e->uid;
                 return 0;
         }
-        k = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
-        if (k >= 0) {
-                k = sd_bus_creds_get_euid(creds, &uid);
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0) {
+                r = sd_bus_creds_get_euid(creds, &uid);
                 /* An augmented value was read from /proc/PID, which a racing exec can fake. */
-                if (k >= 0 && (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID))
-                        k = -EPERM;
+                if (r >= 0 && (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID))
+                        r = -EPERM;
         }
         sd_bus_creds_unref(creds);
-        if (k < 0 || !uid_is_valid(uid))
+        if (r < 0 || !uid_is_valid(uid))
                 return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Cannot determine the caller.");
         if (system)
                 cache_put(&ctx->callers, sender, uid);
@@ -111,11 +111,11 @@ int bus_rate_check(Context *ctx, RateLimit *rl, uid_t uid, sd_bus_error *error)
 /* Check, then spend one unit. */
 int bus_rate_spend(Context *ctx, RateLimit *rl, uid_t uid, sd_bus_error *error)
 {
-        int k = bus_rate_check(ctx, rl, uid, error);
+        int r = bus_rate_check(ctx, rl, uid, error);
 
-        if (k >= 0 && uid != 0)
+        if (r >= 0 && uid != 0)
                 ratelimit_charge(rl, uid, jit_now_usec(CLOCK_MONOTONIC), 1);
-        return k;
+        return r;
 }
 
 /* Before building a reply to a read: the caller's read budget, and room in jitd's own queue to
@@ -145,18 +145,18 @@ void bus_read_charge(Context *ctx, uid_t uid, size_t bytes)
 /* The caller's uid, and their account and groups for the approver checks. */
 static int caller_fill(Context *ctx, uid_t uid, Caller *ret, sd_bus_error *error)
 {
-        int k;
+        int r;
 
         *ret = (Caller){.uid = uid};
-        k = user_name_from_uid(uid, &ret->name);
-        if (k < 0)
+        r = user_name_from_uid(uid, &ret->name);
+        if (r < 0)
                 return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "The caller has no account.");
-        k = user_in_group(uid, settings(ctx)->approver_group);
-        if (k >= 0) {
-                ret->approver = k > 0;
-                k = user_group_names(uid, &ret->groups);
+        r = user_in_group(uid, settings(ctx)->approver_group);
+        if (r >= 0) {
+                ret->approver = r > 0;
+                r = user_group_names(uid, &ret->groups);
         }
-        if (k < 0) {
+        if (r < 0) {
                 caller_done(ret);
                 return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED,
                                         "Cannot look up the caller's groups.");
@@ -167,12 +167,12 @@ static int caller_fill(Context *ctx, uid_t uid, Caller *ret, sd_bus_error *error
 int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error *error)
 {
         uid_t uid;
-        int k;
+        int r;
 
         *ret = (Caller){.uid = (uid_t)-1};
-        k = caller_get_uid(ctx, m, &uid, error);
-        if (k < 0)
-                return k;
+        r = caller_get_uid(ctx, m, &uid, error);
+        if (r < 0)
+                return r;
         return caller_fill(ctx, uid, ret, error);
 }
 
@@ -181,75 +181,75 @@ int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error *error
 int caller_get_budgeted(Context *ctx, sd_bus_message *m, bool read, Caller *ret, sd_bus_error *error)
 {
         uid_t uid;
-        int k;
+        int r;
 
         *ret = (Caller){.uid = (uid_t)-1};
-        k = caller_get_uid(ctx, m, &uid, error);
-        if (k < 0)
-                return k;
-        k = read ? bus_read_gate(ctx, uid, error) : bus_rate_spend(ctx, &ctx->churn, uid, error);
-        if (k < 0)
-                return k;
+        r = caller_get_uid(ctx, m, &uid, error);
+        if (r < 0)
+                return r;
+        r = read ? bus_read_gate(ctx, uid, error) : bus_rate_spend(ctx, &ctx->churn, uid, error);
+        if (r < 0)
+                return r;
         return caller_fill(ctx, uid, ret, error);
 }
 
 /* May c approve r? The rule's Approvers= decide; the daemon's group stands in for the default rule. */
-bool caller_may_approve(const Caller *c, const Request *r)
+bool caller_may_approve(const Caller *c, const Request *req)
 {
-        return r && r->rule ? policy_rule_approver_allowed(r->rule, c->name, c->groups) : c->approver;
+        return req && req->rule ? policy_rule_approver_allowed(req->rule, c->name, c->groups) : c->approver;
 }
 
-int caller_check(const Caller *c, Access access, const Request *r, sd_bus_error *error)
+int caller_check(const Caller *c, Access access, const Request *req, sd_bus_error *error)
 {
         switch (access) {
         case ACCESS_APPROVER:
-                if (r && c->uid == r->uid)
+                if (req && c->uid == req->uid)
                         return sd_bus_error_set(error, JIT_ERROR_SELF_APPROVAL,
                                                 "Nobody may decide their own request.");
-                if (caller_may_approve(c, r))
+                if (caller_may_approve(c, req))
                         return 0;
                 break;
         case ACCESS_DENIER: /* one deny denies: any approver of the rule or of the daemon */
-                if (r && c->uid == r->uid)
+                if (req && c->uid == req->uid)
                         return sd_bus_error_set(error, JIT_ERROR_SELF_APPROVAL,
                                                 "Nobody may decide their own request.");
-                if (c->approver || caller_may_approve(c, r))
+                if (c->approver || caller_may_approve(c, req))
                         return 0;
                 break;
         case ACCESS_REQUESTER:
-                if (c->uid == 0 || (r && c->uid == r->uid))
+                if (c->uid == 0 || (req && c->uid == req->uid))
                         return 0;
                 break;
         }
         return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Not allowed.");
 }
 
-bool caller_may_see(const Caller *c, const Request *r)
+bool caller_may_see(const Caller *c, const Request *req)
 {
-        return c->uid == 0 || c->approver || c->uid == r->uid || caller_may_approve(c, r);
+        return c->uid == 0 || c->approver || c->uid == req->uid || caller_may_approve(c, req);
 }
 
 /* Unknown, stale, malformed and foreign ids all get the same answer (A06). */
 int caller_find_request(Context *ctx, const char *id, const Caller *c, Request **ret, sd_bus_error *error)
 {
         char canon[JIT_ID_LEN + 1];
-        Request *r = NULL;
+        Request *req = NULL;
 
         if (jit_id_normalize(id, canon) >= 0)
-                r = request_find(ctx, canon);
-        if (!r || (c && !caller_may_see(c, r)))
+                req = request_find(ctx, canon);
+        if (!req || (c && !caller_may_see(c, req)))
                 return sd_bus_error_set(error, JIT_ERROR_NOT_FOUND, "No such request.");
-        *ret = r;
+        *ret = req;
         return 0;
 }
 
 /* A record that could not be written: the caller is told, in our own words (A35). */
-int bus_record_error(sd_bus_error *error, int k)
+int bus_record_error(sd_bus_error *error, int r)
 {
-        if (k == -ENOMEM)
-                return k;
+        if (r == -ENOMEM)
+                return r;
         return sd_bus_error_setf(error, JIT_ERROR_JOURNAL_UNAVAILABLE, "The journal cannot be written: %s.",
-                                 strerror(-k));
+                                 strerror(-r));
 }
 
 char *bus_field_dup(const char *s, size_t max)

@@ -13,55 +13,57 @@
 
 /* statement (GetRequest only; NULL in lists) goes last: with it the array holds one entry more,
  * and without it sd-bus never reads the trailing arguments. */
-static int append_request(sd_bus_message *reply, const Request *r, const char *statement)
+static int append_request(sd_bus_message *reply, const Request *req, const char *statement)
 {
-        unsigned needed = r->rule ? r->rule->approvals : 1;
+        unsigned needed = req->rule ? req->rule->approvals : 1;
 
         /* The grant an approval would open: what the requester asked for, within the rule's lengths. */
-        uint64_t dflt = r->rule ? r->rule->default_grant_usec : 0,
-                 max = r->rule ? r->rule->max_grant_usec : 0;
+        uint64_t dflt = req->rule ? req->rule->default_grant_usec : 0,
+                 max = req->rule ? req->rule->max_grant_usec : 0;
 
         return sd_bus_message_append(
-            reply, "a{sv}", statement ? 32 : 31, "requested_usec", "t", r->requested_usec, "default_grant_usec", "t", dflt,
-            "max_grant_usec", "t", max, "front", "s", request_front(r), "grant_scope", "s",
-            policy_scope_to_string(request_scope(r)), "command_kind", "s",
-            command_kind_to_string(r->command_kind), "runcwd", "s", r->runcwd ? r->runcwd : "", "id", "s",
-            r->id, "state", "s", request_state_to_string(r->state), "user", "s", r->user, "uid", "u",
-            (uint32_t)r->uid, "target", "s", r->target ? r->target : "", "service", "s", r->service,
-            "command", "s", r->command, "tty", "s", r->tty, "rhost", "s", r->rhost, "ruser", "s", r->ruser,
-            "cwd", "s", r->cwd, "reason", "s", r->reason, "created_usec", "t", r->created_usec,
-            "deadline_usec", "t", r->deadline_usec, "decided_usec", "t", r->decided_usec, "until_usec", "t",
-            r->until_usec, "by", "s", r->by ? r->by : "", "comment", "s", r->comment ? r->comment : "",
-            "rule", "s", r->rule ? r->rule->name : "", "approvals", "u", (uint32_t)r->n_approvals,
-            "approvals_needed", "u", (uint32_t)needed, "grant", "s", r->grant_id, "runas", "s",
-            r->runas ? r->runas : "", "rungroup", "s", r->rungroup ? r->rungroup : "", "statement", "s", statement);
+            reply, "a{sv}", statement ? 32 : 31, "requested_usec", "t", req->requested_usec,
+            "default_grant_usec", "t", dflt, "max_grant_usec", "t", max, "front", "s", request_front(req),
+            "grant_scope", "s", policy_scope_to_string(request_scope(req)), "command_kind", "s",
+            command_kind_to_string(req->command_kind), "runcwd", "s", req->runcwd ? req->runcwd : "", "id",
+            "s", req->id, "state", "s", request_state_to_string(req->state), "user", "s", req->user, "uid",
+            "u", (uint32_t)req->uid, "target", "s", req->target ? req->target : "", "service", "s",
+            req->service, "command", "s", req->command, "tty", "s", req->tty, "rhost", "s", req->rhost,
+            "ruser", "s", req->ruser, "cwd", "s", req->cwd, "reason", "s", req->reason, "created_usec", "t",
+            req->created_usec, "deadline_usec", "t", req->deadline_usec, "decided_usec", "t",
+            req->decided_usec, "until_usec", "t", req->until_usec, "by", "s", req->by ? req->by : "",
+            "comment", "s", req->comment ? req->comment : "", "rule", "s", req->rule ? req->rule->name : "",
+            "approvals", "u", (uint32_t)req->n_approvals, "approvals_needed", "u", (uint32_t)needed, "grant",
+            "s", req->grant_id, "runas", "s", req->runas ? req->runas : "", "rungroup", "s",
+            req->rungroup ? req->rungroup : "", "statement", "s", statement);
 }
 
-static int request_fill(Request *r, const CreateArgs *a, const Command *c, uid_t uid, char *name)
+static int request_fill(Request *req, const CreateArgs *a, const Command *c, uid_t uid, char *name)
 {
         const char *target = a->user;
 
-        r->uid = uid;
-        r->user = name;
-        if (*target && !streq(target, name) && !(r->target = bus_field_dup(target, JIT_MAX_FIELD)))
+        req->uid = uid;
+        req->user = name;
+        if (*target && !streq(target, name) && !(req->target = bus_field_dup(target, JIT_MAX_FIELD)))
                 return -ENOMEM;
-        r->service = bus_field_dup(a->service, JIT_MAX_FIELD);
-        r->tty = bus_field_dup(a->tty, JIT_MAX_FIELD);
-        r->rhost = bus_field_dup(a->rhost, JIT_MAX_FIELD);
-        r->ruser = bus_field_dup(a->ruser, JIT_MAX_FIELD);
-        r->cwd = bus_field_dup(a->cwd, JIT_MAX_PATH);
-        r->reason = bus_field_dup(a->reason, JIT_MAX_FIELD);
-        r->command = strdup(c->shown);
-        r->command_kind = c->kind;
-        r->plugin = streq(a->front, "sudo-plugin");
-        if (a->runcwd && !(r->runcwd = bus_field_dup(a->runcwd, JIT_MAX_PATH)))
+        req->service = bus_field_dup(a->service, JIT_MAX_FIELD);
+        req->tty = bus_field_dup(a->tty, JIT_MAX_FIELD);
+        req->rhost = bus_field_dup(a->rhost, JIT_MAX_FIELD);
+        req->ruser = bus_field_dup(a->ruser, JIT_MAX_FIELD);
+        req->cwd = bus_field_dup(a->cwd, JIT_MAX_PATH);
+        req->reason = bus_field_dup(a->reason, JIT_MAX_FIELD);
+        req->command = strdup(c->shown);
+        req->command_kind = c->kind;
+        req->plugin = streq(a->front, "sudo-plugin");
+        if (a->runcwd && !(req->runcwd = bus_field_dup(a->runcwd, JIT_MAX_PATH)))
                 return -ENOMEM;
         /* Shown and signed: whom the command runs as is part of what an approver approves. */
-        if (c->run_as && !(r->runas = bus_field_dup(c->run_as, JIT_MAX_FIELD)))
+        if (c->run_as && !(req->runas = bus_field_dup(c->run_as, JIT_MAX_FIELD)))
                 return -ENOMEM;
-        if (c->run_group && !(r->rungroup = bus_field_dup(c->run_group, JIT_MAX_FIELD)))
+        if (c->run_group && !(req->rungroup = bus_field_dup(c->run_group, JIT_MAX_FIELD)))
                 return -ENOMEM;
-        if (!r->service || !r->tty || !r->rhost || !r->ruser || !r->cwd || !r->reason || !r->command)
+        if (!req->service || !req->tty || !req->rhost || !req->ruser || !req->cwd || !req->reason ||
+            !req->command)
                 return -ENOMEM;
         return 0;
 }
@@ -95,49 +97,49 @@ static int request_create(Context *ctx, sd_bus_message *m, CreateArgs *a, uid_t 
         _cleanup_free_ char *owned_name = name;
         _cleanup_(command_done) Command cmd = {};
         CommandInput cin = command_input(a, ahead);
-        Request *r = NULL;
+        Request *req = NULL;
         uint64_t now, timeout;
-        int k;
+        int r;
 
         if (!*a->service)
                 return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "No service given.");
         if (!streq(a->front, "pam") && !streq(a->front, "sudo-plugin"))
                 return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Unknown front end.");
-        k = command_identify(&cin, &cmd);
-        if (k == -EINVAL)
+        r = command_identify(&cin, &cmd);
+        if (r == -EINVAL)
                 return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT,
                                         "Name the program by its absolute path or a bare name, not by a "
                                         "path relative to a working directory.");
-        if (k < 0)
-                return k;
+        if (r < 0)
+                return r;
         if (ctx->n_pending >= JIT_MAX_PENDING || request_pending_cap_reached(ctx, uid))
                 return sd_bus_error_set(error, JIT_ERROR_LIMIT_EXCEEDED, "Too many pending requests.");
 
-        k = request_new(ctx, NULL, &r);
-        if (k < 0)
-                return k;
-        k = request_fill(r, a, &cmd, uid, TAKE_PTR(owned_name));
-        if (k < 0) {
-                request_free(r);
-                return k;
+        r = request_new(ctx, NULL, &req);
+        if (r < 0)
+                return r;
+        r = request_fill(req, a, &cmd, uid, TAKE_PTR(owned_name));
+        if (r < 0) {
+                request_free(req);
+                return r;
         }
         now = jit_now_usec(CLOCK_REALTIME);
         timeout = settings(ctx)->request_timeout_usec;
         if (a->timeout_usec > 0 && a->timeout_usec < timeout)
                 timeout = a->timeout_usec;
-        r->created_usec = now;
-        r->deadline_usec = now + timeout;
-        r->ahead = ahead;
-        r->any_command = cmd.kind == COMMAND_ANY;
-        r->requested_usec = a->duration_usec;
+        req->created_usec = now;
+        req->deadline_usec = now + timeout;
+        req->ahead = ahead;
+        req->any_command = cmd.kind == COMMAND_ANY;
+        req->requested_usec = a->duration_usec;
 
-        k = decide_create(ctx, r, &cmd, a->have_reason, error);
-        if (k < 0) {
+        r = decide_create(ctx, req, &cmd, a->have_reason, error);
+        if (r < 0) {
                 /* Nothing was decided (a reason is missing, a lookup failed, the journal refused). */
-                request_free(r);
-                return sd_bus_error_is_set(error) ? k : bus_record_error(error, k);
+                request_free(req);
+                return sd_bus_error_is_set(error) ? r : bus_record_error(error, r);
         }
-        *ret = r;
+        *ret = req;
         return 0;
 }
 
@@ -157,19 +159,19 @@ int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error *error
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         char *name = NULL;
         uid_t uid, caller;
-        Request *r;
+        Request *req;
         bool limit;
-        int k;
+        int r;
 
         /* Only root (the module inside sudo, su, login, sshd) may ask on someone's behalf. */
-        k = caller_get_uid(ctx, m, &caller, error);
-        if (k < 0)
-                return k;
+        r = caller_get_uid(ctx, m, &caller, error);
+        if (r < 0)
+                return r;
         if (caller != 0)
                 return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED, "Not allowed.");
-        k = bus_read_create_context(m, &a, error);
-        if (k < 0)
-                return k;
+        r = bus_read_create_context(m, &a, error);
+        if (r < 0)
+                return r;
 
         /* sudo and su run with the real uid of the person who typed the command; login and sshd
          * run as root, and there the account being entered is the requester. */
@@ -188,34 +190,34 @@ int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error *error
          * login and sshd (no ruid) are not limited here: the requester there is only claimed. */
         limit = a.have_ruid && a.ruid != 0;
         if (limit) {
-                k = bus_rate_check(ctx, &ctx->churn, uid, error);
-                if (k < 0) {
+                r = bus_rate_check(ctx, &ctx->churn, uid, error);
+                if (r < 0) {
                         free(name);
-                        return k;
+                        return r;
                 }
         }
-        k = request_create(ctx, m, &a, uid, name, false, &r, error);
-        if (k < 0)
-                return k;
-        if (r->state == REQUEST_IGNORED) {
-                request_free(r);
+        r = request_create(ctx, m, &a, uid, name, false, &req, error);
+        if (r < 0)
+                return r;
+        if (req->state == REQUEST_IGNORED) {
+                request_free(req);
                 return sd_bus_reply_method_return(m, "sstts", "", "ignored", (uint64_t)0, (uint64_t)0, "");
         }
-        if (r->state == REQUEST_PENDING) {
+        if (req->state == REQUEST_PENDING) {
                 if (limit)
                         ratelimit_charge(&ctx->churn, uid, jit_now_usec(CLOCK_MONOTONIC), 1);
-                k = decide_wait(ctx, r, m);
-                if (k < 0)
-                        return k;
+                r = decide_wait(ctx, req, m);
+                if (r < 0)
+                        return r;
         }
-        k = sd_bus_message_new_method_return(m, &reply);
-        if (k >= 0)
-                k = sd_bus_message_append(reply, "sstts", r->id, request_state_to_string(r->state),
-                                          r->deadline_usec, r->until_usec,
-                                          r->state == REQUEST_DENIED ? r->comment : "");
-        if (k >= 0)
-                k = decide_reply(ctx, m, reply);
-        return k < 0 ? k : 1;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "sstts", req->id, request_state_to_string(req->state),
+                                          req->deadline_usec, req->until_usec,
+                                          req->state == REQUEST_DENIED ? req->comment : "");
+        if (r >= 0)
+                r = decide_reply(ctx, m, reply);
+        return r < 0 ? r : 1;
 }
 
 /* jitctl request: the caller asks for themself, ahead of time; identity from the bus only. */
@@ -232,65 +234,65 @@ int method_request_access(sd_bus_message *m, void *userdata, sd_bus_error *error
                                                     .cwd = "",
                                                     .reason = "",
                                                     .front = "pam"};
-        Request *r;
+        Request *req;
         char *name;
-        int k;
+        int r;
 
-        k = bus_read_access_options(m, &a, error);
-        if (k < 0)
-                return k;
+        r = bus_read_access_options(m, &a, error);
+        if (r < 0)
+                return r;
         /* Every request made ahead writes at least one record, and a Cancel another (A41). */
-        k = caller_get_budgeted(ctx, m, false, &caller, error);
-        if (k < 0)
-                return k;
+        r = caller_get_budgeted(ctx, m, false, &caller, error);
+        if (r < 0)
+                return r;
         a.user = caller.name;
         name = strdup(caller.name);
         if (!name)
                 return -ENOMEM;
-        k = request_create(ctx, m, &a, caller.uid, name, true, &r, error);
-        if (k < 0)
-                return k;
-        if (r->state == REQUEST_IGNORED) {
-                request_free(r);
+        r = request_create(ctx, m, &a, caller.uid, name, true, &req, error);
+        if (r < 0)
+                return r;
+        if (req->state == REQUEST_IGNORED) {
+                request_free(req);
                 return sd_bus_reply_method_return(m, "sst", "", "ignored", (uint64_t)0);
         }
-        if (r->state == REQUEST_PENDING) {
-                k = decide_wait(ctx, r, NULL);
-                if (k < 0)
-                        return k;
+        if (req->state == REQUEST_PENDING) {
+                r = decide_wait(ctx, req, NULL);
+                if (r < 0)
+                        return r;
         }
-        k = sd_bus_message_new_method_return(m, &reply);
-        if (k >= 0)
-                k = sd_bus_message_append(reply, "sst", r->id, request_state_to_string(r->state),
-                                          r->deadline_usec);
-        if (k >= 0)
-                k = decide_reply(ctx, m, reply);
-        return k < 0 ? k : 1;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "sst", req->id, request_state_to_string(req->state),
+                                          req->deadline_usec);
+        if (r >= 0)
+                r = decide_reply(ctx, m, reply);
+        return r < 0 ? r : 1;
 }
 
 /* A decision's signature, checked before anything is recorded: 1 and *ret when one was given and
  * verifies, 0 when none was given and none is needed; else the call is refused (still pending). */
-static int bus_signature(Context *ctx, Request *r, const Caller *caller, const char *signature, bool required,
-                         Signed *ret, sd_bus_error *error)
+static int bus_signature(Context *ctx, Request *req, const Caller *caller, const char *signature,
+                         bool required, Signed *ret, sd_bus_error *error)
 {
-        int k;
+        int r;
 
         if (!signature || !*signature) {
                 if (!required)
                         return 0;
-                k = decide_check_pending(r, error);
-                if (k < 0)
-                        return k;
+                r = decide_check_pending(req, error);
+                if (r < 0)
+                        return r;
                 return sd_bus_error_setf(error, JIT_ERROR_SIGNATURE_REQUIRED,
                                          "Approving %s needs your SSH signature of its statement: "
                                          "jitctl approve --sign %s",
-                                         r->id, r->id);
+                                         req->id, req->id);
         }
-        k = decide_check_pending(r, error);
-        if (k < 0)
-                return k;
-        k = signature_check(ctx, r, caller->name, signature, ret, error);
-        return k < 0 ? k : 1;
+        r = decide_check_pending(req, error);
+        if (r < 0)
+                return r;
+        r = signature_check(ctx, req, caller->name, signature, ret, error);
+        return r < 0 ? r : 1;
 }
 
 int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -303,45 +305,45 @@ int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error)
         ApproveArgs o = {.comment = ""};
         bool break_glass;
         const char *id;
-        Request *r;
-        int k;
+        Request *req;
+        int r;
 
-        k = sd_bus_message_read(m, "s", &id);
-        if (k < 0)
-                return k;
-        k = bus_read_approve_options(m, &o, error);
-        if (k < 0)
-                return k;
-        k = caller_get(ctx, m, &caller, error);
-        if (k < 0)
-                return k;
-        k = caller_find_request(ctx, id, &caller, &r, error);
-        if (k < 0)
-                return k;
+        r = sd_bus_message_read(m, "s", &id);
+        if (r < 0)
+                return r;
+        r = bus_read_approve_options(m, &o, error);
+        if (r < 0)
+                return r;
+        r = caller_get(ctx, m, &caller, error);
+        if (r < 0)
+                return r;
+        r = caller_find_request(ctx, id, &caller, &req, error);
+        if (r < 0)
+                return r;
         note = bus_field_dup(o.comment, JIT_MAX_FIELD);
         if (!note)
                 return -ENOMEM;
         /* The requester may approve themself only under BreakGlass=yes; decide.c wants a reason. */
-        break_glass = caller.uid == r->uid && r->rule && r->rule->break_glass;
+        break_glass = caller.uid == req->uid && req->rule && req->rule->break_glass;
         if (!break_glass) {
-                k = caller_check(&caller, ACCESS_APPROVER, r, error);
-                if (k < 0)
-                        return k;
+                r = caller_check(&caller, ACCESS_APPROVER, req, error);
+                if (r < 0)
+                        return r;
         }
-        k = bus_signature(ctx, r, &caller, o.signature, signature_required(ctx, r), &sig, error);
-        if (k < 0)
-                return k;
-        k = decide_approve(ctx, r, caller.uid, caller.name, note, o.duration_usec, break_glass,
-                           k > 0 ? &sig : NULL, error);
-        if (k < 0)
-                return sd_bus_error_is_set(error) ? k : bus_record_error(error, k);
-        k = sd_bus_message_new_method_return(m, &reply);
-        if (k >= 0)
-                k = sd_bus_message_append(reply, "t",
-                                          r->state == REQUEST_PENDING ? (uint64_t)0 : r->until_usec);
-        if (k >= 0)
-                k = decide_reply(ctx, m, reply);
-        return k < 0 ? k : 1;
+        r = bus_signature(ctx, req, &caller, o.signature, signature_required(ctx, req), &sig, error);
+        if (r < 0)
+                return r;
+        r = decide_approve(ctx, req, caller.uid, caller.name, note, o.duration_usec, break_glass,
+                           r > 0 ? &sig : NULL, error);
+        if (r < 0)
+                return sd_bus_error_is_set(error) ? r : bus_record_error(error, r);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "t",
+                                          req->state == REQUEST_PENDING ? (uint64_t)0 : req->until_usec);
+        if (r >= 0)
+                r = decide_reply(ctx, m, reply);
+        return r < 0 ? r : 1;
 }
 
 /* Deny and Cancel differ only in who may call them and what they record. */
@@ -352,52 +354,52 @@ static int decide_simple(sd_bus_message *m, Context *ctx, Access access, Request
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(signed_done) Signed sig = {};
         _cleanup_free_ char *note = NULL;
-        Request *r;
-        int k;
+        Request *req;
+        int r;
 
-        k = caller_get(ctx, m, &caller, error);
-        if (k < 0)
-                return k;
-        k = caller_find_request(ctx, id, &caller, &r, error);
-        if (k < 0)
-                return k;
-        k = caller_check(&caller, access, r, error);
-        if (k < 0)
-                return k;
-        k = decide_check_pending(r, error);
-        if (k < 0)
-                return k;
+        r = caller_get(ctx, m, &caller, error);
+        if (r < 0)
+                return r;
+        r = caller_find_request(ctx, id, &caller, &req, error);
+        if (r < 0)
+                return r;
+        r = caller_check(&caller, access, req, error);
+        if (r < 0)
+                return r;
+        r = decide_check_pending(req, error);
+        if (r < 0)
+                return r;
         /* A Cancel writes a record: it spends the requester's budget like RequestAccess (A41). */
         if (state == REQUEST_CANCELLED) {
-                k = bus_rate_spend(ctx, &ctx->churn, caller.uid, error);
-                if (k < 0)
-                        return k;
+                r = bus_rate_spend(ctx, &ctx->churn, caller.uid, error);
+                if (r < 0)
+                        return r;
         }
         /* A denial may be signed; it is never held up for want of a signature (denying is safe). */
-        k = state == REQUEST_DENIED ? bus_signature(ctx, r, &caller, signature, false, &sig, error) : 0;
-        if (k < 0)
-                return k;
+        r = state == REQUEST_DENIED ? bus_signature(ctx, req, &caller, signature, false, &sig, error) : 0;
+        if (r < 0)
+                return r;
         note = bus_field_dup(comment, JIT_MAX_FIELD);
         if (!note)
                 return -ENOMEM;
-        k = state == REQUEST_DENIED ? decide_deny(ctx, r, caller.name, note, k > 0 ? &sig : NULL)
-                                    : decide_end(ctx, r, state, caller.name, note);
-        if (k < 0)
-                return bus_record_error(error, k);
-        k = sd_bus_message_new_method_return(m, &reply);
-        if (k >= 0)
-                k = decide_reply(ctx, m, reply);
-        return k < 0 ? k : 1;
+        r = state == REQUEST_DENIED ? decide_deny(ctx, req, caller.name, note, r > 0 ? &sig : NULL)
+                                    : decide_end(ctx, req, state, caller.name, note);
+        if (r < 0)
+                return bus_record_error(error, r);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = decide_reply(ctx, m, reply);
+        return r < 0 ? r : 1;
 }
 
 int method_deny(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         const char *id, *comment;
-        int k;
+        int r;
 
-        k = sd_bus_message_read(m, "ss", &id, &comment);
-        if (k < 0)
-                return k;
+        r = sd_bus_message_read(m, "ss", &id, &comment);
+        if (r < 0)
+                return r;
         return decide_simple(m, userdata, ACCESS_DENIER, REQUEST_DENIED, id, comment, NULL, error);
 }
 
@@ -405,34 +407,34 @@ int method_deny_with_options(sd_bus_message *m, void *userdata, sd_bus_error *er
 {
         ApproveArgs o = {.comment = ""};
         const char *id;
-        int k;
+        int r;
 
-        k = sd_bus_message_read(m, "s", &id);
-        if (k < 0)
-                return k;
-        k = bus_read_deny_options(m, &o, error);
-        if (k < 0)
-                return k;
+        r = sd_bus_message_read(m, "s", &id);
+        if (r < 0)
+                return r;
+        r = bus_read_deny_options(m, &o, error);
+        if (r < 0)
+                return r;
         return decide_simple(m, userdata, ACCESS_DENIER, REQUEST_DENIED, id, o.comment, o.signature, error);
 }
 
 int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         const char *id;
-        int k;
+        int r;
 
-        k = sd_bus_message_read(m, "s", &id);
-        if (k < 0)
-                return k;
+        r = sd_bus_message_read(m, "s", &id);
+        if (r < 0)
+                return r;
         return decide_simple(m, userdata, ACCESS_REQUESTER, REQUEST_CANCELLED, id, "", NULL, error);
 }
 
 /* What a record costs on the wire, near enough to bound a reply and charge its reader. */
-static size_t request_wire_size(const Request *r)
+static size_t request_wire_size(const Request *req)
 {
-        const char *const fields[] = {r->user,   r->target, r->service, r->command, r->tty,
-                                      r->rhost,  r->ruser,  r->cwd,     r->runcwd,  r->reason,
-                                      r->by,     r->comment, r->runas,  r->rungroup};
+        const char *const fields[] = {req->user,  req->target,  req->service, req->command, req->tty,
+                                      req->rhost, req->ruser,   req->cwd,     req->runcwd,  req->reason,
+                                      req->by,    req->comment, req->runas,   req->rungroup};
         size_t n = 640; /* 26 keys, their signatures, padding and the fixed-size values */
 
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
@@ -449,54 +451,54 @@ int method_list_requests(sd_bus_message *m, void *userdata, sd_bus_error *error)
         const Request *start = ctx->requests, *last = NULL;
         size_t bytes = 0, n = 0;
         bool all, truncated = false;
-        int k;
+        int r;
 
-        k = bus_read_list_filter(m, &f, error);
-        if (k < 0)
-                return k;
+        r = bus_read_list_filter(m, &f, error);
+        if (r < 0)
+                return r;
         all = streq(f.state, "all");
-        k = caller_get_budgeted(ctx, m, true, &caller, error);
-        if (k < 0)
-                return k;
+        r = caller_get_budgeted(ctx, m, true, &caller, error);
+        if (r < 0)
+                return r;
         if (*f.after) {
                 Request *from;
                 /* The same answer for an unknown id and one the caller may not see (A06). */
-                k = caller_find_request(ctx, f.after, &caller, &from, error);
-                if (k < 0)
-                        return k;
+                r = caller_find_request(ctx, f.after, &caller, &from, error);
+                if (r < 0)
+                        return r;
                 start = from->next;
         }
 
         /* A page holds at most f.limit records and about JIT_LIST_REPLY_BYTES: however many records
          * there are, no single call makes jitd build (and dbus-daemon queue) a huge reply (A42). */
-        k = sd_bus_message_new_method_return(m, &reply);
-        if (k < 0)
-                return k;
-        k = sd_bus_message_open_container(reply, 'a', "a{sv}");
-        if (k < 0)
-                return k;
-        for (const Request *r = start; r; r = r->next) {
-                if ((!all && r->state != REQUEST_PENDING) || !caller_may_see(&caller, r))
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        if (r < 0)
+                return r;
+        for (const Request *req = start; req; req = req->next) {
+                if ((!all && req->state != REQUEST_PENDING) || !caller_may_see(&caller, req))
                         continue;
                 if (n >= f.limit || bytes >= JIT_LIST_REPLY_BYTES) {
                         truncated = true;
                         break;
                 }
-                k = append_request(reply, r, NULL);
-                if (k < 0)
-                        return k;
-                bytes += request_wire_size(r);
+                r = append_request(reply, req, NULL);
+                if (r < 0)
+                        return r;
+                bytes += request_wire_size(req);
                 n++;
-                last = r;
+                last = req;
         }
-        k = sd_bus_message_close_container(reply);
-        if (k >= 0)
-                k = sd_bus_message_append(reply, "a{sv}", 2, "truncated", "b", truncated, "next", "s",
+        r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "a{sv}", 2, "truncated", "b", truncated, "next", "s",
                                           truncated ? last->id : "");
-        if (k >= 0)
-                k = record_send_when_durable(ctx, m, reply);
+        if (r >= 0)
+                r = record_send_when_durable(ctx, m, reply);
         bus_read_charge(ctx, caller.uid, bytes);
-        return k;
+        return r;
 }
 
 int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -506,28 +508,28 @@ int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *id;
         _cleanup_free_ char *statement = NULL;
-        Request *r;
-        int k;
+        Request *req;
+        int r;
 
-        k = sd_bus_message_read(m, "s", &id);
-        if (k < 0)
-                return k;
-        k = caller_get_budgeted(ctx, m, true, &caller, error);
-        if (k < 0)
-                return k;
-        k = caller_find_request(ctx, id, &caller, &r, error);
-        if (k < 0)
-                return k;
+        r = sd_bus_message_read(m, "s", &id);
+        if (r < 0)
+                return r;
+        r = caller_get_budgeted(ctx, m, true, &caller, error);
+        if (r < 0)
+                return r;
+        r = caller_find_request(ctx, id, &caller, &req, error);
+        if (r < 0)
+                return r;
         /* A request no statement can carry (never expected: its fields are sanitised) is still shown;
          * it just cannot be signed for. */
-        k = request_statement(r, journal_writer_origin(ctx->journal), &statement);
-        if (k < 0 && k != -EINVAL)
-                return k;
-        k = sd_bus_message_new_method_return(m, &reply);
-        if (k >= 0)
-                k = append_request(reply, r, statement);
-        if (k < 0)
-                return k;
-        bus_read_charge(ctx, caller.uid, request_wire_size(r) + (statement ? strlen(statement) : 0));
+        r = request_statement(req, journal_writer_origin(ctx->journal), &statement);
+        if (r < 0 && r != -EINVAL)
+                return r;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = append_request(reply, req, statement);
+        if (r < 0)
+                return r;
+        bus_read_charge(ctx, caller.uid, request_wire_size(req) + (statement ? strlen(statement) : 0));
         return record_send_when_durable(ctx, m, reply);
 }

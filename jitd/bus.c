@@ -44,21 +44,21 @@ static int bus_open_system_nofd(sd_bus **ret)
 {
         _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
         const char *address = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
-        int k;
+        int r;
 
-        k = sd_bus_new(&bus);
-        if (k >= 0)
-                k = sd_bus_set_address(bus, address ? address : "unix:path=/run/dbus/system_bus_socket");
-        if (k >= 0)
-                k = sd_bus_set_bus_client(bus, true);
-        if (k >= 0)
-                k = sd_bus_set_trusted(bus, false);
-        if (k >= 0)
-                k = sd_bus_negotiate_fds(bus, false);
-        if (k >= 0)
-                k = sd_bus_start(bus);
-        if (k < 0)
-                return k;
+        r = sd_bus_new(&bus);
+        if (r >= 0)
+                r = sd_bus_set_address(bus, address ? address : "unix:path=/run/dbus/system_bus_socket");
+        if (r >= 0)
+                r = sd_bus_set_bus_client(bus, true);
+        if (r >= 0)
+                r = sd_bus_set_trusted(bus, false);
+        if (r >= 0)
+                r = sd_bus_negotiate_fds(bus, false);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(bus);
         return 0;
 }
@@ -86,28 +86,28 @@ int bus_add_manager(Context *ctx, sd_bus *bus)
 
 int bus_setup(Context *ctx)
 {
-        int k;
+        int r;
 
         ctx->churn =
             (RateLimit){.interval_usec = JIT_RATE_CHURN_INTERVAL_USEC, .burst = JIT_RATE_CHURN_BURST};
         ctx->reads = (RateLimit){.interval_usec = JIT_RATE_READ_INTERVAL_USEC, .burst = JIT_RATE_READ_BURST};
-        k = bus_open_system_nofd(&ctx->bus);
-        if (k < 0)
-                return log_error_errno(k, "Failed to connect to the system bus");
-        k = bus_add_manager(ctx, ctx->bus);
-        if (k < 0)
-                return log_error_errno(k, "Failed to add the object");
+        r = bus_open_system_nofd(&ctx->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus");
+        r = bus_add_manager(ctx, ctx->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the object");
         /* Before the name is owned, so it covers every request: once, at start-up, never per
          * request (decide_wait). */
-        k = sd_bus_match_signal(ctx->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+        r = sd_bus_match_signal(ctx->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                 "org.freedesktop.DBus", "NameOwnerChanged", on_name_owner_changed, ctx);
-        if (k < 0)
-                return log_error_errno(k, "Failed to watch connections leave the bus");
-        k = sd_bus_attach_event(ctx->bus, ctx->event, SD_EVENT_PRIORITY_NORMAL);
-        if (k < 0)
-                return log_error_errno(k, "Failed to attach the bus to the event loop");
-        k = sd_bus_request_name(ctx->bus, JIT_BUS_NAME, 0);
-        if (k < 0)
-                return log_error_errno(k, "Failed to own " JIT_BUS_NAME);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch connections leave the bus");
+        r = sd_bus_attach_event(ctx->bus, ctx->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop");
+        r = sd_bus_request_name(ctx->bus, JIT_BUS_NAME, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to own " JIT_BUS_NAME);
         return 0;
 }

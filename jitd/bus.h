@@ -40,9 +40,9 @@ int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error *error
 /* For calls that are budgeted: a read (the read budget and jitd's own send queue) or a write (the
  * churn budget, spent at once). */
 int caller_get_budgeted(Context *ctx, sd_bus_message *m, bool read, Caller *ret, sd_bus_error *error);
-bool caller_may_approve(const Caller *c, const Request *r);
-bool caller_may_see(const Caller *c, const Request *r);
-int caller_check(const Caller *c, Access access, const Request *r, sd_bus_error *error);
+bool caller_may_approve(const Caller *c, const Request *req);
+bool caller_may_see(const Caller *c, const Request *req);
+int caller_check(const Caller *c, Access access, const Request *req, sd_bus_error *error);
 /* A request by id, if c may see it (c NULL: anyone). Unknown, stale, malformed and foreign ids all
  * get the same answer (A06). */
 int caller_find_request(Context *ctx, const char *id, const Caller *c, Request **ret, sd_bus_error *error);
@@ -50,7 +50,7 @@ int bus_rate_check(Context *ctx, RateLimit *rl, uid_t uid, sd_bus_error *error);
 int bus_rate_spend(Context *ctx, RateLimit *rl, uid_t uid, sd_bus_error *error);
 void bus_read_charge(Context *ctx, uid_t uid, size_t bytes);
 /* A record that could not be written: the caller is told, in our own words (A35). */
-int bus_record_error(sd_bus_error *error, int k);
+int bus_record_error(sd_bus_error *error, int r);
 /* A string from a caller, sanitised and bounded, for the journal. */
 char *bus_field_dup(const char *s, size_t max);
 

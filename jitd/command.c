@@ -14,21 +14,21 @@
 #include "sudo-argv.h"
 #include "util.h"
 
-const char *command_kind_to_string(CommandKind k)
+const char *command_kind_to_string(CommandKind r)
 {
         static const char *const names[] = {
             [COMMAND_EXACT] = JIT_COMMAND_KIND_EXACT, [COMMAND_TYPED] = JIT_COMMAND_KIND_TYPED,
             [COMMAND_BARE] = JIT_COMMAND_KIND_BARE,   [COMMAND_UNPARSED] = JIT_COMMAND_KIND_UNPARSED,
             [COMMAND_HOST] = JIT_COMMAND_KIND_HOST,   [COMMAND_ANY] = JIT_COMMAND_KIND_ANY,
         };
-        return (size_t)k < ELEMENTSOF(names) ? names[k] : JIT_COMMAND_KIND_UNPARSED;
+        return (size_t)r < ELEMENTSOF(names) ? names[r] : JIT_COMMAND_KIND_UNPARSED;
 }
 
 CommandKind command_kind_from_string(const char *s)
 {
-        for (CommandKind k = 0; k < _COMMAND_KIND_MAX; k++)
-                if (streq(s, command_kind_to_string(k)))
-                        return k;
+        for (CommandKind r = 0; r < _COMMAND_KIND_MAX; r++)
+                if (streq(s, command_kind_to_string(r)))
+                        return r;
         /* A record from before kinds were recorded: its command was matched as typed. */
         return *s ? COMMAND_UNPARSED : COMMAND_TYPED;
 }
@@ -129,7 +129,7 @@ static int identify_sudo_argv(const CommandInput *in, Command *c, WordList *l)
 {
         SudoCommand sc;
         const char *prog;
-        int k;
+        int r;
 
         if (in->argc == 0 || sudo_parse_argv(in->argv, in->argc, &sc) < 0)
                 return (c->kind = COMMAND_UNPARSED), 0;
@@ -142,26 +142,26 @@ static int identify_sudo_argv(const CommandInput *in, Command *c, WordList *l)
          * that only a rule written for it ("sudo -s*") matches. */
         if (sc.mode != SUDO_RUN || sc.shell || sc.n_env > 0 || sc.preserve_env) {
                 c->kind = COMMAND_TYPED;
-                k = words_add_str(l, sc.sudoedit ? "sudoedit" : "sudo");
-                for (size_t i = 1; k >= 0 && i < in->argc; i++)
-                        k = words_add_str(l, in->argv[i]);
-                return k;
+                r = words_add_str(l, sc.sudoedit ? "sudoedit" : "sudo");
+                for (size_t i = 1; r >= 0 && i < in->argc; i++)
+                        r = words_add_str(l, in->argv[i]);
+                return r;
         }
 
         prog = in->argv[sc.command_index];
         if (!strchr(prog, '/'))
                 /* A bare name: sudo looks it up in secure_path (Debian's default sudoers sets it). */
-                c->kind = COMMAND_BARE, k = words_add_str(l, prog);
+                c->kind = COMMAND_BARE, r = words_add_str(l, prog);
         else if (prog[0] == '/')
-                c->kind = COMMAND_TYPED, k = words_add_str(l, prog);
+                c->kind = COMMAND_TYPED, r = words_add_str(l, prog);
         else if (sc.chdir || !in->cwd || in->cwd[0] != '/')
                 /* Relative to a directory we do not know (-D moves it): cannot say what runs. */
                 return (c->kind = COMMAND_UNPARSED), 0;
         else
-                c->kind = COMMAND_TYPED, k = make_absolute(in->cwd, prog, l);
-        for (size_t i = sc.command_index + 1; k >= 0 && i < in->argc; i++)
-                k = words_add_str(l, in->argv[i]);
-        return k;
+                c->kind = COMMAND_TYPED, r = make_absolute(in->cwd, prog, l);
+        for (size_t i = sc.command_index + 1; r >= 0 && i < in->argc; i++)
+                r = words_add_str(l, in->argv[i]);
+        return r;
 }
 
 /* The plugin's words: the resolved path, then run_argv without its argv[0] (sudo's own choice of
@@ -169,7 +169,7 @@ static int identify_sudo_argv(const CommandInput *in, Command *c, WordList *l)
 static int identify_plugin(const CommandInput *in, Command *c, WordList *l, WordList *alias)
 {
         const char *cmd = in->command, *slash;
-        int k;
+        int r;
 
         if (!in->sudoedit && (!cmd || cmd[0] != '/'))
                 return (c->kind = COMMAND_UNPARSED), 0;
@@ -177,20 +177,20 @@ static int identify_plugin(const CommandInput *in, Command *c, WordList *l, Word
         c->env_set = in->env_set;
         c->run_as = in->runas_user;
         c->run_group = in->runas_group;
-        k = words_add_str(l, in->sudoedit ? "sudoedit" : cmd);
-        for (size_t i = 1; k >= 0 && i < in->argc; i++)
-                k = words_add_str(l, in->argv[i]);
-        if (k < 0 || in->sudoedit)
-                return k;
+        r = words_add_str(l, in->sudoedit ? "sudoedit" : cmd);
+        for (size_t i = 1; r >= 0 && i < in->argc; i++)
+                r = words_add_str(l, in->argv[i]);
+        if (r < 0 || in->sudoedit)
+                return r;
 
         /* /usr/bin/systemctl is also "systemctl", as the PAM path and `jitctl request` name it. */
         slash = strrchr(cmd, '/');
         if (slash[1] && in_secure_path(cmd, slash > cmd ? (size_t)(slash - cmd) : 1)) {
-                k = words_add_str(alias, slash + 1);
-                for (size_t i = 1; k >= 0 && i < in->argc; i++)
-                        k = words_add_str(alias, in->argv[i]);
+                r = words_add_str(alias, slash + 1);
+                for (size_t i = 1; r >= 0 && i < in->argc; i++)
+                        r = words_add_str(alias, in->argv[i]);
         }
-        return k;
+        return r;
 }
 
 static bool is_sudo_host(const CommandInput *in)
@@ -206,17 +206,17 @@ int command_identify(const CommandInput *in, Command *ret)
 {
         WordList l = {}, alias = {};
         Command c = {.kind = COMMAND_UNPARSED};
-        int k = 0;
+        int r = 0;
 
         if (in->plugin)
-                k = identify_plugin(in, &c, &l, &alias);
+                r = identify_plugin(in, &c, &l, &alias);
         else if (in->ahead && !in->have_argv)
                 c.kind = COMMAND_ANY;
         else if (in->ahead || is_sudo_host(in)) {
-                k = identify_sudo_argv(in, &c, &l);
+                r = identify_sudo_argv(in, &c, &l);
                 /* Asked ahead of time there is no working directory to resolve "./x" against. */
-                if (k >= 0 && in->ahead && c.kind == COMMAND_UNPARSED)
-                        k = -EINVAL;
+                if (r >= 0 && in->ahead && c.kind == COMMAND_UNPARSED)
+                        r = -EINVAL;
         } else if (in->exe && *in->exe) {
                 /* su, login, sshd: the program the kernel runs, then the arguments it was given. */
                 size_t n = in->argc;
@@ -226,48 +226,48 @@ int command_identify(const CommandInput *in, Command *ret)
                 while (n > 1 && !*in->argv[n - 1])
                         n--;
                 c.kind = COMMAND_HOST;
-                k = words_add_str(&l, in->exe);
-                for (size_t i = 1; k >= 0 && i < n; i++)
-                        k = words_add_str(&l, in->argv[i]);
+                r = words_add_str(&l, in->exe);
+                for (size_t i = 1; r >= 0 && i < n; i++)
+                        r = words_add_str(&l, in->argv[i]);
         }
         /* A sudo request with no run-as user runs as root (sudo's default target). */
-        if (k >= 0 && !c.run_as && (in->plugin || in->ahead || is_sudo_host(in)))
+        if (r >= 0 && !c.run_as && (in->plugin || in->ahead || is_sudo_host(in)))
                 c.run_as = "root";
 
-        if (k >= 0 && c.kind == COMMAND_UNPARSED) {
+        if (r >= 0 && c.kind == COMMAND_UNPARSED) {
                 /* Shown raw, under the program's real name, never as a command that could run. */
                 free(l.buf);
                 l = (WordList){};
-                k = words_add_str(&l, in->plugin ? "sudo" : in->exe && *in->exe ? in->exe : in->service);
-                for (size_t i = 1; k >= 0 && i < in->argc; i++)
-                        k = words_add_str(&l, in->argv[i]);
-                if (k >= 0 && in->plugin && in->command)
-                        k = words_add_str(&l, in->command);
-                if (k >= 0)
+                r = words_add_str(&l, in->plugin ? "sudo" : in->exe && *in->exe ? in->exe : in->service);
+                for (size_t i = 1; r >= 0 && i < in->argc; i++)
+                        r = words_add_str(&l, in->argv[i]);
+                if (r >= 0 && in->plugin && in->command)
+                        r = words_add_str(&l, in->command);
+                if (r >= 0)
                         c.shown = jit_join_argv(l.buf, l.len, JIT_MAX_COMMAND);
                 free(l.buf);
                 l = (WordList){};
-        } else if (k >= 0 && c.kind != COMMAND_ANY && c.env_set) {
+        } else if (r >= 0 && c.kind != COMMAND_ANY && c.env_set) {
                 _cleanup_free_ char *joined = jit_join_argv(l.buf, l.len, JIT_MAX_COMMAND);
                 /* Loud: the approver cannot see the variables, only that the user set some. */
                 if (joined && asprintf(&c.shown, "%s%s", JIT_COMMAND_ENV_SHOWN, joined) < 0)
                         c.shown = NULL;
-        } else if (k >= 0 && c.kind != COMMAND_ANY)
+        } else if (r >= 0 && c.kind != COMMAND_ANY)
                 c.shown = jit_join_argv(l.buf, l.len, JIT_MAX_COMMAND);
-        else if (k >= 0)
+        else if (r >= 0)
                 c.shown = strdup("");
-        if (k >= 0 && !c.shown)
-                k = -ENOMEM;
-        if (k >= 0 && (c.kind == COMMAND_EXACT || c.kind == COMMAND_TYPED || c.kind == COMMAND_BARE ||
+        if (r >= 0 && !c.shown)
+                r = -ENOMEM;
+        if (r >= 0 && (c.kind == COMMAND_EXACT || c.kind == COMMAND_TYPED || c.kind == COMMAND_BARE ||
                        c.kind == COMMAND_HOST))
-                k = words_take(&l, &c.words, &c.n);
-        if (k >= 0 && alias.n > 0)
-                k = words_take(&alias, &c.alias, &c.n_alias);
+                r = words_take(&l, &c.words, &c.n);
+        if (r >= 0 && alias.n > 0)
+                r = words_take(&alias, &c.alias, &c.n_alias);
         free(l.buf);
         free(alias.buf);
-        if (k < 0) {
+        if (r < 0) {
                 command_done(&c);
-                return k;
+                return r;
         }
         *ret = c;
         return 0;

@@ -31,7 +31,7 @@ int config_load(const char *path, bool allow_missing, Config **ret, bool *ret_mi
         struct stat st;
         bool missing;
         Config *c;
-        int k;
+        int r;
 
         /* lstat, not stat: a dangling symbolic link is not "no file", and policy_load refuses links. */
         missing = allow_missing && lstat(path, &st) < 0 && errno == ENOENT;
@@ -40,9 +40,9 @@ int config_load(const char *path, bool allow_missing, Config **ret, bool *ret_mi
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        k = policy_load(missing ? NULL : path, dropins, &c->p, &error);
-        if (k < 0) {
-                log_error("%s", error.message ? error.message : strerror(-k));
+        r = policy_load(missing ? NULL : path, dropins, &c->p, &error);
+        if (r < 0) {
+                log_error("%s", error.message ? error.message : strerror(-r));
                 free(c);
         } else {
                 c->n_ref = 1;
@@ -51,7 +51,7 @@ int config_load(const char *path, bool allow_missing, Config **ret, bool *ret_mi
                         *ret_missing = missing;
         }
         policy_error_done(&error);
-        return k;
+        return r;
 }
 
 /* Did c come from a main file at path (or from the defaults because there was none)? */
@@ -63,16 +63,16 @@ static bool config_read_main(const Config *c, const char *path)
 int config_reload(Context *ctx)
 {
         Config *c = NULL;
-        int k;
+        int r;
 
         /* A bad new config keeps the old one: never drop to defaults because of a typo. Nor because
          * the file went away: the defaults apply only if jitd already runs on them (no file at
          * start), since a file that vanishes may have held the deny rules. Requests already
          * pending keep the rules they were decided under. */
-        k = config_load(ctx->config_path, !config_read_main(ctx->config, ctx->config_path), &c, NULL);
-        if (k < 0) {
+        r = config_load(ctx->config_path, !config_read_main(ctx->config, ctx->config_path), &c, NULL);
+        if (r < 0) {
                 log_error("Keeping the old configuration.");
-                return k;
+                return r;
         }
         config_unref(ctx->config);
         ctx->config = c;

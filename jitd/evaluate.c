@@ -20,14 +20,14 @@ static void hash_str(crypto_hash_sha256_state *st, const char *s)
 /* What policy and grants look at is the command that will run and for whom, not sudo's own
  * options: `sudo -n systemctl restart nginx` and `sudo systemctl restart nginx` are one action,
  * `sudo -u postgres psql` and `sudo psql` are two, and so are `./run.sh` in two directories. */
-static void scope_hash(uint8_t out[SCOPE_HASH_LEN], const char *what, const Request *r, const char *run_as,
+static void scope_hash(uint8_t out[SCOPE_HASH_LEN], const char *what, const Request *req, const char *run_as,
                        const char *run_group, char *const *words, size_t n)
 {
         crypto_hash_sha256_state st;
 
         crypto_hash_sha256_init(&st);
         hash_str(&st, what);
-        hash_str(&st, r->service);
+        hash_str(&st, req->service);
         hash_str(&st, run_as);
         hash_str(&st, run_group);
         for (size_t i = 0; i < n; i++)
@@ -35,25 +35,25 @@ static void scope_hash(uint8_t out[SCOPE_HASH_LEN], const char *what, const Requ
         crypto_hash_sha256_final(&st, out);
 }
 
-static void request_set_scope(Request *r, const Command *c)
+static void request_set_scope(Request *req, const Command *c)
 {
-        const char *run_as = c->run_as ? c->run_as : r->target ? r->target : r->user;
+        const char *run_as = c->run_as ? c->run_as : req->target ? req->target : req->user;
         const char *run_group = c->run_group ? c->run_group : "";
 
-        scope_hash(r->hash_service, "service", r, run_as, run_group, NULL, 0);
+        scope_hash(req->hash_service, "service", req, run_as, run_group, NULL, 0);
         /* An unparsed command gets a scope nothing else has (the hash of its raw words under another
          * label): grant_find_live() never lets it use a command grant anyway. */
         /* A command whose environment the user sets is another action than the same words without
          * (LD_PRELOAD= runs the user's code inside it): its grants are its own, and it uses no grant
          * of the plain command, under either name. */
-        scope_hash(r->hash_command,
+        scope_hash(req->hash_command,
                    c->kind == COMMAND_UNPARSED ? "unparsed"
                    : c->env_set                ? "command+env"
                                                : "command",
-                   r, run_as, run_group, c->words, c->n);
-        r->has_alias = c->n_alias > 0 && !c->env_set;
-        if (r->has_alias)
-                scope_hash(r->hash_alias, "command", r, run_as, run_group, c->alias, c->n_alias);
+                   req, run_as, run_group, c->words, c->n);
+        req->has_alias = c->n_alias > 0 && !c->env_set;
+        if (req->has_alias)
+                scope_hash(req->hash_alias, "command", req, run_as, run_group, c->alias, c->n_alias);
 }
 
 static bool policy_uses_groups(const Policy *p)
@@ -64,26 +64,26 @@ static bool policy_uses_groups(const Policy *p)
         return false;
 }
 
-int evaluate_request(Context *ctx, Request *r, const Command *c, bool have_reason, Verdict *ret,
+int evaluate_request(Context *ctx, Request *req, const Command *c, bool have_reason, Verdict *ret,
                      Grant **ret_grant, sd_bus_error *error)
 {
         char **groups = NULL;
         Grant *g;
-        int k;
+        int r;
 
-        request_set_scope(r, c);
+        request_set_scope(req, c);
         /* A rule may match on Group=: a lookup failure must not skip a deny rule. Without any
          * Group= rule the lookup (several NSS calls on every sudo) is not needed. */
         if (policy_uses_groups(ctx->config->p)) {
-                k = user_cache_groups(&ctx->users, r->uid, &groups);
-                if (k < 0)
+                r = user_cache_groups(&ctx->users, req->uid, &groups);
+                if (r < 0)
                         return sd_bus_error_set(error, JIT_ERROR_ACCESS_DENIED,
                                                 "Cannot look up the requester's groups.");
         }
         PolicyInput in = {
-            .user = r->user,
+            .user = req->user,
             .groups = groups,
-            .service = r->service,
+            .service = req->service,
             .argv = c->words,
             .argc = c->n,
             .alias_argv = c->alias,
@@ -91,32 +91,32 @@ int evaluate_request(Context *ctx, Request *r, const Command *c, bool have_reaso
             .env_set = c->env_set,
             .host = ctx->host,
         };
-        r->config = config_ref(ctx->config);
-        r->rule = policy_match(ctx->config->p, &in);
+        req->config = config_ref(ctx->config);
+        req->rule = policy_match(ctx->config->p, &in);
         strv_free(groups);
 
         *ret_grant = NULL;
-        if (r->rule->action == POLICY_ACTION_IGNORE) {
+        if (req->rule->action == POLICY_ACTION_IGNORE) {
                 *ret = VERDICT_IGNORE;
                 return 0;
         }
-        if (r->rule->action == POLICY_ACTION_DENY) {
+        if (req->rule->action == POLICY_ACTION_DENY) {
                 *ret = VERDICT_DENY;
                 return 0;
         }
-        g = grant_find_live(ctx, r);
+        g = grant_find_live(ctx, req);
         if (g) {
                 *ret = VERDICT_GRANT;
                 *ret_grant = g;
                 return 0;
         }
         /* A live grant needs no reason: the approval that opened it had one. */
-        if (r->rule->reason == POLICY_REASON_REQUIRED && (!r->reason || !*r->reason))
+        if (req->rule->reason == POLICY_REASON_REQUIRED && (!req->reason || !*req->reason))
                 return sd_bus_error_setf(error, JIT_ERROR_REASON_REQUIRED,
-                                         "Rule %s needs a reason for this request.", r->rule->name);
-        if (r->rule->reason == POLICY_REASON_PROMPT && !have_reason)
+                                         "Rule %s needs a reason for this request.", req->rule->name);
+        if (req->rule->reason == POLICY_REASON_PROMPT && !have_reason)
                 return sd_bus_error_setf(error, JIT_ERROR_REASON_WANTED, "Rule %s asks for a reason.",
-                                         r->rule->name);
-        *ret = r->rule->action == POLICY_ACTION_APPROVE ? VERDICT_APPROVE : VERDICT_PENDING;
+                                         req->rule->name);
+        *ret = req->rule->action == POLICY_ACTION_APPROVE ? VERDICT_APPROVE : VERDICT_PENDING;
         return 0;
 }

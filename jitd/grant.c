@@ -22,23 +22,23 @@ Grant *grant_find(Context *ctx, const char *id)
 /* Does a live grant g cover r? Anything through the service under Scope=service; else the same
  * command (as it will run, for the same target account), also under its bare name for an exact
  * command in secure_path. A command that could not be parsed uses no command grant. */
-static bool grant_covers(const Grant *g, const Request *r)
+static bool grant_covers(const Grant *g, const Request *req)
 {
         if (g->scope == POLICY_SCOPE_SERVICE)
-                return memcmp(g->hash, r->hash_service, SCOPE_HASH_LEN) == 0;
-        if (r->command_kind == COMMAND_UNPARSED)
+                return memcmp(g->hash, req->hash_service, SCOPE_HASH_LEN) == 0;
+        if (req->command_kind == COMMAND_UNPARSED)
                 return false;
-        return memcmp(g->hash, r->hash_command, SCOPE_HASH_LEN) == 0 ||
-               (r->has_alias && memcmp(g->hash, r->hash_alias, SCOPE_HASH_LEN) == 0);
+        return memcmp(g->hash, req->hash_command, SCOPE_HASH_LEN) == 0 ||
+               (req->has_alias && memcmp(g->hash, req->hash_alias, SCOPE_HASH_LEN) == 0);
 }
 
 /* A live grant of the same person that covers this request. */
-Grant *grant_find_live(Context *ctx, const Request *r)
+Grant *grant_find_live(Context *ctx, const Request *req)
 {
         uint64_t now = jit_now_usec(CLOCK_REALTIME);
 
         for (Grant *g = ctx->grants; g; g = g->next)
-                if (g->uid == r->uid && g->until_usec > now && grant_covers(g, r))
+                if (g->uid == req->uid && g->until_usec > now && grant_covers(g, req))
                         return g;
         return NULL;
 }
@@ -66,26 +66,26 @@ void grant_free_all(Context *ctx)
                 grant_free(ctx->grants);
 }
 
-int grant_new(Context *ctx, const Request *r, Grant **ret)
+int grant_new(Context *ctx, const Request *req, Grant **ret)
 {
         Grant *g;
 
-        grant_free(grant_find(ctx, r->id));
+        grant_free(grant_find(ctx, req->id));
         g = calloc(1, sizeof(*g));
         if (!g)
                 return -ENOMEM;
         g->ctx = ctx;
-        memcpy(g->id, r->id, sizeof(g->id));
-        g->uid = r->uid;
-        g->scope = request_scope(r);
-        memcpy(g->hash, g->scope == POLICY_SCOPE_SERVICE ? r->hash_service : r->hash_command,
+        memcpy(g->id, req->id, sizeof(g->id));
+        g->uid = req->uid;
+        g->scope = request_scope(req);
+        memcpy(g->hash, g->scope == POLICY_SCOPE_SERVICE ? req->hash_service : req->hash_command,
                SCOPE_HASH_LEN);
-        g->until_usec = r->until_usec;
-        g->user = strdup(r->user);
-        g->service = strdup(r->service);
-        g->command = strdup(g->scope == POLICY_SCOPE_SERVICE ? "" : r->command);
-        g->command_kind = g->scope == POLICY_SCOPE_SERVICE ? COMMAND_ANY : r->command_kind;
-        g->by = strdup(r->by ? r->by : "");
+        g->until_usec = req->until_usec;
+        g->user = strdup(req->user);
+        g->service = strdup(req->service);
+        g->command = strdup(g->scope == POLICY_SCOPE_SERVICE ? "" : req->command);
+        g->command_kind = g->scope == POLICY_SCOPE_SERVICE ? COMMAND_ANY : req->command_kind;
+        g->by = strdup(req->by ? req->by : "");
         g->next = ctx->grants;
         ctx->grants = g;
         if (!g->user || !g->service || !g->command || !g->by) {

@@ -72,12 +72,12 @@ typedef struct Config {
 
 /* A decision's verified signature (signature.c), carried into its journal record. */
 typedef struct Signed {
-        char *signature;             /* the SSHSIG blob, base64 */
-        char statement_hash[129];    /* SHA-512 of the statement, hex: what the signature covers */
+        char *signature;                /* the SSHSIG blob, base64 */
+        char statement_hash[129];       /* SHA-512 of the statement, hex: what the signature covers */
         char signer[JIT_MAX_FIELD + 1]; /* the principal: the caller's user name */
-        uint8_t key[32];             /* the signing key: N-of-M counts a key once */
-        char approvers_hash[65];     /* SHA-256 of the approvers file it was checked against */
-        char *approvers;             /* that file's text, when the journal does not hold it yet */
+        uint8_t key[32];                /* the signing key: N-of-M counts a key once */
+        char approvers_hash[65];        /* SHA-256 of the approvers file it was checked against */
+        char *approvers;                /* that file's text, when the journal does not hold it yet */
 } Signed;
 
 typedef struct Request {
@@ -105,7 +105,7 @@ typedef struct Request {
         size_t n_approvals;
         uint8_t signer_keys[POLICY_MAX_APPROVALS][32]; /* the keys that signed those approvals */
         size_t n_signer_keys;
-        const Signed *sig; /* only while the decision it signs is recorded */
+        const Signed *sig;       /* only while the decision it signs is recorded */
         uint64_t requested_usec; /* grant length asked for ahead of time */
         bool ahead;              /* made with jitctl request: nobody waits on it */
         bool any_command;        /* ...for no command in particular: a grant for the service */
@@ -233,9 +233,9 @@ struct Context {
         Peer *peers;                         /* connections on the private socket */
         size_t n_peers;
         struct PrivateBus *private_bus; /* the private socket's listener */
-        bool replaying;             /* transitions rebuild state from the journal: no records, no signals */
-        bool state_complete;        /* replay is done: the journal file may be rotated (record.c) */
-        uint64_t rotate_retry_usec; /* after a failed rotation, not before this (CLOCK_MONOTONIC) */
+        bool replaying;              /* transitions rebuild state from the journal: no records, no signals */
+        bool state_complete;         /* replay is done: the journal file may be rotated (record.c) */
+        uint64_t rotate_retry_usec;  /* after a failed rotation, not before this (CLOCK_MONOTONIC) */
         char approvers_recorded[65]; /* hash of the approvers file whose text the journal holds */
 };
 
@@ -255,9 +255,9 @@ static inline const PolicyDaemon *settings(Context *ctx)
 }
 
 /* request-index.c: finding a request by id without walking the table. */
-int request_index_add(RequestIndex *x, Request *r);
+int request_index_add(RequestIndex *x, Request *req);
 Request *request_index_find(const RequestIndex *x, const char *id);
-void request_index_remove(RequestIndex *x, const Request *r);
+void request_index_remove(RequestIndex *x, const Request *req);
 void request_index_done(RequestIndex *x);
 
 /* request.c: the table of requests. Their states change only in decide.c. */
@@ -268,16 +268,16 @@ Request *request_find(Context *ctx, const char *id);
 bool request_pending_cap_reached(Context *ctx, uid_t uid);
 /* r is no longer pending: count it among the decided and forget the oldest decided ones beyond
  * the bound (never r itself). */
-void request_left_pending(Request *r);
+void request_left_pending(Request *req);
 /* What a grant from r covers: the rule's Scope=, or the service for a request with no command. */
-PolicyScope request_scope(const Request *r);
+PolicyScope request_scope(const Request *req);
 /* The command as people see it: "ANY COMMAND (whole service)" for a request for no command. */
-const char *request_command_shown(const Request *r);
+const char *request_command_shown(const Request *req);
 /* Which front end asked: "pam", "sudo-plugin", or "ahead" (jitctl request). */
-const char *request_front(const Request *r);
+const char *request_front(const Request *req);
 /* The canonical statement an approver signs (lib/statement.h), for the journal's origin. */
-int request_statement(const Request *r, const char *origin, char **ret);
-void request_free(Request *r);
+int request_statement(const Request *req, const char *origin, char **ret);
+void request_free(Request *req);
 void request_free_all(Context *ctx);
 
 /* record.c: the single point where records leave for the journal and journald. Calls nothing
@@ -286,7 +286,7 @@ int record_mirror_setup(Context *ctx); /* before the journal is opened: it mirro
 int record_setup(Context *ctx);
 void record_own_line(void *userdata, const char *origin, uint64_t seq, RecordType type, const char *line,
                      size_t len, const MerkleHash leaf); /* the journal's JournalLineHook */
-int record_emit(Context *ctx, RecordType type, const Request *r, RecordUndo undo);
+int record_emit(Context *ctx, RecordType type, const Request *req, RecordUndo undo);
 int record_send_after_commit(Context *ctx, sd_bus_message *call, sd_bus_message *reply);
 /* The reply to a read: at once, or after the open group's commit if one is open (it may show
  * state whose record is in that group). */
@@ -315,7 +315,7 @@ typedef struct MirrorLine {
         uint64_t seq;
         const uint8_t *leaf_hash; /* 32 bytes */
 } MirrorLine;
-MirrorEntry *mirror_entry_new(RecordType type, const Request *r, const MirrorLine *l);
+MirrorEntry *mirror_entry_new(RecordType type, const Request *req, const MirrorLine *l);
 MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, const MirrorLine *l);
 /* A record the journal writer makes itself (key, checkpoint, link, repair). */
 MirrorEntry *mirror_entry_new_own(RecordType type, const MirrorLine *l);
@@ -340,9 +340,9 @@ void mirror_gap_done(Mirror *m, bool recorded);
 void mirror_peek_gap(const Mirror *m, MirrorGap *ret);
 
 /* grant.c: the table of grants. A new grant from an approved request replaces one of the same id. */
-int grant_new(Context *ctx, const Request *r, Grant **ret);
+int grant_new(Context *ctx, const Request *req, Grant **ret);
 Grant *grant_find(Context *ctx, const char *id);
-Grant *grant_find_live(Context *ctx, const Request *r);
+Grant *grant_find_live(Context *ctx, const Request *req);
 void grant_free(Grant *g);
 void grant_free_all(Context *ctx);
 
@@ -350,7 +350,7 @@ void grant_free_all(Context *ctx);
  * ahead of time that cannot be resolved without a working directory ("./x"). */
 int command_identify(const CommandInput *in, Command *ret);
 void command_done(Command *c);
-const char *command_kind_to_string(CommandKind k);
+const char *command_kind_to_string(CommandKind r);
 CommandKind command_kind_from_string(const char *s);
 
 /* evaluate.c: what policy and live grants say about a new request. Changes no state but the
@@ -364,42 +364,42 @@ typedef enum Verdict {
 } Verdict;
 /* 0 and a verdict (and for VERDICT_GRANT the grant), or a negative errno with error set when the
  * request cannot be decided (a reason is missing, a group lookup failed). */
-int evaluate_request(Context *ctx, Request *r, const Command *c, bool have_reason, Verdict *ret,
+int evaluate_request(Context *ctx, Request *req, const Command *c, bool have_reason, Verdict *ret,
                      Grant **ret_grant, sd_bus_error *error);
 
 /* signals.c: what jitd announces on the bus. Queued ones leave after the records before them are
  * durable; none while replaying or before the bus is up. */
-int signal_created(Context *ctx, const Request *r);
-int signal_decided(Context *ctx, const Request *r);
+int signal_created(Context *ctx, const Request *req);
+int signal_decided(Context *ctx, const Request *req);
 /* At once, outside the queue: only for a denial, which is safe to announce at any time. */
 void signal_denied_now(Context *ctx, const char *id);
 
 /* decide.c: the one place a request or grant changes state. Each transition checks, changes
  * state, records (with an undo for a failed commit) and queues its signal; the caller queues its
  * reply after it with decide_reply(). With ctx->replaying, nothing is recorded or signalled. */
-int decide_check_pending(const Request *r, sd_bus_error *error);
+int decide_check_pending(const Request *req, sd_bus_error *error);
 /* A new request: evaluate it and act (ignore, deny, use a grant, approve, or record it pending).
  * On failure nothing was decided and the caller frees r. */
-int decide_create(Context *ctx, Request *r, const Command *c, bool have_reason, sd_bus_error *error);
+int decide_create(Context *ctx, Request *req, const Command *c, bool have_reason, sd_bus_error *error);
 /* A pending request waits: its expiry timer, a watch on waiter's connection (the module's call;
  * NULL for a request made ahead, which nobody waits on), and RequestCreated. On failure the request
  * record is queued already, and the expiry timer or the requester's leaving settles it. */
-int decide_wait(Context *ctx, Request *r, sd_bus_message *waiter);
+int decide_wait(Context *ctx, Request *req, sd_bus_message *waiter);
 /* A bus connection went away: the pending requests whose module waited on it are cancelled. */
 void decide_peer_gone(Context *ctx, const char *name);
 /* One approval by uid (name). N-of-M: it is recorded and the request stays pending until enough
  * people approved; break_glass: the requester approves themself with a reason. */
-int decide_approve(Context *ctx, Request *r, uid_t uid, const char *name, const char *comment,
+int decide_approve(Context *ctx, Request *req, uid_t uid, const char *name, const char *comment,
                    uint64_t duration_usec, bool break_glass, const Signed *sig, sd_bus_error *error);
 /* A denial by an approver, with its signature (may be NULL). */
-int decide_deny(Context *ctx, Request *r, const char *by, const char *comment, const Signed *sig);
+int decide_deny(Context *ctx, Request *req, const char *by, const char *comment, const Signed *sig);
 /* A pending request ends: approved (r->until_usec set), denied, expired or cancelled. */
-int decide_end(Context *ctx, Request *r, RequestState state, const char *by, const char *comment);
+int decide_end(Context *ctx, Request *req, RequestState state, const char *by, const char *comment);
 /* A grant is used by r (NULL when replaying: a use leaves no request behind). */
-int decide_grant_use(Context *ctx, Grant *g, Request *r);
+int decide_grant_use(Context *ctx, Grant *g, Request *req);
 /* A grant ends early; g or r may be NULL when replaying (the grant ended, or the request left). */
-int decide_revoke(Context *ctx, Grant *g, Request *r, const char *by, const char *comment);
-int decide_arm_expiry(Request *r);
+int decide_revoke(Context *ctx, Grant *g, Request *req, const char *by, const char *comment);
+int decide_arm_expiry(Request *req);
 /* Queue a method's reply behind the records of its transition. */
 int decide_reply(Context *ctx, sd_bus_message *call, sd_bus_message *reply);
 
@@ -416,9 +416,9 @@ PeerWatch *peer_watch_free(PeerWatch *w);
 sd_bus *peer_watch_bus(const PeerWatch *w);
 /* signature.c: whether r's rule wants signed decisions; check an armored signature of r's statement by
  * principal against the approvers file. 0 and *ret, or a negative errno with error set (BadSignature). */
-bool signature_required(Context *ctx, const Request *r);
-int signature_check(Context *ctx, const Request *r, const char *principal, const char *armored, Signed *ret,
-                    sd_bus_error *error);
+bool signature_required(Context *ctx, const Request *req);
+int signature_check(Context *ctx, const Request *req, const char *principal, const char *armored,
+                    Signed *ret, sd_bus_error *error);
 void signed_done(Signed *s);
 
 /* replay.c */

@@ -31,7 +31,7 @@ static int journal_open(Context *ctx)
 {
         const PolicyDaemon *d = settings(ctx);
         _cleanup_free_ char *keys = NULL, *origin = NULL;
-        int k;
+        int r;
 
         /* A new journal is named after this host; an existing one keeps the name it has. */
         if (asprintf(&keys, "%s/keys", d->state_directory) < 0 ||
@@ -48,18 +48,18 @@ static int journal_open(Context *ctx)
             .line_hook = record_own_line,
             .line_hook_userdata = ctx,
         };
-        k = journal_writer_open(&o, &ctx->journal);
-        if (k == -EBUSY)
+        r = journal_writer_open(&o, &ctx->journal);
+        if (r == -EBUSY)
                 log_error("Refusing to start: another jitd holds %s", d->journal_file);
-        else if (k == -EPERM || k == -ELOOP)
+        else if (r == -EPERM || r == -ELOOP)
                 /* state_check() passed a moment ago: something changed the files since. */
                 log_error(
                     "Refusing to start: the owner, mode or kind of %s or %s changed while jitd started; "
                     "run jitd again to see which",
                     d->journal_file, keys);
-        else if (k < 0)
-                log_error_errno(k, "Refusing to start: cannot open the journal %s", d->journal_file);
-        return k;
+        else if (r < 0)
+                log_error_errno(r, "Refusing to start: cannot open the journal %s", d->journal_file);
+        return r;
 }
 
 static void help(void)
@@ -106,7 +106,7 @@ static int run(int argc, char *argv[])
         _cleanup_free_ char *problem = NULL;
         bool check = false, missing = false;
         sigset_t mask;
-        int c, k;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
                 switch (c) {
@@ -133,11 +133,11 @@ static int run(int argc, char *argv[])
                 ctx.config_path = argv[optind];
         }
 
-        k = config_load(ctx.config_path, true, &ctx.config, &missing);
-        if (k < 0) {
+        r = config_load(ctx.config_path, true, &ctx.config, &missing);
+        if (r < 0) {
                 if (!check)
                         log_error("Refusing to start: the configuration is invalid.");
-                return k == -EINVAL ? -EBADMSG : k;
+                return r == -EINVAL ? -EBADMSG : r;
         }
         if (check) {
                 /* The same answer jitd would act on at start, so a missing file is not an error. */
@@ -158,13 +158,13 @@ static int run(int argc, char *argv[])
                     settings(&ctx)->approver_group);
 
         /* Before anything is opened for use: state others can write is state they control (A43). */
-        k = state_check(settings(&ctx), &problem);
-        if (k < 0) {
+        r = state_check(settings(&ctx), &problem);
+        if (r < 0) {
                 if (problem)
                         log_error("Refusing to start: %s", problem);
                 else
-                        log_error_errno(k, "Refusing to start: cannot check the state files");
-                return k;
+                        log_error_errno(r, "Refusing to start: cannot check the state files");
+                return r;
         }
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -172,32 +172,32 @@ static int run(int argc, char *argv[])
         sigaddset(&mask, SIGHUP);
         sigprocmask(SIG_BLOCK, &mask, NULL);
 
-        k = sd_event_default(&ctx.event);
-        if (k < 0)
-                return log_error_errno(k, "Failed to allocate the event loop");
+        r = sd_event_default(&ctx.event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the event loop");
         (void)sd_event_add_signal(ctx.event, NULL, SIGTERM, NULL, NULL);
         (void)sd_event_add_signal(ctx.event, NULL, SIGINT, NULL, NULL);
-        k = sd_event_add_signal(ctx.event, NULL, SIGHUP, on_reload, &ctx);
-        if (k < 0)
-                return log_error_errno(k, "Failed to watch SIGHUP");
+        r = sd_event_add_signal(ctx.event, NULL, SIGHUP, on_reload, &ctx);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch SIGHUP");
         /* The mirror first: what opening the journal writes (a new journal's genesis, a repair, the
          * seals of epochs that ended while jitd was down) goes to journald like any record. */
-        k = record_mirror_setup(&ctx);
-        if (k < 0)
-                return log_error_errno(k, "Failed to set up the journald mirror");
-        k = journal_open(&ctx);
-        if (k < 0)
-                return k;
-        k = record_setup(&ctx);
-        if (k < 0)
-                return log_error_errno(k, "Failed to set up the record queue");
+        r = record_mirror_setup(&ctx);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the journald mirror");
+        r = journal_open(&ctx);
+        if (r < 0)
+                return r;
+        r = record_setup(&ctx);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the record queue");
 
         /* The start record is durable before the name is owned, so no request precedes it. */
-        k = record_emit(&ctx, RECORD_START, NULL, NULL);
-        if (k >= 0)
-                k = record_commit(&ctx);
-        if (k < 0)
-                return log_error_errno(k, "Refusing to start: cannot write the journal");
+        r = record_emit(&ctx, RECORD_START, NULL, NULL);
+        if (r >= 0)
+                r = record_commit(&ctx);
+        if (r < 0)
+                return log_error_errno(r, "Refusing to start: cannot write the journal");
         /* Auditors find the identity key in journald too, beside /var/lib/jit/journal.pub. */
         MirrorEntry *e =
             mirror_entry_new_text(RECORD_KEY, "JIT_JOURNAL_KEY", journal_writer_identity(ctx.journal));
@@ -206,34 +206,34 @@ static int run(int argc, char *argv[])
         mirror_entry_free(e);
 
         /* Pending requests, approvals and grants survive a restart: rebuilt from the journal. */
-        k = replay_journal(&ctx);
-        if (k < 0)
-                return log_error_errno(k, "Refusing to start: cannot replay the journal");
+        r = replay_journal(&ctx);
+        if (r < 0)
+                return log_error_errno(r, "Refusing to start: cannot replay the journal");
         /* Only now does jitd hold everything a new journal file must restate. */
         ctx.state_complete = true;
-        k = record_commit(&ctx);
-        if (k < 0)
-                return log_error_errno(k, "Refusing to start: cannot write the journal");
+        r = record_commit(&ctx);
+        if (r < 0)
+                return log_error_errno(r, "Refusing to start: cannot write the journal");
 
         /* The private socket first: once the name is owned, root clients find it too. */
-        k = private_bus_setup(&ctx);
-        if (k < 0)
-                return k;
-        k = bus_setup(&ctx);
-        if (k < 0)
-                return k;
+        r = private_bus_setup(&ctx);
+        if (r < 0)
+                return r;
+        r = bus_setup(&ctx);
+        if (r < 0)
+                return r;
 
         log_info("Ready: approver group %s, journal %s (%llu records)", settings(&ctx)->approver_group,
                  settings(&ctx)->journal_file, (unsigned long long)journal_writer_size(ctx.journal));
-        k = sd_event_loop(ctx.event);
-        if (k < 0)
-                return log_error_errno(k, "Event loop failed");
+        r = sd_event_loop(ctx.event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed");
         (void)record_emit(&ctx, RECORD_STOP, NULL, NULL);
         return 0;
 }
 
 int main(int argc, char *argv[])
 {
-        int k = run(argc, argv);
-        return k == -EINVAL ? 2 : k < 0 ? 1 : 0;
+        int r = run(argc, argv);
+        return r == -EINVAL ? 2 : r < 0 ? 1 : 0;
 }

@@ -46,10 +46,10 @@ static const struct {
 
 /* The builders below add field after field and look once at the end: the first failure sticks to
  * the entry (e->error), and every later addition is a no-op. */
-static void entry_fail(MirrorEntry *e, int k)
+static void entry_fail(MirrorEntry *e, int r)
 {
         if (e->error == 0)
-                e->error = k;
+                e->error = r;
 }
 
 /* For text jitd made itself (checkpoint notes, keys): kept byte for byte so it can be checked. */
@@ -87,14 +87,14 @@ static void entry_addf(MirrorEntry *e, const char *key, const char *fmt, ...)
 {
         _cleanup_free_ char *v = NULL;
         va_list ap;
-        int k;
+        int r;
 
         if (e->error < 0)
                 return;
         va_start(ap, fmt);
-        k = vasprintf(&v, fmt, ap);
+        r = vasprintf(&v, fmt, ap);
         va_end(ap);
-        if (k >= 0)
+        if (r >= 0)
                 entry_add(e, key, v);
         else {
                 v = NULL; /* vasprintf leaves it undefined on failure */
@@ -102,60 +102,61 @@ static void entry_addf(MirrorEntry *e, const char *key, const char *fmt, ...)
         }
 }
 
-static void entry_message(MirrorEntry *e, RecordType type, const Request *r)
+static void entry_message(MirrorEntry *e, RecordType type, const Request *req)
 {
         char until[64];
 
         switch (type) {
         case RECORD_REQUEST:
-                entry_addf(e, "MESSAGE", "request %s: %s wants %s: %s (%s)", r->id, r->user, r->service,
-                           request_command_shown(r), command_kind_to_string(r->command_kind));
+                entry_addf(e, "MESSAGE", "request %s: %s wants %s: %s (%s)", req->id, req->user,
+                           req->service, request_command_shown(req),
+                           command_kind_to_string(req->command_kind));
                 break;
         case RECORD_APPROVE:
-                if (r->state == REQUEST_PENDING)
-                        entry_addf(e, "MESSAGE", "request %s: approval %zu of %u recorded", r->id,
-                                   r->n_approvals, r->rule ? r->rule->approvals : 1);
-                else if (r->break_glass)
+                if (req->state == REQUEST_PENDING)
+                        entry_addf(e, "MESSAGE", "request %s: approval %zu of %u recorded", req->id,
+                                   req->n_approvals, req->rule ? req->rule->approvals : 1);
+                else if (req->break_glass)
                         entry_addf(e, "MESSAGE", "BREAK-GLASS: %s approved their own request %s: %s",
-                                   r->user, r->id, r->comment);
+                                   req->user, req->id, req->comment);
                 else
-                        entry_addf(e, "MESSAGE", "request %s approved by %s until %s%s", r->id, r->by,
-                                   r->until_usec ? jit_format_time(r->until_usec, until, sizeof(until))
-                                                 : "now",
-                                   request_scope(r) == POLICY_SCOPE_SERVICE
+                        entry_addf(e, "MESSAGE", "request %s approved by %s until %s%s", req->id, req->by,
+                                   req->until_usec ? jit_format_time(req->until_usec, until, sizeof(until))
+                                                   : "now",
+                                   request_scope(req) == POLICY_SCOPE_SERVICE
                                        ? "; the grant covers " JIT_COMMAND_ANY_SHOWN
                                        : "");
                 break;
         case RECORD_DENY:
-                entry_addf(e, "MESSAGE", "request %s denied by %s%s%s", r->id, r->by,
-                           *r->comment ? ": " : "", r->comment);
+                entry_addf(e, "MESSAGE", "request %s denied by %s%s%s", req->id, req->by,
+                           *req->comment ? ": " : "", req->comment);
                 break;
         case RECORD_EXPIRE:
-                entry_addf(e, "MESSAGE", "request %s expired", r->id);
+                entry_addf(e, "MESSAGE", "request %s expired", req->id);
                 break;
         case RECORD_GRANT_USE:
-                entry_addf(e, "MESSAGE", "request %s: %s used grant %s for %s: %s (%s)", r->id, r->user,
-                           r->grant_id, r->service, request_command_shown(r),
-                           command_kind_to_string(r->command_kind));
+                entry_addf(e, "MESSAGE", "request %s: %s used grant %s for %s: %s (%s)", req->id, req->user,
+                           req->grant_id, req->service, request_command_shown(req),
+                           command_kind_to_string(req->command_kind));
                 break;
         case RECORD_REVOKE:
-                entry_addf(e, "MESSAGE", "grant %s revoked by %s%s%s", r->id, r->by, *r->comment ? ": " : "",
-                           r->comment);
+                entry_addf(e, "MESSAGE", "grant %s revoked by %s%s%s", req->id, req->by,
+                           *req->comment ? ": " : "", req->comment);
                 break;
         case RECORD_CANCEL:
-                entry_addf(e, "MESSAGE", "request %s cancelled by %s%s%s", r->id, r->by,
-                           *r->comment ? ": " : "", r->comment);
+                entry_addf(e, "MESSAGE", "request %s cancelled by %s%s%s", req->id, req->by,
+                           *req->comment ? ": " : "", req->comment);
                 break;
         case RECORD_LIVE:
-                if (r->state == REQUEST_PENDING)
+                if (req->state == REQUEST_PENDING)
                         entry_addf(e, "MESSAGE", "request %s still pending: restated in a new journal file",
-                                   r->id);
+                                   req->id);
                 else
                         entry_addf(e, "MESSAGE", "grant %s live until %s: restated in a new journal file",
-                                   r->id, jit_format_time(r->until_usec, until, sizeof(until)));
+                                   req->id, jit_format_time(req->until_usec, until, sizeof(until)));
                 break;
         default:
-                entry_addf(e, "MESSAGE", "%s %s", journal_record_type_to_string(type), r ? r->id : "");
+                entry_addf(e, "MESSAGE", "%s %s", journal_record_type_to_string(type), req ? req->id : "");
         }
 }
 
@@ -222,44 +223,44 @@ static MirrorEntry *entry_new_for(RecordType type, const MirrorLine *l)
         return e;
 }
 
-MirrorEntry *mirror_entry_new(RecordType type, const Request *r, const MirrorLine *l)
+MirrorEntry *mirror_entry_new(RecordType type, const Request *req, const MirrorLine *l)
 {
         MirrorEntry *e = entry_new_for(type, l);
 
         if (!e)
                 return NULL;
-        entry_message(e, type, r);
+        entry_message(e, type, req);
         entry_add(e, "MESSAGE_ID", record_info[type].message_id);
         /* Break-glass is announced loudly: alert priority, above every other record. */
-        entry_addf(e, "PRIORITY", "%d", r && r->break_glass ? LOG_ALERT : record_info[type].priority);
+        entry_addf(e, "PRIORITY", "%d", req && req->break_glass ? LOG_ALERT : record_info[type].priority);
         entry_add(e, "SYSLOG_IDENTIFIER", "jitd");
         entry_add_record(e, type, l);
-        if (r) {
-                entry_add(e, "JIT_REQUEST_ID", r->id);
-                entry_add(e, "JIT_STATE", request_state_to_string(r->state));
-                entry_add(e, "JIT_USER", r->user);
-                entry_addf(e, "JIT_UID", "%u", (unsigned)r->uid);
-                entry_add(e, "JIT_TARGET_USER", r->target);
-                entry_add(e, "JIT_SERVICE", r->service);
-                entry_add(e, "JIT_COMMAND", request_command_shown(r));
-                entry_add(e, "JIT_COMMAND_KIND", command_kind_to_string(r->command_kind));
-                entry_add(e, "JIT_COMMAND_EXACT", r->command_kind == COMMAND_EXACT ? "1" : "0");
-                entry_add(e, "JIT_FRONT", request_front(r));
-                entry_add(e, "JIT_CWD", r->cwd);
-                entry_add(e, "JIT_RUNCWD", r->runcwd);
-                entry_add(e, "JIT_TTY", r->tty);
-                entry_add(e, "JIT_RHOST", r->rhost);
-                entry_add(e, "JIT_REASON", r->reason);
+        if (req) {
+                entry_add(e, "JIT_REQUEST_ID", req->id);
+                entry_add(e, "JIT_STATE", request_state_to_string(req->state));
+                entry_add(e, "JIT_USER", req->user);
+                entry_addf(e, "JIT_UID", "%u", (unsigned)req->uid);
+                entry_add(e, "JIT_TARGET_USER", req->target);
+                entry_add(e, "JIT_SERVICE", req->service);
+                entry_add(e, "JIT_COMMAND", request_command_shown(req));
+                entry_add(e, "JIT_COMMAND_KIND", command_kind_to_string(req->command_kind));
+                entry_add(e, "JIT_COMMAND_EXACT", req->command_kind == COMMAND_EXACT ? "1" : "0");
+                entry_add(e, "JIT_FRONT", request_front(req));
+                entry_add(e, "JIT_CWD", req->cwd);
+                entry_add(e, "JIT_RUNCWD", req->runcwd);
+                entry_add(e, "JIT_TTY", req->tty);
+                entry_add(e, "JIT_RHOST", req->rhost);
+                entry_add(e, "JIT_REASON", req->reason);
                 /* For one of N approvals, the approver so far; for a decision, who decided. */
-                entry_add(e, "JIT_APPROVER", type == RECORD_APPROVE || type == RECORD_DENY ? r->by : NULL);
-                entry_add(e, "JIT_DECIDED_BY", r->by);
+                entry_add(e, "JIT_APPROVER", type == RECORD_APPROVE || type == RECORD_DENY ? req->by : NULL);
+                entry_add(e, "JIT_DECIDED_BY", req->by);
                 /* A signed decision: whose SSH key signed it (the journal file holds the signature). */
-                entry_add(e, "JIT_SIGNER", r->sig ? r->sig->signer : NULL);
-                entry_add(e, "JIT_COMMENT", r->comment);
-                entry_add(e, "JIT_GRANT_ID", r->grant_id);
-                entry_add(e, "JIT_RULE", r->rule ? r->rule->name : NULL);
-                if (r->until_usec)
-                        entry_addf(e, "JIT_UNTIL_USEC", "%llu", (unsigned long long)r->until_usec);
+                entry_add(e, "JIT_SIGNER", req->sig ? req->sig->signer : NULL);
+                entry_add(e, "JIT_COMMENT", req->comment);
+                entry_add(e, "JIT_GRANT_ID", req->grant_id);
+                entry_add(e, "JIT_RULE", req->rule ? req->rule->name : NULL);
+                if (req->until_usec)
+                        entry_addf(e, "JIT_UNTIL_USEC", "%llu", (unsigned long long)req->until_usec);
         }
         return entry_done(e);
 }
@@ -308,7 +309,7 @@ MirrorEntry *mirror_entry_new_own(RecordType type, const MirrorLine *l)
 MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, const MirrorLine *l)
 {
         MirrorEntry *e = mirror_entry_new(RECORD_MIRROR_GAP, NULL, l);
-        int k;
+        int r;
 
         if (!e)
                 return NULL;
@@ -316,17 +317,17 @@ MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, const MirrorLine *l)
         free(e->fields[0]);
         e->fields[0] = NULL;
         if (gap->have_seq)
-                k = asprintf(&e->fields[0],
+                r = asprintf(&e->fields[0],
                              "MESSAGE=journald missed %llu jitd entries (records %llu..%llu); the signed "
                              "journal has every record",
                              (unsigned long long)gap->dropped, (unsigned long long)gap->first_seq,
                              (unsigned long long)gap->last_seq);
         else
-                k = asprintf(&e->fields[0],
+                r = asprintf(&e->fields[0],
                              "MESSAGE=journald missed %llu jitd entries (checkpoints only); the signed "
                              "journal has every record",
                              (unsigned long long)gap->dropped);
-        if (k < 0) {
+        if (r < 0) {
                 e->fields[0] = NULL;
                 entry_fail(e, -ENOMEM);
         }

@@ -66,9 +66,9 @@ static int socket_connect(const char *path)
         if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
                 (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
         if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                int k = -errno;
+                int r = -errno;
                 close(fd);
-                return k;
+                return r;
         }
         return fd;
 }
@@ -174,15 +174,15 @@ static size_t flush_queue(Mirror *m)
         MirrorEntry *e;
 
         while ((e = m->head)) {
-                int k = send_datagram(m, e);
-                if (k == 0)
+                int r = send_datagram(m, e);
+                if (r == 0)
                         break;
                 m->head = e->next;
                 if (!m->head)
                         m->tail = &m->head;
                 m->n_queued--;
                 m->bytes_queued -= e->len;
-                if (k > 0) {
+                if (r > 0) {
                         m->sent_since_drop = true;
                         mirror_entry_free(e);
                 } else
@@ -268,7 +268,7 @@ static int on_wake_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 void mirror_push(Mirror *m, MirrorEntry *e, size_t max_queued)
 {
-        int k;
+        int r;
 
         if (!e)
                 return;
@@ -278,9 +278,9 @@ void mirror_push(Mirror *m, MirrorEntry *e, size_t max_queued)
         }
         /* Older entries go first, so journald sees records in order. */
         if (flush_queue(m) == 0) {
-                k = send_datagram(m, e);
-                if (k != 0) {
-                        if (k > 0) {
+                r = send_datagram(m, e);
+                if (r != 0) {
+                        if (r > 0) {
                                 m->sent_since_drop = true;
                                 mirror_entry_free(e);
                         } else

@@ -106,45 +106,45 @@ static int private_conn_new(Context *ctx, int fd)
         _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL; /* the last reference closes it */
         sd_id128_t id;
         Peer *p;
-        int k;
+        int r;
 
-        k = sd_id128_randomize(&id);
-        if (k >= 0)
-                k = sd_bus_new(&bus);
-        if (k < 0) {
+        r = sd_id128_randomize(&id);
+        if (r >= 0)
+                r = sd_bus_new(&bus);
+        if (r < 0) {
                 close(fd);
-                return k;
+                return r;
         }
-        k = sd_bus_set_fd(bus, fd, fd); /* from here on the bus closes fd */
-        if (k < 0) {
+        r = sd_bus_set_fd(bus, fd, fd); /* from here on the bus closes fd */
+        if (r < 0) {
                 close(fd);
-                return k;
+                return r;
         }
-        k = sd_bus_set_server(bus, 1, id);
+        r = sd_bus_set_server(bus, 1, id);
         /* Nothing jitd serves takes a file descriptor (A10). */
-        if (k >= 0)
-                k = sd_bus_negotiate_fds(bus, false);
-        if (k >= 0)
-                k = sd_bus_set_trusted(bus, false);
-        if (k >= 0)
-                k = bus_add_manager(ctx, bus);
-        if (k >= 0)
-                k = sd_bus_start(bus);
-        if (k < 0)
-                return k;
-        k = peer_new(ctx, bus, &p);
-        if (k < 0)
-                return k;
+        if (r >= 0)
+                r = sd_bus_negotiate_fds(bus, false);
+        if (r >= 0)
+                r = sd_bus_set_trusted(bus, false);
+        if (r >= 0)
+                r = bus_add_manager(ctx, bus);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        r = peer_new(ctx, bus, &p);
+        if (r < 0)
+                return r;
         /* sd-bus tells a closed peer by this local signal; it never reaches the peer itself. */
-        k = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+        r = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
                                 "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, p);
-        if (k >= 0)
-                k = sd_bus_add_filter(bus, NULL, on_incoming, p);
-        if (k >= 0)
-                k = sd_bus_attach_event(bus, ctx->event, SD_EVENT_PRIORITY_NORMAL);
-        if (k < 0) {
+        if (r >= 0)
+                r = sd_bus_add_filter(bus, NULL, on_incoming, p);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, ctx->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
                 peer_free(p);
-                return k;
+                return r;
         }
         /* From here on the table's reference (peer.c) is the only one: private_conn_drop() ends it. */
         ctx->private_bus->n_unready++;
@@ -169,25 +169,27 @@ static int on_accept(sd_event_source *s, int listen_fd, uint32_t revents, void *
 
         while (ctx->n_peers < JIT_MAX_PRIVATE_CONNECTIONS) {
                 uid_t uid = (uid_t)-1;
-                int fd, k;
+                int fd, r;
 
                 fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) {
                         if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-                                log_warning("Failed to accept on %s: %s", JIT_PRIVATE_SOCKET, strerror(errno));
+                                log_warning("Failed to accept on %s: %s", JIT_PRIVATE_SOCKET,
+                                            strerror(errno));
                         return 0;
                 }
-                k = peer_uid(fd, &uid);
-                if (k < 0 || uid != 0) {
+                r = peer_uid(fd, &uid);
+                if (r < 0 || uid != 0) {
                         /* Only root can reach the socket; a peer that did anyway is turned away. */
-                        log_warning("Refusing a connection on %s from uid %ld: root only", JIT_PRIVATE_SOCKET,
-                                    k < 0 ? -1L : (long)uid);
+                        log_warning("Refusing a connection on %s from uid %ld: root only",
+                                    JIT_PRIVATE_SOCKET, r < 0 ? -1L : (long)uid);
                         close(fd);
                         continue;
                 }
-                k = private_conn_new(ctx, fd);
-                if (k < 0)
-                        log_warning("Failed to serve a connection on %s: %s", JIT_PRIVATE_SOCKET, strerror(-k));
+                r = private_conn_new(ctx, fd);
+                if (r < 0)
+                        log_warning("Failed to serve a connection on %s: %s", JIT_PRIVATE_SOCKET,
+                                    strerror(-r));
         }
         /* Full: the rest wait in the backlog until a connection closes (private_conn_drop). */
         return sd_event_source_set_enabled(s, SD_EVENT_OFF);
@@ -206,8 +208,9 @@ static int private_dir_check(void)
         if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077)) {
                 log_error("Refusing to start: %s must be a directory owned by uid %u with mode 0700 "
                           "(it is %s, uid %u, mode %04o)",
-                          JIT_PRIVATE_DIR, (unsigned)geteuid(), S_ISDIR(st.st_mode) ? "a directory" : "not a directory",
-                          (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+                          JIT_PRIVATE_DIR, (unsigned)geteuid(),
+                          S_ISDIR(st.st_mode) ? "a directory" : "not a directory", (unsigned)st.st_uid,
+                          (unsigned)(st.st_mode & 07777));
                 return -EPERM;
         }
         return 0;
@@ -219,11 +222,11 @@ int private_bus_setup(Context *ctx)
         _cleanup_close_ int fd = -1;
         PrivateBus *pb;
         mode_t old;
-        int k;
+        int r;
 
-        k = private_dir_check();
-        if (k < 0)
-                return k;
+        r = private_dir_check();
+        if (r < 0)
+                return r;
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return log_error_errno(-errno, "Failed to create a socket");
@@ -231,10 +234,10 @@ int private_bus_setup(Context *ctx)
         if (unlink(JIT_PRIVATE_SOCKET) < 0 && errno != ENOENT)
                 return log_error_errno(-errno, "Failed to remove the old %s", JIT_PRIVATE_SOCKET);
         old = umask(0177); /* the socket's mode: 0600 */
-        k = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+        r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
         umask(old);
-        if (k < 0)
-                return log_error_errno(k, "Failed to bind %s", JIT_PRIVATE_SOCKET);
+        if (r < 0)
+                return log_error_errno(r, "Failed to bind %s", JIT_PRIVATE_SOCKET);
         if (listen(fd, SOMAXCONN) < 0)
                 return log_error_errno(-errno, "Failed to listen on %s", JIT_PRIVATE_SOCKET);
 
@@ -243,13 +246,13 @@ int private_bus_setup(Context *ctx)
                 return log_error_errno(-ENOMEM, "Failed to listen on %s", JIT_PRIVATE_SOCKET);
         pb->fd = -1;
         ctx->private_bus = pb;
-        k = sd_event_add_io(ctx->event, &pb->source, fd, EPOLLIN, on_accept, ctx);
-        if (k >= 0)
-                k = sd_event_add_post(ctx->event, &pb->settle, on_settle, ctx);
-        if (k >= 0)
-                k = sd_event_source_set_enabled(pb->settle, SD_EVENT_OFF);
-        if (k < 0)
-                return log_error_errno(k, "Failed to watch %s", JIT_PRIVATE_SOCKET);
+        r = sd_event_add_io(ctx->event, &pb->source, fd, EPOLLIN, on_accept, ctx);
+        if (r >= 0)
+                r = sd_event_add_post(ctx->event, &pb->settle, on_settle, ctx);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(pb->settle, SD_EVENT_OFF);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch %s", JIT_PRIVATE_SOCKET);
         pb->fd = TAKE_FD(fd);
         return 0;
 }

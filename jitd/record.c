@@ -67,68 +67,68 @@ static void field_add_u64(FieldSet *s, const char *key, uint64_t v, bool keep_ze
 }
 
 /* The journal's fields for a request; the same facts the journald mirror carries as JIT_*. */
-static void fields_for_request(FieldSet *s, const Request *r)
+static void fields_for_request(FieldSet *s, const Request *req)
 {
-        field_add(s, "request_id", r->id);
-        field_add(s, "state", request_state_to_string(r->state));
-        field_add(s, "user", r->user);
-        field_add_u64(s, "uid", r->uid, true);
-        field_add(s, "target", r->target);
-        field_add(s, "service", r->service);
-        field_add(s, "command", r->command);
-        field_add(s, "command_kind", command_kind_to_string(r->command_kind));
-        field_add(s, "front", request_front(r));
-        field_add(s, "runcwd", r->runcwd);
-        field_add(s, "runas", r->runas);
-        field_add(s, "rungroup", r->rungroup);
-        field_add(s, "tty", r->tty);
-        field_add(s, "rhost", r->rhost);
-        field_add(s, "ruser", r->ruser);
-        field_add(s, "cwd", r->cwd);
-        field_add(s, "reason", r->reason);
-        field_add(s, "by", r->by);
-        field_add(s, "comment", r->comment);
-        field_add_u64(s, "deadline_usec", r->deadline_usec, false);
-        field_add_u64(s, "until_usec", r->until_usec, false);
-        field_add(s, "grant", r->grant_id);
-        if (r->ahead)
+        field_add(s, "request_id", req->id);
+        field_add(s, "state", request_state_to_string(req->state));
+        field_add(s, "user", req->user);
+        field_add_u64(s, "uid", req->uid, true);
+        field_add(s, "target", req->target);
+        field_add(s, "service", req->service);
+        field_add(s, "command", req->command);
+        field_add(s, "command_kind", command_kind_to_string(req->command_kind));
+        field_add(s, "front", request_front(req));
+        field_add(s, "runcwd", req->runcwd);
+        field_add(s, "runas", req->runas);
+        field_add(s, "rungroup", req->rungroup);
+        field_add(s, "tty", req->tty);
+        field_add(s, "rhost", req->rhost);
+        field_add(s, "ruser", req->ruser);
+        field_add(s, "cwd", req->cwd);
+        field_add(s, "reason", req->reason);
+        field_add(s, "by", req->by);
+        field_add(s, "comment", req->comment);
+        field_add_u64(s, "deadline_usec", req->deadline_usec, false);
+        field_add_u64(s, "until_usec", req->until_usec, false);
+        field_add(s, "grant", req->grant_id);
+        if (req->ahead)
                 field_add(s, "ahead", "1");
-        if (r->break_glass)
+        if (req->break_glass)
                 field_add(s, "break_glass", "1");
-        if (r->requested_usec)
-                field_add_u64(s, "requested_usec", r->requested_usec, false);
-        if (r->rule) {
-                PolicyScope scope = request_scope(r);
-                const uint8_t *h = scope == POLICY_SCOPE_SERVICE ? r->hash_service : r->hash_command;
-                field_add(s, "rule", r->rule->name);
+        if (req->requested_usec)
+                field_add_u64(s, "requested_usec", req->requested_usec, false);
+        if (req->rule) {
+                PolicyScope scope = request_scope(req);
+                const uint8_t *h = scope == POLICY_SCOPE_SERVICE ? req->hash_service : req->hash_command;
+                field_add(s, "rule", req->rule->name);
                 field_add(s, "scope", policy_scope_to_string(scope));
                 sodium_bin2hex(s->hash, sizeof(s->hash), h, SCOPE_HASH_LEN);
                 field_add(s, "scope_hash", s->hash);
         }
         /* Who has approved so far: replay rebuilds N-of-M counts from this. */
         size_t o = 0;
-        for (size_t i = 0; i < r->n_approvals && o < sizeof(s->uids) - 12; i++)
+        for (size_t i = 0; i < req->n_approvals && o < sizeof(s->uids) - 12; i++)
                 o += (size_t)snprintf(s->uids + o, sizeof(s->uids) - o, "%s%u", i ? "," : "",
-                                      (unsigned)r->approvals[i]);
+                                      (unsigned)req->approvals[i]);
         field_add(s, "approver_uids", s->uids);
         /* The keys that signed approvals so far (hex): replay rebuilds "each key counts once". */
         o = 0;
-        for (size_t i = 0; i < r->n_signer_keys && o + 66 <= sizeof(s->keys); i++) {
+        for (size_t i = 0; i < req->n_signer_keys && o + 66 <= sizeof(s->keys); i++) {
                 if (i)
                         s->keys[o++] = ',';
-                sodium_bin2hex(s->keys + o, 65, r->signer_keys[i], 32);
+                sodium_bin2hex(s->keys + o, 65, req->signer_keys[i], 32);
                 o += 64;
         }
         field_add(s, "signer_keys", s->keys);
         /* A signed decision: who signed, the signature, what it covers and the approvers file it was
          * checked against (its text when the journal does not hold that version yet). `jitctl
          * verify` checks each one offline from these fields and the request's own. */
-        if (r->sig) {
-                field_add(s, "signer", r->sig->signer);
-                field_add(s, "signature", r->sig->signature);
-                field_add(s, "statement_sha512", r->sig->statement_hash);
-                field_add(s, "approvers_sha256", r->sig->approvers_hash);
-                field_add(s, "approvers", r->sig->approvers);
+        if (req->sig) {
+                field_add(s, "signer", req->sig->signer);
+                field_add(s, "signature", req->sig->signature);
+                field_add(s, "statement_sha512", req->sig->statement_hash);
+                field_add(s, "approvers_sha256", req->sig->approvers_hash);
+                field_add(s, "approvers", req->sig->approvers);
         }
 }
 
@@ -180,30 +180,30 @@ static int outbound_push(Context *ctx, RecordType type, const char *request_id, 
         return 0;
 }
 
-int record_emit(Context *ctx, RecordType type, const Request *r, RecordUndo undo)
+int record_emit(Context *ctx, RecordType type, const Request *req, RecordUndo undo)
 {
         FieldSet s = {};
         MerkleHash leaf = {};
         uint64_t seq = 0;
         MirrorLine l;
         MirrorEntry *e;
-        int k;
+        int r;
 
-        if (r)
-                fields_for_request(&s, r);
+        if (req)
+                fields_for_request(&s, req);
         else if (type == RECORD_START)
                 field_add(&s, "host", ctx->host);
 
-        k = journal_writer_append(ctx->journal, type, s.f, s.n, jit_now_usec(CLOCK_REALTIME), &seq, leaf);
-        if (k < 0)
-                return k;
-        if (r && r->sig && r->sig->approvers)
-                memcpy(ctx->approvers_recorded, r->sig->approvers_hash, sizeof(ctx->approvers_recorded));
+        r = journal_writer_append(ctx->journal, type, s.f, s.n, jit_now_usec(CLOCK_REALTIME), &seq, leaf);
+        if (r < 0)
+                return r;
+        if (req && req->sig && req->sig->approvers)
+                memcpy(ctx->approvers_recorded, req->sig->approvers_hash, sizeof(ctx->approvers_recorded));
         l = appended_line(ctx, seq, leaf);
-        e = mirror_entry_new(type, r, &l);
+        e = mirror_entry_new(type, req, &l);
         if (!e)
                 return -ENOMEM; /* the record still goes to the journal; only the mirror lacks it */
-        return outbound_push(ctx, type, r ? r->id : NULL, undo, e, NULL, NULL);
+        return outbound_push(ctx, type, req ? req->id : NULL, undo, e, NULL, NULL);
 }
 
 /* The signed record of a mirror gap: the journal says which records journald missed. */
@@ -214,17 +214,17 @@ static int record_emit_gap(Context *ctx, const MirrorGap *gap)
         uint64_t seq = 0;
         MirrorLine l;
         MirrorEntry *e;
-        int k;
+        int r;
 
         field_add_u64(&s, "dropped", gap->dropped, true);
         if (gap->have_seq) {
                 field_add_u64(&s, "first_seq", gap->first_seq, true);
                 field_add_u64(&s, "last_seq", gap->last_seq, true);
         }
-        k = journal_writer_append(ctx->journal, RECORD_MIRROR_GAP, s.f, s.n, jit_now_usec(CLOCK_REALTIME),
+        r = journal_writer_append(ctx->journal, RECORD_MIRROR_GAP, s.f, s.n, jit_now_usec(CLOCK_REALTIME),
                                   &seq, leaf);
-        if (k < 0)
-                return k;
+        if (r < 0)
+                return r;
         l = appended_line(ctx, seq, leaf);
         e = mirror_entry_new_gap(gap, &l);
         if (!e)
@@ -288,9 +288,9 @@ static void outbound_free(Outbound *o)
  * bus or a private connection. */
 static void send_or_warn(sd_bus_message *m)
 {
-        int k = sd_bus_send(NULL, m, NULL);
-        if (k < 0)
-                log_warning("Failed to send a reply or signal: %s", strerror(-k));
+        int r = sd_bus_send(NULL, m, NULL);
+        if (r < 0)
+                log_warning("Failed to send a reply or signal: %s", strerror(-r));
 }
 
 /* The journal writer's own records (checkpoints, key records, links, repairs), durable now: mirrored
@@ -346,17 +346,17 @@ typedef struct Restated {
         size_t n, cap;
 } Restated;
 
-static int restate_one(Context *ctx, const FieldSet *s, const Request *r, Restated *out)
+static int restate_one(Context *ctx, const FieldSet *s, const Request *req, Restated *out)
 {
         MirrorLine l;
         MerkleHash leaf = {};
         uint64_t seq = 0;
-        int k;
+        int r;
 
-        k = journal_writer_append(ctx->journal, RECORD_LIVE, s->f, s->n, jit_now_usec(CLOCK_REALTIME), &seq,
+        r = journal_writer_append(ctx->journal, RECORD_LIVE, s->f, s->n, jit_now_usec(CLOCK_REALTIME), &seq,
                                   leaf);
-        if (k < 0)
-                return k;
+        if (r < 0)
+                return r;
         if (out->n == out->cap) {
                 size_t cap = out->cap ? 2 * out->cap : 64;
                 MirrorEntry **e = reallocarray(out->e, cap, sizeof(*e));
@@ -366,7 +366,7 @@ static int restate_one(Context *ctx, const FieldSet *s, const Request *r, Restat
                 out->cap = cap;
         }
         l = appended_line(ctx, seq, leaf);
-        out->e[out->n] = mirror_entry_new(RECORD_LIVE, r, &l);
+        out->e[out->n] = mirror_entry_new(RECORD_LIVE, req, &l);
         if (out->e[out->n])
                 out->n++; /* else only journald lacks it */
         return 0;
@@ -377,22 +377,22 @@ static int restate_one(Context *ctx, const FieldSet *s, const Request *r, Restat
 static int restate_live(Context *ctx, Restated *out)
 {
         uint64_t now = jit_now_usec(CLOCK_REALTIME);
-        int k = 0;
+        int r = 0;
 
-        for (Request *r = ctx->requests; r && k >= 0; r = r->next)
-                if (r->state == REQUEST_PENDING) {
+        for (Request *req = ctx->requests; req && r >= 0; req = req->next)
+                if (req->state == REQUEST_PENDING) {
                         FieldSet s = {};
-                        fields_for_request(&s, r);
-                        k = restate_one(ctx, &s, r, out);
+                        fields_for_request(&s, req);
+                        r = restate_one(ctx, &s, req, out);
                 }
-        for (Grant *g = ctx->grants; g && k >= 0; g = g->next)
+        for (Grant *g = ctx->grants; g && r >= 0; g = g->next)
                 if (g->until_usec > now) {
                         FieldSet s = {};
                         Request stub;
                         fields_for_grant(&s, &stub, g);
-                        k = restate_one(ctx, &s, &stub, out);
+                        r = restate_one(ctx, &s, &stub, out);
                 }
-        return k;
+        return r;
 }
 
 static uint64_t now_monotonic(void)
@@ -411,30 +411,30 @@ static void rotate_if_due(Context *ctx)
         _cleanup_free_ char *old_name = NULL;
         Restated live = {};
         uint64_t first = journal_writer_file_first_seq(ctx->journal);
-        int k;
+        int r;
 
         /* The size is read at each commit, so a reload (SIGHUP) applies it at once. */
         journal_writer_set_max_file_size(ctx->journal, settings(ctx)->max_file_size);
         if (!ctx->state_complete || !journal_writer_wants_rotation(ctx->journal) ||
             now_monotonic() < ctx->rotate_retry_usec)
                 return;
-        k = journal_writer_rotate_begin(ctx->journal, jit_now_usec(CLOCK_REALTIME));
-        if (k >= 0)
-                k = restate_live(ctx, &live);
-        if (k >= 0)
-                k = journal_writer_rotate_commit(ctx->journal);
+        r = journal_writer_rotate_begin(ctx->journal, jit_now_usec(CLOCK_REALTIME));
+        if (r >= 0)
+                r = restate_live(ctx, &live);
+        if (r >= 0)
+                r = journal_writer_rotate_commit(ctx->journal);
         else
                 journal_writer_rotate_abort(ctx->journal);
         for (size_t i = 0; i < live.n; i++)
-                if (k >= 0)
+                if (r >= 0)
                         mirror_push(ctx->mirror, live.e[i], mirror_queue_bound(ctx));
                 else
                         mirror_entry_free(live.e[i]);
         free(live.e);
-        if (k < 0) {
+        if (r < 0) {
                 ctx->rotate_retry_usec = now_monotonic() + 60 * USEC_PER_SEC;
                 log_error("Cannot rotate the journal %s (trying again in a minute; it stays current): %s",
-                          settings(ctx)->journal_file, strerror(-k));
+                          settings(ctx)->journal_file, strerror(-r));
                 return;
         }
         /* Each file holds the approvers file's text for the signatures in it, so that a rotated file
@@ -450,12 +450,13 @@ static void rotate_if_due(Context *ctx)
 int record_commit(Context *ctx)
 {
         Outbound *o;
-        int k;
+        int r;
 
-        k = journal_writer_commit(ctx->journal, jit_now_usec(CLOCK_REALTIME));
-        if (k < 0) {
-                log_crit("The journal is unavailable, denying every decision of this group (%zu records): %s",
-                         ctx->group_records, strerror(-k));
+        r = journal_writer_commit(ctx->journal, jit_now_usec(CLOCK_REALTIME));
+        if (r < 0) {
+                log_crit(
+                    "The journal is unavailable, denying every decision of this group (%zu records): %s",
+                    ctx->group_records, strerror(-r));
                 /* An approvers file's text in this group was not written: the next signed decision
                  * records it again. */
                 ctx->approvers_recorded[0] = '\0';
@@ -464,8 +465,8 @@ int record_commit(Context *ctx)
         while ((o = ctx->outbound)) {
                 ctx->outbound = o->next;
                 if (o->type == RECORD_MIRROR_GAP)
-                        mirror_gap_done(ctx->mirror, k >= 0);
-                if (k < 0) {
+                        mirror_gap_done(ctx->mirror, r >= 0);
+                if (r < 0) {
                         /* A record that will never be durable: the layer that wrote it undoes
                          * whatever it allowed, before the callers hear JournalUnavailable. */
                         if (o->undo)
@@ -473,7 +474,7 @@ int record_commit(Context *ctx)
                         if (o->call)
                                 (void)sd_bus_reply_method_errorf(o->call, JIT_ERROR_JOURNAL_UNAVAILABLE,
                                                                  "The journal cannot be written: %s.",
-                                                                 strerror(-k));
+                                                                 strerror(-r));
                 } else {
                         if (o->mirror)
                                 mirror_push(ctx->mirror, TAKE_PTR(o->mirror), mirror_queue_bound(ctx));
@@ -491,11 +492,11 @@ int record_commit(Context *ctx)
         }
         if (ctx->group_timer)
                 (void)sd_event_source_set_enabled(ctx->group_timer, SD_EVENT_OFF);
-        if (k >= 0)
+        if (r >= 0)
                 rotate_if_due(ctx);
         mirror_follow_up(ctx);
         (void)arm_epoch_timer(ctx);
-        return k;
+        return r;
 }
 
 static int on_commit(sd_event_source *s, void *userdata)
@@ -525,27 +526,27 @@ int record_mirror_setup(Context *ctx)
 
 int record_setup(Context *ctx)
 {
-        int k;
+        int r;
 
         ctx->outbound_tail = &ctx->outbound;
-        k = sd_event_add_defer(ctx->event, &ctx->commit_source, on_commit, ctx);
-        if (k < 0)
-                return k;
-        k = sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_OFF);
-        if (k >= 0)
-                k = sd_event_source_set_priority(ctx->commit_source, SD_EVENT_PRIORITY_IDLE);
-        if (k >= 0)
+        r = sd_event_add_defer(ctx->event, &ctx->commit_source, on_commit, ctx);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_source_set_priority(ctx->commit_source, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
                 /* Accuracy 1 µs: 0 would mean sd-event's default, which may fire 250 ms late. */
-                k = sd_event_add_time(ctx->event, &ctx->group_timer, CLOCK_MONOTONIC, 0, 1, on_group_timer,
+                r = sd_event_add_time(ctx->event, &ctx->group_timer, CLOCK_MONOTONIC, 0, 1, on_group_timer,
                                       ctx);
-        if (k >= 0)
-                k = sd_event_source_set_enabled(ctx->group_timer, SD_EVENT_OFF);
-        if (k < 0)
-                return k;
-        k = sd_event_add_time(ctx->event, &ctx->epoch_source, CLOCK_REALTIME,
+        if (r >= 0)
+                r = sd_event_source_set_enabled(ctx->group_timer, SD_EVENT_OFF);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time(ctx->event, &ctx->epoch_source, CLOCK_REALTIME,
                               journal_writer_next_epoch_usec(ctx->journal), USEC_PER_SEC, on_epoch, ctx);
-        if (k < 0)
-                return k;
+        if (r < 0)
+                return r;
         return sd_event_source_set_enabled(ctx->epoch_source, SD_EVENT_ONESHOT);
 }
 

@@ -51,71 +51,71 @@ static const PolicyRule *rule_by_name(const Policy *p, const char *name)
 static int replay_request(Context *ctx, const JournalRecord *rec)
 {
         const char *id = field(rec, "request_id");
-        Request *r;
-        int k;
+        Request *req;
+        int r;
 
         /* Ids are unique in a journal that verifies; no lookup here keeps a 1 M-record replay linear. */
         if (strlen(id) != JIT_ID_LEN)
                 return 0;
-        k = request_new(ctx, id, &r);
-        if (k < 0)
-                return k;
-        r->uid = (uid_t)field_u64(rec, "uid");
-        r->user = dup_field(rec, "user");
-        r->target = *field(rec, "target") ? dup_field(rec, "target") : NULL;
-        r->service = dup_field(rec, "service");
-        r->command = dup_field(rec, "command");
-        r->tty = dup_field(rec, "tty");
-        r->rhost = dup_field(rec, "rhost");
-        r->ruser = dup_field(rec, "ruser");
-        r->cwd = dup_field(rec, "cwd");
-        r->reason = dup_field(rec, "reason");
-        r->command_kind = command_kind_from_string(field(rec, "command_kind"));
-        r->plugin = streq(field(rec, "front"), "sudo-plugin");
-        if ((*field(rec, "runcwd") && !(r->runcwd = dup_field(rec, "runcwd"))) ||
-            (*field(rec, "runas") && !(r->runas = dup_field(rec, "runas"))) ||
-            (*field(rec, "rungroup") && !(r->rungroup = dup_field(rec, "rungroup")))) {
-                request_free(r);
+        r = request_new(ctx, id, &req);
+        if (r < 0)
+                return r;
+        req->uid = (uid_t)field_u64(rec, "uid");
+        req->user = dup_field(rec, "user");
+        req->target = *field(rec, "target") ? dup_field(rec, "target") : NULL;
+        req->service = dup_field(rec, "service");
+        req->command = dup_field(rec, "command");
+        req->tty = dup_field(rec, "tty");
+        req->rhost = dup_field(rec, "rhost");
+        req->ruser = dup_field(rec, "ruser");
+        req->cwd = dup_field(rec, "cwd");
+        req->reason = dup_field(rec, "reason");
+        req->command_kind = command_kind_from_string(field(rec, "command_kind"));
+        req->plugin = streq(field(rec, "front"), "sudo-plugin");
+        if ((*field(rec, "runcwd") && !(req->runcwd = dup_field(rec, "runcwd"))) ||
+            (*field(rec, "runas") && !(req->runas = dup_field(rec, "runas"))) ||
+            (*field(rec, "rungroup") && !(req->rungroup = dup_field(rec, "rungroup")))) {
+                request_free(req);
                 return -ENOMEM;
         }
-        if (!r->user || !r->service || !r->command || !r->tty || !r->rhost || !r->ruser || !r->cwd ||
-            !r->reason) {
-                request_free(r);
+        if (!req->user || !req->service || !req->command || !req->tty || !req->rhost || !req->ruser ||
+            !req->cwd || !req->reason) {
+                request_free(req);
                 return -ENOMEM;
         }
-        r->created_usec = rec->time_usec;
-        r->deadline_usec = field_u64(rec, "deadline_usec");
-        r->requested_usec = field_u64(rec, "requested_usec");
-        r->ahead = streq(field(rec, "ahead"), "1");
+        req->created_usec = rec->time_usec;
+        req->deadline_usec = field_u64(rec, "deadline_usec");
+        req->requested_usec = field_u64(rec, "requested_usec");
+        req->ahead = streq(field(rec, "ahead"), "1");
         /* The recorded scope is the one the grant had (a request for no command: the service). */
-        r->any_command = streq(field(rec, "scope"), "service");
-        r->config = config_ref(ctx->config);
-        r->rule = rule_by_name(ctx->config->p, field(rec, "rule"));
+        req->any_command = streq(field(rec, "scope"), "service");
+        req->config = config_ref(ctx->config);
+        req->rule = rule_by_name(ctx->config->p, field(rec, "rule"));
         /* The recorded scope hash stands for both: a grant uses the one its scope names. */
-        if (sodium_hex2bin(r->hash_command, SCOPE_HASH_LEN, field(rec, "scope_hash"), 2 * SCOPE_HASH_LEN,
+        if (sodium_hex2bin(req->hash_command, SCOPE_HASH_LEN, field(rec, "scope_hash"), 2 * SCOPE_HASH_LEN,
                            NULL, NULL, NULL) == 0)
-                memcpy(r->hash_service, r->hash_command, SCOPE_HASH_LEN);
+                memcpy(req->hash_service, req->hash_command, SCOPE_HASH_LEN);
         return 0;
 }
 
-static void replay_approvals(Request *r, const JournalRecord *rec)
+static void replay_approvals(Request *req, const JournalRecord *rec)
 {
         const char *p = field(rec, "approver_uids");
 
-        r->n_approvals = 0;
-        while (*p && r->n_approvals < ELEMENTSOF(r->approvals)) {
+        req->n_approvals = 0;
+        while (*p && req->n_approvals < ELEMENTSOF(req->approvals)) {
                 char *end;
                 unsigned long u = strtoul(p, &end, 10);
                 if (end == p)
                         break;
-                r->approvals[r->n_approvals++] = (uid_t)u;
+                req->approvals[req->n_approvals++] = (uid_t)u;
                 p = *end == ',' ? end + 1 : end;
         }
         p = field(rec, "signer_keys");
-        r->n_signer_keys = 0;
-        while (strlen(p) >= 64 && r->n_signer_keys < ELEMENTSOF(r->signer_keys) &&
-               sodium_hex2bin(r->signer_keys[r->n_signer_keys], 32, p, 64, NULL, NULL, NULL) == 0) {
-                r->n_signer_keys++;
+        req->n_signer_keys = 0;
+        while (strlen(p) >= 64 && req->n_signer_keys < ELEMENTSOF(req->signer_keys) &&
+               sodium_hex2bin(req->signer_keys[req->n_signer_keys], 32, p, 64, NULL, NULL, NULL) == 0) {
+                req->n_signer_keys++;
                 p += 64;
                 if (*p == ',')
                         p++;
@@ -130,18 +130,18 @@ static int replay_decision(Context *ctx, const JournalRecord *rec)
             [RECORD_EXPIRE] = REQUEST_EXPIRED,
             [RECORD_CANCEL] = REQUEST_CANCELLED,
         };
-        Request *r = request_find(ctx, field(rec, "request_id"));
+        Request *req = request_find(ctx, field(rec, "request_id"));
 
-        if (!r || r->state != REQUEST_PENDING)
+        if (!req || req->state != REQUEST_PENDING)
                 return 0;
         if (rec->type == RECORD_APPROVE) {
-                replay_approvals(r, rec);
+                replay_approvals(req, rec);
                 if (streq(field(rec, "state"), "pending"))
                         return 0; /* one of N approvals */
-                r->until_usec = field_u64(rec, "until_usec");
-                r->break_glass = streq(field(rec, "break_glass"), "1");
+                req->until_usec = field_u64(rec, "until_usec");
+                req->break_glass = streq(field(rec, "break_glass"), "1");
         }
-        return decide_end(ctx, r, states[rec->type], field(rec, "by"), field(rec, "comment"));
+        return decide_end(ctx, req, states[rec->type], field(rec, "by"), field(rec, "comment"));
 }
 
 /* A pending request or live grant that a new journal file restated after its link record (record.c):
@@ -149,32 +149,32 @@ static int replay_decision(Context *ctx, const JournalRecord *rec)
 static int replay_live(Context *ctx, const JournalRecord *rec)
 {
         const char *state = field(rec, "state");
-        Request *r;
+        Request *req;
         Grant *g;
-        int k;
+        int r;
 
-        k = replay_request(ctx, rec);
-        if (k < 0)
-                return k;
-        r = request_find(ctx, field(rec, "request_id"));
-        if (!r)
+        r = replay_request(ctx, rec);
+        if (r < 0)
+                return r;
+        req = request_find(ctx, field(rec, "request_id"));
+        if (!req)
                 return 0;
         if (streq(state, "pending")) {
-                replay_approvals(r, rec);
+                replay_approvals(req, rec);
                 return 0;
         }
         if (!streq(state, "approved")) {
                 /* Nothing else is restated; a record that says otherwise opens nothing. */
-                request_free(r);
+                request_free(req);
                 return 0;
         }
-        r->until_usec = field_u64(rec, "until_usec");
-        r->break_glass = streq(field(rec, "break_glass"), "1");
-        k = decide_end(ctx, r, REQUEST_APPROVED, field(rec, "by"), field(rec, "comment"));
-        g = grant_find(ctx, r->id);
-        if (k >= 0 && g)
+        req->until_usec = field_u64(rec, "until_usec");
+        req->break_glass = streq(field(rec, "break_glass"), "1");
+        r = decide_end(ctx, req, REQUEST_APPROVED, field(rec, "by"), field(rec, "comment"));
+        g = grant_find(ctx, req->id);
+        if (r >= 0 && g)
                 g->uses = (unsigned)field_u64(rec, "uses");
-        return k;
+        return r;
 }
 
 static int replay_record(Context *ctx, const JournalRecord *rec)
@@ -207,22 +207,22 @@ static int replay_record(Context *ctx, const JournalRecord *rec)
 static int settle_pending(Context *ctx)
 {
         uint64_t now = jit_now_usec(CLOCK_REALTIME);
-        Request *r, *next;
-        int k = 0;
+        Request *req, *next;
+        int r = 0;
 
-        for (r = ctx->requests; r && k >= 0; r = next) {
-                next = r->next;
-                if (r->state != REQUEST_PENDING)
+        for (req = ctx->requests; req && r >= 0; req = next) {
+                next = req->next;
+                if (req->state != REQUEST_PENDING)
                         continue;
-                if (r->deadline_usec <= now)
-                        k = decide_end(ctx, r, REQUEST_EXPIRED, "", "no decision before the deadline");
-                else if (!r->ahead)
-                        k = decide_end(ctx, r, REQUEST_CANCELLED, "",
+                if (req->deadline_usec <= now)
+                        r = decide_end(ctx, req, REQUEST_EXPIRED, "", "no decision before the deadline");
+                else if (!req->ahead)
+                        r = decide_end(ctx, req, REQUEST_CANCELLED, "",
                                        "jitd restarted while the requester waited");
                 else
-                        k = decide_arm_expiry(r);
+                        r = decide_arm_expiry(req);
         }
-        return k;
+        return r;
 }
 
 int replay_journal(Context *ctx)
@@ -230,25 +230,25 @@ int replay_journal(Context *ctx)
         JournalReader *rd = NULL;
         JournalRecord rec;
         uint64_t n = 0;
-        int k;
+        int r;
 
-        k = journal_reader_open(settings(ctx)->journal_file, &rd);
-        if (k < 0)
-                return k;
+        r = journal_reader_open(settings(ctx)->journal_file, &rd);
+        if (r < 0)
+                return r;
         ctx->replaying = true;
-        while ((k = journal_reader_next(rd, &rec)) > 0) {
-                k = replay_record(ctx, &rec);
-                if (k < 0)
+        while ((r = journal_reader_next(rd, &rec)) > 0) {
+                r = replay_record(ctx, &rec);
+                if (r < 0)
                         break;
                 n++;
         }
         ctx->replaying = false;
-        if (k < 0)
+        if (r < 0)
                 log_error("Replay stopped at record %llu: %s", (unsigned long long)n,
-                          journal_reader_error(rd) ? journal_reader_error(rd) : strerror(-k));
+                          journal_reader_error(rd) ? journal_reader_error(rd) : strerror(-r));
         journal_reader_free(rd);
-        if (k < 0)
-                return k;
+        if (r < 0)
+                return r;
         log_info("Replayed %llu records: %zu pending, %s", (unsigned long long)n, ctx->n_pending,
                  ctx->grants ? "live grants restored" : "no live grants");
         return settle_pending(ctx);

@@ -22,13 +22,13 @@ static size_t id_hash(const char *id)
         return (size_t)h;
 }
 
-static void place(Request **slot, size_t mask, Request *r)
+static void place(Request **slot, size_t mask, Request *req)
 {
-        size_t i = id_hash(r->id) & mask;
+        size_t i = id_hash(req->id) & mask;
 
         while (slot[i])
                 i = (i + 1) & mask;
-        slot[i] = r;
+        slot[i] = req;
 }
 
 static int grow(RequestIndex *x)
@@ -47,14 +47,14 @@ static int grow(RequestIndex *x)
         return 0;
 }
 
-int request_index_add(RequestIndex *x, Request *r)
+int request_index_add(RequestIndex *x, Request *req)
 {
         if (2 * (x->n + 1) > x->size) {
-                int k = grow(x);
-                if (k < 0)
-                        return k;
+                int r = grow(x);
+                if (r < 0)
+                        return r;
         }
-        place(x->slot, x->size - 1, r);
+        place(x->slot, x->size - 1, req);
         x->n++;
         return 0;
 }
@@ -69,13 +69,13 @@ Request *request_index_find(const RequestIndex *x, const char *id)
         return NULL;
 }
 
-void request_index_remove(RequestIndex *x, const Request *r)
+void request_index_remove(RequestIndex *x, const Request *req)
 {
         size_t mask = x->size - 1, i, j;
 
         if (x->size == 0)
                 return;
-        for (i = id_hash(r->id) & mask; x->slot[i] != r; i = (i + 1) & mask)
+        for (i = id_hash(req->id) & mask; x->slot[i] != req; i = (i + 1) & mask)
                 if (!x->slot[i])
                         return;
         x->slot[i] = NULL;

@@ -35,8 +35,8 @@ bool request_pending_cap_reached(Context *ctx, uid_t uid)
          * decided requests kept for show and list (the walk showed in jitd's profile under load). */
         if (ctx->n_pending < JIT_MAX_PENDING_PER_UID)
                 return false;
-        for (Request *r = ctx->requests; r; r = r->next)
-                if (r->state == REQUEST_PENDING && r->uid == uid && ++n >= JIT_MAX_PENDING_PER_UID)
+        for (Request *req = ctx->requests; req; req = req->next)
+                if (req->state == REQUEST_PENDING && req->uid == uid && ++n >= JIT_MAX_PENDING_PER_UID)
                         return true;
         return false;
 }
@@ -44,155 +44,155 @@ bool request_pending_cap_reached(Context *ctx, uid_t uid)
 /* A new pending request with the given id, or (id NULL) a fresh random one. */
 int request_new(Context *ctx, const char *id, Request **ret)
 {
-        Request *r;
-        int k;
+        Request *req;
+        int r;
 
-        r = calloc(1, sizeof(*r));
-        if (!r)
+        req = calloc(1, sizeof(*req));
+        if (!req)
                 return -ENOMEM;
         if (id)
-                snprintf(r->id, sizeof(r->id), "%s", id);
+                snprintf(req->id, sizeof(req->id), "%s", id);
         else
                 /* 40 random bits make a collision unlikely, not impossible: never hand out a live id twice.
                  */
                 do {
-                        k = jit_id_new(r->id);
-                        if (k < 0) {
-                                free(r);
-                                return k;
+                        r = jit_id_new(req->id);
+                        if (r < 0) {
+                                free(req);
+                                return r;
                         }
-                } while (request_find(ctx, r->id));
+                } while (request_find(ctx, req->id));
 
-        k = request_index_add(&ctx->ids, r);
-        if (k < 0) {
-                free(r);
-                return k;
+        r = request_index_add(&ctx->ids, req);
+        if (r < 0) {
+                free(req);
+                return r;
         }
-        r->ctx = ctx;
-        r->state = REQUEST_PENDING;
-        r->uid = (uid_t)-1;
-        r->next = ctx->requests;
+        req->ctx = ctx;
+        req->state = REQUEST_PENDING;
+        req->uid = (uid_t)-1;
+        req->next = ctx->requests;
         if (ctx->requests)
-                ctx->requests->prev = r;
+                ctx->requests->prev = req;
         else
-                ctx->requests_oldest = r;
-        ctx->requests = r;
+                ctx->requests_oldest = req;
+        ctx->requests = req;
         ctx->n_pending++;
-        *ret = r;
+        *ret = req;
         return 0;
 }
 
 /* Forget old decided requests beyond the bound, oldest first, so memory stays bounded. */
 static void request_trim_done(Context *ctx, const Request *keep)
 {
-        Request *r;
+        Request *req;
 
         if (ctx->n_done <= JIT_MAX_DONE_KEPT)
                 return;
-        for (r = ctx->requests_oldest; r && ctx->n_done > JIT_MAX_DONE_KEPT;) {
-                Request *p = r->prev;
-                if (r->state != REQUEST_PENDING && r != keep)
-                        request_free(r);
-                r = p;
+        for (req = ctx->requests_oldest; req && ctx->n_done > JIT_MAX_DONE_KEPT;) {
+                Request *p = req->prev;
+                if (req->state != REQUEST_PENDING && req != keep)
+                        request_free(req);
+                req = p;
         }
 }
 
-void request_left_pending(Request *r)
+void request_left_pending(Request *req)
 {
-        Context *ctx = r->ctx;
+        Context *ctx = req->ctx;
 
-        assert(r->state != REQUEST_PENDING);
+        assert(req->state != REQUEST_PENDING);
         ctx->n_pending--;
         ctx->n_done++;
-        request_trim_done(ctx, r);
+        request_trim_done(ctx, req);
 }
 
-const char *request_command_shown(const Request *r)
+const char *request_command_shown(const Request *req)
 {
-        return r->command_kind == COMMAND_ANY ? JIT_COMMAND_ANY_SHOWN : r->command;
+        return req->command_kind == COMMAND_ANY ? JIT_COMMAND_ANY_SHOWN : req->command;
 }
 
-const char *request_front(const Request *r)
+const char *request_front(const Request *req)
 {
-        return r->plugin ? "sudo-plugin" : r->ahead ? "ahead" : "pam";
+        return req->plugin ? "sudo-plugin" : req->ahead ? "ahead" : "pam";
 }
 
-PolicyScope request_scope(const Request *r)
+PolicyScope request_scope(const Request *req)
 {
-        if (r->any_command || r->command_kind == COMMAND_ANY)
+        if (req->any_command || req->command_kind == COMMAND_ANY)
                 return POLICY_SCOPE_SERVICE;
-        return r->rule ? r->rule->scope : POLICY_SCOPE_COMMAND;
+        return req->rule ? req->rule->scope : POLICY_SCOPE_COMMAND;
 }
 
-int request_statement(const Request *r, const char *origin, char **ret)
+int request_statement(const Request *req, const char *origin, char **ret)
 {
         char uid[16], deadline[24], requested[24];
 
         /* The same values, spelt the same way, as the request's journal record holds (record.c), so
          * `jitctl verify` rebuilds this text from the record alone. */
-        snprintf(uid, sizeof(uid), "%u", (unsigned)r->uid);
-        snprintf(deadline, sizeof(deadline), "%" PRIu64, r->deadline_usec);
-        snprintf(requested, sizeof(requested), "%" PRIu64, r->requested_usec);
+        snprintf(uid, sizeof(uid), "%u", (unsigned)req->uid);
+        snprintf(deadline, sizeof(deadline), "%" PRIu64, req->deadline_usec);
+        snprintf(requested, sizeof(requested), "%" PRIu64, req->requested_usec);
         StatementFields f = {
             .origin = origin,
-            .id = r->id,
-            .user = r->user,
+            .id = req->id,
+            .user = req->user,
             .uid = uid,
-            .target = r->target,
-            .runas = r->runas,
-            .rungroup = r->rungroup,
-            .service = r->service,
-            .command_kind = command_kind_to_string(r->command_kind),
-            .command = r->command,
-            .cwd = r->cwd,
-            .runcwd = r->runcwd,
+            .target = req->target,
+            .runas = req->runas,
+            .rungroup = req->rungroup,
+            .service = req->service,
+            .command_kind = command_kind_to_string(req->command_kind),
+            .command = req->command,
+            .cwd = req->cwd,
+            .runcwd = req->runcwd,
             .deadline_usec = deadline,
-            .scope = r->rule ? policy_scope_to_string(request_scope(r)) : NULL,
+            .scope = req->rule ? policy_scope_to_string(request_scope(req)) : NULL,
             .requested_usec = requested,
-            .rule = r->rule ? r->rule->name : NULL,
+            .rule = req->rule ? req->rule->name : NULL,
         };
         return statement_build(&f, ret);
 }
 
-void request_free(Request *r)
+void request_free(Request *req)
 {
         Context *ctx;
 
-        if (!r)
+        if (!req)
                 return;
-        ctx = r->ctx;
-        request_index_remove(&ctx->ids, r);
-        if (r->prev)
-                r->prev->next = r->next;
+        ctx = req->ctx;
+        request_index_remove(&ctx->ids, req);
+        if (req->prev)
+                req->prev->next = req->next;
         else
-                ctx->requests = r->next;
-        if (r->next)
-                r->next->prev = r->prev;
+                ctx->requests = req->next;
+        if (req->next)
+                req->next->prev = req->prev;
         else
-                ctx->requests_oldest = r->prev;
-        if (r->state == REQUEST_PENDING)
+                ctx->requests_oldest = req->prev;
+        if (req->state == REQUEST_PENDING)
                 ctx->n_pending--;
         else
                 ctx->n_done--;
-        sd_event_source_disable_unref(r->expire_source);
-        free(r->waiter);
-        peer_watch_free(r->peer);
-        config_unref(r->config);
-        free(r->user);
-        free(r->target);
-        free(r->service);
-        free(r->command);
-        free(r->tty);
-        free(r->rhost);
-        free(r->ruser);
-        free(r->cwd);
-        free(r->runcwd);
-        free(r->runas);
-        free(r->rungroup);
-        free(r->reason);
-        free(r->by);
-        free(r->comment);
-        free(r);
+        sd_event_source_disable_unref(req->expire_source);
+        free(req->waiter);
+        peer_watch_free(req->peer);
+        config_unref(req->config);
+        free(req->user);
+        free(req->target);
+        free(req->service);
+        free(req->command);
+        free(req->tty);
+        free(req->rhost);
+        free(req->ruser);
+        free(req->cwd);
+        free(req->runcwd);
+        free(req->runas);
+        free(req->rungroup);
+        free(req->reason);
+        free(req->by);
+        free(req->comment);
+        free(req);
 }
 
 void request_free_all(Context *ctx)

@@ -23,9 +23,9 @@
 #include "utf8.h"
 #include "util.h"
 
-bool signature_required(Context *ctx, const Request *r)
+bool signature_required(Context *ctx, const Request *req)
 {
-        return r->rule ? r->rule->signature_required : settings(ctx)->signature_required;
+        return req->rule ? req->rule->signature_required : settings(ctx)->signature_required;
 }
 
 void signed_done(Signed *s)
@@ -62,8 +62,8 @@ static int approvers_read(const char *path, char **ret, size_t *ret_len)
         return 0;
 }
 
-int signature_check(Context *ctx, const Request *r, const char *principal, const char *armored, Signed *ret,
-                    sd_bus_error *error)
+int signature_check(Context *ctx, const Request *req, const char *principal, const char *armored,
+                    Signed *ret, sd_bus_error *error)
 {
         const char *path = settings(ctx)->approvers_file;
         _cleanup_free_ char *statement = NULL, *text = NULL;
@@ -71,56 +71,56 @@ int signature_check(Context *ctx, const Request *r, const char *principal, const
         uint8_t h[crypto_hash_sha512_BYTES], fh[32];
         size_t len;
         SshSig sig;
-        int k;
+        int r;
 
-        k = sshsig_parse(armored, strlen(armored), &sig);
-        if (k == -EPROTONOSUPPORT)
+        r = sshsig_parse(armored, strlen(armored), &sig);
+        if (r == -EPROTONOSUPPORT)
                 return sd_bus_error_set(
                     error, JIT_ERROR_BAD_SIGNATURE,
                     "Only ssh-ed25519 and sk-ssh-ed25519 keys are verified; sign with one "
                     "of those (ssh-keygen -t ed25519 or ed25519-sk).");
-        if (k < 0)
+        if (r < 0)
                 return sd_bus_error_set(error, JIT_ERROR_BAD_SIGNATURE, "The signature is malformed.");
-        k = request_statement(r, journal_writer_origin(ctx->journal), &statement);
-        if (k == -EINVAL)
+        r = request_statement(req, journal_writer_origin(ctx->journal), &statement);
+        if (r == -EINVAL)
                 return sd_bus_error_setf(error, JIT_ERROR_BAD_SIGNATURE, "%s has no statement to sign.",
-                                         r->id);
-        if (k < 0)
-                return k;
+                                         req->id);
+        if (r < 0)
+                return r;
         crypto_hash_sha512(h, (const uint8_t *)statement, strlen(statement));
         if (sshsig_verify_hash(&sig, SSHSIG_NAMESPACE, h) < 0)
                 return sd_bus_error_setf(
                     error, JIT_ERROR_BAD_SIGNATURE,
                     "The signature is not a signature of %s's statement in namespace " SSHSIG_NAMESPACE
                     " (sha512).",
-                    r->id);
+                    req->id);
 
-        k = approvers_read(path, &text, &len);
-        if (k < 0)
+        r = approvers_read(path, &text, &len);
+        if (r < 0)
                 return sd_bus_error_setf(
                     error, JIT_ERROR_BAD_SIGNATURE,
                     "The approvers file cannot be used (%s); no signature can be checked.",
-                    k == -ENOENT                 ? "missing"
-                    : k == -EPERM || k == -ELOOP ? "not root's, or writable by others, or a link"
-                    : k == -EFBIG                ? "too big"
+                    r == -ENOENT                 ? "missing"
+                    : r == -EPERM || r == -ELOOP ? "not root's, or writable by others, or a link"
+                    : r == -EFBIG                ? "too big"
                                                  : "unreadable or malformed");
-        k = sshsig_allowed(text, len, principal, SSHSIG_NAMESPACE, &sig.key);
-        if (k < 0)
+        r = sshsig_allowed(text, len, principal, SSHSIG_NAMESPACE, &sig.key);
+        if (r < 0)
                 return sd_bus_error_set(error, JIT_ERROR_BAD_SIGNATURE,
                                         "The approvers file is malformed; no signature can be checked.");
-        if (k == 0)
+        if (r == 0)
                 return sd_bus_error_setf(
                     error, JIT_ERROR_BAD_SIGNATURE,
                     "The approvers file lists no such key for %s in namespace " SSHSIG_NAMESPACE ".",
                     principal);
 
-        k = sshsig_armored_to_base64(armored, strlen(armored), &s.signature);
-        if (k < 0)
-                return k;
+        r = sshsig_armored_to_base64(armored, strlen(armored), &s.signature);
+        if (r < 0)
+                return r;
         sodium_bin2hex(s.statement_hash, sizeof(s.statement_hash), h, sizeof(h));
-        k = jit_sha256_once(text, len, fh);
-        if (k < 0)
-                return k;
+        r = jit_sha256_once(text, len, fh);
+        if (r < 0)
+                return r;
         sodium_bin2hex(s.approvers_hash, sizeof(s.approvers_hash), fh, sizeof(fh));
         /* The text goes into the journal only when the journal does not hold this version yet. */
         if (!streq(s.approvers_hash, ctx->approvers_recorded))

@@ -74,20 +74,20 @@ static int lookup(UserCache *c, uid_t uid, const char *name, UserCacheEntry **re
         uint64_t now = jit_now_usec(CLOCK_MONOTONIC);
         UserCacheEntry *e = find(c, uid, name, now);
         _cleanup_free_ char *found = NULL;
-        int k;
+        int r;
 
         if (e) {
                 *ret = e;
                 return 0;
         }
         if (name) {
-                k = user_uid_from_name(name, &uid);
-                if (k >= 0 && !(found = strdup(name)))
-                        k = -ENOMEM;
+                r = user_uid_from_name(name, &uid);
+                if (r >= 0 && !(found = strdup(name)))
+                        r = -ENOMEM;
         } else
-                k = user_name_from_uid(uid, &found);
-        if (k < 0)
-                return k;
+                r = user_name_from_uid(uid, &found);
+        if (r < 0)
+                return r;
         e = slot(c, now);
         *e = (UserCacheEntry){.uid = uid, .name = TAKE_PTR(found), .at_usec = now, .by_name = !!name};
         *ret = e;
@@ -97,13 +97,13 @@ static int lookup(UserCache *c, uid_t uid, const char *name, UserCacheEntry **re
 int user_cache_name(UserCache *c, uid_t uid, char **ret)
 {
         UserCacheEntry *e;
-        int k;
+        int r;
 
         if (!uid_is_valid(uid))
                 return -EINVAL;
-        k = lookup(c, uid, NULL, &e);
-        if (k < 0)
-                return k;
+        r = lookup(c, uid, NULL, &e);
+        if (r < 0)
+                return r;
         *ret = strdup(e->name);
         return *ret ? 0 : -ENOMEM;
 }
@@ -111,13 +111,13 @@ int user_cache_name(UserCache *c, uid_t uid, char **ret)
 int user_cache_uid(UserCache *c, const char *name, uid_t *ret)
 {
         UserCacheEntry *e;
-        int k;
+        int r;
 
         if (!name || !*name || strlen(name) > JIT_MAX_FIELD)
                 return -EINVAL;
-        k = lookup(c, 0, name, &e);
-        if (k < 0)
-                return k;
+        r = lookup(c, 0, name, &e);
+        if (r < 0)
+                return r;
         *ret = e->uid;
         return 0;
 }
@@ -141,16 +141,16 @@ static char **strv_copy(char *const *l)
 int user_cache_groups(UserCache *c, uid_t uid, char ***ret)
 {
         UserCacheEntry *e;
-        int k;
+        int r;
 
-        k = lookup(c, uid, NULL, &e);
-        if (k < 0)
-                return k;
+        r = lookup(c, uid, NULL, &e);
+        if (r < 0)
+                return r;
         /* The groups are looked up with the account, or on first use within its time. */
         if (!e->groups) {
-                k = user_group_names(uid, &e->groups);
-                if (k < 0)
-                        return k;
+                r = user_group_names(uid, &e->groups);
+                if (r < 0)
+                        return r;
         }
         *ret = strv_copy(e->groups);
         return *ret ? 0 : -ENOMEM;

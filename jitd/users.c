@@ -18,18 +18,18 @@ static int passwd_lookup(uid_t uid, const char *name, struct passwd *pw, char **
 
         for (size_t size = 1024; size <= NSS_BUF_MAX; size *= 2) {
                 char *buf = malloc(size);
-                int k;
+                int r;
 
                 if (!buf)
                         return -ENOMEM;
-                k = name ? getpwnam_r(name, pw, buf, size, &res) : getpwuid_r(uid, pw, buf, size, &res);
-                if (k == 0 && res) {
+                r = name ? getpwnam_r(name, pw, buf, size, &res) : getpwuid_r(uid, pw, buf, size, &res);
+                if (r == 0 && res) {
                         *ret_buf = buf;
                         return 0;
                 }
                 free(buf);
-                if (k != ERANGE)
-                        return k == 0 ? -ESRCH : -k;
+                if (r != ERANGE)
+                        return r == 0 ? -ESRCH : -r;
         }
         return -ERANGE;
 }
@@ -44,13 +44,13 @@ int user_name_from_uid(uid_t uid, char **ret)
 {
         _cleanup_free_ char *buf = NULL;
         struct passwd pw;
-        int k;
+        int r;
 
         if (!uid_is_valid(uid))
                 return -EINVAL;
-        k = passwd_lookup(uid, NULL, &pw, &buf);
-        if (k < 0)
-                return k;
+        r = passwd_lookup(uid, NULL, &pw, &buf);
+        if (r < 0)
+                return r;
         *ret = strdup(pw.pw_name);
         return *ret ? 0 : -ENOMEM;
 }
@@ -59,13 +59,13 @@ int user_uid_from_name(const char *name, uid_t *ret)
 {
         _cleanup_free_ char *buf = NULL;
         struct passwd pw;
-        int k;
+        int r;
 
         if (!name || !*name || strlen(name) > JIT_MAX_FIELD)
                 return -EINVAL;
-        k = passwd_lookup(0, name, &pw, &buf);
-        if (k < 0)
-                return k;
+        r = passwd_lookup(0, name, &pw, &buf);
+        if (r < 0)
+                return r;
         if (!uid_is_valid(pw.pw_uid))
                 return -EINVAL;
         *ret = pw.pw_uid;
@@ -77,20 +77,20 @@ int user_in_group(uid_t uid, const char *group)
         _cleanup_free_ char *pwbuf = NULL;
         struct passwd pw;
         struct group gr, *res = NULL;
-        int k;
+        int r;
 
-        k = passwd_lookup(uid, NULL, &pw, &pwbuf);
-        if (k < 0)
-                return k;
+        r = passwd_lookup(uid, NULL, &pw, &pwbuf);
+        if (r < 0)
+                return r;
         for (size_t size = 1024; size <= NSS_BUF_MAX; size *= 2) {
                 _cleanup_free_ char *buf = malloc(size);
                 if (!buf)
                         return -ENOMEM;
-                k = getgrnam_r(group, &gr, buf, size, &res);
-                if (k == ERANGE)
+                r = getgrnam_r(group, &gr, buf, size, &res);
+                if (r == ERANGE)
                         continue;
-                if (k != 0)
-                        return -k;
+                if (r != 0)
+                        return -r;
                 if (!res)
                         return 0; /* no such group: nobody is in it */
                 if (gr.gr_gid == pw.pw_gid)
@@ -117,11 +117,11 @@ int user_group_names(uid_t uid, char ***ret)
         _cleanup_free_ gid_t *gids = NULL;
         struct passwd pw;
         char **names = NULL;
-        int n = 64, k, found = 0;
+        int n = 64, r, found = 0;
 
-        k = passwd_lookup(uid, NULL, &pw, &pwbuf);
-        if (k < 0)
-                return k;
+        r = passwd_lookup(uid, NULL, &pw, &pwbuf);
+        if (r < 0)
+                return r;
         for (;;) {
                 int want = n;
                 free(gids);
@@ -147,10 +147,10 @@ int user_group_names(uid_t uid, char ***ret)
                                 strv_free(names);
                                 return -ENOMEM;
                         }
-                        k = getgrgid_r(gids[i], &gr, buf, size, &res);
-                        if (k == ERANGE)
+                        r = getgrgid_r(gids[i], &gr, buf, size, &res);
+                        if (r == ERANGE)
                                 continue;
-                        if (k == 0 && res && !(names[found++] = strdup(gr.gr_name))) {
+                        if (r == 0 && res && !(names[found++] = strdup(gr.gr_name))) {
                                 strv_free(names);
                                 return -ENOMEM;
                         }

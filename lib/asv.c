@@ -29,30 +29,30 @@ static int read_strv(sd_bus_message *m, Argv *ret)
         Argv a = {};
         const char *word;
         size_t len = 0, n = 0;
-        int k;
+        int r;
 
         a.buf = malloc(JIT_MAX_ARGV_READ);
         if (!a.buf)
                 return -ENOMEM;
-        k = sd_bus_message_enter_container(m, 'a', "s");
-        while (k >= 0 && (k = sd_bus_message_read_basic(m, 's', &word)) > 0) {
+        r = sd_bus_message_enter_container(m, 'a', "s");
+        while (r >= 0 && (r = sd_bus_message_read_basic(m, 's', &word)) > 0) {
                 size_t l = strlen(word) + 1;
                 /* Too long to be approved as it is: the module refuses such argv; so do we. */
                 if (len + l > JIT_MAX_ARGV_READ) {
-                        k = -E2BIG;
+                        r = -E2BIG;
                         break;
                 }
                 memcpy(a.buf + len, word, l);
                 len += l;
                 n++;
         }
-        if (k >= 0)
-                k = sd_bus_message_exit_container(m);
-        if (k >= 0 && !(a.words = calloc(n + 1, sizeof(char *))))
-                k = -ENOMEM;
-        if (k < 0) {
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r >= 0 && !(a.words = calloc(n + 1, sizeof(char *))))
+                r = -ENOMEM;
+        if (r < 0) {
                 argv_done(&a);
-                return k;
+                return r;
         }
         for (size_t i = 0, o = 0; i < n; i++) {
                 a.words[i] = a.buf + o;
@@ -66,32 +66,32 @@ static int read_strv(sd_bus_message *m, Argv *ret)
 static int read_value(sd_bus_message *m, const AsvField *f, void *out)
 {
         void *p = (char *)out + f->offset;
-        int k;
+        int r;
 
-        k = sd_bus_message_enter_container(m, 'v', asv_signature(f->type));
-        if (k <= 0)
-                return k < 0 ? k : -EBADMSG;
+        r = sd_bus_message_enter_container(m, 'v', asv_signature(f->type));
+        if (r <= 0)
+                return r < 0 ? r : -EBADMSG;
         switch (f->type) {
         case ASV_STRING:
-                k = sd_bus_message_read_basic(m, 's', p);
+                r = sd_bus_message_read_basic(m, 's', p);
                 break;
         case ASV_UINT32:
-                k = sd_bus_message_read_basic(m, 'u', p);
+                r = sd_bus_message_read_basic(m, 'u', p);
                 break;
         case ASV_UINT64:
-                k = sd_bus_message_read_basic(m, 't', p);
+                r = sd_bus_message_read_basic(m, 't', p);
                 break;
         case ASV_BOOL:
-                k = sd_bus_message_read_basic(m, 'b', p);
+                r = sd_bus_message_read_basic(m, 'b', p);
                 break;
         case ASV_STRV:
-                k = read_strv(m, p);
+                r = read_strv(m, p);
                 break;
         default:
-                k = -EINVAL;
+                r = -EINVAL;
         }
-        if (k < 0)
-                return k;
+        if (r < 0)
+                return r;
         return sd_bus_message_exit_container(m);
 }
 
@@ -102,11 +102,11 @@ static int read_entry(sd_bus_message *m, const AsvTable *t, void *out, uint64_t 
         const AsvField *f;
         char type;
         size_t i;
-        int k;
+        int r;
 
-        k = sd_bus_message_read_basic(m, 's', &key);
-        if (k < 0)
-                return k;
+        r = sd_bus_message_read_basic(m, 's', &key);
+        if (r < 0)
+                return r;
         for (i = 0; i < t->n_fields && !streq(key, t->fields[i].key); i++)
                 ;
         if (i == t->n_fields) {
@@ -123,9 +123,9 @@ static int read_entry(sd_bus_message *m, const AsvTable *t, void *out, uint64_t 
                                         f->key);
                 return -EBADMSG;
         }
-        k = sd_bus_message_peek_type(m, &type, &contents);
-        if (k < 0)
-                return k;
+        r = sd_bus_message_peek_type(m, &type, &contents);
+        if (r < 0)
+                return r;
         if (type != 'v' || !contents || !streq(contents, asv_signature(f->type))) {
                 (void)sd_bus_error_setf(error, JIT_ERROR_INVALID_ARGUMENT, "Option '%s' must be of type %s.",
                                         f->key, asv_signature(f->type));
@@ -139,31 +139,31 @@ int asv_read(sd_bus_message *m, const AsvTable *t, void *out, uint64_t *ret_seen
 {
         uint64_t seen = 0;
         size_t n = 0;
-        int k;
+        int r;
 
         if (t->n_fields > ASV_MAX_FIELDS)
                 return -EINVAL;
-        k = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (k <= 0)
-                return k;
-        while ((k = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r <= 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
                 /* Skipped entries count too: a reply of endless unknown keys is refused, not walked. */
                 if (++n > ASV_MAX_ENTRIES) {
                         (void)sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Too many options.");
                         return -EBADMSG;
                 }
-                k = read_entry(m, t, out, &seen, error);
-                if (k < 0)
-                        return k;
-                k = sd_bus_message_exit_container(m);
-                if (k < 0)
-                        return k;
+                r = read_entry(m, t, out, &seen, error);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
         }
-        if (k < 0)
-                return k;
-        k = sd_bus_message_exit_container(m);
-        if (k < 0)
-                return k;
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
         if (ret_seen)
                 *ret_seen = seen;
         return 1;

@@ -9,15 +9,15 @@ int jit_read_fd_bounded(int fd, char *buf, size_t max, size_t *ret_len)
         size_t n = 0;
 
         for (;;) {
-                ssize_t k = read(fd, buf + n, max - n);
-                if (k < 0) {
+                ssize_t r = read(fd, buf + n, max - n);
+                if (r < 0) {
                         if (errno == EINTR)
                                 continue;
                         return -errno;
                 }
-                if (k == 0)
+                if (r == 0)
                         break;
-                n += (size_t)k;
+                n += (size_t)r;
                 if (n == max)
                         return -EFBIG;
         }

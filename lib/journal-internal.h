@@ -118,7 +118,7 @@ int journal_key_record_check(const JournalRecordView *v, const NoteVerifier *tru
                              char *reason, size_t reason_size);
 
 /* The key certificate text a key record's "cert" note signs. */
-int journal_key_cert_text(const char *origin, const JournalEpochKey *k, const MerkleHash prev, char **ret);
+int journal_key_cert_text(const char *origin, const JournalEpochKey *r, const MerkleHash prev, char **ret);
 
 /* The first line of a file (journal-link.c): a link record continues the files walked before, or
  * starts a walk that has no history before it (partial); a genesis record must come first. */

@@ -74,18 +74,18 @@ int line_reader_next(LineReader *lr, const char **ret_line, size_t *ret_len, uin
                         lr->buf = b;
                         lr->cap = cap;
                 }
-                ssize_t k = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
-                if (k < 0) {
+                ssize_t r = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
+                if (r < 0) {
                         if (errno == EINTR)
                                 continue;
                         return -errno;
                 }
-                if (k == 0) {
+                if (r == 0) {
                         *ret_line = lr->buf + lr->start;
                         *ret_len = lr->end - lr->start;
                         *ret_offset = lr->offset;
                         return 0;
                 }
-                lr->end += (size_t)k;
+                lr->end += (size_t)r;
         }
 }

@@ -304,11 +304,11 @@ static bool string(In *in, size_t *ret_decoded_len)
                 /* Non-ASCII: one well-formed UTF-8 sequence. */
                 {
                         uint32_t cp;
-                        size_t k = jit_utf8_decode((const char *)p, (size_t)(end - p), &cp);
-                        if (k == 0)
+                        size_t r = jit_utf8_decode((const char *)p, (size_t)(end - p), &cp);
+                        if (r == 0)
                                 return fail(in, "invalid UTF-8 in string");
-                        p += k;
-                        n += k;
+                        p += r;
+                        n += r;
                 }
         }
         in->p = (const char *)p + 1;
@@ -358,7 +358,7 @@ int journal_record_parse(const char *line, size_t len, JournalRecordView *ret, c
                 goto bad;
         v.fields = in.p;
         while (in.p < in.end && *in.p != '}') {
-                const char *k;
+                const char *r;
                 size_t klen;
                 int c;
 
@@ -368,23 +368,23 @@ int journal_record_parse(const char *line, size_t len, JournalRecordView *ret, c
                         fail(&in, "too many fields");
                         goto bad;
                 }
-                k = in.p + 1;
+                r = in.p + 1;
                 if (!string(&in, NULL))
                         goto bad;
-                klen = (size_t)(in.p - 1 - k);
-                if (!journal_field_key_valid(k, klen)) {
+                klen = (size_t)(in.p - 1 - r);
+                if (!journal_field_key_valid(r, klen)) {
                         fail(&in, "invalid field name");
                         goto bad;
                 }
                 /* Keys strictly ascending: one canonical order, and no duplicates. */
                 if (prev_key) {
-                        c = memcmp(prev_key, k, prev_key_len < klen ? prev_key_len : klen);
+                        c = memcmp(prev_key, r, prev_key_len < klen ? prev_key_len : klen);
                         if (c > 0 || (c == 0 && prev_key_len >= klen)) {
                                 fail(&in, "field names not in strictly ascending order");
                                 goto bad;
                         }
                 }
-                prev_key = k;
+                prev_key = r;
                 prev_key_len = klen;
                 if (!EXPECT(&in, ":", "expected ':' after field name") || !string(&in, NULL))
                         goto bad;
@@ -480,19 +480,19 @@ int journal_record_get_field(const JournalRecordView *v, const char *key, char *
         size_t key_len = strlen(key);
 
         for (size_t i = 0; i < v->n_fields; i++) {
-                const char *k;
+                const char *r;
                 size_t dlen, klen;
                 In probe;
 
                 if (i > 0)
                         in.p++; /* ',' */
-                k = in.p + 1;
+                r = in.p + 1;
                 (void)string(&in, NULL);
-                klen = (size_t)(in.p - 1 - k);
+                klen = (size_t)(in.p - 1 - r);
                 in.p++; /* ':' */
                 probe = in;
                 (void)string(&in, &dlen);
-                if (klen == key_len && memcmp(k, key, key_len) == 0) {
+                if (klen == key_len && memcmp(r, key, key_len) == 0) {
                         if (dlen + 1 > buf_size)
                                 return -ENOBUFS;
                         decode_string(&probe, buf);

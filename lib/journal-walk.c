@@ -77,16 +77,16 @@ bool journal_epoch_covers(const JournalEpochKey *keys, size_t n_keys, size_t idx
         return size >= keys[idx].first_seq && (idx + 1 >= n_keys || size < keys[idx + 1].first_seq);
 }
 
-int journal_key_cert_text(const char *origin, const JournalEpochKey *k, const MerkleHash prev, char **ret)
+int journal_key_cert_text(const char *origin, const JournalEpochKey *r, const MerkleHash prev, char **ret)
 {
         char vkey[NOTE_VERIFIER_MAX], hex[2 * MERKLE_HASH_SIZE + 1];
 
-        note_verifier_format(&k->key, vkey);
+        note_verifier_format(&r->key, vkey);
         sodium_bin2hex(hex, sizeof(hex), prev, MERKLE_HASH_SIZE);
         if (asprintf(ret,
                      "pam_jit epoch key v1\n%s\nepoch %" PRIu64 "\nfirst-seq %" PRIu64 "\nstart %" PRIu64
                      "\nlength %" PRIu64 "\nkey %s\nprev %s\n",
-                     origin, k->epoch, k->first_seq, k->start_usec, k->epoch_usec, vkey, hex) < 0)
+                     origin, r->epoch, r->first_seq, r->start_usec, r->epoch_usec, vkey, hex) < 0)
                 return -ENOMEM;
         return 0;
 }

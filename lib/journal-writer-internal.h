@@ -71,7 +71,7 @@ struct JournalWriter {
         size_t n_own;
 };
 
-uint64_t journal_epoch_end(const JournalEpochKey *k);
+uint64_t journal_epoch_end(const JournalEpochKey *r);
 int journal_writer_remember_key_id(JournalWriter *w, uint32_t id);
 /* Format a record into the pending buffer and fold it into the live chain. */
 int journal_writer_buffer(JournalWriter *w, RecordType type, const JournalField *fields, size_t n_fields,

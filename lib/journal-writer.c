@@ -16,11 +16,11 @@
 #include "keys.h"
 #include "util.h"
 
-uint64_t journal_epoch_end(const JournalEpochKey *k)
+uint64_t journal_epoch_end(const JournalEpochKey *r)
 {
         uint64_t end;
 
-        if (__builtin_add_overflow(k->start_usec, k->epoch_usec, &end))
+        if (__builtin_add_overflow(r->start_usec, r->epoch_usec, &end))
                 return UINT64_MAX;
         return end;
 }
@@ -163,17 +163,17 @@ void journal_writer_drop_pending(JournalWriter *w)
 int journal_write_all_at(int fd, const char *p, size_t n, uint64_t off)
 {
         while (n > 0) {
-                ssize_t k = pwrite(fd, p, n, (off_t)off);
-                if (k < 0) {
+                ssize_t r = pwrite(fd, p, n, (off_t)off);
+                if (r < 0) {
                         if (errno == EINTR)
                                 continue;
                         return -errno;
                 }
-                if (k == 0)
+                if (r == 0)
                         return -EIO;
-                p += k;
-                n -= (size_t)k;
-                off += (uint64_t)k;
+                p += r;
+                n -= (size_t)r;
+                off += (uint64_t)r;
         }
         return 0;
 }

@@ -26,14 +26,14 @@ static void key_file_name(uint64_t epoch, char buf[64])
 static int write_all(int fd, const char *p, size_t n)
 {
         while (n > 0) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0) {
+                ssize_t r = write(fd, p, n);
+                if (r < 0) {
                         if (errno == EINTR)
                                 continue;
                         return -errno;
                 }
-                p += k;
-                n -= (size_t)k;
+                p += r;
+                n -= (size_t)r;
         }
         return 0;
 }

@@ -92,11 +92,11 @@ int merkle_frontier_root(const MerkleFrontier *f, JitSha256 *sha, MerkleHash ret
 /* Largest power of two strictly below n (n >= 2). */
 static uint64_t split_point(uint64_t n)
 {
-        uint64_t k = 1;
+        uint64_t r = 1;
 
-        while (k < n - k)
-                k <<= 1;
-        return k;
+        while (r < n - r)
+                r <<= 1;
+        return r;
 }
 
 int merkle_root(JitSha256 *h, const MerkleHash *leaves, uint64_t n, MerkleHash ret)
@@ -236,7 +236,7 @@ int merkle_verify_consistency(JitSha256 *h, uint64_t size1, uint64_t size2, cons
         MerkleHash fr, sr;
         uint64_t fn, sn;
         size_t i = 0;
-        int k;
+        int r;
 
         if (size1 > size2)
                 return -EBADMSG;
@@ -269,18 +269,18 @@ int merkle_verify_consistency(JitSha256 *h, uint64_t size1, uint64_t size2, cons
                 if (sn == 0)
                         return -EBADMSG;
                 if ((fn & 1) || fn == sn) {
-                        k = merkle_node_hash(h, proof[i], fr, fr);
-                        if (k >= 0)
-                                k = merkle_node_hash(h, proof[i], sr, sr);
+                        r = merkle_node_hash(h, proof[i], fr, fr);
+                        if (r >= 0)
+                                r = merkle_node_hash(h, proof[i], sr, sr);
                         if (!(fn & 1))
                                 while (fn != 0 && !(fn & 1)) {
                                         fn >>= 1;
                                         sn >>= 1;
                                 }
                 } else
-                        k = merkle_node_hash(h, sr, proof[i], sr);
-                if (k < 0)
-                        return k;
+                        r = merkle_node_hash(h, sr, proof[i], sr);
+                if (r < 0)
+                        return r;
                 fn >>= 1;
                 sn >>= 1;
         }

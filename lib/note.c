@@ -223,15 +223,15 @@ int note_signer_format(const NoteSigner *s, char *buf, size_t n)
 {
         uint8_t raw[33];
         char b64[JIT_BASE64_LEN(33) + 1];
-        int k;
+        int r;
 
         raw[0] = NOTE_ALG_ED25519;
         crypto_sign_ed25519_sk_to_seed(raw + 1, s->secret_key);
         jit_base64_encode(raw, sizeof(raw), b64);
-        k = snprintf(buf, n, SIGNER_PREFIX "%s+%08" PRIx32 "+%s", s->verifier.name, s->verifier.key_id, b64);
+        r = snprintf(buf, n, SIGNER_PREFIX "%s+%08" PRIx32 "+%s", s->verifier.name, s->verifier.key_id, b64);
         sodium_memzero(raw, sizeof(raw));
         sodium_memzero(b64, sizeof(b64));
-        if (k < 0 || (size_t)k >= n)
+        if (r < 0 || (size_t)r >= n)
                 return -ENOBUFS;
         return 0;
 }
@@ -377,16 +377,16 @@ static int parse_note(const char *note, size_t len, size_t *ret_text_len, SigLin
         }
         while (pos < len) {
                 SigLine tmp;
-                ssize_t k;
+                ssize_t r;
 
                 if (n >= NOTE_MAX_SIGNATURES) {
                         set_reason(ret_reason, "note has too many signatures");
                         return -EBADMSG;
                 }
-                k = parse_sig_line(note + pos, len - pos, sigs ? &sigs[n] : &tmp, ret_reason);
-                if (k < 0)
-                        return (int)k;
-                pos += (size_t)k;
+                r = parse_sig_line(note + pos, len - pos, sigs ? &sigs[n] : &tmp, ret_reason);
+                if (r < 0)
+                        return (int)r;
+                pos += (size_t)r;
                 n++;
         }
         *ret_text_len = text_len;

@@ -135,7 +135,7 @@ static void sanitize_into(Buf *b, const char *in, size_t in_len, bool escape_quo
         for (size_t i = 0; i < in_len && !b->full;) {
                 uint32_t c;
                 size_t n;
-                int k;
+                int r;
 
                 switch (classify(p + i, in_len - i, escape_quote, escape_backslash, &n, &c)) {
                 case SHOWN_BYTE:
@@ -146,8 +146,8 @@ static void sanitize_into(Buf *b, const char *in, size_t in_len, bool escape_quo
                         buf_put(b, "\\\\", 2);
                         break;
                 case SHOWN_CODEPOINT:
-                        k = snprintf(esc, sizeof(esc), "\\u{%x}", (unsigned)c);
-                        buf_put(b, esc, (size_t)k);
+                        r = snprintf(esc, sizeof(esc), "\\u{%x}", (unsigned)c);
+                        buf_put(b, esc, (size_t)r);
                         break;
                 case SHOWN_AS_IS:
                         buf_put(b, (const char *)p + i, n);

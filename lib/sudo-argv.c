@@ -197,8 +197,8 @@ static const LongOption *long_option_find(const char *name, size_t len, bool sud
         const LongOption *found = NULL;
         size_t n_found = 0;
 
-        for (size_t k = 0; k < ELEMENTSOF(long_options); k++) {
-                const LongOption *o = &long_options[k];
+        for (size_t r = 0; r < ELEMENTSOF(long_options); r++) {
+                const LongOption *o = &long_options[r];
 
                 if (sudoedit && o->sudo_only)
                         continue;

@@ -69,17 +69,17 @@ static int append_value(sd_bus_message *m, Input *in, unsigned depth)
         uint8_t t = take(in) % 9;
         uint64_t big = (uint64_t)take(in) << 56 | take(in);
         uint32_t u = (uint32_t)take(in) << 24 | take(in);
-        int k;
+        int r;
 
         switch (t) {
         case 0:
-                k = sd_bus_message_open_container(m, 'v', "s");
-                if (k >= 0)
-                        k = append_string(m, in);
+                r = sd_bus_message_open_container(m, 'v', "s");
+                if (r >= 0)
+                        r = append_string(m, in);
                 break;
         case 1:
-                k = sd_bus_message_append(m, "v", "u", u);
-                return k;
+                r = sd_bus_message_append(m, "v", "u", u);
+                return r;
         case 2:
                 return sd_bus_message_append(m, "v", "t", big);
         case 3:
@@ -90,14 +90,14 @@ static int append_value(sd_bus_message *m, Input *in, unsigned depth)
                 char word[1024];
                 memset(word, 'w', sizeof(word) - 1);
                 word[sizeof(word) - 1] = '\0';
-                k = sd_bus_message_open_container(m, 'v', "as");
-                if (k >= 0)
-                        k = sd_bus_message_open_container(m, 'a', "s");
-                for (unsigned i = 0; k >= 0 && i < n; i++)
-                        k = (take(in) & 1) ? sd_bus_message_append_basic(m, 's', word)
+                r = sd_bus_message_open_container(m, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "s");
+                for (unsigned i = 0; r >= 0 && i < n; i++)
+                        r = (take(in) & 1) ? sd_bus_message_append_basic(m, 's', word)
                                            : append_string(m, in);
-                if (k >= 0)
-                        k = sd_bus_message_close_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
                 break;
         }
         case 5:
@@ -106,64 +106,64 @@ static int append_value(sd_bus_message *m, Input *in, unsigned depth)
                 /* A variant inside a variant. */
                 if (depth > 16)
                         return sd_bus_message_append(m, "v", "s", "deep");
-                k = sd_bus_message_open_container(m, 'v', "v");
-                if (k >= 0)
-                        k = append_value(m, in, depth + 1);
+                r = sd_bus_message_open_container(m, 'v', "v");
+                if (r >= 0)
+                        r = append_value(m, in, depth + 1);
                 break;
         case 7:
                 /* A dictionary where a plain value belongs. */
-                k = sd_bus_message_open_container(m, 'v', "a{sv}");
-                if (k >= 0)
-                        k = sd_bus_message_open_container(m, 'a', "{sv}");
-                if (k >= 0)
-                        k = sd_bus_message_append(m, "{sv}", "k", "s", "v");
-                if (k >= 0)
-                        k = sd_bus_message_close_container(m);
+                r = sd_bus_message_open_container(m, 'v', "a{sv}");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "{sv}");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "{sv}", "k", "s", "v");
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
                 break;
         default:
                 return sd_bus_message_append(m, "v", "ay", 0);
         }
-        if (k >= 0)
-                k = sd_bus_message_close_container(m);
-        return k;
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
 }
 
 static int build(sd_bus *bus, Input *in, uint8_t reader, sd_bus_message **ret)
 {
         sd_bus_message *m = NULL;
-        int k;
+        int r;
 
-        k = sd_bus_message_new_method_call(bus, &m, "org.pamjit.jit1", "/org/pamjit/jit1",
+        r = sd_bus_message_new_method_call(bus, &m, "org.pamjit.jit1", "/org/pamjit/jit1",
                                            "org.pamjit.jit1.Manager", "Fuzz");
-        if (k >= 0 && reader == 2)
-                k = sd_bus_message_append(m, "s", "ABCD-EFGH"); /* Approve(s id, a{sv} options) */
-        if (k >= 0)
-                k = sd_bus_message_open_container(m, 'a', "{sv}");
-        for (unsigned i = 0; k >= 0 && in->n > 0 && i < 64; i++) {
+        if (r >= 0 && reader == 2)
+                r = sd_bus_message_append(m, "s", "ABCD-EFGH"); /* Approve(s id, a{sv} options) */
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        for (unsigned i = 0; r >= 0 && in->n > 0 && i < 64; i++) {
                 uint8_t op = take(in);
                 char raw[256];
-                k = sd_bus_message_open_container(m, 'e', "sv");
-                if (k < 0)
+                r = sd_bus_message_open_container(m, 'e', "sv");
+                if (r < 0)
                         break;
                 if (op & 0x80) {
                         take_string(in, raw, sizeof(raw));
                         if (sd_bus_message_append_basic(m, 's', raw) < 0)
-                                k = sd_bus_message_append_basic(m, 's', "raw");
+                                r = sd_bus_message_append_basic(m, 's', "raw");
                 } else
-                        k = sd_bus_message_append_basic(m, 's', keys[op % (sizeof(keys) / sizeof(keys[0]))]);
-                if (k >= 0)
-                        k = append_value(m, in, 0);
-                if (k >= 0)
-                        k = sd_bus_message_close_container(m);
+                        r = sd_bus_message_append_basic(m, 's', keys[op % (sizeof(keys) / sizeof(keys[0]))]);
+                if (r >= 0)
+                        r = append_value(m, in, 0);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
         }
-        if (k >= 0)
-                k = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
         /* Sealed, the message reads as one jitd received. */
-        if (k >= 0)
-                k = sd_bus_message_seal(m, 1, 0);
-        if (k < 0) {
+        if (r >= 0)
+                r = sd_bus_message_seal(m, 1, 0);
+        if (r < 0) {
                 sd_bus_message_unref(m);
-                return k;
+                return r;
         }
         *ret = m;
         return 0;

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t text_len, n_sigs, idx;
         Checkpoint c;
         NoteVerifier v;
-        JournalEpochKey k = {};
+        JournalEpochKey r = {};
 
         if (!signer && (sodium_init() < 0 || note_signer_from_seed("fuzz.example/log", seed, &signer) < 0))
                 abort();
@@ -74,11 +74,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
         }
 
-        k.key = signer->verifier;
+        r.key = signer->verifier;
         {
                 char *record = NULL;
                 uint64_t seq;
-                if (journal_proof_verify(copy, size, &k, 1, &record, &seq, NULL) == 0)
+                if (journal_proof_verify(copy, size, &r, 1, &record, &seq, NULL) == 0)
                         free(record);
         }
         free(copy);

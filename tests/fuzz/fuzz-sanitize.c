@@ -168,8 +168,8 @@ static void check_join_roundtrip(const char *shown, const char *in, size_t in_le
                         /* An unquoted word is never empty, and holds no escape but a backslash. */
                         if (end == start)
                                 abort();
-                        for (size_t k = start; k < end; k++)
-                                if (shown[k] == '\\' && shown[++k] != '\\')
+                        for (size_t r = start; r < end; r++)
+                                if (shown[r] == '\\' && shown[++r] != '\\')
                                         abort();
                 }
                 o += unescape(shown + start, end - start, words + o);
@@ -204,10 +204,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (jit_utf8_well_formed(in, n))
                 for (size_t i = 0; i < n;) {
                         uint32_t c;
-                        size_t k = jit_utf8_decode(in + i, n - i, &c);
-                        if (k == 0)
+                        size_t r = jit_utf8_decode(in + i, n - i, &c);
+                        if (r == 0)
                                 abort();
-                        i += k;
+                        i += r;
                 }
 
         /* jit_sanitize: bounded, safe, cut cleanly, and reversible. */

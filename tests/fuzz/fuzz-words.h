@@ -11,7 +11,7 @@
 static inline char **fuzz_words(const uint8_t *data, size_t size, char **ret_buf, size_t *ret_argc)
 {
         char *buf = malloc(size + 1), **argv;
-        size_t argc = 0, k = 0;
+        size_t argc = 0, r = 0;
 
         if (!buf)
                 abort();
@@ -23,8 +23,8 @@ static inline char **fuzz_words(const uint8_t *data, size_t size, char **ret_buf
         argv = malloc(argc ? argc * sizeof(char *) : 1);
         if (!argv)
                 abort();
-        for (size_t i = 0; k < argc; i++) {
-                argv[k++] = buf + i;
+        for (size_t i = 0; r < argc; i++) {
+                argv[r++] = buf + i;
                 i += strlen(buf + i);
         }
         *ret_buf = buf;

@@ -37,42 +37,42 @@ static uint64_t now_usec(void)
 static int method_create(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         uint64_t now = now_usec();
-        int k;
+        int r;
 
-        k = sd_bus_reply_method_return(m, "sstts", ID, "pending", now + 60 * 1000000ULL, (uint64_t)0, "");
-        if (k >= 0)
-                k = sd_bus_emit_signal(sd_bus_message_get_bus(m), PATH, IFACE, "RequestDecided", "ssts", ID,
+        r = sd_bus_reply_method_return(m, "sstts", ID, "pending", now + 60 * 1000000ULL, (uint64_t)0, "");
+        if (r >= 0)
+                r = sd_bus_emit_signal(sd_bus_message_get_bus(m), PATH, IFACE, "RequestDecided", "ssts", ID,
                                        "approved", now + 600 * 1000000ULL, "mallory");
-        return k;
+        return r;
 }
 
 static int method_get(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         sd_bus_message *reply = NULL;
         uint64_t until = now_usec() + 600 * 1000000ULL;
-        int k;
+        int r;
 
-        k = sd_bus_message_new_method_return(m, &reply);
-        if (k >= 0)
-                k = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (k >= 0)
-                k = sd_bus_message_append(reply, "{sv}{sv}{sv}", "id", "s", ID, "by", "s", "mallory",
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "id", "s", ID, "by", "s", "mallory",
                                           "until_usec", "t", until);
-        if (k >= 0 && strcmp(mode, "newer") == 0)
-                k = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}", "newer_list", "as", 2, "a", "b",
+        if (r >= 0 && strcmp(mode, "newer") == 0)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}", "newer_list", "as", 2, "a", "b",
                                           "newer_dict", "a{sv}", 1, "k", "u", 1, "state", "s", "approved",
                                           "newer_number", "i", -1);
-        else if (k >= 0 && strcmp(mode, "twice") == 0)
-                k = sd_bus_message_append(reply, "{sv}{sv}", "state", "s", "denied", "state", "s",
+        else if (r >= 0 && strcmp(mode, "twice") == 0)
+                r = sd_bus_message_append(reply, "{sv}{sv}", "state", "s", "denied", "state", "s",
                                           "approved");
-        else if (k >= 0)
-                k = sd_bus_message_append(reply, "{sv}", "state", "u", 1);
-        if (k >= 0)
-                k = sd_bus_message_close_container(reply);
-        if (k >= 0)
-                k = sd_bus_send(NULL, reply, NULL);
+        else if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "state", "u", 1);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
         sd_bus_message_unref(reply);
-        return k;
+        return r;
 }
 
 static int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -91,7 +91,7 @@ static const sd_bus_vtable vtable[] = {
 int main(int argc, char *argv[])
 {
         sd_bus *bus = NULL;
-        int k;
+        int r;
 
         if (argc != 2 || (strcmp(argv[1], "newer") != 0 && strcmp(argv[1], "twice") != 0 &&
                           strcmp(argv[1], "mistyped") != 0)) {
@@ -99,25 +99,25 @@ int main(int argc, char *argv[])
                 return 2;
         }
         mode = argv[1];
-        k = sd_bus_open_system(&bus);
-        if (k >= 0)
-                k = sd_bus_add_object_vtable(bus, NULL, PATH, IFACE, vtable, NULL);
-        if (k >= 0)
-                k = sd_bus_request_name(bus, NAME, 0);
-        if (k < 0) {
-                fprintf(stderr, "answer-jitd: %s\n", strerror(-k));
+        r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_add_object_vtable(bus, NULL, PATH, IFACE, vtable, NULL);
+        if (r >= 0)
+                r = sd_bus_request_name(bus, NAME, 0);
+        if (r < 0) {
+                fprintf(stderr, "answer-jitd: %s\n", strerror(-r));
                 return 1;
         }
         printf("ready\n");
         fflush(stdout);
         for (;;) {
-                k = sd_bus_process(bus, NULL);
-                if (k > 0)
+                r = sd_bus_process(bus, NULL);
+                if (r > 0)
                         continue;
-                if (k >= 0)
-                        k = sd_bus_wait(bus, UINT64_MAX);
-                if (k < 0 && k != -EINTR) {
-                        fprintf(stderr, "answer-jitd: %s\n", strerror(-k));
+                if (r >= 0)
+                        r = sd_bus_wait(bus, UINT64_MAX);
+                if (r < 0 && r != -EINTR) {
+                        fprintf(stderr, "answer-jitd: %s\n", strerror(-r));
                         return 1;
                 }
         }

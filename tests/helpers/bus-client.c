@@ -46,9 +46,9 @@ static uint64_t now_usec(void)
         return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static int fail(const char *what, int k)
+static int fail(const char *what, int r)
 {
-        fprintf(stderr, "bus-client: %s: %s\n", what, strerror(-k));
+        fprintf(stderr, "bus-client: %s: %s\n", what, strerror(-r));
         return 1;
 }
 
@@ -58,62 +58,62 @@ static int request_access(sd_bus *bus, size_t bytes, char **ret_id, sd_bus_error
         sd_bus_message *m = NULL, *reply = NULL;
         char word[65];
         const char *id;
-        int k;
+        int r;
 
         memset(word, 'x', 64);
         word[64] = '\0';
-        k = sd_bus_message_new_method_call(bus, &m, NAME, PATH, IFACE, "RequestAccess");
-        if (k >= 0)
-                k = sd_bus_message_open_container(m, 'a', "{sv}");
-        if (k >= 0)
-                k = sd_bus_message_append(m, "{sv}", "reason", "s", "churn");
-        if (k >= 0)
-                k = sd_bus_message_open_container(m, 'e', "sv");
-        if (k >= 0)
-                k = sd_bus_message_append(m, "s", "argv");
-        if (k >= 0)
-                k = sd_bus_message_open_container(m, 'v', "as");
-        if (k >= 0)
-                k = sd_bus_message_open_container(m, 'a', "s");
-        if (k >= 0)
-                k = sd_bus_message_append(m, "s", "/bin/true");
-        for (size_t n = 0; k >= 0 && n < bytes / 65; n++)
-                k = sd_bus_message_append(m, "s", word);
-        for (int i = 0; k >= 0 && i < 4; i++)
-                k = sd_bus_message_close_container(m);
-        if (k >= 0)
-                k = sd_bus_call(bus, m, 10 * 1000000, error, &reply);
-        if (k >= 0)
-                k = sd_bus_message_read(reply, "s", &id);
-        if (k >= 0)
+        r = sd_bus_message_new_method_call(bus, &m, NAME, PATH, IFACE, "RequestAccess");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "{sv}", "reason", "s", "churn");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "argv");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "s");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "/bin/true");
+        for (size_t n = 0; r >= 0 && n < bytes / 65; n++)
+                r = sd_bus_message_append(m, "s", word);
+        for (int i = 0; r >= 0 && i < 4; i++)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 10 * 1000000, error, &reply);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "s", &id);
+        if (r >= 0)
                 *ret_id = strdup(id);
         sd_bus_message_unref(m);
         sd_bus_message_unref(reply);
-        return k;
+        return r;
 }
 
 /* An argv of about `bytes` bytes in 64-byte words, as the a{sv} entry "argv". */
 static int append_argv_entry(sd_bus_message *m, size_t bytes)
 {
         char word[65];
-        int k;
+        int r;
 
         memset(word, 'x', 64);
         word[64] = '\0';
-        k = sd_bus_message_open_container(m, 'e', "sv");
-        if (k >= 0)
-                k = sd_bus_message_append(m, "s", "argv");
-        if (k >= 0)
-                k = sd_bus_message_open_container(m, 'v', "as");
-        if (k >= 0)
-                k = sd_bus_message_open_container(m, 'a', "s");
-        if (k >= 0)
-                k = sd_bus_message_append(m, "s", "/bin/true");
-        for (size_t n = 0; k >= 0 && n < bytes / 65; n++)
-                k = sd_bus_message_append(m, "s", word);
-        for (int i = 0; k >= 0 && i < 3; i++)
-                k = sd_bus_message_close_container(m);
-        return k;
+        r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "argv");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "s");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "/bin/true");
+        for (size_t n = 0; r >= 0 && n < bytes / 65; n++)
+                r = sd_bus_message_append(m, "s", word);
+        for (int i = 0; r >= 0 && i < 3; i++)
+                r = sd_bus_message_close_container(m);
+        return r;
 }
 
 static int create(sd_bus *bus, unsigned count, size_t bytes, const char *user, const char *service)
@@ -123,22 +123,22 @@ static int create(sd_bus *bus, unsigned count, size_t bytes, const char *user, c
         for (unsigned i = 0; i < count; i++) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 sd_bus_message *m = NULL, *reply = NULL;
-                int k = sd_bus_message_new_method_call(bus, &m, NAME, PATH, IFACE, "CreateRequest");
-                if (k >= 0)
-                        k = sd_bus_message_open_container(m, 'a', "{sv}");
-                if (k >= 0)
-                        k = sd_bus_message_append(m, "{sv}{sv}", "user", "s", user, "service", "s", service);
-                if (k >= 0)
-                        k = append_argv_entry(m, bytes);
-                if (k >= 0)
-                        k = sd_bus_message_close_container(m);
-                if (k >= 0)
-                        k = sd_bus_call(bus, m, 10 * 1000000, &error, &reply);
-                if (k >= 0)
+                int r = sd_bus_message_new_method_call(bus, &m, NAME, PATH, IFACE, "CreateRequest");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "{sv}");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "{sv}{sv}", "user", "s", user, "service", "s", service);
+                if (r >= 0)
+                        r = append_argv_entry(m, bytes);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                if (r >= 0)
+                        r = sd_bus_call(bus, m, 10 * 1000000, &error, &reply);
+                if (r >= 0)
                         created++;
                 else if (created == 0)
                         fprintf(stderr, "bus-client: CreateRequest: %s\n",
-                                error.message ? error.message : strerror(-k));
+                                error.message ? error.message : strerror(-r));
                 sd_bus_error_free(&error);
                 sd_bus_message_unref(m);
                 sd_bus_message_unref(reply);
@@ -155,16 +155,16 @@ static int churn(sd_bus *bus, unsigned seconds, size_t bytes)
         while (now_usec() < end) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 char *id = NULL;
-                int k = request_access(bus, bytes, &id, &error);
+                int r = request_access(bus, bytes, &id, &error);
 
-                if (k >= 0) {
+                if (r >= 0) {
                         sd_bus_error_free(&error);
-                        k = sd_bus_call_method(bus, NAME, PATH, IFACE, "Cancel", &error, NULL, "s", id);
+                        r = sd_bus_call_method(bus, NAME, PATH, IFACE, "Cancel", &error, NULL, "s", id);
                         free(id);
-                        if (k >= 0)
+                        if (r >= 0)
                                 pairs++;
                 }
-                if (k < 0) {
+                if (r < 0) {
                         if (sd_bus_error_has_name(&error, LIMIT_EXCEEDED)) {
                                 if (!limited)
                                         printf("message %s\n", error.message);
@@ -172,7 +172,7 @@ static int churn(sd_bus *bus, unsigned seconds, size_t bytes)
                         } else {
                                 if (!other)
                                         printf("first-other %s\n",
-                                               error.message ? error.message : strerror(-k));
+                                               error.message ? error.message : strerror(-r));
                                 other++;
                         }
                 }
@@ -185,25 +185,25 @@ static int churn(sd_bus *bus, unsigned seconds, size_t bytes)
 static int slow_reader(sd_bus *bus, unsigned calls)
 {
         unsigned sent = 0;
-        int k = 0;
+        int r = 0;
 
         for (; sent < calls; sent++) {
                 sd_bus_message *m = NULL;
-                k = sd_bus_message_new_method_call(bus, &m, NAME, PATH, IFACE, "ListRequests");
-                if (k >= 0)
-                        k = sd_bus_message_append(m, "a{sv}", 1, "state", "s", "all");
-                if (k >= 0)
-                        k = sd_bus_send(bus, m, NULL);
+                r = sd_bus_message_new_method_call(bus, &m, NAME, PATH, IFACE, "ListRequests");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "a{sv}", 1, "state", "s", "all");
+                if (r >= 0)
+                        r = sd_bus_send(bus, m, NULL);
                 sd_bus_message_unref(m);
-                if (k < 0)
+                if (r < 0)
                         break;
         }
-        if (k >= 0)
-                k = sd_bus_flush(bus);
+        if (r >= 0)
+                r = sd_bus_flush(bus);
         printf("sent %u\n", sent);
         fflush(stdout);
-        if (k < 0)
-                return fail("sending", k);
+        if (r < 0)
+                return fail("sending", r);
         /* Never read: the replies pile up in dbus-daemon's queue for this connection. */
         for (;;)
                 pause();
@@ -216,19 +216,19 @@ static int approve_burst(const char *id, unsigned count, unsigned max_delay)
         for (unsigned i = 0; i < count; i++) {
                 sd_bus *bus = NULL;
                 sd_bus_message *m = NULL;
-                int k = sd_bus_open_system(&bus);
+                int r = sd_bus_open_system(&bus);
 
-                if (k < 0)
-                        return fail("connecting", k);
-                k = sd_bus_message_new_method_call(bus, &m, NAME, PATH, IFACE, "Approve");
-                if (k >= 0)
-                        k = sd_bus_message_append(m, "sa{sv}", id, 1, "comment", "s", "burst");
-                if (k >= 0)
-                        k = sd_bus_send(bus, m, NULL);
-                if (k >= 0)
-                        k = sd_bus_flush(bus);
+                if (r < 0)
+                        return fail("connecting", r);
+                r = sd_bus_message_new_method_call(bus, &m, NAME, PATH, IFACE, "Approve");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "sa{sv}", id, 1, "comment", "s", "burst");
+                if (r >= 0)
+                        r = sd_bus_send(bus, m, NULL);
+                if (r >= 0)
+                        r = sd_bus_flush(bus);
                 sd_bus_message_unref(m);
-                if (k >= 0)
+                if (r >= 0)
                         sent++;
                 /* Delays cycle through 0..max, so some leave before jitd asks who sent it, some
                  * while it asks, and some after. */
@@ -257,38 +257,38 @@ static int list_pages(sd_bus *bus)
 {
         char *after = strdup("");
         unsigned pages = 0, records = 0;
-        int k = 0;
+        int r = 0;
 
         while (after) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 sd_bus_message *reply = NULL;
                 Page page = {.next = ""};
 
-                k = sd_bus_call_method(bus, NAME, PATH, IFACE, "ListRequests", &error, &reply, "a{sv}", 2,
+                r = sd_bus_call_method(bus, NAME, PATH, IFACE, "ListRequests", &error, &reply, "a{sv}", 2,
                                        "state", "s", "all", "after", "s", after);
-                if (k < 0) {
+                if (r < 0) {
                         fprintf(stderr, "bus-client: ListRequests: %s\n", error.message);
                         sd_bus_error_free(&error);
                         break;
                 }
-                k = sd_bus_message_enter_container(reply, 'a', "a{sv}");
-                while (k >= 0 && (k = sd_bus_message_skip(reply, "a{sv}")) > 0)
+                r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+                while (r >= 0 && (r = sd_bus_message_skip(reply, "a{sv}")) > 0)
                         records++;
-                if (k >= 0)
-                        k = sd_bus_message_exit_container(reply);
-                if (k >= 0)
-                        k = asv_read(reply, &page_table, &page, NULL, NULL);
-                if (k == 0)
-                        k = -EBADMSG;
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r >= 0)
+                        r = asv_read(reply, &page_table, &page, NULL, NULL);
+                if (r == 0)
+                        r = -EBADMSG;
                 pages++;
                 free(after);
-                after = k >= 0 && page.truncated ? strdup(page.next) : NULL;
+                after = r >= 0 && page.truncated ? strdup(page.next) : NULL;
                 sd_bus_message_unref(reply);
-                if (k < 0)
+                if (r < 0)
                         break;
         }
         printf("pages %u records %u\n", pages, records);
-        return k < 0 ? 1 : 0;
+        return r < 0 ? 1 : 0;
 }
 
 typedef struct Burst {
@@ -315,40 +315,40 @@ static int burst(unsigned count, const char *user, const char *service)
         sd_event *event = NULL;
         sd_bus **buses = calloc(count, sizeof(*buses));
         Burst b = {.left = count};
-        int k = buses ? sd_event_new(&event) : -ENOMEM;
+        int r = buses ? sd_event_new(&event) : -ENOMEM;
 
         /* Every connection is up before the first call leaves, so the calls arrive together. */
-        for (unsigned i = 0; k >= 0 && i < count; i++) {
-                k = sd_bus_open_system(&buses[i]);
-                if (k >= 0)
-                        k = sd_bus_attach_event(buses[i], event, 0);
+        for (unsigned i = 0; r >= 0 && i < count; i++) {
+                r = sd_bus_open_system(&buses[i]);
+                if (r >= 0)
+                        r = sd_bus_attach_event(buses[i], event, 0);
         }
-        for (unsigned i = 0; k >= 0 && i < count; i++)
-                k = sd_bus_call_method_async(buses[i], NULL, NAME, PATH, IFACE, "CreateRequest",
+        for (unsigned i = 0; r >= 0 && i < count; i++)
+                r = sd_bus_call_method_async(buses[i], NULL, NAME, PATH, IFACE, "CreateRequest",
                                              on_burst_reply, &b, "a{sv}", 2, "user", "s", user, "service",
                                              "s", service);
-        while (k >= 0 && b.left > 0)
-                k = sd_event_run(event, UINT64_MAX);
+        while (r >= 0 && b.left > 0)
+                r = sd_event_run(event, UINT64_MAX);
         for (unsigned i = 0; buses && i < count; i++)
                 sd_bus_flush_close_unref(buses[i]);
         free(buses);
         sd_event_unref(event);
-        return k < 0 ? fail("burst", k) : 0;
+        return r < 0 ? fail("burst", r) : 0;
 }
 
 int main(int argc, char *argv[])
 {
         sd_bus *bus = NULL;
-        int k, rc;
+        int r, rc;
 
         if (argc == 5 && strcmp(argv[1], "approve-burst") == 0)
                 return approve_burst(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
                                      (unsigned)strtoul(argv[4], NULL, 10));
         if (argc == 5 && strcmp(argv[1], "burst") == 0)
                 return burst((unsigned)strtoul(argv[2], NULL, 10), argv[3], argv[4]);
-        k = sd_bus_open_system(&bus);
-        if (k < 0)
-                return fail("connecting", k);
+        r = sd_bus_open_system(&bus);
+        if (r < 0)
+                return fail("connecting", r);
         if (argc == 4 && strcmp(argv[1], "churn") == 0)
                 rc = churn(bus, (unsigned)strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10));
         else if (argc == 3 && strcmp(argv[1], "slow-reader") == 0)

@@ -78,9 +78,9 @@ char *read_all(const char *path, size_t *ret_len)
                         cap = cap * 2 + 65536;
                         buf = realloc(buf, cap + 1);
                 }
-                size_t k = fread(buf + n, 1, cap - n, f);
-                n += k;
-                if (k == 0)
+                size_t r = fread(buf + n, 1, cap - n, f);
+                n += r;
+                if (r == 0)
                         break;
         }
         fclose(f);

@@ -40,17 +40,17 @@ static bool src_root_find(void)
         const char *env = getenv("JIT_SRC"), *file = __FILE__;
         char exe[PATH_MAX];
         size_t n = strlen(file);
-        ssize_t k;
+        ssize_t r;
 
         if (env && *env)
                 return src_root_try(env, strlen(env));
         if (n >= strlen(self) && streq(&file[n - strlen(self)], self) &&
             src_root_try(file, n - strlen(self) > 0 ? n - strlen(self) - 1 : 0))
                 return true;
-        k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-        if (k <= 0)
+        r = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (r <= 0)
                 return false;
-        exe[k] = '\0';
+        exe[r] = '\0';
         for (int up = 0; up < 3; up++) {
                 char *slash = strrchr(exe, '/');
                 if (!slash)
@@ -102,13 +102,13 @@ char *read_whole(const char *path, size_t *ret_len)
                 return NULL;
         for (;;) {
                 char *more = realloc(buf, len + 65536 + 1);
-                size_t k;
+                size_t r;
                 if (!more)
                         abort();
                 buf = more;
-                k = fread(buf + len, 1, 65536, f);
-                len += k;
-                if (k == 0)
+                r = fread(buf + len, 1, 65536, f);
+                len += r;
+                if (r == 0)
                         break;
         }
         fclose(f);

@@ -66,12 +66,12 @@ static sd_bus_message *message(const char *types, ...)
 {
         sd_bus_message *m = new_message();
         va_list ap;
-        int k;
+        int r;
 
         va_start(ap, types);
-        k = sd_bus_message_appendv(m, types, ap);
+        r = sd_bus_message_appendv(m, types, ap);
         va_end(ap);
-        if (k < 0)
+        if (r < 0)
                 abort();
         return seal(m);
 }
@@ -83,16 +83,16 @@ static sd_bus_message *last;
 static int read_one(sd_bus_message *m, const AsvTable *t, Out *out, uint64_t *seen, const char **ret_msg)
 {
         static sd_bus_error e = SD_BUS_ERROR_NULL;
-        int k;
+        int r;
 
         sd_bus_error_free(&e);
         last = sd_bus_message_unref(last);
-        k = asv_read(m, t, out, seen, &e);
+        r = asv_read(m, t, out, seen, &e);
         *ret_msg = e.message ? e.message : "";
         if (sd_bus_error_is_set(&e) && !sd_bus_error_has_name(&e, JIT_ERROR_INVALID_ARGUMENT))
                 *ret_msg = "(wrong error name)";
         last = m;
-        return k;
+        return r;
 }
 
 static void test_types(Tap *t)
@@ -101,7 +101,7 @@ static void test_types(Tap *t)
         Out o = {.name = "default"};
         uint64_t seen = 0;
         const char *msg;
-        int k;
+        int r;
 
         m = new_message();
         if (sd_bus_message_open_container(m, 'a', "{sv}") < 0 ||
@@ -111,8 +111,8 @@ static void test_types(Tap *t)
             sd_bus_message_append(m, "v", "as", 3, "id", "-u", "") < 0 ||
             sd_bus_message_close_container(m) < 0 || sd_bus_message_close_container(m) < 0)
                 abort();
-        k = read_one(seal(m), &refusing, &o, &seen, &msg);
-        tap_ok(t, k == 1, "an a{sv} of known keys reads (returns 1)");
+        r = read_one(seal(m), &refusing, &o, &seen, &msg);
+        tap_ok(t, r == 1, "an a{sv} of known keys reads (returns 1)");
         tap_is_str(t, o.name, "alice", "a string points into the message");
         tap_ok(t, o.count == 7 && o.usec == UINT64_C(1) << 40 && o.flag == 1, "u, t and b read");
         tap_ok(t,
@@ -123,8 +123,8 @@ static void test_types(Tap *t)
         argv_done(&o.argv);
 
         o = (Out){.name = "default", .count = 5};
-        k = read_one(message("a{sv}", 0), &refusing, &o, &seen, &msg);
-        tap_ok(t, k == 1 && seen == 0 && strcmp(o.name, "default") == 0 && o.count == 5,
+        r = read_one(message("a{sv}", 0), &refusing, &o, &seen, &msg);
+        tap_ok(t, r == 1 && seen == 0 && strcmp(o.name, "default") == 0 && o.count == 5,
                "an empty a{sv} reads and leaves the defaults");
 }
 
@@ -133,18 +133,18 @@ static void test_unknown(Tap *t)
         Out o = {.name = ""};
         uint64_t seen = 0;
         const char *msg;
-        int k;
+        int r;
 
-        k = read_one(message("a{sv}", 2, "name", "s", "bob", "evil\033[31m", "s", "x"), &refusing, &o, &seen,
+        r = read_one(message("a{sv}", 2, "name", "s", "bob", "evil\033[31m", "s", "x"), &refusing, &o, &seen,
                      &msg);
-        tap_ok(t, k == -EBADMSG, "a refusing table refuses an unknown key (-EBADMSG)");
+        tap_ok(t, r == -EBADMSG, "a refusing table refuses an unknown key (-EBADMSG)");
         tap_is_str(t, msg, "Unknown option.", "one error for an unknown key, the key not echoed");
 
         o = (Out){.name = ""};
-        k = read_one(message("a{sv}", 5, "newer", "s", "x", "name", "s", "bob", "deeper", "a{sv}", 1, "k",
+        r = read_one(message("a{sv}", 5, "newer", "s", "x", "name", "s", "bob", "deeper", "a{sv}", 1, "k",
                              "u", 1, "count", "u", 3, "wrapped", "v", "t", UINT64_C(9)),
                      &skipping, &o, &seen, &msg);
-        tap_ok(t, k == 1 && strcmp(o.name, "bob") == 0 && o.count == 3 && seen == 0x3,
+        tap_ok(t, r == 1 && strcmp(o.name, "bob") == 0 && o.count == 3 && seen == 0x3,
                "a skipping table skips unknown keys of any type and reads the known ones");
 }
 
@@ -157,19 +157,19 @@ static void test_repeated_and_mistyped(Tap *t)
                 Out o = {.name = ""};
                 uint64_t seen = 0;
                 const char *msg;
-                int k;
+                int r;
 
-                k = read_one(message("a{sv}", 2, "name", "s", "a", "name", "s", "b"), tables[i], &o, &seen,
+                r = read_one(message("a{sv}", 2, "name", "s", "a", "name", "s", "b"), tables[i], &o, &seen,
                              &msg);
-                tap_ok(t, k == -EBADMSG, "%s table: a repeated key is refused", names[i]);
+                tap_ok(t, r == -EBADMSG, "%s table: a repeated key is refused", names[i]);
                 tap_is_str(t, msg, "Option 'name' is given twice.", "one error for a repeated key");
 
-                k = read_one(message("a{sv}", 1, "count", "t", UINT64_C(7)), tables[i], &o, &seen, &msg);
-                tap_ok(t, k == -EBADMSG, "%s table: a known key of the wrong type is refused", names[i]);
+                r = read_one(message("a{sv}", 1, "count", "t", UINT64_C(7)), tables[i], &o, &seen, &msg);
+                tap_ok(t, r == -EBADMSG, "%s table: a known key of the wrong type is refused", names[i]);
                 tap_is_str(t, msg, "Option 'count' must be of type u.", "the error names the type wanted");
 
-                k = read_one(message("a{sv}", 1, "argv", "s", "id -u"), tables[i], &o, &seen, &msg);
-                tap_ok(t, k == -EBADMSG && strcmp(msg, "Option 'argv' must be of type as.") == 0,
+                r = read_one(message("a{sv}", 1, "argv", "s", "id -u"), tables[i], &o, &seen, &msg);
+                tap_ok(t, r == -EBADMSG && strcmp(msg, "Option 'argv' must be of type as.") == 0,
                        "%s table: a string where a string array belongs is refused", names[i]);
                 argv_done(&o.argv);
         }
@@ -184,7 +184,7 @@ static void test_bounds(Tap *t)
         uint64_t seen = 0;
         const char *msg;
         sd_bus_message *m;
-        int k;
+        int r;
 
         memset(word, 'w', sizeof(word) - 1);
         word[sizeof(word) - 1] = '\0';
@@ -203,12 +203,12 @@ static void test_bounds(Tap *t)
                 for (int i = 0; i < 4; i++)
                         if (sd_bus_message_close_container(m) < 0)
                                 abort();
-                k = read_one(seal(m), &refusing, &o, &seen, &msg);
+                r = read_one(seal(m), &refusing, &o, &seen, &msg);
                 if (extra == 0)
-                        tap_ok(t, k == 1 && o.argv.n == n,
+                        tap_ok(t, r == 1 && o.argv.n == n,
                                "an argv of exactly JIT_MAX_ARGV_READ bytes reads");
                 else
-                        tap_ok(t, k == -E2BIG && !*msg, "an argv over JIT_MAX_ARGV_READ bytes is -E2BIG");
+                        tap_ok(t, r == -E2BIG && !*msg, "an argv over JIT_MAX_ARGV_READ bytes is -E2BIG");
                 argv_done(&o.argv);
         }
 
@@ -221,17 +221,17 @@ static void test_bounds(Tap *t)
                                 abort();
                 if (sd_bus_message_close_container(m) < 0)
                         abort();
-                k = read_one(seal(m), &skipping, &o, &seen, &msg);
+                r = read_one(seal(m), &skipping, &o, &seen, &msg);
                 if (extra == 0)
-                        tap_ok(t, k == 1, "ASV_MAX_ENTRIES skipped entries read");
+                        tap_ok(t, r == 1, "ASV_MAX_ENTRIES skipped entries read");
                 else {
-                        tap_ok(t, k == -EBADMSG, "one entry more is refused, skipped ones counted");
+                        tap_ok(t, r == -EBADMSG, "one entry more is refused, skipped ones counted");
                         tap_is_str(t, msg, "Too many options.", "and says so");
                 }
         }
 
-        k = read_one(message("a{sv}", 0), &too_big, &o, &seen, &msg);
-        tap_ok(t, k == -EINVAL, "a table over ASV_MAX_FIELDS keys is refused (-EINVAL)");
+        r = read_one(message("a{sv}", 0), &too_big, &o, &seen, &msg);
+        tap_ok(t, r == -EINVAL, "a table over ASV_MAX_FIELDS keys is refused (-EINVAL)");
 }
 
 static void test_arrays(Tap *t)
@@ -241,7 +241,7 @@ static void test_arrays(Tap *t)
         uint64_t seen = 0;
         const char *msg;
         unsigned n = 0;
-        int k;
+        int r;
 
         if (sd_bus_message_open_container(m, 'a', "a{sv}") < 0 ||
             sd_bus_message_append(m, "a{sv}", 1, "count", "u", 1) < 0 ||
@@ -249,15 +249,15 @@ static void test_arrays(Tap *t)
             sd_bus_message_append(m, "a{sv}", 0) < 0 || sd_bus_message_close_container(m) < 0)
                 abort();
         seal(m);
-        k = sd_bus_message_enter_container(m, 'a', "a{sv}");
-        while (k >= 0 && (k = asv_read(m, &skipping, &o, &seen, NULL)) > 0)
+        r = sd_bus_message_enter_container(m, 'a', "a{sv}");
+        while (r >= 0 && (r = asv_read(m, &skipping, &o, &seen, NULL)) > 0)
                 n++;
-        tap_ok(t, k == 0 && n == 3, "an aa{sv} reads entry by entry until asv_read returns 0");
+        tap_ok(t, r == 0 && n == 3, "an aa{sv} reads entry by entry until asv_read returns 0");
         tap_ok(t, sd_bus_message_exit_container(m) >= 0, "and the array can then be left");
         sd_bus_message_unref(m);
 
-        k = read_one(message("s", "not a dictionary"), &refusing, &o, &seen, &msg);
-        tap_ok(t, k < 0 && k != -EBADMSG, "a value that is not an a{sv} is sd-bus's error, not a verdict");
+        r = read_one(message("s", "not a dictionary"), &refusing, &o, &seen, &msg);
+        tap_ok(t, r < 0 && r != -EBADMSG, "a value that is not an a{sv} is sd-bus's error, not a verdict");
 }
 
 int main(void)

@@ -287,9 +287,9 @@ int main(void)
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
                 check(&t, &cases[i]);
-        for (CommandKind k = 0; k < _COMMAND_KIND_MAX; k++)
-                tap_ok(&t, command_kind_from_string(command_kind_to_string(k)) == k, "kind %s round-trips",
-                       command_kind_to_string(k));
+        for (CommandKind r = 0; r < _COMMAND_KIND_MAX; r++)
+                tap_ok(&t, command_kind_from_string(command_kind_to_string(r)) == r, "kind %s round-trips",
+                       command_kind_to_string(r));
         tap_ok(&t, command_kind_from_string("bogus") == COMMAND_UNPARSED,
                "an unknown recorded kind is unparsed");
         return tap_done(&t);

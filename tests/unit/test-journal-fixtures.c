@@ -75,14 +75,14 @@ typedef struct Line {
 
 static size_t split(const char *buf, size_t n, Line *lines, size_t max)
 {
-        size_t k = 0, s = 0;
+        size_t r = 0, s = 0;
 
-        for (size_t i = 0; i < n && k < max; i++)
+        for (size_t i = 0; i < n && r < max; i++)
                 if (buf[i] == '\n') {
-                        lines[k++] = (Line){s, i - s};
+                        lines[r++] = (Line){s, i - s};
                         s = i + 1;
                 }
-        return k;
+        return r;
 }
 
 /* Concatenate the given lines of buf (indices into lines[]), each with its newline. */
@@ -319,17 +319,17 @@ static int regenerate(const char *dir)
         free(out);
 
         /* A29: deleted, duplicated, reordered, inserted records. */
-        for (size_t i = 0, k = 0; i < n; i++)
+        for (size_t i = 0, r = 0; i < n; i++)
                 if (i != 5)
-                        idx[k++] = i;
+                        idx[r++] = i;
         out = join(good, lines, idx, n - 1, &olen);
         write_all(dir, "forged-deleted.jsonl", out, olen);
         fprintf(exp, "forged-deleted.jsonl | - | 6 | deleted\n");
         free(out);
-        for (size_t i = 0, k = 0; i < n; i++) {
-                idx[k++] = i;
+        for (size_t i = 0, r = 0; i < n; i++) {
+                idx[r++] = i;
                 if (i == 5)
-                        idx[k++] = i;
+                        idx[r++] = i;
         }
         out = join(good, lines, idx, n + 1, &olen);
         write_all(dir, "forged-duplicated.jsonl", out, olen);
@@ -350,13 +350,13 @@ static int regenerate(const char *dir)
 
         /* A32: records only, no key record and no checkpoints; and records after the last checkpoint. */
         {
-                size_t k = 0;
+                size_t r = 0;
                 for (size_t i = 0; i < n; i++)
                         if (strstr(good + lines[i].start, "\"type\":\"request\"") &&
                             strstr(good + lines[i].start, "\"type\":\"request\"") <
                                 good + lines[i].start + lines[i].len)
-                                idx[k++] = i;
-                out = join(good, lines, idx, k, &olen);
+                                idx[r++] = i;
+                out = join(good, lines, idx, r, &olen);
                 write_all(dir, "forged-no-checkpoints.jsonl", out, olen);
                 fprintf(exp, "forged-no-checkpoints.jsonl | - | 1 | seq\n");
                 free(out);
@@ -364,7 +364,7 @@ static int regenerate(const char *dir)
 
         /* A31: the last epoch's key re-signs every checkpoint of the history. */
         {
-                NoteSigner *k = NULL;
+                NoteSigner *r = NULL;
                 uint64_t epochs[4];
                 size_t ne;
                 int dfd;
@@ -372,11 +372,11 @@ static int regenerate(const char *dir)
                 snprintf(path, sizeof(path), "%s/good.keys", tmp);
                 keys_open_dir(path, &dfd);
                 keys_list(dfd, epochs, 4, &ne);
-                keys_load(dfd, epochs[0], ORIGIN, &k);
+                keys_load(dfd, epochs[0], ORIGIN, &r);
                 close(dfd);
                 for (size_t i = 0; i < n; i++)
                         idx[i] = i;
-                out = rechain(good, lines, idx, n, k, &olen);
+                out = rechain(good, lines, idx, n, r, &olen);
                 write_all(dir, "forged-resealed.jsonl", out, olen);
                 fprintf(exp, "forged-resealed.jsonl | - | 2 | not signed by epoch 0\n");
                 free(out);
@@ -394,7 +394,7 @@ static int regenerate(const char *dir)
                         p = body + strlen(body);
                         jit_base64_encode(root, MERKLE_HASH_SIZE, p);
                         strcat(body, "\n");
-                        note_sign(k, body, strlen(body), &note);
+                        note_sign(r, body, strlen(body), &note);
                         journal_record_parse(good + lines[n - 1].start, lines[n - 1].len, &v, NULL);
                         journal_record_format(v.seq, v.time_usec, v.epoch, RECORD_CHECKPOINT, v.prev,
                                               (JournalField[]){{"note", note}}, 1, line, &ll);
@@ -428,13 +428,13 @@ static int regenerate(const char *dir)
                         if (bad == SIZE_MAX)
                                 abort();
                         from = bad;
-                        out = rechain_from(good, lines, n, from, k, bad, &olen);
+                        out = rechain_from(good, lines, n, from, r, bad, &olen);
                         write_all(dir, "forged-intermediate-root.jsonl", out, olen);
                         fprintf(exp, "forged-intermediate-root.jsonl | - | %zu | root does not match\n",
                                 bad + 1);
                         free(out);
                 }
-                note_signer_free(k);
+                note_signer_free(r);
         }
 
         /* Saved checkpoints of size 0, signed by the identity (epoch 0) key: only the root SHA-256("")

@@ -88,8 +88,8 @@ static void test_roundtrip(void)
                         same = false;
         for (size_t i = 0; i < ELEMENTSOF(in); i++) {
                 bool found = false;
-                for (size_t k = 0; k < v.n_fields; k++)
-                        if (streq(out[k].key, in[i].key) && streq(out[k].value, in[i].value))
+                for (size_t r = 0; r < v.n_fields; r++)
+                        if (streq(out[r].key, in[i].key) && streq(out[r].value, in[i].value))
                                 found = true;
                 same = same && found;
         }
@@ -220,9 +220,9 @@ static void test_random_roundtrip(void)
                 randombytes_buf(prev, sizeof(prev));
                 for (size_t i = 0; i < n; i++) {
                         size_t l = randombytes_uniform(199);
-                        for (size_t k = 0; k < l; k++) {
+                        for (size_t r = 0; r < l; r++) {
                                 uint8_t c = (uint8_t)(1 + randombytes_uniform(127));
-                                values[i][k] = (char)c;
+                                values[i][r] = (char)c;
                         }
                         values[i][l] = '\0';
                         snprintf(keys[i], sizeof(keys[i]), "k%zu", i);

@@ -173,12 +173,12 @@ static void test_rotation(void)
         /* A file missing in the middle. */
         {
                 char **gap = calloc(n, sizeof(*gap));
-                size_t k = 0;
+                size_t r = 0;
 
                 for (size_t i = 0; i < n; i++)
                         if (i != 1)
-                                gap[k++] = files[i];
-                ok(fails_with(gap, k, pub, 1, "are missing"), "a missing middle file is named and reported");
+                                gap[r++] = files[i];
+                ok(fails_with(gap, r, pub, 1, "are missing"), "a missing middle file is named and reported");
                 free(gap);
         }
         /* Two files swapped. */

@@ -270,11 +270,11 @@ int main(void)
                         if (len > 0 &&
                             merkle_verify_consistency(sha, n1, n2, root1, root2, proof, len - 1) == 0)
                                 all = false;
-                        for (size_t k = 0; k < len; k++) {
-                                proof[k][k] ^= 4;
+                        for (size_t r = 0; r < len; r++) {
+                                proof[r][r] ^= 4;
                                 if (merkle_verify_consistency(sha, n1, n2, root1, root2, proof, len) == 0)
                                         all = false;
-                                proof[k][k] ^= 4;
+                                proof[r][r] ^= 4;
                         }
                 }
         }

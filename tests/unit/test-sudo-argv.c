@@ -274,8 +274,8 @@ int main(void)
         Tap t = {};
         SudoCommand got;
 
-        for (size_t k = 0; k < ELEMENTSOF(cases); k++)
-                check(&t, &cases[k]);
+        for (size_t r = 0; r < ELEMENTSOF(cases); r++)
+                check(&t, &cases[r]);
 
         tap_ok(&t, sudo_parse_argv(NULL, 0, &got) == -EINVAL, "argc == 0 is refused");
         {
