@@ -234,6 +234,7 @@ bench: all $(BUILD)/bench/approve-latency $(BUILD)/bench/decision-cost $(BUILD)/
 	rm -rf $(BUILD)/bench-state && mkdir -p $(BUILD)/bench-state
 	JIT_STATE_DIR=$(CURDIR)/$(BUILD)/bench-state tests/sandbox.sh bench/run-jitd-load
 	bench/journal
+	bench/run-signed-approvals
 
 # Manual pages, one Markdown source each, made with pandoc (the same tool for all five: jitd.conf(5)
 # is docs/jitd.conf.5.md, which is also read as a document). docs/man/man.lua keeps tables inside

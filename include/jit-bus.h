@@ -23,6 +23,10 @@
 #define JIT_ERROR_JOURNAL_UNAVAILABLE JIT_ERROR_PREFIX "JournalUnavailable"
 #define JIT_ERROR_REASON_REQUIRED JIT_ERROR_PREFIX "ReasonRequired"
 #define JIT_ERROR_REASON_WANTED JIT_ERROR_PREFIX "ReasonWanted"
+/* Signed approvals (Signature=required): sign the request's statement and call again. */
+#define JIT_ERROR_SIGNATURE_REQUIRED JIT_ERROR_PREFIX "SignatureRequired"
+/* A signature that does not verify, is not the caller's, or cannot be checked. */
+#define JIT_ERROR_BAD_SIGNATURE JIT_ERROR_PREFIX "BadSignature"
 
 /* Request states, as they appear on the bus, in journald and in the journal. */
 #define JIT_STATE_PENDING "pending"

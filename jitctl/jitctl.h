@@ -32,6 +32,9 @@ typedef struct VerbArgs {
         bool exec;             /* watch --exec: run args[] per event */
         uint64_t exec_timeout; /* watch --timeout in µs; 0: the default */
         unsigned exec_queue;   /* watch --queue: events kept while CMD runs; 0: the default */
+        bool statement;        /* show --statement */
+        bool sign;             /* approve/deny --sign or --key */
+        const char *key;       /* --key: the SSH key file ssh-keygen signs with; NULL: the agent's */
         int n_args;
         char **args; /* positional arguments (request: the command) */
 } VerbArgs;
@@ -53,6 +56,11 @@ void ctl_print_state(const Ctl *ctl, const char *state, int width);
 /* One JSON value on stdout with json-c: valid for any input, no escaped slashes; indented if pretty. */
 void ctl_print_json(json_object *o, bool pretty);
 void ctl_detect_terminal(Ctl *ctl);
+
+/* sign.c: an armored SSH signature of statement, by ssh-keygen -Y sign -n pam-jit with key (a key
+ * file, or a public key whose private half ssh-agent holds; NULL: the agent's first Ed25519 key).
+ * Says what went wrong itself. */
+int ctl_sign_statement(const char *statement, const char *key, char **ret);
 
 /* requests.c: verbs that talk to jitd */
 int verb_list(Ctl *ctl, const VerbArgs *a);

@@ -32,14 +32,13 @@ typedef struct Mirrored {
         MerkleHash root;
 } Mirrored;
 
-static void journal_closep(sd_journal **j)
+void journald_closep(sd_journal **j)
 {
         if (*j)
                 sd_journal_close(*j);
 }
 
-/* The value of FIELD in the current entry, without the "FIELD=" prefix; NULL if absent. */
-static const char *entry_field(sd_journal *j, const char *name, size_t *ret_len)
+const char *journald_entry_field(sd_journal *j, const char *name, size_t *ret_len)
 {
         const void *data;
         size_t len, n = strlen(name);
@@ -208,7 +207,7 @@ int journald_cross_check(const char *const *paths, size_t n_paths, const MerkleH
                          uint64_t n_leaves, uint64_t first_seq, uint64_t *ret_n_checked, char *reason,
                          size_t reason_len)
 {
-        _cleanup_(journal_closep) sd_journal *j = NULL;
+        _cleanup_(journald_closep) sd_journal *j = NULL;
         _cleanup_free_ Mirrored *cps = NULL;
         _cleanup_free_ uint8_t *flags = NULL;
         _cleanup_free_ Gap *gaps = NULL;
@@ -239,7 +238,7 @@ int journald_cross_check(const char *const *paths, size_t n_paths, const MerkleH
                 const char *v, *h;
                 size_t len, hlen;
 
-                if ((v = entry_field(j, "JIT_CHECKPOINT", &len))) {
+                if ((v = journald_entry_field(j, "JIT_CHECKPOINT", &len))) {
                         if (n_cps == cap) {
                                 Mirrored *n;
                                 if (cap >= MAX_CHECKPOINTS)
@@ -254,7 +253,8 @@ int journald_cross_check(const char *const *paths, size_t n_paths, const MerkleH
                                 n_cps++;
                         continue;
                 }
-                if (!(v = entry_field(j, "JIT_SEQ", &len)) || !(h = entry_field(j, "JIT_LEAF_HASH", &hlen)))
+                if (!(v = journald_entry_field(j, "JIT_SEQ", &len)) ||
+                    !(h = journald_entry_field(j, "JIT_LEAF_HASH", &hlen)))
                         continue;
                 char num[24], hex[2 * MERKLE_HASH_SIZE + 1];
                 MerkleHash leaf;

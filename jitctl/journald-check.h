@@ -4,7 +4,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <systemd/sd-journal.h>
+
 #include "merkle.h"
+
+/* Shared with the collector's check (journald-collect.c). The value of field name in the current
+ * entry, without "NAME="; NULL if absent or empty. */
+const char *journald_entry_field(sd_journal *j, const char *name, size_t *ret_len);
+void journald_closep(sd_journal **j);
 
 /* Every mirrored JIT_SEQ/JIT_LEAF_HASH must be that record of the file, the file must not be
  * shorter than the mirror, and every mirrored checkpoint must be the file's tree at that size

@@ -29,6 +29,9 @@ static const struct VerbOption {
      "D",
      "--exec: kill a CMD still running after D (default 30s)"},
     {{"queue", required_argument, NULL, 'q'}, "N", "--exec: events kept while CMD runs (default 64)"},
+    {{"statement", no_argument, NULL, 'S'}, NULL, "only the canonical statement an approver signs"},
+    {{"sign", no_argument, NULL, 'g'}, NULL, "sign the statement with your SSH key (ssh-agent or --key)"},
+    {{"key", required_argument, NULL, 'k'}, "FILE", "the SSH key to sign with (implies --sign)"},
     {{"json", no_argument, NULL, 'j'}, NULL, "machine-readable output (JSON)"},
     {{"utc", no_argument, NULL, 'u'}, NULL, "times in UTC, not the local time zone"},
     {{"help", no_argument, NULL, 'h'}, NULL, "this help"},
@@ -51,16 +54,19 @@ static const Verb verbs[] = {
     {"list", "[--all]", "pending requests (--all: decided ones too)",
      "List requests: id, state, user, service, when (time left, or since the decision) and the command.\n",
      "aju", 0, 0, verb_list, NULL, false, false},
-    {"show", "ID", "one request in full",
+    {"show", "ID [--statement]", "one request in full",
      "Everything an approver should read before deciding: who, as whom, the command and whether it is\n"
-     "exact or as typed, the rule, what an approval grants (scope and length), approvals so far.\n",
-     "ju", 1, 1, verb_show, NULL, false, false},
-    {"approve", "ID [--for D] [--comment T]", "approve; D like 30m or 2h",
+     "exact or as typed, the rule, what an approval grants (scope and length), approvals so far.\n"
+     "--statement prints only the canonical text an approver signs (ssh-keygen -Y sign -n pam-jit).\n",
+     "Sju", 1, 1, verb_show, NULL, false, false},
+    {"approve", "ID [--for D] [--comment T] [--sign] [--key FILE]", "approve; D like 30m or 2h",
      "Approve a pending request. The grant lasts --for, else the rule's DefaultGrant=, never more than\n"
-     "its MaxGrant= (jitctl says so when --for was cut).\n",
-     "fmju", 1, 1, verb_approve, NULL, false, false},
-    {"deny", "ID [--comment T]", "deny", "Deny a pending request.\n", "mju", 1, 1, verb_deny, NULL, false,
-     false},
+     "its MaxGrant= (jitctl says so when --for was cut). When jitd wants a signature, or with --sign,\n"
+     "the request's statement is signed with your SSH key (ssh-agent, or --key FILE) by ssh-keygen.\n",
+     "fmgkju", 1, 1, verb_approve, NULL, false, false},
+    {"deny", "ID [--comment T] [--sign] [--key FILE]", "deny",
+     "Deny a pending request; signed like approve when jitd wants it or with --sign.\n", "mgkju", 1, 1,
+     verb_deny, NULL, false, false},
     {"cancel", "ID", "withdraw your own request", "Withdraw your own pending request.\n", "ju", 1, 1,
      verb_cancel, NULL, false, false},
     {"request", "[--for D] [--reason T] [--service S] [-- CMD...]",
@@ -81,8 +87,8 @@ static const Verb verbs[] = {
      "juxtq", 0, -1, verb_watch, NULL, false, false},
     {"log", "[--follow] [--journal FILE]", "the signed journal's records", NULL, NULL, 0, 0, NULL, verb_log,
      true, true},
-    {"verify", "[--checkpoint FILE] [--journald]", "check every record, signature and seal", NULL, NULL, 0,
-     0, NULL, verb_verify, true, true},
+    {"verify", "[--checkpoint FILE] [--journald [--directory DIR]]",
+     "check every record, signature and seal", NULL, NULL, 0, 0, NULL, verb_verify, true, true},
     {"checkpoint", "", "the latest signed checkpoint, to keep elsewhere", NULL, NULL, 0, 0, NULL,
      verb_checkpoint, false, false},
     {"prove", "SEQ", "an inclusion receipt for one record", NULL, NULL, 0, 0, NULL, verb_prove, false,
@@ -203,6 +209,16 @@ static int parse_verb(const Verb *v, int argc, char *argv[], Ctl *ctl, VerbArgs 
                         break;
                 case 'r':
                         a->reason = optarg;
+                        break;
+                case 'S':
+                        a->statement = true;
+                        break;
+                case 'g':
+                        a->sign = true;
+                        break;
+                case 'k':
+                        a->sign = true;
+                        a->key = optarg;
                         break;
                 case 's':
                         a->service = optarg;

@@ -7,6 +7,7 @@
 #include "jit-limits.h"
 #include "replies.h"
 #include "sanitize.h"
+#include "statement.h"
 #include "util.h"
 
 /* Every key jitd sends in a request, a grant or a summary. One struct serves the three tables: a
@@ -16,6 +17,8 @@ typedef struct Fields {
             decided_usec, until_usec;
         const char *front, *grant_scope, *command_kind, *runcwd, *id, *state, *user, *target, *service,
             *command, *tty, *rhost, *ruser, *cwd, *reason, *by, *comment, *rule, *grant, *scope;
+        const char *runas, *rungroup;
+        const char *statement; /* GetRequest: checked by statement_check(), never escaped */
         uint32_t uid, approvals, approvals_needed, uses;
 } Fields;
 
@@ -56,6 +59,9 @@ static const AsvField request_fields[] = {
     F(ASV_UINT32, approvals),
     F(ASV_UINT32, approvals_needed),
     F(ASV_STRING, grant),
+    F(ASV_STRING, runas),
+    F(ASV_STRING, rungroup),
+    F(ASV_STRING, statement),
 };
 
 static const AsvField grant_fields[] = {
@@ -93,6 +99,10 @@ static json_object *value_to_json(const AsvField *f, const Fields *v)
         switch (f->type) {
         case ASV_STRING: {
                 const char *s = *(const char *const *)p;
+                /* The statement is shown and signed byte for byte: reply_read_object() checked that
+                 * it holds nothing a terminal would act on; escaping its newlines would change it. */
+                if (streq(f->key, "statement"))
+                        return json_object_new_string(s);
                 _cleanup_free_ char *safe = jit_sanitize_terminal(s, strlen(s), JIT_MAX_COMMAND);
                 return safe ? json_object_new_string(safe) : NULL;
         }
@@ -119,6 +129,10 @@ int reply_read_object(sd_bus_message *m, ReplyKind kind, json_object **ret, sd_b
         r = asv_read(m, t, &v, &seen, &why);
         if (r <= 0)
                 return malformed(error, &why, r);
+        if (v.statement && statement_check(v.statement, strlen(v.statement), NULL, NULL) < 0) {
+                (void)sd_bus_error_set(&why, SD_BUS_ERROR_INVALID_ARGS, "the statement is not well-formed");
+                return malformed(error, &why, -EBADMSG);
+        }
         o = json_object_new_object();
         if (!o)
                 return -ENOMEM;

@@ -122,8 +122,9 @@ static void print_grant(const Ctl *ctl, json_object *o)
 
 void print_request(const Ctl *ctl, json_object *o)
 {
-        static const char *const keys[] = {"id",  "state", "user",  "target", "service", "command", "runcwd",
-                                           "tty", "rhost", "ruser", "cwd",    "reason",  "rule",    "by"};
+        static const char *const keys[] = {"id",     "state", "user", "target", "runas", "rungroup",
+                                           "service", "command", "runcwd", "tty", "rhost", "ruser",
+                                           "cwd",    "reason", "rule", "by"};
         static const char *const times[] = {"created_usec", "deadline_usec", "decided_usec", "until_usec"};
         char buf[64];
 

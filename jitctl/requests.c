@@ -167,6 +167,14 @@ int verb_show(Ctl *ctl, const VerbArgs *a)
         r = ctl_get_request(ctl, a->args[0], &o, &error);
         if (r < 0)
                 return ctl_refused(ctl, "show", a->args[0], &error, r);
+        if (a->statement) {
+                const char *st = view_str(o, "statement");
+                /* An older jitd has no statement: say so rather than print nothing. */
+                if (!*st)
+                        return ctl_refused(ctl, "show", a->args[0], &SD_BUS_ERROR_NULL, -EPROTONOSUPPORT);
+                fputs(st, stdout);
+                return 0;
+        }
         if (ctl->json)
                 ctl_print_json(o, ctl->pretty);
         else
@@ -185,21 +193,88 @@ static int print_decided(const Ctl *ctl, const char *id, const char *state)
         return 0;
 }
 
+/* Approve or DenyWithOptions with the options given: the comment always, the grant length and the
+ * signature when there are any. */
+static int call_decision(Ctl *ctl, const char *method, const char *id, const char *comment,
+                         uint64_t duration, const char *signature, sd_bus_message **ret_reply,
+                         sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        sd_bus *bus;
+        int r;
+
+        r = ctl_bus(ctl, &bus);
+        if (r >= 0)
+                r = sd_bus_message_new_method_call(bus, &m, JIT_BUS_NAME, JIT_BUS_PATH, JIT_BUS_INTERFACE,
+                                                   method);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", id);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "{sv}", "comment", "s", comment);
+        if (r >= 0 && duration)
+                r = sd_bus_message_append(m, "{sv}", "duration", "t", duration);
+        if (r >= 0 && signature)
+                r = sd_bus_message_append(m, "{sv}", "signature", "s", signature);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_call(bus, m, CALL_TIMEOUT_USEC, error, ret_reply);
+}
+
+/* The request's statement as jitd states it, signed with the approver's key. */
+static int sign_request(Ctl *ctl, const char *id, const char *key, char **ret, sd_bus_error *error)
+{
+        _cleanup_(json_putp) json_object *o = NULL;
+        const char *statement;
+        int r;
+
+        r = ctl_get_request(ctl, id, &o, error);
+        if (r < 0)
+                return r;
+        statement = view_str(o, "statement");
+        if (!*statement)
+                return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                        "jitd sent no statement to sign (an older jitd?)");
+        return ctl_sign_statement(statement, key, ret);
+}
+
+/* A decision, signed when the user asked or when jitd answers that it needs a signature. */
+static int decide_signed(Ctl *ctl, const char *method, const VerbArgs *a, sd_bus_message **ret_reply,
+                         sd_bus_error *error)
+{
+        const char *id = a->args[0], *comment = a->comment ? a->comment : "";
+        _cleanup_free_ char *signature = NULL;
+        int r;
+
+        if (a->sign) {
+                r = sign_request(ctl, id, a->key, &signature, error);
+                if (r < 0)
+                        return r;
+        }
+        r = call_decision(ctl, method, id, comment, a->duration, signature, ret_reply, error);
+        if (r >= 0 || signature || !sd_bus_error_has_name(error, JIT_ERROR_SIGNATURE_REQUIRED))
+                return r;
+        sd_bus_error_free(error);
+        r = sign_request(ctl, id, a->key, &signature, error);
+        if (r < 0)
+                return r;
+        return call_decision(ctl, method, id, comment, a->duration, signature, ret_reply, error);
+}
+
 int verb_approve(Ctl *ctl, const VerbArgs *a)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL, get_error = SD_BUS_ERROR_NULL;
         _cleanup_(json_putp) json_object *o = NULL;
-        const char *id = a->args[0], *comment = a->comment ? a->comment : "";
+        const char *id = a->args[0];
         uint64_t until, granted = 0, now;
         char buf[64], d[32];
         int k;
 
-        if (a->duration)
-                k = call(ctl, "Approve", &reply, &error, "sa{sv}", id, 2, "duration", "t", a->duration,
-                         "comment", "s", comment);
-        else
-                k = call(ctl, "Approve", &reply, &error, "sa{sv}", id, 1, "comment", "s", comment);
+        k = decide_signed(ctl, "Approve", a, &reply, &error);
         if (k >= 0)
                 k = sd_bus_message_read(reply, "t", &until);
         if (k < 0)
@@ -350,7 +425,11 @@ int verb_deny(Ctl *ctl, const VerbArgs *a)
         const char *id = a->args[0];
         int r;
 
-        r = call(ctl, "Deny", NULL, &error, "ss", id, a->comment ? a->comment : "");
+        /* Plain Deny unless signed: an older jitd has no DenyWithOptions. */
+        if (a->sign)
+                r = decide_signed(ctl, "DenyWithOptions", a, NULL, &error);
+        else
+                r = call(ctl, "Deny", NULL, &error, "ss", id, a->comment ? a->comment : "");
         if (r < 0)
                 return ctl_refused(ctl, "deny", id, &error, r);
         if (!ctl->json)

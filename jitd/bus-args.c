@@ -6,6 +6,7 @@
 #include "bus-args.h"
 #include "jit-bus.h"
 #include "jit-limits.h"
+#include "sshsig.h"
 #include "util.h"
 
 void create_args_done(CreateArgs *a)
@@ -103,21 +104,36 @@ int bus_read_access_options(sd_bus_message *m, CreateArgs *a, sd_bus_error *erro
 
 #undef FIELD
 
-int bus_read_approve_options(sd_bus_message *m, ApproveArgs *a, sd_bus_error *error)
+/* Approve's options, and DenyWithOptions' (the same table without duration: a denial opens no grant). */
+static int read_decision_options(sd_bus_message *m, ApproveArgs *a, bool deny, sd_bus_error *error)
 {
         static const AsvField fields[] = {
-            {"duration", ASV_UINT64, offsetof(ApproveArgs, duration_usec)},
             {"comment", ASV_STRING, offsetof(ApproveArgs, comment)},
+            {"signature", ASV_STRING, offsetof(ApproveArgs, signature)},
+            {"duration", ASV_UINT64, offsetof(ApproveArgs, duration_usec)},
         };
-        static const AsvTable table = ASV_TABLE(fields, ASV_REFUSE_UNKNOWN);
+        static const AsvTable approve = ASV_TABLE(fields, ASV_REFUSE_UNKNOWN);
+        static const AsvTable denial = {.fields = fields, .n_fields = 2, .unknown = ASV_REFUSE_UNKNOWN};
         int r;
 
-        r = read_table(m, &table, a, NULL, error);
+        r = read_table(m, deny ? &denial : &approve, a, NULL, error);
         if (r < 0)
                 return malformed(error, r, "options");
         if (a->duration_usec > JIT_MAX_DURATION_USEC)
                 return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Duration too long.");
+        if (a->signature && strlen(a->signature) > SSHSIG_MAX_ARMORED)
+                return sd_bus_error_set(error, JIT_ERROR_INVALID_ARGUMENT, "Signature too long.");
         return 0;
+}
+
+int bus_read_approve_options(sd_bus_message *m, ApproveArgs *a, sd_bus_error *error)
+{
+        return read_decision_options(m, a, false, error);
+}
+
+int bus_read_deny_options(sd_bus_message *m, ApproveArgs *a, sd_bus_error *error)
+{
+        return read_decision_options(m, a, true, error);
 }
 
 int bus_read_list_filter(sd_bus_message *m, ListFilter *f, sd_bus_error *error)

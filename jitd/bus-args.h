@@ -30,9 +30,12 @@ int bus_read_access_options(sd_bus_message *m, CreateArgs *a, sd_bus_error *erro
 typedef struct ApproveArgs {
         uint64_t duration_usec;
         const char *comment;
+        const char *signature; /* an armored SSHSIG of the request's statement, or NULL */
 } ApproveArgs;
 
 int bus_read_approve_options(sd_bus_message *m, ApproveArgs *a, sd_bus_error *error);
+/* DenyWithOptions: comment and signature only. */
+int bus_read_deny_options(sd_bus_message *m, ApproveArgs *a, sd_bus_error *error);
 
 /* ListRequests' filter: which records, and which page of them. */
 typedef struct ListFilter {

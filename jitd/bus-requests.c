@@ -11,7 +11,9 @@
 #include "util.h"
 #include "bus.h"
 
-static int append_request(sd_bus_message *reply, const Request *req)
+/* statement (GetRequest only; NULL in lists) goes last: with it the array holds one entry more,
+ * and without it sd-bus never reads the trailing arguments. */
+static int append_request(sd_bus_message *reply, const Request *req, const char *statement)
 {
         unsigned needed = req->rule ? req->rule->approvals : 1;
 
@@ -20,9 +22,9 @@ static int append_request(sd_bus_message *reply, const Request *req)
                  max = req->rule ? req->rule->max_grant_usec : 0;
 
         return sd_bus_message_append(
-            reply, "a{sv}", 29, "requested_usec", "t", req->requested_usec, "default_grant_usec", "t", dflt,
-            "max_grant_usec", "t", max, "front", "s", request_front(req), "grant_scope", "s",
-            policy_scope_to_string(request_scope(req)), "command_kind", "s",
+            reply, "a{sv}", statement ? 32 : 31, "requested_usec", "t", req->requested_usec,
+            "default_grant_usec", "t", dflt, "max_grant_usec", "t", max, "front", "s", request_front(req),
+            "grant_scope", "s", policy_scope_to_string(request_scope(req)), "command_kind", "s",
             command_kind_to_string(req->command_kind), "runcwd", "s", req->runcwd ? req->runcwd : "", "id",
             "s", req->id, "state", "s", request_state_to_string(req->state), "user", "s", req->user, "uid",
             "u", (uint32_t)req->uid, "target", "s", req->target ? req->target : "", "service", "s",
@@ -32,7 +34,8 @@ static int append_request(sd_bus_message *reply, const Request *req)
             req->decided_usec, "until_usec", "t", req->until_usec, "by", "s", req->by ? req->by : "",
             "comment", "s", req->comment ? req->comment : "", "rule", "s", req->rule ? req->rule->name : "",
             "approvals", "u", (uint32_t)req->n_approvals, "approvals_needed", "u", (uint32_t)needed, "grant",
-            "s", req->grant_id);
+            "s", req->grant_id, "runas", "s", req->runas ? req->runas : "", "rungroup", "s",
+            req->rungroup ? req->rungroup : "", "statement", "s", statement);
 }
 
 static int request_fill(Request *req, const CreateArgs *a, const Command *c, uid_t uid, char *name)
@@ -53,6 +56,11 @@ static int request_fill(Request *req, const CreateArgs *a, const Command *c, uid
         req->command_kind = c->kind;
         req->plugin = streq(a->front, "sudo-plugin");
         if (a->runcwd && !(req->runcwd = bus_field_dup(a->runcwd, JIT_MAX_PATH)))
+                return -ENOMEM;
+        /* Shown and signed: whom the command runs as is part of what an approver approves. */
+        if (c->run_as && !(req->runas = bus_field_dup(c->run_as, JIT_MAX_FIELD)))
+                return -ENOMEM;
+        if (c->run_group && !(req->rungroup = bus_field_dup(c->run_group, JIT_MAX_FIELD)))
                 return -ENOMEM;
         if (!req->service || !req->tty || !req->rhost || !req->ruser || !req->cwd || !req->reason ||
             !req->command)
@@ -262,12 +270,38 @@ int method_request_access(sd_bus_message *m, void *userdata, sd_bus_error *error
         return r < 0 ? r : 1;
 }
 
+/* A decision's signature, checked before anything is recorded: 1 and *ret when one was given and
+ * verifies, 0 when none was given and none is needed; else the call is refused (still pending). */
+static int bus_signature(Context *ctx, Request *req, const Caller *caller, const char *signature,
+                         bool required, Signed *ret, sd_bus_error *error)
+{
+        int r;
+
+        if (!signature || !*signature) {
+                if (!required)
+                        return 0;
+                r = decide_check_pending(req, error);
+                if (r < 0)
+                        return r;
+                return sd_bus_error_setf(error, JIT_ERROR_SIGNATURE_REQUIRED,
+                                         "Approving %s needs your SSH signature of its statement: "
+                                         "jitctl approve --sign %s",
+                                         req->id, req->id);
+        }
+        r = decide_check_pending(req, error);
+        if (r < 0)
+                return r;
+        r = signature_check(ctx, req, caller->name, signature, ret, error);
+        return r < 0 ? r : 1;
+}
+
 int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Context *ctx = userdata;
         _cleanup_(caller_done) Caller caller = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *note = NULL;
+        _cleanup_(signed_done) Signed sig = {};
         ApproveArgs o = {.comment = ""};
         bool break_glass;
         const char *id;
@@ -296,7 +330,11 @@ int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 if (r < 0)
                         return r;
         }
-        r = decide_approve(ctx, req, caller.uid, caller.name, note, o.duration_usec, break_glass, error);
+        r = bus_signature(ctx, req, &caller, o.signature, signature_required(ctx, req), &sig, error);
+        if (r < 0)
+                return r;
+        r = decide_approve(ctx, req, caller.uid, caller.name, note, o.duration_usec, break_glass,
+                           r > 0 ? &sig : NULL, error);
         if (r < 0)
                 return sd_bus_error_is_set(error) ? r : bus_record_error(error, r);
         r = sd_bus_message_new_method_return(m, &reply);
@@ -310,10 +348,11 @@ int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 /* Deny and Cancel differ only in who may call them and what they record. */
 static int decide_simple(sd_bus_message *m, Context *ctx, Access access, RequestState state, const char *id,
-                         const char *comment, sd_bus_error *error)
+                         const char *comment, const char *signature, sd_bus_error *error)
 {
         _cleanup_(caller_done) Caller caller = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(signed_done) Signed sig = {};
         _cleanup_free_ char *note = NULL;
         Request *req;
         int r;
@@ -336,10 +375,15 @@ static int decide_simple(sd_bus_message *m, Context *ctx, Access access, Request
                 if (r < 0)
                         return r;
         }
+        /* A denial may be signed; it is never held up for want of a signature (denying is safe). */
+        r = state == REQUEST_DENIED ? bus_signature(ctx, req, &caller, signature, false, &sig, error) : 0;
+        if (r < 0)
+                return r;
         note = bus_field_dup(comment, JIT_MAX_FIELD);
         if (!note)
                 return -ENOMEM;
-        r = decide_end(ctx, req, state, caller.name, note);
+        r = state == REQUEST_DENIED ? decide_deny(ctx, req, caller.name, note, r > 0 ? &sig : NULL)
+                                    : decide_end(ctx, req, state, caller.name, note);
         if (r < 0)
                 return bus_record_error(error, r);
         r = sd_bus_message_new_method_return(m, &reply);
@@ -356,7 +400,22 @@ int method_deny(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = sd_bus_message_read(m, "ss", &id, &comment);
         if (r < 0)
                 return r;
-        return decide_simple(m, userdata, ACCESS_DENIER, REQUEST_DENIED, id, comment, error);
+        return decide_simple(m, userdata, ACCESS_DENIER, REQUEST_DENIED, id, comment, NULL, error);
+}
+
+int method_deny_with_options(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        ApproveArgs o = {.comment = ""};
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &id);
+        if (r < 0)
+                return r;
+        r = bus_read_deny_options(m, &o, error);
+        if (r < 0)
+                return r;
+        return decide_simple(m, userdata, ACCESS_DENIER, REQUEST_DENIED, id, o.comment, o.signature, error);
 }
 
 int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -367,15 +426,15 @@ int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = sd_bus_message_read(m, "s", &id);
         if (r < 0)
                 return r;
-        return decide_simple(m, userdata, ACCESS_REQUESTER, REQUEST_CANCELLED, id, "", error);
+        return decide_simple(m, userdata, ACCESS_REQUESTER, REQUEST_CANCELLED, id, "", NULL, error);
 }
 
 /* What a record costs on the wire, near enough to bound a reply and charge its reader. */
 static size_t request_wire_size(const Request *req)
 {
-        const char *const fields[] = {req->user,   req->target, req->service, req->command,
-                                      req->tty,    req->rhost,  req->ruser,   req->cwd,
-                                      req->runcwd, req->reason, req->by,      req->comment};
+        const char *const fields[] = {req->user,  req->target,  req->service, req->command, req->tty,
+                                      req->rhost, req->ruser,   req->cwd,     req->runcwd,  req->reason,
+                                      req->by,    req->comment, req->runas,   req->rungroup};
         size_t n = 640; /* 26 keys, their signatures, padding and the fixed-size values */
 
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
@@ -425,7 +484,7 @@ int method_list_requests(sd_bus_message *m, void *userdata, sd_bus_error *error)
                         truncated = true;
                         break;
                 }
-                r = append_request(reply, req);
+                r = append_request(reply, req, NULL);
                 if (r < 0)
                         return r;
                 bytes += request_wire_size(req);
@@ -448,6 +507,7 @@ int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
         _cleanup_(caller_done) Caller caller = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *id;
+        _cleanup_free_ char *statement = NULL;
         Request *req;
         int r;
 
@@ -460,11 +520,16 @@ int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = caller_find_request(ctx, id, &caller, &req, error);
         if (r < 0)
                 return r;
+        /* A request no statement can carry (never expected: its fields are sanitised) is still shown;
+         * it just cannot be signed for. */
+        r = request_statement(req, journal_writer_origin(ctx->journal), &statement);
+        if (r < 0 && r != -EINVAL)
+                return r;
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
-                r = append_request(reply, req);
+                r = append_request(reply, req, statement);
         if (r < 0)
                 return r;
-        bus_read_charge(ctx, caller.uid, request_wire_size(req));
+        bus_read_charge(ctx, caller.uid, request_wire_size(req) + (statement ? strlen(statement) : 0));
         return record_send_when_durable(ctx, m, reply);
 }

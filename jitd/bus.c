@@ -16,6 +16,8 @@ static const sd_bus_vtable manager_vtable[] = {
                             SD_BUS_RESULT("t", until_usec), method_approve, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Deny", SD_BUS_ARGS("s", id, "s", comment), SD_BUS_NO_RESULT, method_deny,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("DenyWithOptions", SD_BUS_ARGS("s", id, "a{sv}", options), SD_BUS_NO_RESULT,
+                            method_deny_with_options, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT, method_cancel,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("ListRequests", SD_BUS_ARGS("a{sv}", filter),

@@ -59,6 +59,7 @@ int method_create_request(sd_bus_message *m, void *userdata, sd_bus_error *error
 int method_request_access(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_approve(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_deny(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int method_deny_with_options(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_list_requests(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error);

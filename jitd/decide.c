@@ -349,8 +349,17 @@ static int approve_partial(Context *ctx, Request *req, const char *name, const c
         return r;
 }
 
-int decide_approve(Context *ctx, Request *req, uid_t uid, const char *name, const char *comment,
-                   uint64_t duration_usec, bool break_glass, sd_bus_error *error)
+static bool key_seen(const Request *req, const uint8_t key[32])
+{
+        for (size_t i = 0; i < req->n_signer_keys; i++)
+                if (memcmp(req->signer_keys[i], key, 32) == 0)
+                        return true;
+        return false;
+}
+
+/* The approval proper; decide_approve() wraps it so that the signature rides only on its records. */
+static int approve(Context *ctx, Request *req, uid_t uid, const char *name, const char *comment,
+                   uint64_t duration_usec, bool break_glass, const Signed *sig, sd_bus_error *error)
 {
         _cleanup_free_ char *by = NULL;
         unsigned needed = req->rule ? req->rule->approvals : 1;
@@ -374,12 +383,24 @@ int decide_approve(Context *ctx, Request *req, uid_t uid, const char *name, cons
                         return sd_bus_error_setf(error, JIT_ERROR_ALREADY_DECIDED,
                                                  "You have already approved %s; it needs other approvers.",
                                                  req->id);
+                /* N-of-M counts distinct signing keys too: one key listed for two people is one. */
+                if (sig && key_seen(req, sig->key))
+                        return sd_bus_error_setf(error, JIT_ERROR_ALREADY_DECIDED,
+                                                 "This key has already signed an approval of %s; it needs "
+                                                 "other approvers.",
+                                                 req->id);
         }
 
         if (req->n_approvals < ELEMENTSOF(req->approvals))
                 req->approvals[req->n_approvals++] = uid;
-        if (!req->break_glass && req->n_approvals < needed)
-                return approve_partial(ctx, req, name, comment);
+        if (sig && req->n_signer_keys < ELEMENTSOF(req->signer_keys))
+                memcpy(req->signer_keys[req->n_signer_keys++], sig->key, 32);
+        if (!req->break_glass && req->n_approvals < needed) {
+                r = approve_partial(ctx, req, name, comment);
+                if (r < 0 && sig)
+                        req->n_signer_keys--;
+                return r;
+        }
 
         if (duration_usec == 0)
                 duration_usec = req->requested_usec;
@@ -390,6 +411,27 @@ int decide_approve(Context *ctx, Request *req, uid_t uid, const char *name, cons
         if (!by)
                 return -ENOMEM;
         return decide_end(ctx, req, REQUEST_APPROVED, by, comment);
+}
+
+int decide_approve(Context *ctx, Request *req, uid_t uid, const char *name, const char *comment,
+                   uint64_t duration_usec, bool break_glass, const Signed *sig, sd_bus_error *error)
+{
+        int r;
+
+        req->sig = sig;
+        r = approve(ctx, req, uid, name, comment, duration_usec, break_glass, sig, error);
+        req->sig = NULL;
+        return r;
+}
+
+int decide_deny(Context *ctx, Request *req, const char *by, const char *comment, const Signed *sig)
+{
+        int r;
+
+        req->sig = sig;
+        r = decide_end(ctx, req, REQUEST_DENIED, by, comment);
+        req->sig = NULL;
+        return r;
 }
 
 int decide_revoke(Context *ctx, Grant *g, Request *req, const char *by, const char *comment)

@@ -70,6 +70,16 @@ typedef struct Config {
 
 #define SCOPE_HASH_LEN 32
 
+/* A decision's verified signature (signature.c), carried into its journal record. */
+typedef struct Signed {
+        char *signature;                /* the SSHSIG blob, base64 */
+        char statement_hash[129];       /* SHA-512 of the statement, hex: what the signature covers */
+        char signer[JIT_MAX_FIELD + 1]; /* the principal: the caller's user name */
+        uint8_t key[32];                /* the signing key: N-of-M counts a key once */
+        char approvers_hash[65];        /* SHA-256 of the approvers file it was checked against */
+        char *approvers;                /* that file's text, when the journal does not hold it yet */
+} Signed;
+
 typedef struct Request {
         Context *ctx;
         struct Request *prev, *next; /* ctx->requests, newest first */
@@ -80,6 +90,7 @@ typedef struct Request {
         char *target; /* PAM_USER, when it differs from the requester (su, sudo -u is in argv) */
         char *service, *command, *tty, *rhost, *ruser, *cwd, *reason;
         char *runcwd;             /* the plugin: where the command runs (sudoers' runcwd, or cwd) */
+        char *runas, *rungroup;   /* sudo: the account and group the command runs as; NULL if not sudo */
         bool plugin;              /* from sudo_jit.so (exact), not from the PAM module */
         CommandKind command_kind; /* how command names what runs */
         uint64_t created_usec, deadline_usec, decided_usec, until_usec; /* CLOCK_REALTIME */
@@ -92,6 +103,9 @@ typedef struct Request {
         const PolicyRule *rule;                /* the rule that matched */
         uid_t approvals[POLICY_MAX_APPROVALS]; /* distinct approvers so far */
         size_t n_approvals;
+        uint8_t signer_keys[POLICY_MAX_APPROVALS][32]; /* the keys that signed those approvals */
+        size_t n_signer_keys;
+        const Signed *sig;       /* only while the decision it signs is recorded */
         uint64_t requested_usec; /* grant length asked for ahead of time */
         bool ahead;              /* made with jitctl request: nobody waits on it */
         bool any_command;        /* ...for no command in particular: a grant for the service */
@@ -219,9 +233,10 @@ struct Context {
         Peer *peers;                         /* connections on the private socket */
         size_t n_peers;
         struct PrivateBus *private_bus; /* the private socket's listener */
-        bool replaying;             /* transitions rebuild state from the journal: no records, no signals */
-        bool state_complete;        /* replay is done: the journal file may be rotated (record.c) */
-        uint64_t rotate_retry_usec; /* after a failed rotation, not before this (CLOCK_MONOTONIC) */
+        bool replaying;              /* transitions rebuild state from the journal: no records, no signals */
+        bool state_complete;         /* replay is done: the journal file may be rotated (record.c) */
+        uint64_t rotate_retry_usec;  /* after a failed rotation, not before this (CLOCK_MONOTONIC) */
+        char approvers_recorded[65]; /* hash of the approvers file whose text the journal holds */
 };
 
 /* config.c */
@@ -260,12 +275,17 @@ PolicyScope request_scope(const Request *req);
 const char *request_command_shown(const Request *req);
 /* Which front end asked: "pam", "sudo-plugin", or "ahead" (jitctl request). */
 const char *request_front(const Request *req);
+/* The canonical statement an approver signs (lib/statement.h), for the journal's origin. */
+int request_statement(const Request *req, const char *origin, char **ret);
 void request_free(Request *req);
 void request_free_all(Context *ctx);
 
 /* record.c: the single point where records leave for the journal and journald. Calls nothing
  * above it: a failed commit runs the undo each record was appended with (may be NULL). */
+int record_mirror_setup(Context *ctx); /* before the journal is opened: it mirrors what opening writes */
 int record_setup(Context *ctx);
+void record_own_line(void *userdata, const char *origin, uint64_t seq, RecordType type, const char *line,
+                     size_t len, const MerkleHash leaf); /* the journal's JournalLineHook */
 int record_emit(Context *ctx, RecordType type, const Request *req, RecordUndo undo);
 int record_send_after_commit(Context *ctx, sd_bus_message *call, sd_bus_message *reply);
 /* The reply to a read: at once, or after the open group's commit if one is open (it may show
@@ -286,9 +306,19 @@ typedef struct MirrorGap {
         uint64_t first_seq, last_seq;
         bool have_seq;
 } MirrorGap;
-MirrorEntry *mirror_entry_new(RecordType type, const Request *req, uint64_t seq,
-                              const uint8_t leaf_hash[32]);
-MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, uint64_t seq, const uint8_t leaf_hash[32]);
+/* A record as the journal holds it: its origin and exact line, which every entry carries
+ * (JIT_ORIGIN, JIT_RECORD_LINE) so a collector can rebuild the journal from journald alone. */
+typedef struct MirrorLine {
+        const char *origin;
+        const char *line; /* without its newline; not NUL-terminated */
+        size_t len;
+        uint64_t seq;
+        const uint8_t *leaf_hash; /* 32 bytes */
+} MirrorLine;
+MirrorEntry *mirror_entry_new(RecordType type, const Request *req, const MirrorLine *l);
+MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, const MirrorLine *l);
+/* A record the journal writer makes itself (key, checkpoint, link, repair). */
+MirrorEntry *mirror_entry_new_own(RecordType type, const MirrorLine *l);
 MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char *value);
 void mirror_entry_send(MirrorEntry *e); /* at once or never, outside the queue (start-up) */
 void mirror_entry_free(MirrorEntry *e);
@@ -360,7 +390,9 @@ void decide_peer_gone(Context *ctx, const char *name);
 /* One approval by uid (name). N-of-M: it is recorded and the request stays pending until enough
  * people approved; break_glass: the requester approves themself with a reason. */
 int decide_approve(Context *ctx, Request *req, uid_t uid, const char *name, const char *comment,
-                   uint64_t duration_usec, bool break_glass, sd_bus_error *error);
+                   uint64_t duration_usec, bool break_glass, const Signed *sig, sd_bus_error *error);
+/* A denial by an approver, with its signature (may be NULL). */
+int decide_deny(Context *ctx, Request *req, const char *by, const char *comment, const Signed *sig);
 /* A pending request ends: approved (r->until_usec set), denied, expired or cancelled. */
 int decide_end(Context *ctx, Request *req, RequestState state, const char *by, const char *comment);
 /* A grant is used by r (NULL when replaying: a use leaves no request behind). */
@@ -382,6 +414,12 @@ int peer_watch_new(Context *ctx, sd_bus *bus, PeerGone gone, void *userdata, Pee
 PeerWatch *peer_watch_free(PeerWatch *w);
 /* The watched connection, or NULL once it closed. */
 sd_bus *peer_watch_bus(const PeerWatch *w);
+/* signature.c: whether r's rule wants signed decisions; check an armored signature of r's statement by
+ * principal against the approvers file. 0 and *ret, or a negative errno with error set (BadSignature). */
+bool signature_required(Context *ctx, const Request *req);
+int signature_check(Context *ctx, const Request *req, const char *principal, const char *armored,
+                    Signed *ret, sd_bus_error *error);
+void signed_done(Signed *s);
 
 /* replay.c */
 int replay_journal(Context *ctx);

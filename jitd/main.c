@@ -45,6 +45,8 @@ static int journal_open(Context *ctx)
             .epoch_usec = d->epoch_length_usec,
             .now_usec = jit_now_usec(CLOCK_REALTIME),
             .max_file_size = d->max_file_size,
+            .line_hook = record_own_line,
+            .line_hook_userdata = ctx,
         };
         r = journal_writer_open(&o, &ctx->journal);
         if (r == -EBUSY)
@@ -164,10 +166,6 @@ static int run(int argc, char *argv[])
                         log_error_errno(r, "Refusing to start: cannot check the state files");
                 return r;
         }
-        r = journal_open(&ctx);
-        if (r < 0)
-                return r;
-
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
@@ -182,6 +180,14 @@ static int run(int argc, char *argv[])
         r = sd_event_add_signal(ctx.event, NULL, SIGHUP, on_reload, &ctx);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch SIGHUP");
+        /* The mirror first: what opening the journal writes (a new journal's genesis, a repair, the
+         * seals of epochs that ended while jitd was down) goes to journald like any record. */
+        r = record_mirror_setup(&ctx);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the journald mirror");
+        r = journal_open(&ctx);
+        if (r < 0)
+                return r;
         r = record_setup(&ctx);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the record queue");

@@ -16,6 +16,7 @@
 #include "jitd.h"
 #include "journal-record.h"
 #include "mirror-entry.h"
+#include "note.h"
 #include "sanitize.h"
 #include "util.h"
 
@@ -39,6 +40,8 @@ static const struct {
     [RECORD_CHECKPOINT] = {JIT_MESSAGE_CHECKPOINT, LOG_DEBUG},
     [RECORD_MIRROR_GAP] = {JIT_MESSAGE_MIRROR_GAP, LOG_WARNING},
     [RECORD_LIVE] = {JIT_MESSAGE_LIVE, LOG_INFO},
+    /* A new journal file begins: no catalog entry of its own (nothing for an admin to do). */
+    [RECORD_LINK] = {NULL, LOG_INFO},
 };
 
 /* The builders below add field after field and look once at the end: the first failure sticks to
@@ -184,9 +187,31 @@ MirrorEntry *mirror_entry_new_text(RecordType type, const char *key, const char 
         return entry_done(e);
 }
 
-MirrorEntry *mirror_entry_new(RecordType type, const Request *req, uint64_t seq, const uint8_t leaf_hash[32])
+/* The fields that tie an entry to its record: seq, leaf hash, origin and the exact line. They come
+ * before the free-text fields, so a cut entry still carries them whole. */
+static void entry_add_record(MirrorEntry *e, RecordType type, const MirrorLine *l)
 {
         char hex[2 * 32 + 1];
+
+        entry_add(e, "JIT_RECORD", journal_record_type_to_string(type));
+        entry_addf(e, "JIT_SEQ", "%llu", (unsigned long long)l->seq);
+        sodium_bin2hex(hex, sizeof(hex), l->leaf_hash, 32);
+        entry_add(e, "JIT_LEAF_HASH", hex);
+        entry_add_raw(e, "JIT_ORIGIN", l->origin);
+        if (e->error < 0)
+                return;
+        if (e->n >= MIRROR_MAX_FIELDS)
+                entry_fail(e, -E2BIG);
+        /* The bytes the journal hashed, unchanged: a record line has no newline and no NUL. */
+        else if (asprintf(&e->fields[e->n], "JIT_RECORD_LINE=%.*s", (int)l->len, l->line) < 0)
+                entry_fail(e, -ENOMEM);
+        else
+                e->n++;
+}
+
+/* An empty entry for the record l (its seq counted if it is dropped). */
+static MirrorEntry *entry_new_for(RecordType type, const MirrorLine *l)
+{
         MirrorEntry *e;
 
         assert((size_t)type < _RECORD_TYPE_MAX);
@@ -194,17 +219,22 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *req, uint64_t seq,
         if (!e)
                 return NULL;
         e->has_seq = true;
-        e->seq = seq;
+        e->seq = l->seq;
+        return e;
+}
 
+MirrorEntry *mirror_entry_new(RecordType type, const Request *req, const MirrorLine *l)
+{
+        MirrorEntry *e = entry_new_for(type, l);
+
+        if (!e)
+                return NULL;
         entry_message(e, type, req);
         entry_add(e, "MESSAGE_ID", record_info[type].message_id);
         /* Break-glass is announced loudly: alert priority, above every other record. */
         entry_addf(e, "PRIORITY", "%d", req && req->break_glass ? LOG_ALERT : record_info[type].priority);
         entry_add(e, "SYSLOG_IDENTIFIER", "jitd");
-        entry_add(e, "JIT_RECORD", journal_record_type_to_string(type));
-        entry_addf(e, "JIT_SEQ", "%llu", (unsigned long long)seq);
-        sodium_bin2hex(hex, sizeof(hex), leaf_hash, 32);
-        entry_add(e, "JIT_LEAF_HASH", hex);
+        entry_add_record(e, type, l);
         if (req) {
                 entry_add(e, "JIT_REQUEST_ID", req->id);
                 entry_add(e, "JIT_STATE", request_state_to_string(req->state));
@@ -224,6 +254,8 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *req, uint64_t seq,
                 /* For one of N approvals, the approver so far; for a decision, who decided. */
                 entry_add(e, "JIT_APPROVER", type == RECORD_APPROVE || type == RECORD_DENY ? req->by : NULL);
                 entry_add(e, "JIT_DECIDED_BY", req->by);
+                /* A signed decision: whose SSH key signed it (the journal file holds the signature). */
+                entry_add(e, "JIT_SIGNER", req->sig ? req->sig->signer : NULL);
                 entry_add(e, "JIT_COMMENT", req->comment);
                 entry_add(e, "JIT_GRANT_ID", req->grant_id);
                 entry_add(e, "JIT_RULE", req->rule ? req->rule->name : NULL);
@@ -233,9 +265,50 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *req, uint64_t seq,
         return entry_done(e);
 }
 
-MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, uint64_t seq, const uint8_t leaf_hash[32])
+MirrorEntry *mirror_entry_new_own(RecordType type, const MirrorLine *l)
 {
-        MirrorEntry *e = mirror_entry_new(RECORD_MIRROR_GAP, NULL, seq, leaf_hash);
+        char note[NOTE_MAX_SIZE + 1];
+        JournalRecordView v;
+        const char *why;
+        MirrorEntry *e = entry_new_for(type, l);
+
+        if (!e)
+                return NULL;
+        switch (type) {
+        case RECORD_CHECKPOINT:
+                entry_addf(e, "MESSAGE", "checkpoint: records 0..%llu signed",
+                           (unsigned long long)(l->seq ? l->seq - 1 : 0));
+                break;
+        case RECORD_KEY:
+                entry_addf(e, "MESSAGE", "journal key record %llu: %s", (unsigned long long)l->seq,
+                           l->seq == 0 ? "a new journal and its identity key"
+                                       : "the next epoch's signing key");
+                break;
+        case RECORD_LINK:
+                entry_addf(e, "MESSAGE", "the journal continues in a new file from record %llu",
+                           (unsigned long long)l->seq);
+                break;
+        default:
+                entry_addf(e, "MESSAGE",
+                           "journal repaired at start-up (record %llu): a torn tail was cut off",
+                           (unsigned long long)l->seq);
+        }
+        entry_add(e, "MESSAGE_ID", record_info[type].message_id);
+        entry_addf(e, "PRIORITY", "%d", record_info[type].priority);
+        /* Checkpoints come every few seconds: under an identifier of their own, `journalctl -t jitd`
+         * reads as the list of decisions (jitctl verify --journald reads both). */
+        entry_add(e, "SYSLOG_IDENTIFIER", type == RECORD_CHECKPOINT ? "jitd-checkpoint" : "jitd");
+        entry_add_record(e, type, l);
+        /* The note on its own too, for journalctl readers and the local cross-check. */
+        if (type == RECORD_CHECKPOINT && journal_record_parse(l->line, l->len, &v, &why) >= 0 &&
+            journal_record_get_field(&v, "note", note, sizeof(note), NULL) >= 0)
+                entry_add_raw(e, "JIT_CHECKPOINT", note);
+        return entry_done(e);
+}
+
+MirrorEntry *mirror_entry_new_gap(const MirrorGap *gap, const MirrorLine *l)
+{
+        MirrorEntry *e = mirror_entry_new(RECORD_MIRROR_GAP, NULL, l);
         int r;
 
         if (!e)

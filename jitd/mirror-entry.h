@@ -10,8 +10,9 @@
 
 #define MIRROR_MAX_FIELDS 34
 /* One entry is one datagram: well under the socket's send buffer even at its default size, so a
- * send never fails for size alone. Fields past this are cut, and the entry says so. */
-#define MIRROR_MAX_DATAGRAM (64U * 1024)
+ * send never fails for size alone (the default is 208 KiB), yet room for a whole record line (64 KiB)
+ * besides the other fields. Fields past this are cut, and the entry says so. */
+#define MIRROR_MAX_DATAGRAM (160U * 1024)
 
 struct MirrorEntry {
         struct MirrorEntry *next; /* in the mirror's queue */

@@ -35,7 +35,7 @@ typedef enum Section {
 
 /* Where each of a rule's action keys was set (0: not set), for errors found after its section. */
 typedef struct KeyLines {
-        unsigned action, approvers, approvals, reason, default_grant, max_grant, scope, break_glass;
+        unsigned action, approvers, approvals, reason, default_grant, max_grant, scope, break_glass, signature;
 } KeyLines;
 
 typedef struct Parser {

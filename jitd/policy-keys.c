@@ -102,6 +102,7 @@ static int rule_finish(Parser *p, size_t i)
                     {"Approvers", k->approvers},    {"Approvals", k->approvals},
                     {"BreakGlass", k->break_glass}, {"DefaultGrant", k->default_grant},
                     {"MaxGrant", k->max_grant},     {"Scope", k->scope},
+                    {"Signature", k->signature},
                 };
                 for (size_t j = 0; j < ELEMENTSOF(only_require); j++)
                         if (only_require[j].line)
@@ -201,11 +202,12 @@ int parser_section_open(Parser *p, const char *s, size_t len)
 static const char *const daemon_keys[] = {
     "ApproverGroup",  "RequestTimeout", "DefaultGrant", "MaxGrant",    "JournalFile",
     "StateDirectory", "PublicKeyFile",  "EpochLength",  "MirrorQueue", "MaxFileSize",
+    "Signature",      "ApproversFile",
 };
 
 static const char *const rule_keys[] = {
     "User",      "Group",  "Service",      "Command",  "Host",  "Action",     "Approvers",
-    "Approvals", "Reason", "DefaultGrant", "MaxGrant", "Scope", "BreakGlass",
+    "Approvals", "Reason", "DefaultGrant", "MaxGrant", "Scope", "BreakGlass", "Signature",
 };
 
 static bool key_in(const char *const *keys, size_t n, const char *key)
@@ -279,6 +281,14 @@ static int set_string(Parser *p, char **dst, const char *value)
         return 0;
 }
 
+static int parse_signature_value(Parser *p, const char *value, bool *ret)
+{
+        if (!streq(value, "required") && !streq(value, "optional"))
+                return parser_fail(p, -EINVAL, "Signature=%s: expected required or optional", value);
+        *ret = streq(value, "required");
+        return 0;
+}
+
 static int daemon_key(Parser *p, const char *key, const char *value)
 {
         PolicyDaemon *d = &p->policy->daemon;
@@ -328,11 +338,15 @@ static int daemon_key(Parser *p, const char *key, const char *value)
         }
         if (streq(key, "MaxFileSize"))
                 return parse_size_value(p, key, value, &d->max_file_size);
+        if (streq(key, "Signature"))
+                return parse_signature_value(p, value, &d->signature_required);
         /* The remaining keys are paths. */
         if (value[0] != '/')
                 return parser_fail(p, -EINVAL, "%s=%s: must be an absolute path", key, value);
         if (streq(key, "JournalFile"))
                 return set_string(p, &d->journal_file, value);
+        if (streq(key, "ApproversFile"))
+                return set_string(p, &d->approvers_file, value);
         if (streq(key, "StateDirectory"))
                 return set_string(p, &d->state_directory, value);
         return set_string(p, &d->public_key_file, value);
@@ -518,6 +532,10 @@ static int rule_key(Parser *p, const char *key, const char *value)
                         return parser_fail(p, -EINVAL, "BreakGlass=%s: expected yes or no", value);
                 rule->break_glass = streq(value, "yes");
                 return 0;
+        }
+        if (streq(key, "Signature")) {
+                r = scalar_once(p, &k->signature, key);
+                return r < 0 ? r : parse_signature_value(p, value, &rule->signature_required);
         }
         if (streq(key, "DefaultGrant")) {
                 r = scalar_once(p, &k->default_grant, key);

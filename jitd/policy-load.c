@@ -21,6 +21,7 @@
 #define DEFAULT_STATE_DIRECTORY "/var/lib/jit"
 #define DEFAULT_JOURNAL_NAME "journal.jsonl"
 #define DEFAULT_PUBLIC_KEY_NAME "journal.pub"
+#define DEFAULT_APPROVERS_FILE "/etc/jit/approvers"
 
 /* Debian's libinih turns its compile-time options into variables, among them the size of the line
  * buffer it hands to the reader (200 bytes by default). Weak, so that a libinih without the variable
@@ -391,10 +392,15 @@ static int resolve(Parser *p)
                 return parser_fail_at(p, -ENOMEM, NULL, 0, "out of memory");
         }
 
+        if (!d->approvers_file && !(d->approvers_file = strdup(DEFAULT_APPROVERS_FILE)))
+                return parser_fail_at(p, -ENOMEM, NULL, 0, "out of memory");
+
         for (size_t i = 0; i < pol->n_rules; i++) {
                 PolicyRule *rule = &pol->rules[i];
                 const KeyLines *k = &p->key_lines[i];
 
+                if (!k->signature)
+                        rule->signature_required = d->signature_required;
                 if (!k->max_grant)
                         rule->max_grant_usec = d->max_grant_usec;
                 if (!k->default_grant)
@@ -434,6 +440,7 @@ static int resolve(Parser *p)
             .default_grant_usec = d->default_grant_usec,
             .max_grant_usec = d->max_grant_usec,
             .scope = POLICY_SCOPE_COMMAND,
+            .signature_required = d->signature_required,
         };
         if (!pol->default_rule.name || policy_list_add(&pol->default_rule.approver_groups, d->approver_group,
                                                        strlen(d->approver_group)) < 0)

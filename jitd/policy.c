@@ -134,6 +134,7 @@ void policy_free(Policy *p)
         free(p->daemon.state_directory);
         free(p->daemon.journal_file);
         free(p->daemon.public_key_file);
+        free(p->daemon.approvers_file);
         for (size_t i = 0; i < p->n_rules; i++)
                 policy_rule_done(&p->rules[i]);
         free(p->rules);

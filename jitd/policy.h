@@ -80,6 +80,9 @@ typedef struct PolicyRule {
         uint64_t default_grant_usec, max_grant_usec; /* the rule's own, else [Daemon]'s; default <= max */
         PolicyScope scope;
         bool break_glass; /* the requester may approve their own request, with a reason, loudly */
+        /* Signature=required: an approval or denial counts only with the approver's SSH signature
+         * of the request's statement, checked against ApproversFile= (the rule's, else [Daemon]'s). */
+        bool signature_required;
 } PolicyRule;
 
 /* The [Daemon] section, merged over every file (a later file's key replaces an earlier one). */
@@ -94,6 +97,8 @@ typedef struct PolicyDaemon {
         char *public_key_file;         /* PublicKeyFile=, default <StateDirectory>/journal.pub */
         size_t mirror_queue;           /* MirrorQueue=, default 4096 journald entries */
         uint64_t max_file_size;        /* MaxFileSize=, default 64 MiB; 0 = never rotate */
+        bool signature_required;       /* Signature=, default optional; rules inherit it */
+        char *approvers_file;          /* ApproversFile=, default /etc/jit/approvers */
 } PolicyDaemon;
 
 typedef struct Policy {

@@ -36,7 +36,7 @@
 #include "log.h"
 #include "util.h"
 
-#define RECORD_MAX_FIELDS 32
+#define RECORD_MAX_FIELDS 40
 /* A group waits at most this long for the bus to go quiet: a p99 of a few ms under load. */
 #define GROUP_MAX_DELAY_USEC (5ULL * 1000)
 /* Every record fits in JOURNAL_MAX_LINE, so a group this size stays well within the writer's
@@ -48,6 +48,7 @@ typedef struct FieldSet {
         char num[6][24];
         char hash[2 * SCOPE_HASH_LEN + 1];
         char uids[POLICY_MAX_APPROVALS * 12];
+        char keys[POLICY_MAX_APPROVALS * 65];
         size_t n, n_num;
 } FieldSet;
 
@@ -78,6 +79,8 @@ static void fields_for_request(FieldSet *s, const Request *req)
         field_add(s, "command_kind", command_kind_to_string(req->command_kind));
         field_add(s, "front", request_front(req));
         field_add(s, "runcwd", req->runcwd);
+        field_add(s, "runas", req->runas);
+        field_add(s, "rungroup", req->rungroup);
         field_add(s, "tty", req->tty);
         field_add(s, "rhost", req->rhost);
         field_add(s, "ruser", req->ruser);
@@ -108,6 +111,25 @@ static void fields_for_request(FieldSet *s, const Request *req)
                 o += (size_t)snprintf(s->uids + o, sizeof(s->uids) - o, "%s%u", i ? "," : "",
                                       (unsigned)req->approvals[i]);
         field_add(s, "approver_uids", s->uids);
+        /* The keys that signed approvals so far (hex): replay rebuilds "each key counts once". */
+        o = 0;
+        for (size_t i = 0; i < req->n_signer_keys && o + 66 <= sizeof(s->keys); i++) {
+                if (i)
+                        s->keys[o++] = ',';
+                sodium_bin2hex(s->keys + o, 65, req->signer_keys[i], 32);
+                o += 64;
+        }
+        field_add(s, "signer_keys", s->keys);
+        /* A signed decision: who signed, the signature, what it covers and the approvers file it was
+         * checked against (its text when the journal does not hold that version yet). `jitctl
+         * verify` checks each one offline from these fields and the request's own. */
+        if (req->sig) {
+                field_add(s, "signer", req->sig->signer);
+                field_add(s, "signature", req->sig->signature);
+                field_add(s, "statement_sha512", req->sig->statement_hash);
+                field_add(s, "approvers_sha256", req->sig->approvers_hash);
+                field_add(s, "approvers", req->sig->approvers);
+        }
 }
 
 /* The first item of a group: the commit waits for the bus to go quiet, but not for longer than
@@ -121,6 +143,15 @@ static void group_open(Context *ctx)
         (void)sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_ONESHOT);
         if (ctx->group_timer && sd_event_source_set_time(ctx->group_timer, limit) >= 0)
                 (void)sd_event_source_set_enabled(ctx->group_timer, SD_EVENT_ONESHOT);
+}
+
+/* The line of the record just appended, for its journald entry. */
+static MirrorLine appended_line(Context *ctx, uint64_t seq, const MerkleHash leaf)
+{
+        MirrorLine l = {.origin = journal_writer_origin(ctx->journal), .seq = seq, .leaf_hash = leaf};
+
+        journal_writer_last_line(ctx->journal, &l.line, &l.len);
+        return l;
 }
 
 /* Queue an item; takes ownership of mirror, even on failure. */
@@ -154,6 +185,7 @@ int record_emit(Context *ctx, RecordType type, const Request *req, RecordUndo un
         FieldSet s = {};
         MerkleHash leaf = {};
         uint64_t seq = 0;
+        MirrorLine l;
         MirrorEntry *e;
         int r;
 
@@ -165,7 +197,10 @@ int record_emit(Context *ctx, RecordType type, const Request *req, RecordUndo un
         r = journal_writer_append(ctx->journal, type, s.f, s.n, jit_now_usec(CLOCK_REALTIME), &seq, leaf);
         if (r < 0)
                 return r;
-        e = mirror_entry_new(type, req, seq, leaf);
+        if (req && req->sig && req->sig->approvers)
+                memcpy(ctx->approvers_recorded, req->sig->approvers_hash, sizeof(ctx->approvers_recorded));
+        l = appended_line(ctx, seq, leaf);
+        e = mirror_entry_new(type, req, &l);
         if (!e)
                 return -ENOMEM; /* the record still goes to the journal; only the mirror lacks it */
         return outbound_push(ctx, type, req ? req->id : NULL, undo, e, NULL, NULL);
@@ -177,6 +212,7 @@ static int record_emit_gap(Context *ctx, const MirrorGap *gap)
         FieldSet s = {};
         MerkleHash leaf = {};
         uint64_t seq = 0;
+        MirrorLine l;
         MirrorEntry *e;
         int r;
 
@@ -189,7 +225,8 @@ static int record_emit_gap(Context *ctx, const MirrorGap *gap)
                                   &seq, leaf);
         if (r < 0)
                 return r;
-        e = mirror_entry_new_gap(gap, seq, leaf);
+        l = appended_line(ctx, seq, leaf);
+        e = mirror_entry_new_gap(gap, &l);
         if (!e)
                 return -ENOMEM; /* the record is in the journal; journald lacks only this entry */
         return outbound_push(ctx, RECORD_MIRROR_GAP, NULL, NULL, e, NULL, NULL);
@@ -256,15 +293,17 @@ static void send_or_warn(sd_bus_message *m)
                 log_warning("Failed to send a reply or signal: %s", strerror(-r));
 }
 
-static void mirror_checkpoint(Context *ctx)
+/* The journal writer's own records (checkpoints, key records, links, repairs), durable now: mirrored
+ * like every other record, so journald holds every line of the journal. Called from inside the
+ * writer, also while jitd opens the journal (then ctx->journal is not set yet). */
+void record_own_line(void *userdata, const char *origin, uint64_t seq, RecordType type, const char *line,
+                     size_t len, const MerkleHash leaf)
 {
-        _cleanup_free_ char *note = NULL;
-        MirrorEntry *e;
+        Context *ctx = userdata;
+        MirrorLine l = {.origin = origin, .line = line, .len = len, .seq = seq, .leaf_hash = leaf};
 
-        if (journal_writer_last_checkpoint(ctx->journal, &note) < 0)
-                return;
-        e = mirror_entry_new_text(RECORD_CHECKPOINT, "JIT_CHECKPOINT", note);
-        mirror_push(ctx->mirror, e, mirror_queue_bound(ctx));
+        if (ctx->mirror)
+                mirror_push(ctx->mirror, mirror_entry_new_own(type, &l), mirror_queue_bound(ctx));
 }
 
 static int arm_epoch_timer(Context *ctx)
@@ -309,6 +348,7 @@ typedef struct Restated {
 
 static int restate_one(Context *ctx, const FieldSet *s, const Request *req, Restated *out)
 {
+        MirrorLine l;
         MerkleHash leaf = {};
         uint64_t seq = 0;
         int r;
@@ -325,7 +365,8 @@ static int restate_one(Context *ctx, const FieldSet *s, const Request *req, Rest
                 out->e = e;
                 out->cap = cap;
         }
-        out->e[out->n] = mirror_entry_new(RECORD_LIVE, req, seq, leaf);
+        l = appended_line(ctx, seq, leaf);
+        out->e[out->n] = mirror_entry_new(RECORD_LIVE, req, &l);
         if (out->e[out->n])
                 out->n++; /* else only journald lacks it */
         return 0;
@@ -396,12 +437,14 @@ static void rotate_if_due(Context *ctx)
                           settings(ctx)->journal_file, strerror(-r));
                 return;
         }
+        /* Each file holds the approvers file's text for the signatures in it, so that a rotated file
+         * verifies on its own: the next signed decision records it again. */
+        ctx->approvers_recorded[0] = '\0';
         (void)journal_rotated_name(settings(ctx)->journal_file, first, &old_name);
         log_info("Rotated the journal: %s continues from seq %" PRIu64 " (%zu live requests and grants "
                  "restated); the previous file is now %s",
                  settings(ctx)->journal_file, journal_writer_file_first_seq(ctx->journal), live.n,
                  old_name ? old_name : "renamed");
-        mirror_checkpoint(ctx);
 }
 
 int record_commit(Context *ctx)
@@ -410,10 +453,14 @@ int record_commit(Context *ctx)
         int r;
 
         r = journal_writer_commit(ctx->journal, jit_now_usec(CLOCK_REALTIME));
-        if (r < 0)
+        if (r < 0) {
                 log_crit(
                     "The journal is unavailable, denying every decision of this group (%zu records): %s",
                     ctx->group_records, strerror(-r));
+                /* An approvers file's text in this group was not written: the next signed decision
+                 * records it again. */
+                ctx->approvers_recorded[0] = '\0';
+        }
 
         while ((o = ctx->outbound)) {
                 ctx->outbound = o->next;
@@ -445,10 +492,8 @@ int record_commit(Context *ctx)
         }
         if (ctx->group_timer)
                 (void)sd_event_source_set_enabled(ctx->group_timer, SD_EVENT_OFF);
-        if (r >= 0) {
-                mirror_checkpoint(ctx);
+        if (r >= 0)
                 rotate_if_due(ctx);
-        }
         mirror_follow_up(ctx);
         (void)arm_epoch_timer(ctx);
         return r;
@@ -474,14 +519,16 @@ static int on_epoch(sd_event_source *s, uint64_t usec, void *userdata)
         return sd_event_source_set_enabled(ctx->commit_source, SD_EVENT_ONESHOT);
 }
 
+int record_mirror_setup(Context *ctx)
+{
+        return mirror_new(ctx->event, MIRROR_JOURNALD_SOCKET, on_mirror_retried, ctx, &ctx->mirror);
+}
+
 int record_setup(Context *ctx)
 {
         int r;
 
         ctx->outbound_tail = &ctx->outbound;
-        r = mirror_new(ctx->event, MIRROR_JOURNALD_SOCKET, on_mirror_retried, ctx, &ctx->mirror);
-        if (r < 0)
-                return r;
         r = sd_event_add_defer(ctx->event, &ctx->commit_source, on_commit, ctx);
         if (r < 0)
                 return r;

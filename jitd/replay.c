@@ -72,7 +72,9 @@ static int replay_request(Context *ctx, const JournalRecord *rec)
         req->reason = dup_field(rec, "reason");
         req->command_kind = command_kind_from_string(field(rec, "command_kind"));
         req->plugin = streq(field(rec, "front"), "sudo-plugin");
-        if (*field(rec, "runcwd") && !(req->runcwd = dup_field(rec, "runcwd"))) {
+        if ((*field(rec, "runcwd") && !(req->runcwd = dup_field(rec, "runcwd"))) ||
+            (*field(rec, "runas") && !(req->runas = dup_field(rec, "runas"))) ||
+            (*field(rec, "rungroup") && !(req->rungroup = dup_field(rec, "rungroup")))) {
                 request_free(req);
                 return -ENOMEM;
         }
@@ -108,6 +110,15 @@ static void replay_approvals(Request *req, const JournalRecord *rec)
                         break;
                 req->approvals[req->n_approvals++] = (uid_t)u;
                 p = *end == ',' ? end + 1 : end;
+        }
+        p = field(rec, "signer_keys");
+        req->n_signer_keys = 0;
+        while (strlen(p) >= 64 && req->n_signer_keys < ELEMENTSOF(req->signer_keys) &&
+               sodium_hex2bin(req->signer_keys[req->n_signer_keys], 32, p, 64, NULL, NULL, NULL) == 0) {
+                req->n_signer_keys++;
+                p += 64;
+                if (*p == ',')
+                        p++;
         }
 }
 

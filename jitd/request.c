@@ -1,6 +1,7 @@
 /* The table of requests: creation, lookup, counting and freeing. Their states change in decide.c. */
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "id.h"
 #include "jit-command.h"
 #include "jitd.h"
+#include "statement.h"
 #include "util.h"
 
 const char *request_state_to_string(RequestState s)
@@ -122,6 +124,36 @@ PolicyScope request_scope(const Request *req)
         return req->rule ? req->rule->scope : POLICY_SCOPE_COMMAND;
 }
 
+int request_statement(const Request *req, const char *origin, char **ret)
+{
+        char uid[16], deadline[24], requested[24];
+
+        /* The same values, spelt the same way, as the request's journal record holds (record.c), so
+         * `jitctl verify` rebuilds this text from the record alone. */
+        snprintf(uid, sizeof(uid), "%u", (unsigned)req->uid);
+        snprintf(deadline, sizeof(deadline), "%" PRIu64, req->deadline_usec);
+        snprintf(requested, sizeof(requested), "%" PRIu64, req->requested_usec);
+        StatementFields f = {
+            .origin = origin,
+            .id = req->id,
+            .user = req->user,
+            .uid = uid,
+            .target = req->target,
+            .runas = req->runas,
+            .rungroup = req->rungroup,
+            .service = req->service,
+            .command_kind = command_kind_to_string(req->command_kind),
+            .command = req->command,
+            .cwd = req->cwd,
+            .runcwd = req->runcwd,
+            .deadline_usec = deadline,
+            .scope = req->rule ? policy_scope_to_string(request_scope(req)) : NULL,
+            .requested_usec = requested,
+            .rule = req->rule ? req->rule->name : NULL,
+        };
+        return statement_build(&f, ret);
+}
+
 void request_free(Request *req)
 {
         Context *ctx;
@@ -155,6 +187,8 @@ void request_free(Request *req)
         free(req->ruser);
         free(req->cwd);
         free(req->runcwd);
+        free(req->runas);
+        free(req->rungroup);
         free(req->reason);
         free(req->by);
         free(req->comment);

@@ -130,6 +130,10 @@ void journal_frontier_format(const MerkleFrontier *f, char *out);
 int journal_frontier_parse(const char *s, uint64_t size, MerkleFrontier *ret);
 bool journal_frontier_equal(const MerkleFrontier *a, const MerkleFrontier *b);
 
+/* journal-verify.c: a finished walk's result (takes its note and leaves, frees the walk); returns r,
+ * or -ENOMEM. */
+int journal_verify_result_fill(JournalWalk *w, int r, JournalVerifyResult *ret);
+
 /* Walk a whole file (from offset 0) through w; on a clean end returns 0 with *ret_partial the bytes of an
  * unterminated last line (not fed to w). Stops at the first failure. */
 int journal_walk_file(JournalWalk *w, int fd, uint64_t *ret_partial);

@@ -270,6 +270,8 @@ int journal_writer_open(const JournalOptions *o, JournalWriter **ret)
         w->epoch_usec = o->epoch_usec ? o->epoch_usec : JOURNAL_DEFAULT_EPOCH_USEC;
         memcpy(w->origin, o->origin, strlen(o->origin) + 1);
         w->max_file_size = o->max_file_size;
+        w->line_hook = o->line_hook;
+        w->line_hook_userdata = o->line_hook_userdata;
         w->pubkey_path = strdup(o->pubkey_path);
         w->path = strdup(o->path);
         if (!w->pubkey_path || !w->path)

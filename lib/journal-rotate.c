@@ -184,6 +184,7 @@ int journal_writer_rotate_commit(JournalWriter *w)
         close(w->fd); /* the old file's lock goes with it */
         w->fd = TAKE_FD(fd);
         w->file_first_seq = w->durable.n;
+        journal_writer_report_lines(w);
         w->size = w->head_size = w->buf_len;
         w->buf_len = 0;
         w->durable = w->live;

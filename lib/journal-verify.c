@@ -109,6 +109,47 @@ static int check_saved(JournalWalk *w, const char *saved, const Checkpoint *c, J
 
 static int verify_fds(const int *fds, const char *const *paths, size_t n, const JournalVerifyOptions *o,
                       const NoteVerifier *trusted_key, const Checkpoint *saved_cp, JournalVerifyResult *ret);
+/* What a finished walk says, into ret (which takes the walk's checkpoint note and leaves); frees
+ * the walk. r is the walk's outcome, returned unless filling needs memory it cannot get. */
+int journal_verify_result_fill(JournalWalk *w, int r, JournalVerifyResult *ret)
+{
+        ret->partial = w->partial;
+        ret->first_seq = w->first_seq;
+        ret->prev_first_seq = w->prev_first_seq;
+        ret->n_records = w->n;
+        ret->n_checkpoints = w->n_checkpoints;
+        ret->n_signatures = w->n_signatures;
+        memcpy(ret->origin, w->origin, sizeof(ret->origin));
+        ret->epoch = w->cur.epoch;
+        ret->epoch_end_usec = w->cur.start_usec + w->cur.epoch_usec;
+        if (w->last_checkpoint) {
+                size_t text_len, n_sigs;
+                Checkpoint c;
+
+                if (note_parse(w->last_checkpoint, strlen(w->last_checkpoint), &text_len, &n_sigs, NULL) >=
+                        0 &&
+                    checkpoint_parse(w->last_checkpoint, text_len, &c, NULL) >= 0) {
+                        ret->tree_size = c.size;
+                        memcpy(ret->root, c.root, MERKLE_HASH_SIZE);
+                }
+                ret->last_checkpoint = TAKE_PTR(w->last_checkpoint);
+        }
+        ret->keys = calloc(w->n_keys + 1, sizeof(JournalEpochKey));
+        if (ret->keys) {
+                if (w->n_keys > 0)
+                        memcpy(ret->keys, w->keys, w->n_keys * sizeof(JournalEpochKey));
+                ret->keys[w->n_keys] = w->cur;
+                ret->n_keys = w->n > 0 ? w->n_keys + 1 : 0;
+        } else if (r >= 0)
+                r = -ENOMEM;
+        ret->leaves = TAKE_PTR(w->leaves);
+        ret->n_leaves = w->n;
+        journal_walk_done(w);
+        if (r >= 0)
+                ret->ok = true;
+        return r;
+}
+
 static int verify_once(const int *fds, const char *const *paths, size_t n, const JournalVerifyOptions *o,
                        const NoteVerifier *trusted, const Checkpoint *saved_cp, JournalVerifyResult *ret);
 
@@ -255,41 +296,7 @@ static int verify_once(const int *fds, const char *const *paths, size_t n, const
         }
         ret->bad_file = bad;
         ret->n_files = n;
-        ret->partial = w.partial;
-        ret->first_seq = w.first_seq;
-        ret->prev_first_seq = w.prev_first_seq;
-        ret->n_records = w.n;
-        ret->n_checkpoints = w.n_checkpoints;
-        ret->n_signatures = w.n_signatures;
-        memcpy(ret->origin, w.origin, sizeof(ret->origin));
-        ret->epoch = w.cur.epoch;
-        ret->epoch_end_usec = w.cur.start_usec + w.cur.epoch_usec;
-        if (w.last_checkpoint) {
-                size_t text_len, n_sigs;
-                Checkpoint c;
-
-                if (note_parse(w.last_checkpoint, strlen(w.last_checkpoint), &text_len, &n_sigs, NULL) >=
-                        0 &&
-                    checkpoint_parse(w.last_checkpoint, text_len, &c, NULL) >= 0) {
-                        ret->tree_size = c.size;
-                        memcpy(ret->root, c.root, MERKLE_HASH_SIZE);
-                }
-                ret->last_checkpoint = TAKE_PTR(w.last_checkpoint);
-        }
-        ret->keys = calloc(w.n_keys + 1, sizeof(JournalEpochKey));
-        if (ret->keys) {
-                if (w.n_keys > 0)
-                        memcpy(ret->keys, w.keys, w.n_keys * sizeof(JournalEpochKey));
-                ret->keys[w.n_keys] = w.cur;
-                ret->n_keys = w.n > 0 ? w.n_keys + 1 : 0;
-        } else if (r >= 0)
-                r = -ENOMEM;
-        ret->leaves = TAKE_PTR(w.leaves);
-        ret->n_leaves = w.n;
-        journal_walk_done(&w);
-        if (r >= 0)
-                ret->ok = true;
-        return r;
+        return journal_verify_result_fill(&w, r, ret);
 }
 
 int journal_verify(const char *path, const char *pubkey_text, const char *saved_checkpoint,

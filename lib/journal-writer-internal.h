@@ -8,6 +8,9 @@
 #include "journal-internal.h"
 #include "sha256.h"
 
+/* The writer's own records in one commit: a repair or link, a key record and a checkpoint at most. */
+#define JOURNAL_MAX_OWN_LINES 8
+
 /* The tree, chain and clock after some prefix of records. */
 typedef struct ChainState {
         uint64_t n;
@@ -53,6 +56,19 @@ struct JournalWriter {
         uint64_t file_first_seq; /* seq of this file's first record */
         uint64_t head_size;      /* bytes of this file's first commit, when jitd rotated it in */
         bool rotating;           /* a link record is buffered for the next file */
+
+        /* The line hook (journal-writer-lines.c): where the last record and the writer's own records
+         * sit in the pending buffer, reported once they are durable. */
+        JournalLineHook line_hook;
+        void *line_hook_userdata;
+        size_t last_line_start, last_line_len;
+        struct {
+                size_t start, len;
+                uint64_t seq;
+                RecordType type;
+                MerkleHash leaf;
+        } own[JOURNAL_MAX_OWN_LINES];
+        size_t n_own;
 };
 
 uint64_t journal_epoch_end(const JournalEpochKey *r);
@@ -63,6 +79,11 @@ int journal_writer_buffer(JournalWriter *w, RecordType type, const JournalField 
 /* Sign a checkpoint over the live tree and buffer it; returns the note. */
 int journal_writer_buffer_checkpoint(JournalWriter *w, char **ret_note);
 void journal_writer_drop_pending(JournalWriter *w);
+/* journal-writer-lines.c: note where the record just buffered lies; after a durable write, report the
+ * writer's own records to the line hook (and forget them either way). */
+void journal_writer_note_line(JournalWriter *w, RecordType type, uint64_t seq, size_t start, size_t len,
+                              const MerkleHash leaf);
+void journal_writer_report_lines(JournalWriter *w);
 int journal_write_all_at(int fd, const char *p, size_t n, uint64_t off);
 /* Remove what an interrupted rotation left behind: the next file not yet renamed into place, and the
  * rotated name of the current file made just before the rename. */

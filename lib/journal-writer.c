@@ -76,6 +76,7 @@ int journal_writer_buffer(JournalWriter *w, RecordType type, const JournalField 
         if (r < 0)
                 return r;
         memcpy(w->live.prev, leaf, MERKLE_HASH_SIZE);
+        journal_writer_note_line(w, type, w->live.n, w->buf_len, len - 1, leaf);
         if (ret_seq)
                 *ret_seq = w->live.n;
         if (ret_leaf)
@@ -122,6 +123,11 @@ const char *journal_writer_identity(JournalWriter *w)
         return w->identity;
 }
 
+const char *journal_writer_origin(JournalWriter *w)
+{
+        return w->origin;
+}
+
 int journal_writer_last_checkpoint(JournalWriter *w, char **ret_note)
 {
         if (!w->last_checkpoint)
@@ -151,6 +157,7 @@ void journal_writer_drop_pending(JournalWriter *w)
 {
         w->live = w->durable;
         w->buf_len = 0;
+        w->n_own = 0;
 }
 
 int journal_write_all_at(int fd, const char *p, size_t n, uint64_t off)
@@ -279,6 +286,7 @@ static int commit_step(JournalWriter *w, uint64_t now_usec, bool seal)
         if (r < 0)
                 goto fail;
 
+        journal_writer_report_lines(w);
         w->size += w->buf_len;
         w->buf_len = 0;
         w->durable = w->live;

@@ -20,15 +20,23 @@
 
 /* ---- writer ---- */
 
+/* Told of each record the writer makes itself (key, checkpoint, link, repair) once it is durable, e.g.
+ * to mirror it: seq, type, its exact line (without the newline) and leaf hash. Must not call the
+ * writer. */
+typedef void (*JournalLineHook)(void *userdata, const char *origin, uint64_t seq, RecordType type,
+                                const char *line, size_t len, const MerkleHash leaf);
+
 typedef struct JournalOptions {
         const char *path;      /* the journal file, e.g. /var/lib/jit/journal */
         const char *state_dir; /* epoch keys, e.g. /var/lib/jit/keys (created 0700) */
         const char
             *pubkey_path;   /* where the identity verifier key is published, e.g. /var/lib/jit/journal.pub */
         const char *origin; /* checkpoint origin and key name, e.g. "host.example/jit" */
-        uint64_t epoch_usec;    /* key epoch length for new epochs; 0 = JOURNAL_DEFAULT_EPOCH_USEC */
-        uint64_t now_usec;      /* CLOCK_REALTIME; tests pass fake times */
-        uint64_t max_file_size; /* journal_writer_wants_rotation() from this size on; 0 = never */
+        uint64_t epoch_usec;       /* key epoch length for new epochs; 0 = JOURNAL_DEFAULT_EPOCH_USEC */
+        uint64_t now_usec;         /* CLOCK_REALTIME; tests pass fake times */
+        uint64_t max_file_size;    /* journal_writer_wants_rotation() from this size on; 0 = never */
+        JournalLineHook line_hook; /* optional, also called for what opening the journal writes */
+        void *line_hook_userdata;
 } JournalOptions;
 
 typedef struct JournalWriter JournalWriter;
@@ -58,6 +66,10 @@ int journal_writer_append(JournalWriter *w, RecordType type, const JournalField 
  * A later commit can succeed once the cause is gone (A35). */
 int journal_writer_commit(JournalWriter *w, uint64_t now_usec);
 
+/* The exact line (without its newline) of the record the last successful journal_writer_append()
+ * buffered; valid until the next call on w. */
+void journal_writer_last_line(JournalWriter *w, const char **ret_line, size_t *ret_len);
+
 /* True if records are buffered. */
 bool journal_writer_dirty(JournalWriter *w);
 /* When the current epoch ends: call journal_writer_commit() then (even if not dirty) to seal it. */
@@ -69,6 +81,8 @@ uint64_t journal_writer_size(JournalWriter *w);
 uint64_t journal_writer_epoch(JournalWriter *w);
 /* Identity (epoch 0) verifier key text, as published. */
 const char *journal_writer_identity(JournalWriter *w);
+/* The journal's origin (the name of its checkpoints and keys): the host a request was made on. */
+const char *journal_writer_origin(JournalWriter *w);
 /* ---- rotation (journal-rotate.c) ----
  *
  * The file is rotated between commits: path is renamed to its rotated name (journal_rotated_name: the
@@ -212,6 +226,14 @@ int journal_verify(const char *path, const char *pubkey_text, const char *saved_
  * file bad_file. */
 int journal_verify_series(const char *const *paths, size_t n_paths, const JournalVerifyOptions *o,
                           JournalVerifyResult *ret);
+/* The same over lines in memory (each without its newline), seq 0 first, as one file: what a collector
+ * rebuilt from journald. No saved checkpoint (-EINVAL). bad_line is bad_seq + 1. */
+typedef struct JournalLine {
+        const char *line;
+        size_t len;
+} JournalLine;
+int journal_verify_lines(const JournalLine *lines, size_t n, const JournalVerifyOptions *o,
+                         JournalVerifyResult *ret);
 /* Does path's file name have the form of a rotated file ("<stem>-<16 digits><ext>")? Its seq, if so. */
 bool journal_rotated_name_seq(const char *path, uint64_t *ret);
 void journal_verify_result_done(JournalVerifyResult *r);

@@ -32,6 +32,8 @@ set -euo pipefail
 #   lintian                             the packages' checks in 70-deb-install.t
 #   git                                 make deb copies the files git knows into its build tree
 #   binutils                            readelf and nm: 70-deb-install.t checks the hardening flags
+#   systemd-journal-remote              systemd-journal-upload and -remote: the fleet collector test
+#                                       (a53-collector-rewritten-journal.t)
 packages=(
     build-essential pkg-config clang libclang-rt-14-dev
     libpam0g-dev libsystemd-dev libsodium-dev libinih-dev libjson-c-dev libdbus-1-dev libssl-dev
@@ -40,6 +42,7 @@ packages=(
     python3 python3-dbus jq valgrind curl
     openssh-server openssh-client iproute2
     dpkg-dev debhelper fakeroot pandoc lintian git binutils
+    systemd-journal-remote
 )
 
 missing=()

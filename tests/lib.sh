@@ -508,6 +508,46 @@ jit_config_set() {
     rm -f "$tmp"
 }
 
+# Signed approvals (issue 12): real ssh-keygen and ssh-agent, run as the test user.
+# jit_ssh_key USER NAME [TYPE]: a new key without passphrase in ~USER/.ssh/NAME (ed25519 unless
+# TYPE); prints the private key's path (NAME.pub beside it).
+jit_ssh_key() {
+    local home
+    home=$(getent passwd "$1" | cut -d: -f6)
+    jit_as "$1" mkdir -p -m 0700 "$home/.ssh" &&
+        jit_as "$1" ssh-keygen -q -t ${3:-ed25519} -N '' -C "$1@sandbox" -f "$home/.ssh/$2" >/dev/null &&
+        echo "$home/.ssh/$2"
+}
+
+# jit_ssh_agent USER: an ssh-agent of USER's (it dies with the sandbox); prints its socket.
+jit_ssh_agent() {
+    local home sock
+    home=$(getent passwd "$1" | cut -d: -f6)
+    sock=$home/agent.$BASHPID.$RANDOM
+    jit_as "$1" ssh-agent -a "$sock" >/dev/null && echo "$sock"
+}
+
+# jit_approver_line USER KEY: the allowed_signers line listing KEY (a private key's path) for USER.
+jit_approver_line() { echo "$1 namespaces=\"pam-jit\" $(cat "$2.pub")"; }
+
+# jit_approvers LINE...: /etc/jit/approvers (the sandbox's), root's and 0644, one line each.
+jit_approvers() {
+    printf '%s\n' "$@" >/etc/jit/approvers.new && chmod 0644 /etc/jit/approvers.new &&
+        mv /etc/jit/approvers.new /etc/jit/approvers
+}
+
+# jit_ssh_sign USER KEY [NAMESPACE]: stdin signed by USER with KEY (ssh-keygen -Y sign, namespace
+# pam-jit unless given); the armored signature on stdout.
+jit_ssh_sign() { jit_as "$1" ssh-keygen -q -Y sign -n "${3:-pam-jit}" -f "$2"; }
+
+# jit_approve_signed USER ID SIGNATURE: Approve ID as USER with that signature, straight on the bus
+# (no jitctl between); jitd's answer on stdout. "--": a signature begins with dashes, which busctl
+# would take for an option.
+jit_approve_signed() { jit_call --as "$1" -- Approve 'sa{sv}' "$2" 1 signature s "$3" 2>&1; }
+
+# jit_records ID TYPE: how many TYPE records of request ID the journal file holds.
+jit_records() { jq -s "[.[] | select(.fields.request_id == \"$1\" and .type == \"$2\")] | length" "$JIT_STATE/journal.jsonl"; }
+
 # jitctl is on PATH inside the sandbox ($JIT_BUILD); jit_ctl USER ARGS... runs it as USER.
 jit_ctl() {
     local user=$1

@@ -24,6 +24,7 @@ METHODS = {
     "CreateRequest": "a{sv}",
     "Approve": "sa{sv}",
     "Deny": "ss",
+    "DenyWithOptions": "sa{sv}",
     "Cancel": "s",
     "ListRequests": "a{sv}",
     "GetRequest": "s",
@@ -34,7 +35,7 @@ METHODS = {
 }
 KEYS = ["user", "ruid", "service", "tty", "rhost", "ruser", "cwd", "argv", "reason", "front", "exe",
         "command", "runas_user", "runas_group", "runcwd", "sudoedit", "timeout_usec", "duration",
-        "comment", "state", "limit", "after", "uid", "pid", "bogus", ""]
+        "comment", "signature", "state", "limit", "after", "uid", "pid", "bogus", ""]
 
 
 def rand_value(rng, depth=0):

@@ -197,6 +197,34 @@ static void test_actions(Tap *t)
 }
 
 /* libinih cuts section names at 49 bytes; rule names may have 64, and two may share 44. */
+/* Signature=: rules inherit [Daemon]'s, wherever in the files it is set; a rule may say otherwise. */
+static void test_signature(Tap *t)
+{
+        _cleanup_(policy_freep) Policy *p =
+            load_ok(t,
+                    "[Rule plain]\nUser=alice\nAction=require\n"
+                    "[Rule loose]\nUser=bob\nAction=require\nSignature=optional\n"
+                    "[Daemon]\nSignature=required\nApproversFile=/srv/approvers\n",
+                    "signature");
+        _cleanup_(policy_freep) Policy *q = load_ok(t, "[Rule strict]\nUser=carol\nAction=require\nSignature=required\n",
+                                                    "signature default");
+
+        if (!p || !q)
+                return;
+        tap_ok(t, policy_match(p, &(PolicyInput){.user = "alice"})->signature_required,
+               "Signature=: a rule without it takes [Daemon]'s, even from a later section");
+        tap_ok(t, !policy_match(p, &(PolicyInput){.user = "bob"})->signature_required,
+               "Signature=optional in a rule overrides [Daemon] Signature=required");
+        tap_ok(t, policy_match(p, &(PolicyInput){.user = "zoe"})->signature_required,
+               "the default rule takes [Daemon]'s Signature= too");
+        tap_ok(t, streq(p->daemon.approvers_file, "/srv/approvers"), "ApproversFile= is read");
+        tap_ok(t, !q->daemon.signature_required && streq(q->daemon.approvers_file, "/etc/jit/approvers"),
+               "defaults: Signature=optional, ApproversFile=/etc/jit/approvers");
+        tap_ok(t, policy_match(q, &(PolicyInput){.user = "carol"})->signature_required &&
+                      !policy_match(q, &(PolicyInput){.user = "zoe"})->signature_required,
+               "a rule may require signatures on its own");
+}
+
 static void test_long_rule_names(Tap *t)
 {
         _cleanup_free_ char *a = repeat('a', 63), *text = NULL;
@@ -354,6 +382,7 @@ int main(void)
         test_match_keys(&t);
         test_commands(&t);
         test_actions(&t);
+        test_signature(&t);
         test_long_rule_names(&t);
         test_grants(&t);
         test_daemon_paths(&t);

@@ -1,0 +1,133 @@
+/* An approver's SSH signature of a request's statement, checked against the approvers file.
+ *
+ * The signature must be by a key that ApproversFile= (OpenSSH's allowed_signers format) lists for
+ * the caller's own user name, in namespace pam-jit, over the statement jitd builds for this request
+ * on this host: a signature of another request's statement, or by another principal's key, proves
+ * nothing about this call. The file is read afresh for every signed call (an approver removed from it
+ * is out at once) and its hash goes with the record; when the journal does not yet hold that version,
+ * its text does too, so `jitctl verify` checks every signature offline against the file as it stood. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "fileio.h"
+#include "jit-bus.h"
+#include "jitd.h"
+#include "sha256.h"
+#include "sshsig.h"
+#include "utf8.h"
+#include "util.h"
+
+bool signature_required(Context *ctx, const Request *req)
+{
+        return req->rule ? req->rule->signature_required : settings(ctx)->signature_required;
+}
+
+void signed_done(Signed *s)
+{
+        free(s->signature);
+        free(s->approvers);
+        *s = (Signed){};
+}
+
+/* The approvers file: root's, not writable by others, no link, bounded, UTF-8 (the journal keeps it). */
+static int approvers_read(const char *path, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        int r;
+
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+                return -EPERM;
+        buf = malloc(SSHSIG_MAX_ALLOWED + 2);
+        if (!buf)
+                return -ENOMEM;
+        r = jit_read_fd_bounded(fd, buf, SSHSIG_MAX_ALLOWED + 1, ret_len);
+        if (r < 0)
+                return r;
+        if (!jit_utf8_well_formed(buf, *ret_len) || memchr(buf, 0, *ret_len))
+                return -EBADMSG;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int signature_check(Context *ctx, const Request *req, const char *principal, const char *armored,
+                    Signed *ret, sd_bus_error *error)
+{
+        const char *path = settings(ctx)->approvers_file;
+        _cleanup_free_ char *statement = NULL, *text = NULL;
+        _cleanup_(signed_done) Signed s = {};
+        uint8_t h[crypto_hash_sha512_BYTES], fh[32];
+        size_t len;
+        SshSig sig;
+        int r;
+
+        r = sshsig_parse(armored, strlen(armored), &sig);
+        if (r == -EPROTONOSUPPORT)
+                return sd_bus_error_set(
+                    error, JIT_ERROR_BAD_SIGNATURE,
+                    "Only ssh-ed25519 and sk-ssh-ed25519 keys are verified; sign with one "
+                    "of those (ssh-keygen -t ed25519 or ed25519-sk).");
+        if (r < 0)
+                return sd_bus_error_set(error, JIT_ERROR_BAD_SIGNATURE, "The signature is malformed.");
+        r = request_statement(req, journal_writer_origin(ctx->journal), &statement);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, JIT_ERROR_BAD_SIGNATURE, "%s has no statement to sign.",
+                                         req->id);
+        if (r < 0)
+                return r;
+        crypto_hash_sha512(h, (const uint8_t *)statement, strlen(statement));
+        if (sshsig_verify_hash(&sig, SSHSIG_NAMESPACE, h) < 0)
+                return sd_bus_error_setf(
+                    error, JIT_ERROR_BAD_SIGNATURE,
+                    "The signature is not a signature of %s's statement in namespace " SSHSIG_NAMESPACE
+                    " (sha512).",
+                    req->id);
+
+        r = approvers_read(path, &text, &len);
+        if (r < 0)
+                return sd_bus_error_setf(
+                    error, JIT_ERROR_BAD_SIGNATURE,
+                    "The approvers file cannot be used (%s); no signature can be checked.",
+                    r == -ENOENT                 ? "missing"
+                    : r == -EPERM || r == -ELOOP ? "not root's, or writable by others, or a link"
+                    : r == -EFBIG                ? "too big"
+                                                 : "unreadable or malformed");
+        r = sshsig_allowed(text, len, principal, SSHSIG_NAMESPACE, &sig.key);
+        if (r < 0)
+                return sd_bus_error_set(error, JIT_ERROR_BAD_SIGNATURE,
+                                        "The approvers file is malformed; no signature can be checked.");
+        if (r == 0)
+                return sd_bus_error_setf(
+                    error, JIT_ERROR_BAD_SIGNATURE,
+                    "The approvers file lists no such key for %s in namespace " SSHSIG_NAMESPACE ".",
+                    principal);
+
+        r = sshsig_armored_to_base64(armored, strlen(armored), &s.signature);
+        if (r < 0)
+                return r;
+        sodium_bin2hex(s.statement_hash, sizeof(s.statement_hash), h, sizeof(h));
+        r = jit_sha256_once(text, len, fh);
+        if (r < 0)
+                return r;
+        sodium_bin2hex(s.approvers_hash, sizeof(s.approvers_hash), fh, sizeof(fh));
+        /* The text goes into the journal only when the journal does not hold this version yet. */
+        if (!streq(s.approvers_hash, ctx->approvers_recorded))
+                s.approvers = TAKE_PTR(text);
+        memcpy(s.key, sig.key.pk, sizeof(s.key));
+        snprintf(s.signer, sizeof(s.signer), "%s", principal);
+        *ret = s;
+        s = (Signed){};
+        return 0;
+}
