@@ -2,8 +2,8 @@
  *
  * On the system bus, jitd learns that a waiting module went away from dbus-daemon's
  * NameOwnerChanged (heard in bus.c). A private connection has no name and no bus driver: it is gone
- * when its socket closes, which the listener (private-bus.c) sees and reports here with peer_free(). This file calls
- * nothing above it; the watches' callbacks carry the news up. */
+ * when its socket closes, which the listener (private-bus.c) sees and reports here with
+ * peer_free(). This file calls nothing above it; the watches' callbacks carry the news up. */
 #include <errno.h>
 #include <stdlib.h>
 
