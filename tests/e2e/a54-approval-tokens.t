@@ -101,7 +101,7 @@ ok "pamtester still waits" jit_bg_running p
 
 # --- T58: a valid token from an approver, carried in by dave (no approver) --------------------------
 out=$(printf '%s\n' "$tok" | jit_ctl dave redeem 2>&1)
-is "$?" 0 "dave redeems bob's token from stdin" || diag "$out"
+is "$?" 0 "T58: dave (no approver) redeems bob's genuine token from stdin" || diag "$out"
 like "$out" "^Approved $id \(signed by bob\) until " "...jitctl says it is approved, signed by bob"
 jit_bg_wait p 10
 is "$?" 0 "alice's pamtester is allowed"
