@@ -7,7 +7,7 @@
 # approvers file lists and who may approve; the requester's own token approves nothing. N-of-M
 # counts distinct principals.
 source "$(dirname "$0")/../lib.sh"
-plan 46
+plan 49
 
 JOURNAL=$JIT_STATE/journal.jsonl
 
@@ -145,5 +145,8 @@ is "$(jq -r '"\(.state) \(.signer)"' <<<"$out")" "approved carol" "carol's token
 jit_bg_wait t 10
 is "$?" 0 "alice's pamtester is allowed"
 
+ok "jitd restarts (replaying the journal)" jit_restart
+is "$(state "$id" .state)/$(state "$id" .by)" approved/bob "after replay, $id is still approved by bob"
+is "$(state "$id3" .by)" bob,carol "...and $id3 by bob and carol"
 out=$("$JIT_BUILD/jitctl" verify --journal "$JOURNAL" --key "$JIT_STATE/journal.pub" --approvers /etc/jit/approvers 2>&1)
 is "$?" 0 "jitctl verify re-checks the redeemed tokens' signatures offline" || diag "$out"
