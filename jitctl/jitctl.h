@@ -35,6 +35,7 @@ typedef struct VerbArgs {
         bool statement;        /* show --statement */
         bool sign;             /* approve/deny --sign or --key */
         const char *key;       /* --key: the SSH key file ssh-keygen signs with; NULL: the agent's */
+        const char *principal; /* sign --principal: your name in the host's approvers file */
         int n_args;
         char **args; /* positional arguments (request: the command) */
 } VerbArgs;
@@ -75,6 +76,10 @@ int verb_request(Ctl *ctl, const VerbArgs *a);
 int ctl_get_request(Ctl *ctl, const char *id, json_object **ret, sd_bus_error *error);
 /* Report a refused call with jitd's own words, sanitised; returns EXIT_REFUSED. */
 int ctl_refused(const Ctl *ctl, const char *verb, const char *id, const sd_bus_error *error, int r);
+
+/* tokens.c: sign (offline, no bus) and redeem */
+int verb_sign(Ctl *ctl, const VerbArgs *a);
+int verb_redeem(Ctl *ctl, const VerbArgs *a);
 
 /* watch.c */
 int verb_watch(Ctl *ctl, const VerbArgs *a);

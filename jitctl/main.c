@@ -32,6 +32,9 @@ static const struct VerbOption {
     {{"statement", no_argument, NULL, 'S'}, NULL, "only the canonical statement an approver signs"},
     {{"sign", no_argument, NULL, 'g'}, NULL, "sign the statement with your SSH key (ssh-agent or --key)"},
     {{"key", required_argument, NULL, 'k'}, "FILE", "the SSH key to sign with (implies --sign)"},
+    {{"principal", required_argument, NULL, 'P'},
+     "NAME",
+     "your name in the host's approvers file (default: your user name)"},
     {{"json", no_argument, NULL, 'j'}, NULL, "machine-readable output (JSON)"},
     {{"utc", no_argument, NULL, 'u'}, NULL, "times in UTC, not the local time zone"},
     {{"help", no_argument, NULL, 'h'}, NULL, "this help"},
@@ -67,6 +70,18 @@ static const Verb verbs[] = {
     {"deny", "ID [--comment T] [--sign] [--key FILE]", "deny",
      "Deny a pending request; signed like approve when jitd wants it or with --sign.\n", "mgkju", 1, 1,
      verb_deny, NULL, false, false},
+    {"sign", "[--key FILE] [--principal NAME] [STATEMENT-FILE|-]",
+     "sign a statement into an approval token (offline)",
+     "On your own machine, with no jitd there: sign a request's statement (jitctl show --statement ID\n"
+     "on the host, passed to you by any channel; from the file or stdin) with your SSH key (ssh-agent,\n"
+     "or --key FILE) and print an approval token, one line, for anyone on the host to `jitctl redeem`.\n"
+     "The token approves only that request on that host, once, and only while it is pending.\n",
+     "kP", 0, 1, verb_sign, NULL, false, false},
+    {"redeem", "[TOKEN|FILE|-]", "hand in an approval token",
+     "Hand an approval token (from jitctl sign) to jitd: as the argument, or in a file, or on stdin.\n"
+     "jitd checks its signature against the approvers file and records the approval as the signer's.\n"
+     "Anyone may redeem a token; it is the signature that approves.\n",
+     "ju", 0, 1, verb_redeem, NULL, false, false},
     {"cancel", "ID", "withdraw your own request", "Withdraw your own pending request.\n", "ju", 1, 1,
      verb_cancel, NULL, false, false},
     {"request", "[--for D] [--reason T] [--service S] [-- CMD...]",
@@ -219,6 +234,9 @@ static int parse_verb(const Verb *v, int argc, char *argv[], Ctl *ctl, VerbArgs 
                 case 'k':
                         a->sign = true;
                         a->key = optarg;
+                        break;
+                case 'P':
+                        a->principal = optarg;
                         break;
                 case 's':
                         a->service = optarg;

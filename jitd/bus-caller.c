@@ -164,6 +164,18 @@ static int caller_fill(Context *ctx, uid_t uid, Caller *ret, sd_bus_error *error
         return 0;
 }
 
+/* The account a token names (its signer), looked up as a caller would be: the approver checks apply
+ * to that name, never to whoever handed the token in. */
+int caller_for_name(Context *ctx, const char *name, Caller *ret, sd_bus_error *error)
+{
+        uid_t uid;
+
+        *ret = (Caller){.uid = (uid_t)-1};
+        if (user_uid_from_name(name, &uid) < 0)
+                return sd_bus_error_setf(error, JIT_ERROR_ACCESS_DENIED, "The token's signer has no account here.");
+        return caller_fill(ctx, uid, ret, error);
+}
+
 int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error *error)
 {
         uid_t uid;

@@ -16,6 +16,8 @@
  *   Deny               that, or a member of the daemon's approver group; never the requester
  *   Cancel             the requester, or uid 0
  *   Revoke             the grantee, a member of the approver group, or uid 0
+ *   Redeem             anyone: the token's signature is the authority, checked as Approve checks
+ *                      its signer's (never the requester, only an approver the rule names)
  *   RequestAccess      anyone, for themself
  *   List*, GetRequest  anyone; a non-approver sees only their own requests and grants */
 typedef enum Access {
@@ -37,6 +39,8 @@ int caller_get_uid(Context *ctx, sd_bus_message *m, uid_t *ret, sd_bus_error *er
 /* A unique name left the system bus (bus.c hears NameOwnerChanged): forget its cached uid. */
 void caller_forget(Context *ctx, const char *name);
 int caller_get(Context *ctx, sd_bus_message *m, Caller *ret, sd_bus_error *error);
+/* The account named name (an approval token's signer) as a Caller, for the same checks. */
+int caller_for_name(Context *ctx, const char *name, Caller *ret, sd_bus_error *error);
 /* For calls that are budgeted: a read (the read budget and jitd's own send queue) or a write (the
  * churn budget, spent at once). */
 int caller_get_budgeted(Context *ctx, sd_bus_message *m, bool read, Caller *ret, sd_bus_error *error);
@@ -63,6 +67,9 @@ int method_deny_with_options(sd_bus_message *m, void *userdata, sd_bus_error *er
 int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_list_requests(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int method_get_request(sd_bus_message *m, void *userdata, sd_bus_error *error);
+
+/* bus-redeem.c */
+int method_redeem(sd_bus_message *m, void *userdata, sd_bus_error *error);
 
 /* bus-grants.c */
 int method_list_grants(sd_bus_message *m, void *userdata, sd_bus_error *error);

@@ -78,6 +78,8 @@ typedef struct Signed {
         uint8_t key[32];                /* the signing key: N-of-M counts a key once */
         char approvers_hash[65];        /* SHA-256 of the approvers file it was checked against */
         char *approvers;                /* that file's text, when the journal does not hold it yet */
+        bool redeemed;                  /* from an approval token (Redeem), handed in by... */
+        uid_t redeemed_by;              /* ...this uid, who is not the approver */
 } Signed;
 
 typedef struct Request {
@@ -419,6 +421,9 @@ sd_bus *peer_watch_bus(const PeerWatch *w);
 bool signature_required(Context *ctx, const Request *req);
 int signature_check(Context *ctx, const Request *req, const char *principal, const char *armored,
                     Signed *ret, sd_bus_error *error);
+/* The same for a signature blob in standard base64 (an approval token's). */
+int signature_check_blob(Context *ctx, const Request *req, const char *principal, const char *b64,
+                         Signed *ret, sd_bus_error *error);
 void signed_done(Signed *s);
 
 /* replay.c */

@@ -256,6 +256,9 @@ MirrorEntry *mirror_entry_new(RecordType type, const Request *req, const MirrorL
                 entry_add(e, "JIT_DECIDED_BY", req->by);
                 /* A signed decision: whose SSH key signed it (the journal file holds the signature). */
                 entry_add(e, "JIT_SIGNER", req->sig ? req->sig->signer : NULL);
+                /* An approval token's: who handed it in (not the approver; the signer is). */
+                if (req->sig && req->sig->redeemed)
+                        entry_addf(e, "JIT_REDEEMED_BY_UID", "%u", (unsigned)req->sig->redeemed_by);
                 entry_add(e, "JIT_COMMENT", req->comment);
                 entry_add(e, "JIT_GRANT_ID", req->grant_id);
                 entry_add(e, "JIT_RULE", req->rule ? req->rule->name : NULL);

@@ -129,6 +129,9 @@ static void fields_for_request(FieldSet *s, const Request *req)
                 field_add(s, "statement_sha512", req->sig->statement_hash);
                 field_add(s, "approvers_sha256", req->sig->approvers_hash);
                 field_add(s, "approvers", req->sig->approvers);
+                /* A token's approval: the signer is the approver; this is only who carried it in. */
+                if (req->sig->redeemed)
+                        field_add_u64(s, "redeemed_by_uid", req->sig->redeemed_by, true);
         }
 }
 

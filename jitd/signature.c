@@ -62,25 +62,28 @@ static int approvers_read(const char *path, char **ret, size_t *ret_len)
         return 0;
 }
 
-int signature_check(Context *ctx, const Request *req, const char *principal, const char *armored,
-                    Signed *ret, sd_bus_error *error)
+static int parse_error(int r, sd_bus_error *error)
 {
-        const char *path = settings(ctx)->approvers_file;
-        _cleanup_free_ char *statement = NULL, *text = NULL;
-        _cleanup_(signed_done) Signed s = {};
-        uint8_t h[crypto_hash_sha512_BYTES], fh[32];
-        size_t len;
-        SshSig sig;
-        int r;
-
-        r = sshsig_parse(armored, strlen(armored), &sig);
         if (r == -EPROTONOSUPPORT)
                 return sd_bus_error_set(
                     error, JIT_ERROR_BAD_SIGNATURE,
                     "Only ssh-ed25519 and sk-ssh-ed25519 keys are verified; sign with one "
                     "of those (ssh-keygen -t ed25519 or ed25519-sk).");
-        if (r < 0)
-                return sd_bus_error_set(error, JIT_ERROR_BAD_SIGNATURE, "The signature is malformed.");
+        return sd_bus_error_set(error, JIT_ERROR_BAD_SIGNATURE, "The signature is malformed.");
+}
+
+/* A parsed signature (its blob in base64 in b64, which this takes) checked for principal. */
+static int check_parsed(Context *ctx, const Request *req, const char *principal, const SshSig *sigp,
+                        char *b64, Signed *ret, sd_bus_error *error)
+{
+        const char *path = settings(ctx)->approvers_file;
+        _cleanup_free_ char *statement = NULL, *text = NULL;
+        _cleanup_(signed_done) Signed s = {.signature = b64};
+        uint8_t h[crypto_hash_sha512_BYTES], fh[32];
+        const SshSig sig = *sigp;
+        size_t len;
+        int r;
+
         r = request_statement(req, journal_writer_origin(ctx->journal), &statement);
         if (r == -EINVAL)
                 return sd_bus_error_setf(error, JIT_ERROR_BAD_SIGNATURE, "%s has no statement to sign.",
@@ -114,9 +117,6 @@ int signature_check(Context *ctx, const Request *req, const char *principal, con
                     "The approvers file lists no such key for %s in namespace " SSHSIG_NAMESPACE ".",
                     principal);
 
-        r = sshsig_armored_to_base64(armored, strlen(armored), &s.signature);
-        if (r < 0)
-                return r;
         sodium_bin2hex(s.statement_hash, sizeof(s.statement_hash), h, sizeof(h));
         r = jit_sha256_once(text, len, fh);
         if (r < 0)
@@ -130,4 +130,44 @@ int signature_check(Context *ctx, const Request *req, const char *principal, con
         *ret = s;
         s = (Signed){};
         return 0;
+}
+
+int signature_check(Context *ctx, const Request *req, const char *principal, const char *armored,
+                    Signed *ret, sd_bus_error *error)
+{
+        char *b64 = NULL;
+        SshSig sig;
+        int r;
+
+        r = sshsig_parse(armored, strlen(armored), &sig);
+        if (r < 0)
+                return parse_error(r, error);
+        r = sshsig_armored_to_base64(armored, strlen(armored), &b64);
+        if (r < 0)
+                return r;
+        return check_parsed(ctx, req, principal, &sig, b64, ret, error);
+}
+
+int signature_check_blob(Context *ctx, const Request *req, const char *principal, const char *b64,
+                         Signed *ret, sd_bus_error *error)
+{
+        _cleanup_free_ uint8_t *blob = NULL;
+        size_t len = 0;
+        char *copy;
+        SshSig sig;
+        int r;
+
+        blob = malloc(SSHSIG_MAX_ARMORED);
+        if (!blob)
+                return -ENOMEM;
+        if (sodium_base642bin(blob, SSHSIG_MAX_ARMORED, b64, strlen(b64), NULL, &len, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) != 0)
+                return parse_error(-EBADMSG, error);
+        r = sshsig_parse_blob(blob, len, &sig);
+        if (r < 0)
+                return parse_error(r, error);
+        copy = strdup(b64);
+        if (!copy)
+                return -ENOMEM;
+        return check_parsed(ctx, req, principal, &sig, copy, ret, error);
 }

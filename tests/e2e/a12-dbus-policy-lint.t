@@ -33,7 +33,7 @@ count_is '//allow[@send_member="CreateRequest"][not(parent::policy[@user="root"]
 # An allow outside root's context must name one of the open methods, or one of the standard
 # interfaces; anything wider (no member, or the whole Manager interface) would let any user
 # call CreateRequest.
-open_methods='|Approve|Deny|DenyWithOptions|Cancel|Revoke|RequestAccess|ListRequests|GetRequest|ListGrants|'
+open_methods='|Approve|Redeem|Deny|DenyWithOptions|Cancel|Revoke|RequestAccess|ListRequests|GetRequest|ListGrants|'
 count_is "//policy[not(@user=\"root\")]/allow[@*[starts-with(name(), \"send_\")]][
     not(@send_interface=\"org.pamjit.jit1.Manager\" and @send_member and
         contains(\"$open_methods\", concat(\"|\", @send_member, \"|\")))
