@@ -121,15 +121,24 @@ static int make(const char *dir, uint64_t n, uint64_t m, bool sign, const uint8_
                 crypto_hash_sha512(h, (const uint8_t *)statement, strlen(statement));
                 sodium_bin2hex(shash, sizeof(shash), h, sizeof(h));
                 if (sign && i < m) {
-                        char armored[600], *a = armored;
-                        a += sprintf(a, "-----BEGIN SSH SIGNATURE-----\n");
+                        /* ssh-keygen's armor: the base64 in lines of 70 (a memory stream: no
+                         * fixed buffer to outgrow). */
+                        char *armored = NULL;
+                        size_t armored_len = 0;
+                        FILE *a = open_memstream(&armored, &armored_len);
+                        if (!a)
+                                abort();
+                        fputs("-----BEGIN SSH SIGNATURE-----\n", a);
                         for (size_t j = 0; j < strlen(b64); j += 70)
-                                a += sprintf(a, "%.70s\n", b64 + j);
-                        sprintf(a, "-----END SSH SIGNATURE-----\n");
+                                fprintf(a, "%.70s\n", b64 + j);
+                        fputs("-----END SSH SIGNATURE-----\n", a);
+                        if (fclose(a) != 0)
+                                abort();
                         snprintf(name, sizeof(name), "../st-%" PRIu64 ".txt", i);
                         write_file(dir, name, statement);
                         snprintf(name, sizeof(name), "../st-%" PRIu64 ".txt.sig", i);
                         write_file(dir, name, armored);
+                        free(armored);
                 }
                 free(statement);
                 JournalField req[] = {
