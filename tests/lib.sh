@@ -747,7 +747,13 @@ _jit_journal_has() { [[ -n $(journalctl --no-pager -q "$@" 2>/dev/null) ]]; }
 # record rather than the terminal: without NOFLSH the kernel signals the foreground group first and
 # flushes the terminal's output after (n_tty's isig), so a message the module writes in between can
 # vanish from the screen. A person sees the same race; the record is what must never be missing.
-jit_cancel_logged() { jit_journal_wait 10 --grep "request $1: .* denied: $2 while waiting \\(cancelled in jitd\\)"; }
+jit_cancel_logged() {
+    jit_journal_wait 10 --grep "request $1: .* denied: $2 while waiting \\(cancelled in jitd\\)" || {
+        echo "what the journal holds about $1:"
+        journalctl --no-pager -q -o short-monotonic --grep "$1"
+        return 1
+    }
+}
 
 # jit_journal_refusal SERVICE: after the journal's file system was filled, the first CreateRequest
 # (for alice through SERVICE) that cannot be recorded; prints its error (empty if none in 40 tries).
