@@ -333,8 +333,16 @@ int journal_series_list(const char *path, char ***ret, size_t *ret_n)
         }
         /* Zero-padded seqs: name order is seq order. The current file comes last. */
         qsort(list, n, sizeof(*list), cmp_str);
-        if (access(current, F_OK) == 0)
+        if (stat(current, &st) == 0) {
+                struct stat newest;
+
+                /* The newest rotated name still naming the current file is a rotation between its
+                 * steps (2) and (3), live or interrupted: the file is not rotated yet. */
+                if (n > 0 && stat(list[n - 1], &newest) == 0 && newest.st_dev == st.st_dev &&
+                    newest.st_ino == st.st_ino)
+                        free(list[--n]);
                 list[n++] = TAKE_PTR(current);
+        }
         list[n] = NULL;
         *ret = list;
         *ret_n = n;

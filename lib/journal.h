@@ -115,7 +115,9 @@ uint64_t journal_writer_file_first_seq(JournalWriter *w);
 int journal_rotated_name(const char *path, uint64_t first_seq, char **ret);
 /* The files of the series path is the current file of: the rotated files beside it, in seq order, then
  * path itself if it exists. path may also be a directory: the files of the default name in it
- * (journal.jsonl and journal-*.jsonl). *ret is a NULL-terminated array; free with journal_series_free. */
+ * (journal.jsonl and journal-*.jsonl). A rotated name that is a second name of the current file (a
+ * rotation not finished yet) is left out. *ret is a NULL-terminated array; free with
+ * journal_series_free. */
 int journal_series_list(const char *path, char ***ret, size_t *ret_n);
 void journal_series_free(char **list);
 
