@@ -258,7 +258,7 @@ cat >$S/jit/jitd.conf <<EOF
 # jitd.conf of the pam_jit test sandbox; tests rewrite it and call jit_restart.
 [Daemon]
 ApproverGroup=$APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 DefaultGrant=15m
 MaxGrant=8h
 EOF

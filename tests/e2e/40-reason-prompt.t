@@ -21,7 +21,7 @@ EOF
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 DefaultGrant=15m
 MaxGrant=8h
 

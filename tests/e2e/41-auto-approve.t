@@ -10,7 +10,7 @@ JOURNAL=$JIT_STATE/journal.jsonl
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 DefaultGrant=15m
 MaxGrant=8h
 

@@ -9,7 +9,7 @@ source "$(dirname "$0")/../lib.sh"
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 DefaultGrant=15m
 MaxGrant=8h
 

@@ -13,7 +13,7 @@ J=$JIT_STATE/journal.jsonl
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=30m
 DefaultGrant=15m
 MaxGrant=8h
 MaxFileSize=64K
@@ -54,7 +54,7 @@ is "$(grant "$live" | jq -r .user)" alice "bob approves $live: a live grant for 
 jit_bg follow -- jitctl log --follow --json
 jit_bg verifier -- bash -c 'n=0 bad=0
     while [[ ! -e $0 ]]; do
-        jitctl verify >/dev/null 2>&1 || { bad=$((bad + 1)); jitctl verify >&2; }
+        out=$(jitctl verify 2>&1) || { bad=$((bad + 1)); printf "%s\n" "$out" >&2; }
         n=$((n + 1))
     done
     echo "$n $bad"' "$JIT_TMP/stop-verifier"

@@ -11,7 +11,7 @@ plan 55
 jit_config <<CONF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 CONF
 jit_restart || bail_out "jitd does not start"
 

@@ -13,7 +13,7 @@ SINK=$JIT_SRC/tests/helpers/notify-sink.py
 jit_config <<CONF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 CONF
 jit_restart || bail_out "jitd does not start"
 

@@ -14,7 +14,7 @@ DAVE=$(jit_uid dave)
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 
 [Rule auto]
 Service=jit-test

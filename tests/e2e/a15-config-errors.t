@@ -209,7 +209,7 @@ is "$out" "$D/unknown-key.conf:6: unknown key Colour= in [Rule a]" \
 # --- SIGHUP: a broken file keeps the old rules --------------------------------------------------------
 jit_config <<EOF
 $HEAD
-RequestTimeout=60s
+RequestTimeout=10m
 
 [Rule no-pamtester]
 Service=jit-test
@@ -238,7 +238,7 @@ lid=$(jit_wait_request l)
 n=$(log_lines)
 jit_config <<EOF
 $HEAD
-RequestTimeout=60s
+RequestTimeout=10m
 
 [Rule no-pamtester]
 Service=jit-test
@@ -258,7 +258,7 @@ like "$rc:$out" "^1:.*denied by rule no-pamtester" "the old rule still denies"
 # A good main file, but a group-writable drop-in: still the old configuration.
 jit_config <<EOF
 $HEAD
-RequestTimeout=60s
+RequestTimeout=10m
 
 [Rule no-pamtester]
 Service=jit-test

@@ -27,7 +27,7 @@ stack jit-alone "account required @PAM_JIT@ $OPT"
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 DefaultGrant=15m
 MaxGrant=8h
 

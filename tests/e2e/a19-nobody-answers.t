@@ -8,7 +8,7 @@ plan 9
 stopped() { [[ $(sed -n 's/^.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null) == T ]]; }
 took() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
-# jitd answers: it expires the request at the module's timeout (smaller than RequestTimeout=60s).
+# jitd answers: it expires the request at the module's timeout (smaller than RequestTimeout=10m).
 jit_pam_options jit-test timeout=2
 t0=$EPOCHREALTIME
 jit_bg e --pamtester -- jit-test alice acct_mgmt

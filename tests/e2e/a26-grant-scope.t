@@ -11,7 +11,7 @@ printf 'auth required pam_permit.so\naccount required @PAM_JIT@ timeout=30\n' | 
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 DefaultGrant=15m
 MaxGrant=8h
 

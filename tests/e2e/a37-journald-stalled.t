@@ -18,7 +18,7 @@ JOURNALD_PID=$JIT_SANDBOX_DIR/journald.pid
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 MirrorQueue=16
 
 [Rule pamtester-ok]

@@ -13,7 +13,7 @@ NBSP=$'\u00a0'
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 
 [Rule no-shells]
 Service=sudo

@@ -11,7 +11,7 @@ plan 21
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 DefaultGrant=15m
 EOF
 jit_restart || bail_out "jitd does not start"

@@ -12,7 +12,7 @@ plan 22
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 DefaultGrant=15m
 
 [Rule scripts]

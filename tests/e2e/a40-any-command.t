@@ -13,7 +13,7 @@ printf 'auth required pam_permit.so\naccount required @PAM_JIT@ timeout=30\n' | 
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 DefaultGrant=15m
 
 [Rule any-sudo-command]
@@ -48,9 +48,10 @@ watch_json_kind() {
 
 jit_bg w --as carol -- "$JIT_BUILD/jitctl" watch
 jit_bg wj --as carol -- "$JIT_BUILD/jitctl" watch --json
+# Each says it listens only once its match is in place: text on stdout, JSON on stderr.
 wait_for_output w "Watching" 10 || bail_out "jitctl watch does not start"
-# The JSON watch says nothing until an event: dave's request, once both watches show it, proves
-# they are listening.
+wait_for_output wj "listening" 10 || bail_out "jitctl watch --json does not start"
+# dave's request, once both watches show it, proves events reach them.
 wid=$(jit_ctl dave request --reason "warm-up" | jit_request_id)
 wait_for_output wj "$wid" 10 && wait_for_output w "$wid" 10 || bail_out "jitctl watch --json shows nothing"
 jit_ctl dave cancel "$wid" >/dev/null

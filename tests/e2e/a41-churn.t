@@ -14,7 +14,7 @@ BURST=128 INTERVAL=2 SECONDS_CHURN=12
 jit_config <<CONF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 [Rule probe]
 Service=jit-test
 Action=approve

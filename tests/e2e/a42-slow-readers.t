@@ -14,7 +14,7 @@ N_RECORDS=1000 N_READERS=100 CALLS=128
 jit_config <<CONF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 [Rule probe]
 Service=jit-test
 Action=approve

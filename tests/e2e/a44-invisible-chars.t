@@ -10,7 +10,7 @@ source "$(dirname "$0")/../lib.sh"
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 EOF
 jit_restart || bail_out "jitd does not start"
 

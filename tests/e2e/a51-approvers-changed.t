@@ -13,7 +13,7 @@ verify() { "$JIT_BUILD/jitctl" verify --journal "$JOURNAL" --key "$JIT_STATE/jou
 jit_config <<EOF
 [Daemon]
 ApproverGroup=$JIT_APPROVER_GROUP
-RequestTimeout=60s
+RequestTimeout=10m
 Signature=required
 
 [Rule test]
