@@ -79,7 +79,7 @@ jit_bg_send keys 'typed\n'
 jit_bg_wait keys 5
 is "$?:$(jit_bg_output keys)" 0:typed "jit_bg --keys feeds stdin"
 jit_bg ctrlc --pty --keys -- sleep 60
-wait_for 5 pgrep -x sleep
+wait_for 15 pgrep -x sleep
 jit_bg_send ctrlc '\003'
 jit_bg_wait ctrlc 5
 is "$?" 130 "Ctrl-C typed on a jit_bg --pty terminal interrupts the command"
@@ -92,7 +92,7 @@ is "$(cat /proc/"$(cat "$JIT_SANDBOX_DIR/journald.pid")"/comm)" systemd-journal 
 is "$(findmnt -n -o SOURCE -T /run/systemd/journal/socket)" jit-run "its sockets are on the sandbox's /run"
 logger -t jit-sandbox-test "syslog $token"
 systemd-cat -t jit-sandbox-test echo "stdout $token"
-jit_journal_wait 5 -t jit-sandbox-test
+jit_journal_wait 15 -t jit-sandbox-test
 like "$(jit_journal -t jit-sandbox-test -o cat)" "syslog $token" "a logger(1) line shows up in the sandbox's journalctl"
 like "$(jit_journal -t jit-sandbox-test -o cat)" "stdout $token" "a systemd-cat line shows up too"
 host_hits=0

@@ -44,7 +44,7 @@ is "$rc" 0 "login returns 0 once alice's session ends (status $rc)"
 ok "the module told alice who approved" jit_bg_has ok "pam_jit: approved by bob"
 ok "alice's login shell ran, as alice" jit_bg_has ok $'^session:alice\r?$'
 ok "login's journal entry names the approver" \
-    jit_journal_wait 5 -t login --grep "request $id: login for alice approved by bob"
+    jit_journal_wait 15 -t login --grep "request $id: login for alice approved by bob"
 ok "the approval opened a grant; bob revokes it, so the next login asks anew" jit_ctl bob revoke "$id"
 
 # --- denied: login ends with the module's message, no session ---------------------------------

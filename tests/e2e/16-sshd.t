@@ -124,7 +124,7 @@ ok "sshd's log: alice's key was accepted" grep -q 'Accepted publickey for alice 
 ok "the ssh client shows the module's request line (as a banner)" jit_bg_has ok "pam_jit: access to sshd needs approval .* request $id"
 ok "and who approved" jit_bg_has ok "pam_jit: approved by bob"
 ok "sshd's journal entry names the approver" \
-    jit_journal_wait 5 -t sshd --grep "request $id: sshd for alice approved by bob"
+    jit_journal_wait 15 -t sshd --grep "request $id: sshd for alice approved by bob"
 ok "the approval opened a grant; bob revokes it, so the next login asks anew" jit_ctl bob revoke "$id"
 
 # --- denied: the connection ends with the module's message ------------------------------------
@@ -138,7 +138,7 @@ is "$rc" 255 "ssh fails: sshd closed the connection (status $rc)"
 ok "the ssh client shows the module's message with carol's comment" \
     jit_bg_has deny "pam_jit: request $id was denied by carol: use the bastion"
 nok "the remote command did not run" jit_bg_has deny 'remote:'
-ok "sshd's journal entry says so" jit_journal_wait 5 -t sshd --grep "request $id: sshd for alice denied by carol"
+ok "sshd's journal entry says so" jit_journal_wait 15 -t sshd --grep "request $id: sshd for alice denied by carol"
 
 # --- timeout=: nobody answers -----------------------------------------------------------------
 ok "sshd's pam_jit line gets timeout=2" jit_pam_options sshd timeout=2

@@ -91,7 +91,7 @@ jit_bg_wait p 10 || rc=$?
 is "$rc" 0 "alice's pamtester is allowed"
 is "$(jit_ctl carol show --json "$id" | jq -r '.state + "/" + .by')" approved/bob \
     "jitd records the approval as bob's"
-jit_journal_wait 5 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve
+jit_journal_wait 15 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve
 is "$(jit_journal_json -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve | jq -r .JIT_APPROVER)" bob \
     "the journal's approval record names bob"
 is "$(jq -r -s "[.[] | select(.type == \"approve\" and .fields.request_id == \"$id\") | .fields.approver_uids] | join(\" \")" \

@@ -40,10 +40,10 @@ is "$rc" 0 "pamtester jit-test alice: allowed by rule pamtester-ok without anyon
 ok "pamtester reports success" jit_bg_has p 'account management done'
 unlike "$(jit_bg_output p)" "$JIT_ID_RE" "nothing was shown to wait on"
 ok "journald has the approval by 'rule pamtester-ok'" \
-    jit_journal_wait 5 -t jitd JIT_RECORD=approve JIT_RULE=pamtester-ok JIT_DECIDED_BY="rule pamtester-ok"
+    jit_journal_wait 15 -t jitd JIT_RECORD=approve JIT_RULE=pamtester-ok JIT_DECIDED_BY="rule pamtester-ok"
 pid=$(jit_journal_json -t jitd JIT_RECORD=approve JIT_RULE=pamtester-ok | jq -r .JIT_REQUEST_ID | head -n1)
 like "$pid" "^$JIT_ID_RE\$" "with a request id ($pid)"
-ok "journald has the request record too" jit_journal_wait 5 -t jitd JIT_RECORD=request JIT_REQUEST_ID="$pid"
+ok "journald has the request record too" jit_journal_wait 15 -t jitd JIT_RECORD=request JIT_REQUEST_ID="$pid"
 ok "the journal file has the request" \
     journal_file_has ".type == \"request\" and .fields.request_id == \"$pid\" and .fields.rule == \"pamtester-ok\""
 ok "and its approval by 'rule pamtester-ok', state approved" \
@@ -67,7 +67,7 @@ if jit_have_real_sudo; then
     ok "as root" grep -qx root "$(jit_bg_out s)"
     is "$(pending_count)" 0 "nothing is pending"
 
-    jit_journal_wait 5 -t jitd JIT_RECORD=approve JIT_RULE=status JIT_COMMAND="id -un"
+    jit_journal_wait 15 -t jitd JIT_RECORD=approve JIT_RULE=status JIT_COMMAND="id -un"
     app=$(jit_journal_json -t jitd JIT_RECORD=approve JIT_RULE=status JIT_COMMAND="id -un" | head -n1)
     sid=$(jq -r .JIT_REQUEST_ID <<<"$app")
     like "$sid" "^$JIT_ID_RE\$" "journalctl: the use is recorded as an approval ($sid)"

@@ -41,7 +41,7 @@ is "$rc" 1 "pamtester jit-test dave: denied (status $rc)"
 ok "at once (under 5 s), nobody asked" elapsed_below "$t0" 5
 ok "the user is told which rule denied it" jit_bg_has p 'denied by rule no-pamtester-for-dave'
 ok "journald: a deny record naming the rule" \
-    jit_journal_wait 5 -t jitd JIT_RECORD=deny JIT_RULE=no-pamtester-for-dave JIT_USER=dave
+    jit_journal_wait 15 -t jitd JIT_RECORD=deny JIT_RULE=no-pamtester-for-dave JIT_USER=dave
 den=$(jit_journal_json -t jitd JIT_RECORD=deny JIT_RULE=no-pamtester-for-dave | head -n1)
 pid=$(jq -r .JIT_REQUEST_ID <<<"$den")
 is "$(jq -r .JIT_COMMENT <<<"$den")" "denied by rule no-pamtester-for-dave" "journald: JIT_COMMENT says 'denied by rule no-pamtester-for-dave'"
@@ -100,7 +100,7 @@ Action=require
 Scope=service
 EOF
     jit_reload
-    wait_for 5 grep -q 'Reloaded.*(2 rules)' "$JIT_LOG_DIR/jitd.log" || diag "no reload in jitd.log"
+    wait_for 15 grep -q 'Reloaded.*(2 rules)' "$JIT_LOG_DIR/jitd.log" || diag "no reload in jitd.log"
     jit_bg g --as alice -- sudo -n id -un
     id=$(jit_wait_request g)
     jit_ctl bob approve "$id" --for 10m >/dev/null

@@ -63,7 +63,7 @@ is "$rc" 0 "pamtester is allowed"
 is "$(field "$id" state)/$(field "$id" approvals)/$(field "$id" by)" "approved/2/bob,carol" \
     "jitctl show: approved with 2 approvals, by bob and carol"
 
-jit_journal_wait 5 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve JIT_STATE=approved
+jit_journal_wait 15 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve JIT_STATE=approved
 recs=$(jit_journal_json -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve)
 is "$(jq -s length <<<"$recs")" 2 "journald has two approval records"
 first=$(jq -s -c '.[0]' <<<"$recs")

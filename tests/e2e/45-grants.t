@@ -103,7 +103,7 @@ if jit_have_real_sudo; then
     done
     is "$(gfield "$id" uses)" 3 "jitctl grants counts 3 uses"
     ok "journald: three grant-use records name grant $id" \
-        wait_for 5 bash -c "journalctl --sync; [[ \$(journalctl --no-pager -q -o json -t jitd JIT_RECORD=grant-use JIT_GRANT_ID=$id | wc -l) == 3 ]]"
+        wait_for 15 bash -c "journalctl --sync; [[ \$(journalctl --no-pager -q -o json -t jitd JIT_RECORD=grant-use JIT_GRANT_ID=$id | wc -l) == 3 ]]"
     use=$(jit_journal_json -t jitd JIT_RECORD=grant-use JIT_GRANT_ID="$id" | head -n1)
     is "$(jq -r '.JIT_USER + " " + .JIT_COMMAND + " " + .JIT_STATE' <<<"$use")" "alice id -un approved" \
         "each for alice, with the command, approved"
@@ -132,7 +132,7 @@ if jit_have_real_sudo; then
     is "$?:$out" "0:Revoked grant $id." "carol (an approver) revokes it mid-window"
     is "$(n_grants)" 0 "no grant is left"
     ok "journald records the revoke, by carol, with her comment" \
-        jit_journal_wait 5 -t jitd JIT_RECORD=revoke JIT_REQUEST_ID="$id" JIT_DECIDED_BY=carol JIT_COMMENT="maintenance is over"
+        jit_journal_wait 15 -t jitd JIT_RECORD=revoke JIT_REQUEST_ID="$id" JIT_DECIDED_BY=carol JIT_COMMENT="maintenance is over"
     ok "so does the journal file" test "$(journal_file_count ".type == \"revoke\" and .fields.request_id == \"$id\" and .fields.by == \"carol\"")" -eq 1
     jit_bg a2 --as alice -- sudo -n id -un
     id2=$(jit_wait_request a2)

@@ -100,7 +100,7 @@ if jit_have_real_sudo; then
     is "$rc:$out" "0:root" "the restored grant lets sudo -n id -un through at once"
     is "$(grant "$id" | jq -r .uses)" 2 "uses: 2"
     ok "journald: the use after the restart names the grant" \
-        jit_journal_wait 5 -t jitd JIT_RECORD=grant-use JIT_GRANT_ID="$id" _PID="$(jit_jitd_pid)"
+        jit_journal_wait 15 -t jitd JIT_RECORD=grant-use JIT_GRANT_ID="$id" _PID="$(jit_jitd_pid)"
 
     ok "bob revokes it" jit_ctl bob revoke "$id" --comment "enough"
     restart "after the revoke"

@@ -56,17 +56,17 @@ jit_bg_wait p 10 || rc=$?
 is "$rc" 0 "pamtester is allowed"
 is "$(field "$id" by)/$(field "$id" comment)" "alice/INC-42: failing over by hand" "jitctl show: by alice, with her reason"
 
-ok "journald has the approval" jit_journal_wait 5 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve
+ok "journald has the approval" jit_journal_wait 15 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve
 app=$(jit_journal_json -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve)
 is "$(jq -r .PRIORITY <<<"$app")" 1 "journald: at alert priority (PRIORITY=1)"
 like "$(jq -r .MESSAGE <<<"$app")" "^BREAK-GLASS: alice approved their own request $id: INC-42: failing over by hand\$" \
     "journald: MESSAGE starts with BREAK-GLASS, naming alice and her reason"
 is "$(jq -r .JIT_APPROVER <<<"$app")" alice "journald: JIT_APPROVER=alice"
-ok "journalctl -p alert finds it" jit_journal_wait 5 -t jitd -p alert JIT_REQUEST_ID="$id"
+ok "journalctl -p alert finds it" jit_journal_wait 15 -t jitd -p alert JIT_REQUEST_ID="$id"
 ok "the journal file marks it break_glass" \
     jq -e -s "any(.[]; .type == \"approve\" and .fields.request_id == \"$id\" and .fields.break_glass == \"1\" and .fields.by == \"alice\")" "$JOURNAL"
 ok "watchers on the bus were told: RequestDecided approved by alice" \
-    wait_for 5 bash -c "grep -A4 '\"$id\"' '$(jit_bg_out mon)' | grep -q 'STRING \"alice\"'"
+    wait_for 15 bash -c "grep -A4 '\"$id\"' '$(jit_bg_out mon)' | grep -q 'STRING \"alice\"'"
 jit_ctl bob revoke "$id" >/dev/null
 
 # Another approver may approve a break-glass request instead: an ordinary approval.
@@ -76,7 +76,7 @@ ok "bob approves alice's next request ($id), no comment needed" jit_ctl bob appr
 rc=0
 jit_bg_wait p2 10 || rc=$?
 is "$rc" 0 "pamtester is allowed"
-jit_journal_wait 5 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve
+jit_journal_wait 15 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve
 app=$(jit_journal_json -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve)
 is "$(jq -r .PRIORITY <<<"$app")" 6 "journald: an ordinary approval (PRIORITY=6, info)"
 unlike "$(jq -r .MESSAGE <<<"$app")" "BREAK-GLASS" "not announced as break-glass"
@@ -123,8 +123,8 @@ if jit_have_real_sudo; then
     out=$(jit_as alice sudo -n id -un 2>&1) || rc=$?
     is "$rc:$out" "0:root" "sudo -n id -un runs at once under the break-glass grant"
     ok "journald: the self-approval at alert priority" \
-        jit_journal_wait 5 -t jitd -p alert JIT_REQUEST_ID="$rid" JIT_RECORD=approve
-    ok "journald: the use names the grant" jit_journal_wait 5 -t jitd JIT_RECORD=grant-use JIT_GRANT_ID="$rid"
+        jit_journal_wait 15 -t jitd -p alert JIT_REQUEST_ID="$rid" JIT_RECORD=approve
+    ok "journald: the use names the grant" jit_journal_wait 15 -t jitd JIT_RECORD=grant-use JIT_GRANT_ID="$rid"
 else
     skip "$(jit_why_no_real_sudo)" 8
 fi

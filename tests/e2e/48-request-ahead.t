@@ -87,7 +87,7 @@ out=$(jit_ctl alice request --reason "rotate the logs, ticket 7" -- whoami)
 rid=$(jit_request_id <<<"$out")
 like "$rid" "^$JIT_ID_RE\$" "with --reason it is made ($rid)"
 is "$(field "$rid" reason)" "rotate the logs, ticket 7" "jitctl show has the reason"
-ok "journald has it as JIT_REASON" jit_journal_wait 5 -t jitd JIT_REQUEST_ID="$rid" JIT_RECORD=request JIT_REASON="rotate the logs, ticket 7"
+ok "journald has it as JIT_REASON" jit_journal_wait 15 -t jitd JIT_REQUEST_ID="$rid" JIT_RECORD=request JIT_REASON="rotate the logs, ticket 7"
 
 # --- real sudo uses the grants ---------------------------------------------------------------------------
 if jit_have_real_sudo; then
@@ -95,7 +95,7 @@ if jit_have_real_sudo; then
     out=$(jit_as alice sudo -n id -un 2>&1) || rc=$?
     is "$rc:$out" "0:root" "alice's sudo -n id -un runs at once: the grant from $id"
     is "$(grant "$id" | jq -r .uses)" 1 "uses: 1"
-    ok "journald: the use names the grant" jit_journal_wait 5 -t jitd JIT_RECORD=grant-use JIT_GRANT_ID="$id"
+    ok "journald: the use names the grant" jit_journal_wait 15 -t jitd JIT_RECORD=grant-use JIT_GRANT_ID="$id"
     jit_bg o --as alice -- sudo -n id -u
     id2=$(jit_wait_request o)
     like "$id2" "^$JIT_ID_RE\$" "another command (id -u) is not covered: it waits ($id2)"

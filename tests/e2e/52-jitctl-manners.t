@@ -212,7 +212,7 @@ is "${bad[*]}" "" "every option completion offers is in that verb's --help"
 # journald: checkpoints under their own identifier; verify --journald still finds them.
 ok "journald has checkpoints as jitd-checkpoint" jit_journal_wait 10 -t jitd-checkpoint JIT_RECORD=checkpoint
 is "$(jit_journal_json -t jitd JIT_RECORD=checkpoint | wc -l)" 0 "journalctl -t jitd shows no checkpoint: a list of decisions"
-ok "journalctl -t jitd still has the decisions" jit_journal_wait 5 -t jitd JIT_RECORD=approve
+ok "journalctl -t jitd still has the decisions" jit_journal_wait 15 -t jitd JIT_RECORD=approve
 out=$("$CTL" verify --journald 2>&1)
 is "$?" 0 "verify --journald: the live journal is consistent with journald"
 like "$out" "consistent with journald \\([1-9][0-9]* mirrored" "...having compared records and checkpoints"

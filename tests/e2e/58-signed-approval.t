@@ -62,7 +62,7 @@ is "$?" 0 "pamtester is allowed"
 
 r=$(rec "$id" approve)
 is "$(jq -r .signer <<<"$r")" bob "the journal's approve record names the signer, bob"
-jit_journal_wait 5 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve
+jit_journal_wait 15 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve
 is "$(jit_journal_json -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve | jq -r .JIT_SIGNER)" bob \
     "journald's entry for the approval names the signer too (JIT_SIGNER)"
 is "$(jq -r .statement_sha512 <<<"$r")" "$(printf '%s\n' "$statement" | sha512sum | cut -d' ' -f1)" \

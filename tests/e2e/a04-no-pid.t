@@ -57,7 +57,7 @@ race() {
     local name=$1 pid sender
     shift
     kill -STOP "$jitd_pid"
-    wait_for 5 stopped || fail "$name: jitd is frozen"
+    wait_for 15 stopped || fail "$name: jitd is frozen"
     jit_bg "$name" --as dave --keys -- /usr/bin/python3 "$client" "$@"
     pid=$(jit_bg_pid "$name")
     if wait_for 10 is_setuid_root "$pid"; then

@@ -31,7 +31,7 @@ jit_bg h --pamtester -- jit-test alice acct_mgmt
 id=$(jit_wait_request h)
 jit_bg_kill h KILL
 jit_bg_wait h 10 >/dev/null
-ok "the waiter is killed; jitd cancels $id" wait_for 5 bash -c "$JIT_BUILD/jitctl show --json $id | jq -e '.state == \"cancelled\"' >/dev/null"
+ok "the waiter is killed; jitd cancels $id" wait_for 15 bash -c "$JIT_BUILD/jitctl show --json $id | jq -e '.state == \"cancelled\"' >/dev/null"
 like "$(jit_ctl bob approve "$id" 2>&1)" "already cancelled" "bob cannot approve a request whose waiter is gone"
 can=$(jit_journal_json -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=cancel)
 like "$(jq -r .MESSAGE <<<"$can")" "cancelled" "journalctl records the cancel"

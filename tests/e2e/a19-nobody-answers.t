@@ -24,7 +24,7 @@ jit_bg f --pamtester -- jit-test alice acct_mgmt
 id=$(jit_wait_request f)
 t0=$EPOCHREALTIME
 kill -STOP "$(jit_jitd_pid)"
-ok "jitd is frozen (SIGSTOP)" wait_for 5 stopped "$(jit_jitd_pid)"
+ok "jitd is frozen (SIGSTOP)" wait_for 15 stopped "$(jit_jitd_pid)"
 jit_bg_wait f 20
 isnt "$?" 0 "with jitd frozen, the module still gives up and denies"
 t=$(took "$t0")
@@ -32,5 +32,5 @@ ok "at its own deadline, not sd-bus's 25 s default ($t s)" awk -v t="$t" 'BEGIN 
 ok "saying so" jit_bg_has f "no answer|did not answer"
 kill -CONT "$(jit_jitd_pid)"
 ok "jitd thaws; the request ends as expired or cancelled, never approved" \
-    wait_for 5 bash -c "$JIT_BUILD/jitctl show --json $id | jq -e '.state == \"expired\" or .state == \"cancelled\"' >/dev/null"
+    wait_for 15 bash -c "$JIT_BUILD/jitctl show --json $id | jq -e '.state == \"expired\" or .state == \"cancelled\"' >/dev/null"
 nok "and it cannot be approved any more" jit_ctl bob approve "$id"

@@ -65,7 +65,7 @@ EVIL_ADDR=unix:path=$evil/bus
 have_fake=0
 if /usr/bin/python3 -c 'import dbus, dbus.mainloop.glib; from gi.repository import GLib' 2>/dev/null; then
     dbus-daemon --config-file="$evil/bus.conf" --fork --nopidfile >"$evil/dbus.log" 2>&1 &&
-        wait_for 5 test -S "$evil/bus" &&
+        wait_for 15 test -S "$evil/bus" &&
         jit_bg fake -- /usr/bin/python3 "$evil/jitd.py" "$EVIL_ADDR" "$evil/asked" &&
         wait_for_output fake '^ready' 10 && have_fake=1
 fi

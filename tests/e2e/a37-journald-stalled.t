@@ -65,7 +65,7 @@ note "journald running: $N decisions in $((base_total / 1000)) ms, slowest $((ba
 
 # --- journald stopped ------------------------------------------------------------------------------
 kill -STOP "$(journald_pid)"
-ok "journald is stopped (SIGSTOP)" wait_for 5 journald_stopped
+ok "journald is stopped (SIGSTOP)" wait_for 15 journald_stopped
 gaps_before=$(file_count '.type == "mirror-gap"')
 read -r stop_ok stop_total stop_slowest <<<"$(decide "$N")"
 note "journald stopped: $N decisions in $((stop_total / 1000)) ms, slowest $((stop_slowest / 1000)) ms"
@@ -119,7 +119,7 @@ ok "the newest entries, queued while journald was stopped, reach it afterwards" 
 
 # --- journald killed: decisions flow; restarted: entries flow again ---------------------------------
 kill -KILL "$(journald_pid)"
-ok "journald is killed" wait_for 5 journald_gone
+ok "journald is killed" wait_for 15 journald_gone
 read -r dead_ok dead_total _ <<<"$(decide 20)"
 is "$dead_ok" 20 "journald dead: decisions still allowed"
 ok "journald dead: 20 decisions take at most 5x as long as with journald running" \
@@ -154,11 +154,11 @@ like "$out" "journald missed records $first\\.\\.$last; jitd recorded the gap" \
 # Entries journald accepted into its socket and lost when it was killed are not jitd's to know
 # about: no gap record covers them, and the cross-check must say so.
 kill -STOP "$(journald_pid)"
-wait_for 5 journald_stopped
+wait_for 15 journald_stopped
 decide 1 >/dev/null
 lost=$(jq -s '[.[] | select(.type == "approve")] | last | .seq' "$JOURNAL")
 kill -KILL "$(journald_pid)"
-wait_for 5 journald_gone
+wait_for 15 journald_gone
 journald_start
 decide 1 >/dev/null
 id=$(last_request_id)

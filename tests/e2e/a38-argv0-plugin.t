@@ -37,7 +37,7 @@ like "$id" "^$JIT_ID_RE\$" "exec -a uptime sudo -n id -u waits for a person ($id
 is "$(show_field "$id" command)" "/usr/bin/id -u" "the approver sees the exact program: /usr/bin/id -u"
 is "$(show_field "$id" command_kind) $(show_field "$id" front)" "exact sudo-plugin" "marked exact, from the plugin"
 ok "journald says so: JIT_COMMAND_EXACT=1" \
-    jit_journal_wait 5 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=request JIT_COMMAND="/usr/bin/id -u" JIT_COMMAND_EXACT=1
+    jit_journal_wait 15 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=request JIT_COMMAND="/usr/bin/id -u" JIT_COMMAND_EXACT=1
 jit_ctl bob deny "$id" >/dev/null
 jit_bg_wait a 10
 is "$?" 1 "denied: sudo exits 1"
@@ -82,7 +82,7 @@ jit_bg r --as alice -- sudo -n uptime
 jit_bg_wait r 10
 is "$?" 0 "sudo -n uptime is approved at once by rule uptime (/usr/bin/uptime is 'uptime' in secure_path)"
 ok "journald records the approval by the rule, exact" \
-    jit_journal_wait 5 -t jitd JIT_RECORD=approve JIT_RULE=uptime JIT_COMMAND=/usr/bin/uptime JIT_COMMAND_EXACT=1
+    jit_journal_wait 15 -t jitd JIT_RECORD=approve JIT_RULE=uptime JIT_COMMAND=/usr/bin/uptime JIT_COMMAND_EXACT=1
 
 # --- a user-set environment (sudoers' ALL implies SETENV) is never auto-approved -------------------
 # LD_PRELOAD= would run the user's code inside the approved program as root.

@@ -39,7 +39,7 @@ is "$(show_field "$id" command)" "id -u" "the approver sees the command that run
 is "$(show_field "$id" command_kind)" bare "marked as a bare name, resolved by sudo's secure_path"
 unlike "$(show_field "$id" command)" uptime "the forged name appears nowhere in the command"
 ok "journald's record names id -u, not uptime" \
-    jit_journal_wait 5 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=request JIT_COMMAND="id -u" JIT_COMMAND_KIND=bare
+    jit_journal_wait 15 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=request JIT_COMMAND="id -u" JIT_COMMAND_KIND=bare
 jit_ctl bob deny "$id" --comment "A38" >/dev/null
 jit_bg_wait a 10
 is "$?" 1 "denied: sudo exits 1"
@@ -98,4 +98,4 @@ jit_bg r --as alice -- sudo -n uptime
 jit_bg_wait r 10
 is "$?" 0 "sudo -n uptime itself is approved at once by rule uptime"
 ok "journald records the approval by the rule" \
-    jit_journal_wait 5 -t jitd JIT_RECORD=approve JIT_RULE=uptime JIT_COMMAND=uptime
+    jit_journal_wait 15 -t jitd JIT_RECORD=approve JIT_RULE=uptime JIT_COMMAND=uptime

@@ -70,7 +70,7 @@ is "$(jit_ctl bob list --json | jq -r --arg id "$id" '.[] | select(.id == $id) |
     "jitctl list --json: command_kind any"
 ok "jitctl watch: created $id alice wants sudo: $ANY" wait_for 10 watch_shows w "$id"
 ok "jitctl watch --json: the created event carries command_kind any" wait_for 10 watch_json_kind wj "$id"
-jit_journal_wait 5 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=request
+jit_journal_wait 15 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=request
 msg=$(jit_journal_json -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=request | jq -r .MESSAGE)
 ok "journald: the request's MESSAGE says $ANY" has "$msg" "$ANY"
 unlike "$msg" ': $' "journald: the MESSAGE never ends in an empty command"

@@ -59,7 +59,7 @@ argv0_one_word() { [[ $1 != *tail* || $1 == *"'sudo\u{a0}tail\u{a0}-n\u{a0}50'"*
 escaped_comment() { has "$(jit_bg_output "$1")" "no\u{a0}way" && raw_free "$(jit_bg_output "$1")"; }
 # record ID TYPE: journald's JSON entry of ID's record of TYPE, once it is there.
 record() {
-    jit_journal_wait 5 -t jitd JIT_REQUEST_ID="$1" JIT_RECORD="$2" &&
+    jit_journal_wait 15 -t jitd JIT_REQUEST_ID="$1" JIT_RECORD="$2" &&
         jit_journal_json -t jitd JIT_REQUEST_ID="$1" JIT_RECORD="$2" | head -n1
 }
 

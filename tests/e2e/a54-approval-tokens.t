@@ -111,7 +111,7 @@ is "$(jq -r '"\(.signer) \(.approver_uids) \(.redeemed_by_uid)"' <<<"$r")" "bob 
     "the journal: signer bob, approver bob's uid, redeemed by dave's uid"
 is "$(jq -r .statement_sha512 <<<"$r")" "$(printf '%s\n' "$statement" | sha512sum | cut -d' ' -f1)" \
     "...and the SHA-512 of the statement bob signed"
-jit_journal_wait 5 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve
+jit_journal_wait 15 -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve
 is "$(jit_journal_json -t jitd JIT_REQUEST_ID="$id" JIT_RECORD=approve | jq -r '"\(.JIT_SIGNER) \(.JIT_REDEEMED_BY_UID)"')" \
     "bob $(jit_uid dave)" "journald's entry names the signer and the carrier"
 
