@@ -425,6 +425,9 @@ int signature_check(Context *ctx, const Request *req, const char *principal, con
 int signature_check_blob(Context *ctx, const Request *req, const char *principal, const char *b64,
                          Signed *ret, sd_bus_error *error);
 void signed_done(Signed *s);
+/* Whether the approvers file at path can check signatures: 0, or a negative errno (-ENOENT: there is
+ * none) with *ret_problem saying what is wrong in a few words. */
+int signature_approvers_check(const char *path, const char **ret_problem);
 
 /* replay.c */
 int replay_journal(Context *ctx);

@@ -92,6 +92,33 @@ static void context_done(Context *ctx)
         config_unref(ctx->config);
 }
 
+/* Whether ApproversFile= can check the signatures the policy asks for, and approval tokens. A file
+ * that is not there is fine unless Signature=required somewhere; one that is there must be usable.
+ * jitd starts either way (the file is read afresh for every signature, so it can be mended while
+ * jitd runs) and says so; --check-config fails. */
+static int approvers_usable(Context *ctx, bool check)
+{
+        const Policy *p = ctx->config->p;
+        const char *path = settings(ctx)->approvers_file, *problem = NULL;
+        bool wanted = p->daemon.signature_required;
+        int r;
+
+        for (size_t i = 0; i < p->n_rules && !wanted; i++)
+                wanted = p->rules[i].signature_required;
+        r = signature_approvers_check(path, &problem);
+        if (r >= 0 || (r == -ENOENT && !wanted))
+                return 0;
+        if (check)
+                fprintf(stderr, "%s: ApproversFile=%s is %s: %s\n", ctx->config_path, path, problem,
+                        wanted ? "no signed approval can be recorded (Signature=required)"
+                               : "no signature or approval token can be checked");
+        else
+                log_warning("ApproversFile=%s is %s: %s", path, problem,
+                            wanted ? "no signed approval can be recorded (Signature=required)"
+                                   : "no signature or approval token can be checked");
+        return r;
+}
+
 static int run(int argc, char *argv[])
 {
         enum { ARG_CHECK = 0x100, ARG_VERSION };
@@ -139,6 +166,9 @@ static int run(int argc, char *argv[])
                         log_error("Refusing to start: the configuration is invalid.");
                 return r == -EINVAL ? -EBADMSG : r;
         }
+        r = approvers_usable(&ctx, check);
+        if (check && r < 0)
+                return -EBADMSG;
         if (check) {
                 /* The same answer jitd would act on at start, so a missing file is not an error. */
                 printf("%s: %s (%zu rule%s)\n", ctx.config_path,

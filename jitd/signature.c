@@ -62,6 +62,30 @@ static int approvers_read(const char *path, char **ret, size_t *ret_len)
         return 0;
 }
 
+static const char *approvers_problem(int r)
+{
+        return r == -ENOENT                 ? "missing"
+               : r == -EPERM || r == -ELOOP ? "not root's, or writable by others, or a link"
+               : r == -EFBIG                ? "too big"
+                                            : "unreadable or malformed";
+}
+
+int signature_approvers_check(const char *path, const char **ret_problem)
+{
+        _cleanup_free_ char *text = NULL;
+        const SshKey none = {};
+        size_t len;
+        int r;
+
+        r = approvers_read(path, &text, &len);
+        /* Every line is parsed whatever the principal: a principal no line names reads them all. */
+        if (r >= 0 && sshsig_allowed(text, len, "", SSHSIG_NAMESPACE, &none) < 0)
+                r = -EBADMSG;
+        if (r < 0)
+                *ret_problem = approvers_problem(r);
+        return r;
+}
+
 static int parse_error(int r, sd_bus_error *error)
 {
         if (r == -EPROTONOSUPPORT)
@@ -103,10 +127,7 @@ static int check_parsed(Context *ctx, const Request *req, const char *principal,
                 return sd_bus_error_setf(
                     error, JIT_ERROR_BAD_SIGNATURE,
                     "The approvers file cannot be used (%s); no signature can be checked.",
-                    r == -ENOENT                 ? "missing"
-                    : r == -EPERM || r == -ELOOP ? "not root's, or writable by others, or a link"
-                    : r == -EFBIG                ? "too big"
-                                                 : "unreadable or malformed");
+                    approvers_problem(r));
         r = sshsig_allowed(text, len, principal, SSHSIG_NAMESPACE, &sig.key);
         if (r < 0)
                 return sd_bus_error_set(error, JIT_ERROR_BAD_SIGNATURE,

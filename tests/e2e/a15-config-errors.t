@@ -206,6 +206,41 @@ out=$("$JIT_BUILD/jitd" --check-config "$D/unknown-key.conf" 2>&1)
 is "$out" "$D/unknown-key.conf:6: unknown key Colour= in [Rule a]" \
     "--check-config prints the error as FILE:LINE: explanation, one line, nothing before it"
 
+# ApproversFile=: --check-config reads it as jitd will for each signature. Missing is fine until a
+# rule wants signatures; present, it must be root's, not writable by others, and well formed.
+A=$D/approvers
+sig="$HEAD
+ApproversFile=$A"
+printf '%s\n' "$sig" >"$D/no-signature.conf"
+chmod 0644 "$D/no-signature.conf"
+out=$("$JIT_BUILD/jitd" --check-config "$D/no-signature.conf" 2>&1)
+is "$?:$out" "0:$D/no-signature.conf: OK (0 rules)" "no approvers file and no Signature=required: OK"
+bad signature-no-file "" "ApproversFile=$A is missing: no signed approval can be recorded" \
+    "Signature=required in [Daemon] with no approvers file" <<<"$sig
+Signature=required"
+bad rule-signature-no-file "" "ApproversFile=$A is missing: no signed approval can be recorded" \
+    "Signature=required in one rule with no approvers file" <<<"$sig
+
+[Rule a]
+User=alice
+Action=require
+Signature=required"
+key=$(jit_ssh_key bob id_ed25519) || bail_out "ssh-keygen cannot make bob's key"
+printf '%s\n' "$(jit_approver_line bob "$key")" >"$A"
+chmod 0644 "$A"
+printf '%s\nSignature=required\n' "$sig" >"$D/signature.conf"
+chmod 0644 "$D/signature.conf"
+out=$("$JIT_BUILD/jitd" --check-config "$D/signature.conf" 2>&1)
+is "$?:$out" "0:$D/signature.conf: OK (0 rules)" "Signature=required with a good approvers file: OK"
+chmod 0664 "$A"
+bad_file "$D/signature.conf" "ApproversFile=$A is not root's, or writable by others" \
+    "a group-writable approvers file"
+bad_file "$D/no-signature.conf" "ApproversFile=$A is not root's, or writable by others, or a link: no signature or approval token can be checked" \
+    "...even where no rule wants signatures (approval tokens use it)"
+chmod 0644 "$A"
+printf 'carol ssh-ed25519 AAAA-not-base64\n' >>"$A"
+bad_file "$D/signature.conf" "ApproversFile=$A is unreadable or malformed" "an approvers file with a malformed line"
+
 # --- SIGHUP: a broken file keeps the old rules --------------------------------------------------------
 jit_config <<EOF
 $HEAD
