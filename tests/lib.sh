@@ -14,7 +14,7 @@
 # Nothing here uses `set -e`; every helper returns a status instead.
 #
 # TAP:      plan skip_all done_testing bail_out diag note pass fail ok nok is isnt like unlike skip
-# waiting:  wait_for wait_for_output jit_wait_request jit_journal_wait
+# waiting:  wait_for wait_for_output jit_wait_request jit_journal_wait elapsed_below
 # users:    jit_uid jit_as jit_pty
 # jobs:     jit_bg jit_bg_wait jit_bg_rc jit_bg_pid jit_bg_out jit_bg_err jit_bg_output jit_bg_has
 #           jit_bg_send jit_bg_close jit_bg_kill jit_bg_running jit_request_id
@@ -161,6 +161,9 @@ skip() {
 
 # _jit_now_us: wall clock in microseconds (bash has no monotonic clock; fine for deadlines of seconds).
 _jit_now_us() { echo "${EPOCHREALTIME/./}"; }
+
+# elapsed_below START SECONDS: fewer than SECONDS seconds passed since START ($EPOCHREALTIME).
+elapsed_below() { awk -v s="$1" -v now="$EPOCHREALTIME" -v lim="$2" 'BEGIN { exit !(now - s < lim) }'; }
 
 # wait_for SECONDS CMD [ARGS...]: run CMD every 20 ms until it succeeds (0) or SECONDS (may be
 # fractional) have passed (1). For conditions another process makes true, e.g. a line in its output.

@@ -29,8 +29,6 @@ EOF
 jit_restart || bail_out "jitd does not start with deny rules"
 
 journal_file_has() { jq -e -s "any(.[]; $1)" "$JOURNAL" >/dev/null; }
-# elapsed_below START SECONDS: fewer than SECONDS seconds passed since START ($EPOCHREALTIME).
-elapsed_below() { awk -v s="$1" -v now="$EPOCHREALTIME" -v lim="$2" 'BEGIN { exit !(now - s < lim) }'; }
 
 # --- pamtester (also in sanitizer builds) -----------------------------------------------------------
 t0=$EPOCHREALTIME

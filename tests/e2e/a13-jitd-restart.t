@@ -25,8 +25,6 @@ status() {
     jit_bg_wait "$1" 20 || rc=$?
 }
 
-# elapsed_below START SECONDS: fewer than SECONDS seconds passed since START ($EPOCHREALTIME).
-elapsed_below() { awk -v s="$1" -v now="$EPOCHREALTIME" -v lim="$2" 'BEGIN { exit !(now - s < lim) }'; }
 
 # --- jitd restarts while the module waits -----------------------------------------------------
 waiting restart

@@ -14,8 +14,6 @@ _libs=$(jit_sanitizer_libs | paste -sd:)
 [[ -z $_libs ]] || PAMTESTER=(env LD_PRELOAD="$_libs" ASAN_OPTIONS="${JIT_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}"
     UBSAN_OPTIONS="${JIT_UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}" pamtester)
 
-# elapsed_below START SECONDS: fewer than SECONDS seconds passed since START ($EPOCHREALTIME).
-elapsed_below() { awk -v s="$1" -v now="$EPOCHREALTIME" -v lim="$2" 'BEGIN { exit !(now - s < lim) }'; }
 
 # stopped PID: true once PID is in the stopped state (a SIGSTOP takes effect asynchronously).
 stopped() { [[ $(sed -n 's/^.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null) == T ]]; }

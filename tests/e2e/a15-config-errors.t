@@ -347,7 +347,6 @@ like "$rc:$out" "^1:.*denied by rule late" "the rules are still there"
 mv "$JIT_CONF.moved" "$JIT_CONF"
 
 # --- a bad configuration at start -----------------------------------------------------------------------
-elapsed_below() { awk -v s="$1" -v now="$EPOCHREALTIME" -v lim="$2" 'BEGIN { exit !(now - s < lim) }'; }
 jit_stop
 printf '%s\n[Rule a]\nUser=alice\nAction=require\nMaxGrant=soon\n' "$HEAD" | jit_config
 rc=0

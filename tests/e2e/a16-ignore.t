@@ -45,7 +45,6 @@ EOF
 jit_restart || bail_out "jitd does not start with Action=ignore rules"
 
 n_requests() { jit_ctl bob list --all --json | jq length; }
-elapsed_below() { awk -v s="$1" -v now="$EPOCHREALTIME" -v lim="$2" 'BEGIN { exit !(now - s < lim) }'; }
 
 # outcome SERVICE USER: pamtester's exit status for acct_mgmt (10 s at most).
 outcome() {

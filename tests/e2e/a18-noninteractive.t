@@ -14,8 +14,6 @@ _libs=$(jit_sanitizer_libs | paste -sd:)
 [[ -z $_libs ]] || PAMTESTER=(env LD_PRELOAD="$_libs" ASAN_OPTIONS="${JIT_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}"
     UBSAN_OPTIONS="${JIT_UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}" pamtester)
 
-# elapsed_below START SECONDS: fewer than SECONDS seconds passed since START ($EPOCHREALTIME).
-elapsed_below() { awk -v s="$1" -v now="$EPOCHREALTIME" -v lim="$2" 'BEGIN { exit !(now - s < lim) }'; }
 state() { jit_ctl bob show "$1" | awk '$1 == "state:" { print $2 }'; }
 
 # --- pamtester (as login or sshd would call the module): no tty, stdin /dev/null, nobody answers ---
