@@ -1,6 +1,5 @@
-/* Logging for the front ends that a stopped journald cannot stall (see syslog-nb.h). */
+/* Logging for the front ends that never stalls the host program (see syslog-nb.h). */
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,31 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "duration.h"
 #include "syslog-nb.h"
 #include "util.h"
 
 #define LOG_SOCKET "/dev/log"
-
-/* Send LINE, waiting at most JIT_SYSLOG_WAIT_USEC for room in the log's queue. */
-static void send_bounded(int fd, const char *line)
-{
-        uint64_t deadline = jit_now_usec(CLOCK_MONOTONIC) + JIT_SYSLOG_WAIT_USEC, now;
-        struct pollfd p = {.fd = fd, .events = POLLOUT};
-
-        for (;;) {
-                if (send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
-                        return;
-                if (errno != EAGAIN && errno != EINTR)
-                        return;
-                now = jit_now_usec(CLOCK_MONOTONIC);
-                if (now >= deadline)
-                        return;
-                /* A connected datagram socket polls writable once the reader's queue has room. */
-                if (poll(&p, 1, (int)((deadline - now + 999) / 1000)) < 0 && errno != EINTR)
-                        return;
-        }
-}
 
 void jit_syslog(int priority, const char *ident, const char *fmt, ...)
 {
@@ -59,7 +37,7 @@ void jit_syslog(int priority, const char *ident, const char *fmt, ...)
         if (fd < 0)
                 goto out;
         if (connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) == 0)
-                send_bounded(fd, line);
+                (void)send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL);
         close(fd);
 out:
         errno = saved;

@@ -81,7 +81,7 @@ is "$(file_count '.type == "mirror-gap"')" "$gaps_before" "no gap is recorded wh
 
 # The module logs every decision to the system log. glibc's syslog(3) (and so pam_syslog()) blocks
 # once /dev/log's queue is full (net.unix.max_dgram_qlen, 10 here), which would stall sudo on a
-# stopped journald; the module waits a moment at most (JIT_SYSLOG_WAIT_USEC) and drops the line.
+# stopped journald; the module sends without blocking and drops the line instead.
 module_decide() {
     local pt t0 t slowest=0 allowed=0
     _jit_pamtester_prefix pt
@@ -95,7 +95,7 @@ module_decide() {
 }
 read -r mod_ok mod_slowest <<<"$(module_decide)"
 is "$mod_ok" 30 "journald stopped: 30 decisions through pam_jit.so (pamtester) are all allowed"
-ok "and none waited on the system log beyond its bound (slowest $((mod_slowest / 1000)) ms)" test "$mod_slowest" -lt 5000000
+ok "and none waited for the system log (slowest $((mod_slowest / 1000)) ms)" test "$mod_slowest" -lt 5000000
 
 # --- journald resumes: the queue drains and one record names the dropped entries -------------------
 kill -CONT "$(journald_pid)"
