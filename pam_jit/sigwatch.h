@@ -4,8 +4,10 @@
 #include <signal.h>
 #include <stdbool.h>
 
-/* The signals that mean "stop waiting": Ctrl-C, kill, hang-up, Ctrl-Z, Ctrl-\. */
-#define JIT_CANCEL_SIGNALS SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGQUIT
+/* The signals that mean "stop waiting": Ctrl-C, Ctrl-\, Ctrl-Z, kill, hang-up. When several are
+ * pending, the first in this order is the one reported: what the user typed before a kill or a
+ * hang-up, which often follow from it (a shell that dies of Ctrl-\ hangs up its terminal). */
+#define JIT_CANCEL_SIGNALS SIGINT, SIGQUIT, SIGTSTP, SIGTERM, SIGHUP
 
 typedef struct SigWatch {
         sigset_t old_mask; /* the host's mask, restored exactly */
@@ -18,7 +20,7 @@ typedef struct SigWatch {
  * signal is never read from the fd: it stays pending and reaches the host's own disposition when
  * jit_sigwatch_end() restores the mask. Returns 0 or a negative errno (then nothing changed). */
 int jit_sigwatch_begin(SigWatch *w);
-/* A watched signal that is pending now (SIGINT first, then SIGTERM, SIGHUP, SIGTSTP, SIGQUIT), or 0. */
+/* A watched signal that is pending now (the first in JIT_CANCEL_SIGNALS' order), or 0. */
 int jit_sigwatch_pending(const SigWatch *w);
 /* Give the host its own mask back for a while, keeping the fd: for a prompt, where Ctrl-C must reach
  * the host's conversation (sudo's prompt gives up on it, pamtester dies of it) instead of waiting

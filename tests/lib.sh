@@ -215,14 +215,17 @@ jit_as() {
 }
 
 # jit_pty [--as USER] CMD [ARGS...]: run CMD on a fresh pseudo-terminal (script -qec); stdin is
-# passed on, the exit status is CMD's.
+# passed on, the exit status is CMD's. The shell script starts ($SHELL, else dash) execs CMD: dash
+# would fork it and stay in the terminal's foreground group, so a typed Ctrl-\ would kill the
+# shell too, and its death hang up the terminal under CMD (what an interactive shell, which gives
+# each job its own group, never does).
 jit_pty() {
     local prefix=()
     if [[ ${1:-} == --as ]]; then
         _jit_as_prefix "$2" prefix || return 1
         shift 2
     fi
-    "${prefix[@]}" script -qec "$(printf '%q ' "$@")" /dev/null
+    "${prefix[@]}" script -qec "exec $(printf '%q ' "$@")" /dev/null
 }
 
 declare -gA _JIT_BG_PID=() _JIT_BG_IN=() _JIT_BG_RC=()
@@ -256,7 +259,7 @@ jit_bg() {
         _jit_pamtester_prefix pt
         argv=("${pt[@]}" "$@")
     fi
-    ((pty)) && argv=(script -qec "$(printf '%q ' "${argv[@]}")" /dev/null)
+    ((pty)) && argv=(script -qec "exec $(printf '%q ' "${argv[@]}")" /dev/null)
     if [[ -n $as ]]; then _jit_as_prefix "$as" prefix || return 1; fi
     base=$JIT_TMP/$name
     rm -f "$base.out" "$base.err" "$base.in"

@@ -302,6 +302,23 @@ static void test_sigwatch(Tap *t)
                "sigwatch: end restores the host's mask");
         sigemptyset(&host);
         pthread_sigmask(SIG_SETMASK, &host, NULL);
+
+        /* Ctrl-\ and then the hang-up of the terminal whose shell it killed: the typed one is named. */
+        tap_ok(t, jit_sigwatch_begin(&w) == 0, "sigwatch: begin again");
+        raise(SIGHUP);
+        raise(SIGQUIT);
+        tap_ok(t, jit_sigwatch_pending(&w) == SIGQUIT, "sigwatch: SIGQUIT and SIGHUP pending: SIGQUIT is named");
+        {
+                sigset_t s;
+                int sig;
+                sigemptyset(&s);
+                sigaddset(&s, SIGHUP);
+                sigaddset(&s, SIGQUIT);
+                sigwait(&s, &sig);
+                sigwait(&s, &sig);
+        }
+        tap_ok(t, jit_sigwatch_pending(&w) == 0, "sigwatch: both taken back, none pending");
+        jit_sigwatch_end(&w);
 }
 
 int main(void)
