@@ -99,7 +99,7 @@ static void context_done(Context *ctx)
 static int approvers_usable(Context *ctx, bool check)
 {
         const Policy *p = ctx->config->p;
-        const char *path = settings(ctx)->approvers_file, *problem = NULL;
+        const char *path = settings(ctx)->approvers_file, *problem = NULL, *so;
         bool wanted = p->daemon.signature_required;
         int r;
 
@@ -108,14 +108,12 @@ static int approvers_usable(Context *ctx, bool check)
         r = signature_approvers_check(path, &problem);
         if (r >= 0 || (r == -ENOENT && !wanted))
                 return 0;
+        so = wanted ? "no signed approval can be recorded (Signature=required)"
+                    : "no signature or approval token can be checked";
         if (check)
-                fprintf(stderr, "%s: ApproversFile=%s is %s: %s\n", ctx->config_path, path, problem,
-                        wanted ? "no signed approval can be recorded (Signature=required)"
-                               : "no signature or approval token can be checked");
+                fprintf(stderr, "%s: ApproversFile=%s is %s: %s\n", ctx->config_path, path, problem, so);
         else
-                log_warning("ApproversFile=%s is %s: %s", path, problem,
-                            wanted ? "no signed approval can be recorded (Signature=required)"
-                                   : "no signature or approval token can be checked");
+                log_warning("ApproversFile=%s is %s: %s", path, problem, so);
         return r;
 }
 

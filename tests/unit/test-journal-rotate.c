@@ -308,8 +308,7 @@ static void test_interrupted(void)
          * same): the series as it was, not the current file twice. */
         pub = read_all(e.pub, NULL);
         journal_series_list(e.journal, &files, &n);
-        ok(n == before && streq(files[n - 1], e.journal) && verify(files, n, pub, NULL, &res) == 0 &&
-               res.ok,
+        ok(n == before && streq(files[n - 1], e.journal) && verify(files, n, pub, NULL, &res) == 0 && res.ok,
            "the series leaves out the current file's rotated name and verifies (%zu files)", n);
         journal_verify_result_done(&res);
         journal_series_free(files);

@@ -307,7 +307,8 @@ static void test_sigwatch(Tap *t)
         tap_ok(t, jit_sigwatch_begin(&w) == 0, "sigwatch: begin again");
         raise(SIGHUP);
         raise(SIGQUIT);
-        tap_ok(t, jit_sigwatch_pending(&w) == SIGQUIT, "sigwatch: SIGQUIT and SIGHUP pending: SIGQUIT is named");
+        tap_ok(t, jit_sigwatch_pending(&w) == SIGQUIT,
+               "sigwatch: SIGQUIT and SIGHUP pending: SIGQUIT is named");
         {
                 sigset_t s;
                 int sig;
