@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "keys.h"
 #include "state-check.h"
 #include "util.h"
@@ -29,6 +31,8 @@ static const StateSpec spec_key_dir = {"the key directory", true, 022, 0700};
 static const StateSpec spec_key_file = {"a key file", false, 077, 0600};
 static const StateSpec spec_journal = {"the journal", false, 022, 0640};
 static const StateSpec spec_published_key = {"the published key", false, 022, 0644};
+static const StateSpec spec_rotated = {"a rotated journal file", false, 022, 0640};
+static const StateSpec spec_file_dir = {"a directory holding the journal or its key", true, 022, 0755};
 
 __attribute__((format(printf, 3, 4))) static int problem(char **ret_message, int r, const char *fmt, ...)
 {
@@ -191,6 +195,52 @@ static int check_file(const char *path, const StateSpec *spec, char **ret_messag
         return check_stat(path, &st, spec, ret_message);
 }
 
+/* The directory of a file that lives outside the state directory: whoever may write it may rename
+ * the file away and put another in its place. Followed if a link: the link's own directory is the
+ * admin's choice of layout. */
+static int check_dir_of(const char *path, const char *state_dir, char **ret_message)
+{
+        _cleanup_free_ char *copy = strdup(path);
+        const char *dir;
+        struct stat st;
+        int r;
+
+        if (!copy)
+                return -ENOMEM;
+        dir = dirname(copy);
+        if (streq(dir, state_dir))
+                return 0; /* checked already, and more strictly */
+        if (stat(dir, &st) < 0) {
+                r = -errno;
+                if (r == -ENOENT)
+                        return 0;
+                return problem(ret_message, r, "cannot check %s, %s: %s", dir, spec_file_dir.what,
+                               strerror(-r));
+        }
+        return check_stat(dir, &st, &spec_file_dir, ret_message);
+}
+
+/* The journal's rotated files: verify reads them as history, so they are held to the journal's
+ * rules although jitd itself never opens them again. */
+static int check_rotated(const char *journal, char **ret_message)
+{
+        char **files = NULL;
+        size_t n = 0;
+        int r;
+
+        r = journal_series_list(journal, &files, &n);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return problem(ret_message, r, "cannot list the rotated files of %s: %s", journal,
+                               strerror(-r));
+        for (size_t i = 0; i < n && r >= 0; i++)
+                if (!streq(files[i], journal))
+                        r = check_file(files[i], &spec_rotated, ret_message);
+        journal_series_free(files);
+        return r;
+}
+
 int state_check(const PolicyDaemon *d, char **ret_message)
 {
         _cleanup_close_ int state_fd = -1, keys_fd = -1;
@@ -219,7 +269,13 @@ int state_check(const PolicyDaemon *d, char **ret_message)
                                 return r;
                 }
         }
-        r = check_file(d->journal_file, &spec_journal, ret_message);
+        r = check_dir_of(d->journal_file, d->state_directory, ret_message);
+        if (r >= 0)
+                r = check_file(d->journal_file, &spec_journal, ret_message);
+        if (r >= 0)
+                r = check_rotated(d->journal_file, ret_message);
+        if (r >= 0)
+                r = check_dir_of(d->public_key_file, d->state_directory, ret_message);
         if (r < 0)
                 return r;
         return check_file(d->public_key_file, &spec_published_key, ret_message);

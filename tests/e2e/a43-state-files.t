@@ -7,7 +7,7 @@
 # journal and `jitctl verify` passes.
 source "$(dirname "$0")/../lib.sh"
 
-plan 63
+plan 75
 
 STATE=/var/lib/jit
 J=$STATE/journal.jsonl
@@ -94,6 +94,28 @@ refused "$c" "^Refusing to start: $STATE/journal.pub is owned by alice \(uid 200
 apply_fix "$c"
 starts "$c"
 
+# A rotated journal file writable by others: jitd does not read it again, but it is history that
+# jitctl verify reads, held to the journal's rules.
+rot=$STATE/journal-0000000000000000.jsonl
+c="a rotated journal file of mode 0666"
+install -m 0666 /dev/null "$rot"
+refused "$c" "^Refusing to start: $rot is mode 0666; a rotated journal file must not be group- or world-writable: chmod 0640 $rot\$"
+apply_fix "$c"
+rm "$rot" # it was planted: the journal never rotated
+starts "$c"
+
+# The journal kept outside the state directory, in a directory others may write: they could rename
+# it away and put another in its place.
+T=$JIT_TMP/a43
+mkdir -m 0700 "$T"
+mkdir -m 0777 "$T/log"
+cp "$JIT_CONF" "$T/jitd.conf.saved"
+jit_config_set JournalFile "$T/log/journal.jsonl"
+c="the journal's directory of mode 0777"
+refused "$c" "^Refusing to start: $T/log is mode 0777; a directory holding the journal or its key must not be group- or world-writable: chmod 0755 $T/log\$"
+apply_fix "$c"
+cat "$T/jitd.conf.saved" >"$JIT_CONF"
+
 # A key file replaced by a symlink (to the real key, kept under another name): following it would
 # let whoever controls the link choose the signing key.
 key=$(find $STATE/keys -maxdepth 1 -name 'journal-key.*' | head -n 1)
@@ -106,8 +128,6 @@ mv $STATE/keys/saved "$key"
 starts "$c"
 
 # The state directory a symlink to a directory: StateDirectory= names a link to a copy of the state.
-T=$JIT_TMP/a43
-mkdir -m 0700 "$T"
 cp -a $STATE "$T/real"
 ln -s real "$T/state"
 cp "$JIT_CONF" "$T/jitd.conf.saved"
