@@ -4,8 +4,8 @@
  * bus is: a name only root may own there, a path only root may create here. So before connecting,
  * the directory and the socket must be root's and writable by nobody else, and after connecting the
  * kernel's word on the peer (SO_PEERCRED) must be uid 0. Only a socket that is not there at all (no
- * directory, no socket: a jitd without it, or one that stopped) sends the client to the system bus;
- * anything else wrong denies. */
+ * directory, no socket: a jitd without it, or one that stopped), or a host that is not root and so
+ * may not look, sends the client to the system bus; anything else wrong denies. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -87,6 +87,11 @@ int client_connect_private(Client *cl, JitOutcome *o)
                 return r;
         if (fstatat(dfd, JIT_PRIVATE_NAME, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                 if (errno == ENOENT)
+                        return 0;
+                /* A host that is not root cannot look into root's 0700 directory: the socket is not
+                 * for it. The system bus is, where jitd takes CreateRequest from root alone (A08),
+                 * and the module denies saying that jitd refused. */
+                if (errno == EACCES && geteuid() != 0)
                         return 0;
                 return unsafe(o, -errno, "cannot check %s: %s", JIT_PRIVATE_SOCKET, strerror(errno));
         }

@@ -196,6 +196,14 @@ ok "without /run/jit at all, the same" allowed fb2
 mv /run/jit.hidden /run/jit
 mv $SOCK.hidden $SOCK
 ok "with the socket back, the module uses it again" allowed private2
+# A PAM host that is not root may not look into /run/jit: it goes to the system bus, where only
+# root may call CreateRequest (A08), and is denied for that, not told the socket is unsafe.
+jit_bg nonroot --as dave --pamtester -- jit-test dave acct_mgmt
+rc=0
+jit_bg_wait nonroot 20 || rc=$?
+isnt "$rc" 0 "pamtester running as dave is denied"
+ok "...the module went to the system bus" jit_bg_has nonroot "jitd refused the request"
+nok "...and did not call the private socket unsafe" jit_bg_has nonroot "not safe"
 
 # --- a socket the client must not trust denies, with no fallback -------------------------------------
 unsafe="jitd's private socket is not safe"
