@@ -117,11 +117,18 @@ static int dedupe(Collection *col, CollectReport *ret)
         for (size_t i = 0; i < col->n; i++) {
                 if (o > 0 && col->c[o - 1].seq == col->c[i].seq) {
                         if (col->c[o - 1].len != col->c[i].len ||
-                            memcmp(col->c[o - 1].line, col->c[i].line, col->c[i].len) != 0)
-                                return tampered(ret, col->c[i].seq,
+                            memcmp(col->c[o - 1].line, col->c[i].line, col->c[i].len) != 0) {
+                                uint64_t seq = col->c[i].seq;
+
+                                /* Leave each line still owned in the array once, for collection_done():
+                                 * slots before i were kept (moved to [0, o)) or freed as copies. */
+                                memmove(&col->c[o], &col->c[i], (col->n - i) * sizeof(col->c[0]));
+                                col->n = o + (col->n - i);
+                                return tampered(ret, seq,
                                                 "journald holds two different records with seq %" PRIu64
                                                 ": one of them was forged",
-                                                col->c[i].seq);
+                                                seq);
+                        }
                         free(col->c[i].line);
                         continue;
                 }

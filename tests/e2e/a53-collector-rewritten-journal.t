@@ -12,7 +12,7 @@ source "$(dirname "$0")/../lib.sh"
 REMOTE=/lib/systemd/systemd-journal-remote
 UPLOAD=/lib/systemd/systemd-journal-upload
 [[ -x $REMOTE && -x $UPLOAD ]] || skip_all "systemd-journal-remote is not installed (tests/deps.sh)"
-plan 19
+plan 21
 
 decide() { # one request, denied by bob
     jit_bg "$1" --pamtester -- jit-test alice acct_mgmt
@@ -147,6 +147,30 @@ like "$out" "TAMPERED: host fleet-beta/pam_jit, seq ($seq|$((seq + 1))): " "...n
 note "$out"
 ok "t53: the other host's trail in the same directory still verifies" \
     jitctl verify --journald --directory "$JIT_TMP/forged" --key "$JIT_TMP/alpha.pub"
+
+# An entry uploaded twice (journal-upload resends after a lost reply) is one record; a second,
+# different record under a later seq is a forgery. Both in one stream: the collector must drop the
+# copy, report the forgery, and clean up after itself (it once freed the copied lines twice).
+/usr/bin/python3 - "$JIT_TMP/export" "$JIT_TMP/twice-export" <<'EOF'
+import sys
+entries = [e for e in open(sys.argv[1], 'rb').read().split(b'\n\n') if e.strip()]
+def field(e, k):
+    for line in e.split(b'\n'):
+        if line.startswith(k + b'='):
+            return line[len(k) + 1:]
+beta = [e for e in entries if field(e, b'JIT_ORIGIN') == b'fleet-beta/pam_jit' and field(e, b'JIT_RECORD_LINE')]
+deny = next(e for e in beta if field(e, b'JIT_RECORD') == b'deny')
+assert beta[0] is not deny
+out = entries + [beta[0], deny.replace(b'"user":"alice"', b'"user":"mallory"', 1)]
+open(sys.argv[2], 'wb').write(b''.join(e + b'\n\n' for e in out))
+EOF
+mkdir "$JIT_TMP/twice"
+"$REMOTE" --output="$JIT_TMP/twice/twice.journal" "$JIT_TMP/twice-export" 2>/dev/null
+rc=0
+out=$(jitctl verify --journald --directory "$JIT_TMP/twice" --key "$BETA_STATE/journal.pub" 2>&1) || rc=$?
+is "$rc" 1 "an entry sent twice and a second record for another seq: verification fails, no crash"
+like "$out" "TAMPERED: host fleet-beta/pam_jit, seq $seq: journald holds two different records with seq $seq" \
+    "...naming the seq that has two records"
 
 out=$(jitctl verify --journald --directory "$JIT_TMP/removed" --key "$JIT_TMP/alpha.pub" 2>&1)
 is "$?" 1 "an entry removed from the collected journal fails verification"
