@@ -311,7 +311,6 @@ static int client_watch_direct(Client *cl, JitOutcome *o)
                             r, NULL);
                 return r;
         }
-        cl->owner_known = true;
         return 0;
 }
 
