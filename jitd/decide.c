@@ -66,9 +66,12 @@ static void undo_approve(Context *ctx, RecordType type, const char *request_id)
         Request *req = request_id[0] ? request_find(ctx, request_id) : NULL;
 
         if (req && req->state == REQUEST_PENDING && req->n_approvals > 0) {
-                /* One of N approvals: it does not count. Undos run oldest first and approvals
-                 * are counted in order, so each undo takes back the newest uncommitted one. */
+                /* One of N approvals: it does not count, nor does its key. Undos run oldest first
+                 * and approvals are counted in order, so each undo takes back the newest
+                 * uncommitted one. */
                 req->n_approvals--;
+                if (req->approval_signed[req->n_approvals] && req->n_signer_keys > 0)
+                        req->n_signer_keys--;
                 return;
         }
         if (!req || req->state != REQUEST_APPROVED)
@@ -335,18 +338,13 @@ static bool approval_seen(const Request *req, uid_t uid)
 /* N-of-M: this approval is recorded (who, and their comment); the request stays pending. */
 static int approve_partial(Context *ctx, Request *req, const char *name, const char *comment)
 {
-        int r;
-
         free(req->by);
         free(req->comment);
         req->by = strdup(name);
         req->comment = strdup(comment);
         if (!req->by || !req->comment)
                 return -ENOMEM;
-        r = record(ctx, RECORD_APPROVE, req, undo_approve);
-        if (r < 0)
-                req->n_approvals--;
-        return r;
+        return record(ctx, RECORD_APPROVE, req, undo_approve);
 }
 
 static bool key_seen(const Request *req, const uint8_t key[32])
@@ -391,26 +389,32 @@ static int approve(Context *ctx, Request *req, uid_t uid, const char *name, cons
                                                  req->id);
         }
 
-        if (req->n_approvals < ELEMENTSOF(req->approvals))
-                req->approvals[req->n_approvals++] = uid;
-        if (sig && req->n_signer_keys < ELEMENTSOF(req->signer_keys))
+        /* Never full while pending (needed <= POLICY_MAX_APPROVALS); keys are at most one each. */
+        if (req->n_approvals >= ELEMENTSOF(req->approvals))
+                return -E2BIG;
+        req->approval_signed[req->n_approvals] = sig != NULL;
+        req->approvals[req->n_approvals++] = uid;
+        if (sig)
                 memcpy(req->signer_keys[req->n_signer_keys++], sig->key, 32);
-        if (!req->break_glass && req->n_approvals < needed) {
+        if (!req->break_glass && req->n_approvals < needed)
                 r = approve_partial(ctx, req, name, comment);
-                if (r < 0 && sig)
-                        req->n_signer_keys--;
-                return r;
+        else {
+                if (duration_usec == 0)
+                        duration_usec = req->requested_usec;
+                duration_usec = req->rule ? policy_clamp_grant(req->rule, duration_usec)
+                                          : settings(ctx)->default_grant_usec;
+                req->until_usec = jit_now_usec(CLOCK_REALTIME) + duration_usec;
+                by = approver_names(req);
+                r = by ? decide_end(ctx, req, REQUEST_APPROVED, by, comment) : -ENOMEM;
         }
-
-        if (duration_usec == 0)
-                duration_usec = req->requested_usec;
-        duration_usec =
-            req->rule ? policy_clamp_grant(req->rule, duration_usec) : settings(ctx)->default_grant_usec;
-        req->until_usec = jit_now_usec(CLOCK_REALTIME) + duration_usec;
-        by = approver_names(req);
-        if (!by)
-                return -ENOMEM;
-        return decide_end(ctx, req, REQUEST_APPROVED, by, comment);
+        if (r < 0 && req->state == REQUEST_PENDING) {
+                /* Nothing recorded, so not counted. (A failed record of the final approval already
+                 * denied the request; an undo takes back one whose commit fails later.) */
+                req->n_approvals--;
+                if (sig)
+                        req->n_signer_keys--;
+        }
+        return r;
 }
 
 int decide_approve(Context *ctx, Request *req, uid_t uid, const char *name, const char *comment,

@@ -107,6 +107,7 @@ typedef struct Request {
         size_t n_approvals;
         uint8_t signer_keys[POLICY_MAX_APPROVALS][32]; /* the keys that signed those approvals */
         size_t n_signer_keys;
+        bool approval_signed[POLICY_MAX_APPROVALS]; /* approvals[i] added a key (for its undo) */
         const Signed *sig;       /* only while the decision it signs is recorded */
         uint64_t requested_usec; /* grant length asked for ahead of time */
         bool ahead;              /* made with jitctl request: nobody waits on it */

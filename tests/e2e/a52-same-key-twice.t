@@ -55,4 +55,26 @@ out=$("$JIT_BUILD/jitctl" verify --journal "$JOURNAL" --key "$JIT_STATE/journal.
 is "$?" 0 "the journal verifies"
 like "$out" "2 signed decisions checked" "...with both signatures checked offline"
 
+# A signed approval that cannot be recorded (the journal's file system is full) counts for nothing,
+# its key included: once there is space again, the same approver signs again with the same key.
+jit_stop >/dev/null
+ok "a 512 KiB tmpfs over /var/lib/jit" mount -t tmpfs -o size=512k,mode=0700 jit-small /var/lib/jit
+jit_start || bail_out "jitd does not start on the small file system"
+id=$(jit_ctl alice request --json --for 10m --reason "deploy" -- /bin/true | jq -r .id)
+like "$id" "^$JIT_ID_RE\$" "alice asks ahead: request $id"
+dd if=/dev/zero of=/var/lib/jit/filler bs=4k >/dev/null 2>&1
+sync
+like "$(jit_journal_refusal probe)" "journal cannot be written" "the journal's file system is full"
+out=$(jit_approve_signed bob "$id" "$(shared_sig "$id")")
+like "$out" "journal cannot be written" "bob's signed approval cannot be recorded: refused"
+is "$(state_of "$id")" "pending/0" "...and not counted"
+rm -f /var/lib/jit/filler
+out=$(jit_approve_signed bob "$id" "$(shared_sig "$id")")
+is "$?" 0 "with space again, bob approves with the same key: it signed nothing on record" || diag "$out"
+is "$(state_of "$id")" "pending/1" "one approval of two"
+ok "carol completes it with her own key" jit_ctl carol approve "$id" --key "$carolkey"
+is "$(state_of "$id")" "approved/2" "approved by two people and two keys"
+jit_stop >/dev/null
+umount /var/lib/jit
+
 done_testing
