@@ -203,17 +203,24 @@ static int replay_record(Context *ctx, const JournalRecord *rec)
         }
 }
 
-/* What was pending when jitd stopped: expired by now, orphaned (a module waited), or still open. */
+static Request *pending_from(Request *req)
+{
+        while (req && req->state != REQUEST_PENDING)
+                req = req->next;
+        return req;
+}
+
+/* What was pending when jitd stopped: expired by now, orphaned (a module waited), or still open.
+ * The walk steps from pending request to pending request: settling one may trim old decided
+ * requests from the table, never a pending one. */
 static int settle_pending(Context *ctx)
 {
         uint64_t now = jit_now_usec(CLOCK_REALTIME);
         Request *req, *next;
         int r = 0;
 
-        for (req = ctx->requests; req && r >= 0; req = next) {
-                next = req->next;
-                if (req->state != REQUEST_PENDING)
-                        continue;
+        for (req = pending_from(ctx->requests); req && r >= 0; req = next) {
+                next = pending_from(req->next);
                 if (req->deadline_usec <= now)
                         r = decide_end(ctx, req, REQUEST_EXPIRED, "", "no decision before the deadline");
                 else if (!req->ahead)

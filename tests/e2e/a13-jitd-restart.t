@@ -4,7 +4,7 @@
 # like jitd's (RequestDecided or NameOwnerChanged sent by anyone else) change nothing.
 source "$(dirname "$0")/../lib.sh"
 
-plan 22
+plan 28
 
 # PAMTESTER: pamtester, with the sanitizer runtimes preloaded in a sanitizer build (as jit_pamtester
 # does; jit_bg needs a command it can exec, not a function).
@@ -84,3 +84,25 @@ status forged
 is "$rc" 1 "pamtester is denied (status $rc)"
 ok "by bob's decision, not by a forgery" jit_bg_has forged "request $id was denied by bob"
 mv /run/jit/private.hidden /run/jit/private
+
+# --- a restart settles what was pending while the table trims old decisions ------------------------
+# jitd keeps JIT_MAX_DONE_KEPT (1024) decided requests. Here the newest 1024 are one decision made
+# before dave's waiting request and 1023 after it; settling the waiting request at restart makes
+# 1025, and the oldest, the one just before it in the table, is trimmed while the walk goes on.
+jit_config <<CONF
+[Daemon]
+ApproverGroup=$JIT_APPROVER_GROUP
+RequestTimeout=10m
+[Rule trim]
+Service=trim
+Action=approve
+CONF
+jit_restart || bail_out "jitd does not restart"
+is "$("$JIT_BUILD/helpers/bus-client" create 1 64 alice trim)" "created 1" "one request decided by the rule"
+jit_bg trimwait --pamtester -- jit-test dave acct_mgmt
+id=$(jit_wait_request trimwait)
+like "$id" "^$JIT_ID_RE\$" "dave's pamtester waits on $id"
+is "$("$JIT_BUILD/helpers/bus-client" create 1023 64 alice trim)" "created 1023" "1023 more decided by the rule"
+ok "jitd restarts: replay, then the waiting request is settled" jit_restart
+is "$(jit_ctl bob show --json "$id" | jq -r .state)" cancelled "$id is cancelled"
+ok "jitd is still running after it" jit_ctl bob list
