@@ -21,6 +21,7 @@ static int compare_approvers(const ApprovalCheck *c, const char *path, VerifySig
 {
         _cleanup_free_ char *text = NULL;
         const char *hash, *recorded;
+        size_t last;
         uint8_t h[32];
         char hex[65];
         int r;
@@ -34,13 +35,13 @@ static int compare_approvers(const ApprovalCheck *c, const char *path, VerifySig
         if (jit_sha256_once(text, strlen(text), h) < 0)
                 return -EIO;
         sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-        if (approval_check_versions(c) == 0) {
+        if (!approval_check_last_used(c, &last)) {
                 snprintf(out->approvers_note, sizeof(out->approvers_note),
                          "no signed decision recorded a version of the approvers file; %s was not compared",
                          path);
                 return 0;
         }
-        approval_check_version(c, approval_check_versions(c) - 1, &hash, &recorded, &out->approvers_seq);
+        approval_check_version(c, last, &hash, &recorded, &out->approvers_seq);
         if (streq(hash, hex)) {
                 snprintf(out->approvers_note, sizeof(out->approvers_note),
                          "%s is the version the journal recorded last (seq %" PRIu64 ")", path,

@@ -40,6 +40,7 @@ struct ApprovalCheck {
         Version *v;
         size_t n_v;
         uint64_t n_signed;
+        size_t last_used; /* 1 + the index of the version the latest signed decision used; 0: none */
         Allowed allowed[MAX_ALLOWED_SEEN];
         size_t n_allowed, next_allowed;
 };
@@ -70,6 +71,14 @@ void approval_check_free(ApprovalCheck *c)
 uint64_t approval_check_signed(const ApprovalCheck *c)
 {
         return c->n_signed;
+}
+
+bool approval_check_last_used(const ApprovalCheck *c, size_t *ret_i)
+{
+        if (c->last_used == 0)
+                return false;
+        *ret_i = c->last_used - 1;
+        return true;
 }
 
 size_t approval_check_versions(const ApprovalCheck *c)
@@ -268,5 +277,6 @@ int approval_check_record(ApprovalCheck *c, const JournalRecord *rec, char *reas
         if (!names_include(field_or(rec, "by", ""), signer))
                 return FAIL("the signer %s is not among the record's approvers", signer);
         c->n_signed++;
+        c->last_used = vi + 1;
         return 0;
 }

@@ -24,6 +24,9 @@ int approval_check_record(ApprovalCheck *c, const JournalRecord *rec, char *reas
 /* What was checked: signed decisions, and versions of the approvers file seen. */
 uint64_t approval_check_signed(const ApprovalCheck *c);
 size_t approval_check_versions(const ApprovalCheck *c);
+/* The version the latest signed decision was checked against (a file changed back to an older
+ * version is that older one again): its index, or false when no decision was signed. */
+bool approval_check_last_used(const ApprovalCheck *c, size_t *ret_i);
 /* The i-th version (0 = first): its SHA-256 (hex), text, and the seq of the record that recorded it. */
 void approval_check_version(const ApprovalCheck *c, size_t i, const char **ret_hash, const char **ret_text,
                             uint64_t *ret_seq);

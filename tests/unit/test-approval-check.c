@@ -193,6 +193,29 @@ int main(void)
         set(&u, "by", "bob");
         tap_ok(&t, CHECK(u) == 0 && approval_check_signed(c) == 0,
                "an unsigned approval is not a signed decision");
+
+        /* The approvers file went A -> B -> A: the version the latest decision used is A again, though
+         * B was the last new one (jitctl verify --approvers compares the file on disk with it). */
+        {
+                _cleanup_free_ char *btext = NULL;
+                char bhash[65];
+                size_t last = SIZE_MAX;
+
+                if (asprintf(&btext, "%s# version B\n", approvers) < 0)
+                        return 1;
+                jit_sha256_once(btext, strlen(btext), fh);
+                sodium_bin2hex(bhash, sizeof(bhash), fh, sizeof(fh));
+                Rec vb = good;
+                vb.r.fields = vb.f;
+                set(&vb, "approvers_sha256", bhash);
+                set(&vb, "approvers", btext);
+                tap_ok(&t,
+                       CHECK(good) == 0 && approval_check_record(c, &vb.r, reason, sizeof(reason)) == 0 &&
+                           approval_check_record(c, &good.r, reason, sizeof(reason)) == 0 &&
+                           approval_check_versions(c) == 2 && approval_check_last_used(c, &last) &&
+                           last == 0,
+                       "A, B, then A again: two versions, and the last one used is A");
+        }
         approval_check_free(c);
 
         free(armored), free(pub), free(b64), free(statement), free(approvers), free(other);
