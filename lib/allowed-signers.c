@@ -14,7 +14,7 @@
 #include "util.h"
 
 #define MAX_LINE 8192
-#define MAX_KEY_BLOB 1024
+#define MAX_KEY_BLOB 4096 /* an RSA-16384 key's blob is about 2 KiB: its line must read, to allow nobody */
 
 typedef struct Span {
         const char *p;

@@ -165,6 +165,19 @@ int main(void)
         tap_ok(&t, sshsig_allowed(al, strlen(al), "bob", "pam-jit", &s.key) == 0,
                "an RSA key line allows nothing");
         free(al);
+        /* A large RSA key (8192 bits and more: a blob over 1 KiB) is still a line that allows
+         * nothing, not a malformed file that would stop every signed approval. */
+        {
+                uint8_t blob[2100] = {0, 0, 0, 7, 's', 's', 'h', '-', 'r', 's', 'a'};
+                char line[4 + 8 + sodium_base64_ENCODED_LEN(sizeof(blob), sodium_base64_VARIANT_ORIGINAL) +
+                          1];
+                int n = snprintf(line, sizeof(line), "bob ssh-rsa ");
+
+                sodium_bin2base64(line + n, sizeof(line) - (size_t)n, blob, sizeof(blob),
+                                  sodium_base64_VARIANT_ORIGINAL);
+                tap_ok(&t, sshsig_allowed(line, strlen(line), "bob", "pam-jit", &s.key) == 0,
+                       "an RSA key line with a 2 KiB blob allows nothing, and the file stays usable");
+        }
 
         /* FIDO: no authenticator here, so the authenticator's side is done with libsodium as
          * PROTOCOL.u2f says: sign SHA-256(application) || flags || counter || SHA-256(data). */
