@@ -468,15 +468,12 @@ int decide_revoke(Context *ctx, Grant *g, Request *req, const char *by, const ch
                 free(old_comment);
         } else if (g && !ctx->replaying) {
                 /* The request left memory long ago: the record holds what the grant kept. */
-                Request gone = {.ctx = ctx,
-                                .uid = g->uid,
-                                .user = g->user,
-                                .service = g->service,
-                                .command = g->command,
-                                .state = REQUEST_REVOKED,
-                                .by = (char *)by,
-                                .comment = (char *)comment};
-                memcpy(gone.id, g->id, sizeof(gone.id));
+                Request gone;
+
+                grant_as_request(g, &gone);
+                gone.state = REQUEST_REVOKED;
+                gone.by = (char *)by;
+                gone.comment = (char *)comment;
                 r = record(ctx, RECORD_REVOKE, &gone, NULL);
                 if (r < 0)
                         return r;

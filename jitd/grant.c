@@ -43,6 +43,20 @@ Grant *grant_find_live(Context *ctx, const Request *req)
         return NULL;
 }
 
+void grant_as_request(const Grant *g, Request *ret)
+{
+        *ret = (Request){
+            .ctx = g->ctx,
+            .uid = g->uid,
+            .user = g->user,
+            .service = g->service,
+            .command = g->command,
+            .command_kind = g->command_kind,
+            .any_command = g->scope == POLICY_SCOPE_SERVICE,
+        };
+        memcpy(ret->id, g->id, sizeof(ret->id));
+}
+
 void grant_free(Grant *g)
 {
         if (!g)

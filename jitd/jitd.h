@@ -347,6 +347,9 @@ int grant_new(Context *ctx, const Request *req, Grant **ret);
 Grant *grant_find(Context *ctx, const char *id);
 Grant *grant_find_live(Context *ctx, const Request *req);
 void grant_free(Grant *g);
+/* The approved request behind g as far as g remembers it (id, requester, service, command and its
+ * kind, scope), for the records of a grant whose request left memory. Borrows g's strings. */
+void grant_as_request(const Grant *g, Request *ret);
 void grant_free_all(Context *ctx);
 
 /* command.c: what a request's command is. 0, -ENOMEM, -E2BIG, or -EINVAL for a command asked for

@@ -325,18 +325,10 @@ static int arm_epoch_timer(Context *ctx)
  * alone. */
 static void fields_for_grant(FieldSet *s, Request *stub, const Grant *g)
 {
-        *stub = (Request){
-            .state = REQUEST_APPROVED,
-            .uid = g->uid,
-            .user = g->user,
-            .service = g->service,
-            .command = g->command,
-            .command_kind = g->command_kind,
-            .by = g->by,
-            .until_usec = g->until_usec,
-            .any_command = g->scope == POLICY_SCOPE_SERVICE,
-        };
-        memcpy(stub->id, g->id, sizeof(stub->id));
+        grant_as_request(g, stub);
+        stub->state = REQUEST_APPROVED;
+        stub->by = g->by;
+        stub->until_usec = g->until_usec;
         fields_for_request(s, stub);
         field_add(s, "scope", policy_scope_to_string(g->scope));
         sodium_bin2hex(s->hash, sizeof(s->hash), g->hash, SCOPE_HASH_LEN);
@@ -398,14 +390,6 @@ static int restate_live(Context *ctx, Restated *out)
         return r;
 }
 
-static uint64_t now_monotonic(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* MaxFileSize reached: the next file begins, between two commits, with the link and the live state
  * in one durable step. A failure leaves the current file current (no decision is lost: everything is
  * in it) and is tried again a minute later. */
@@ -419,7 +403,7 @@ static void rotate_if_due(Context *ctx)
         /* The size is read at each commit, so a reload (SIGHUP) applies it at once. */
         journal_writer_set_max_file_size(ctx->journal, settings(ctx)->max_file_size);
         if (!ctx->state_complete || !journal_writer_wants_rotation(ctx->journal) ||
-            now_monotonic() < ctx->rotate_retry_usec)
+            jit_now_usec(CLOCK_MONOTONIC) < ctx->rotate_retry_usec)
                 return;
         r = journal_writer_rotate_begin(ctx->journal, jit_now_usec(CLOCK_REALTIME));
         if (r >= 0)
@@ -435,7 +419,7 @@ static void rotate_if_due(Context *ctx)
                         mirror_entry_free(live.e[i]);
         free(live.e);
         if (r < 0) {
-                ctx->rotate_retry_usec = now_monotonic() + 60 * USEC_PER_SEC;
+                ctx->rotate_retry_usec = jit_now_usec(CLOCK_MONOTONIC) + 60 * USEC_PER_SEC;
                 log_error("Cannot rotate the journal %s (trying again in a minute; it stays current): %s",
                           settings(ctx)->journal_file, strerror(-r));
                 return;
