@@ -112,12 +112,6 @@ static int options_allow(Span opts, const char *ns)
         return !have_ns || ok;
 }
 
-static bool key_equal(const SshKey *a, const SshKey *b)
-{
-        return a->type == b->type && sodium_memcmp(a->pk, b->pk, sizeof(a->pk)) == 0 &&
-               streq(a->application, b->application);
-}
-
 static int line_allows(Span line, const char *principal, const char *ns, const SshKey *key)
 {
         Span principals, t, opts = {}, type, b64;
@@ -153,7 +147,7 @@ static int line_allows(Span line, const char *principal, const char *ns, const S
                 return -EBADMSG;
         if (!list_has(unquote(principals), principal) || !options_allow(opts, ns))
                 return 0;
-        return key_equal(&k, key);
+        return sshkey_equal(&k, key);
 }
 
 int sshsig_allowed(const char *text, size_t n, const char *principal, const char *ns, const SshKey *key)

@@ -94,17 +94,11 @@ void approval_check_version(const ApprovalCheck *c, size_t i, const char **ret_h
         *ret_seq = c->v[i].seq;
 }
 
-static bool key_equal(const SshKey *a, const SshKey *b)
-{
-        return a->type == b->type && memcmp(a->pk, b->pk, sizeof(a->pk)) == 0 &&
-               streq(a->application, b->application);
-}
-
 static bool allowed_seen(const ApprovalCheck *c, size_t v, const char *signer, const SshKey *key)
 {
         for (size_t i = 0; i < c->n_allowed; i++)
                 if (c->allowed[i].v == v && streq(c->allowed[i].signer, signer) &&
-                    key_equal(&c->allowed[i].key, key))
+                    sshkey_equal(&c->allowed[i].key, key))
                         return true;
         return false;
 }

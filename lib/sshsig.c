@@ -89,6 +89,12 @@ int sshkey_parse_blob(const uint8_t *blob, size_t n, SshKey *ret)
         return w.n == 0 ? 0 : -EBADMSG;
 }
 
+bool sshkey_equal(const SshKey *a, const SshKey *b)
+{
+        return a->type == b->type && sodium_memcmp(a->pk, b->pk, sizeof(a->pk)) == 0 &&
+               streq(a->application, b->application);
+}
+
 int sshsig_parse_blob(const uint8_t *blob, size_t n, SshSig *ret)
 {
         Wire w = {blob, n}, key, ns, reserved, hash, sig, type, bytes;

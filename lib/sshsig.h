@@ -37,6 +37,8 @@ typedef struct SshSig {
 /* A public key blob (the wire form inside signatures and allowed_signers lines). 0, -EBADMSG,
  * -EPROTONOSUPPORT. */
 int sshkey_parse_blob(const uint8_t *blob, size_t n, SshKey *ret);
+/* The same key: type, public key and (sk) application. */
+bool sshkey_equal(const SshKey *a, const SshKey *b);
 
 /* Parse an armored signature ("-----BEGIN SSH SIGNATURE-----" ... as ssh-keygen -Y sign writes
  * it). 0; -EBADMSG if it is malformed; -EPROTONOSUPPORT for a key type or version we do not verify. */
